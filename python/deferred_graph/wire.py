@@ -1,0 +1,243 @@
+"""The wire schema shared by the runtime and the VS Code extension: only constants and shapes.
+
+Everything the runtime sends — custom DAP events, socket lines, recording lines, and the JSON
+returned by a snapshot at a debugger stop — is a *batch*: one JSON object holding a list of
+*events*.  The TypeScript side mirrors this module in ``src/protocol/protocol.ts``; a test fails
+when the two drift, so change both together.
+
+Conventions
+-----------
+* JSON keys are camelCase.  Times (``t``, ``createdAt``, ``firedAt``) are milliseconds since the
+  Unix epoch as floats.
+* ``PROTOCOL_VERSION`` is ``"MAJOR.MINOR"``.  A consumer rejects a different major version and
+  ignores unknown keys and unknown event kinds of a newer minor version.
+* ``seq`` is a process-wide counter assigned to every event as it is emitted, so a consumer can
+  order events that reach it in batches out of order.  A ``snapshot`` event with sequence ``S`` is
+  authoritative: any Deferred the consumer last heard of before ``S`` and which is absent from the
+  snapshot is gone, and any event about a Deferred with ``seq < S`` is stale once the snapshot has
+  been applied.
+* A Deferred's ``id`` is a serial integer, unique within one process (``pid``) and never reused.
+
+This module must not import Twisted: the extension's drift test and the CLI load it anywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
+
+PROTOCOL_VERSION = "1.0"
+"""Major.minor version of the event schema."""
+
+RECORDING_FORMAT = "deferred-graph-recording"
+"""The ``format`` value of a recording file's header line."""
+
+RECORDING_FORMAT_VERSION = 1
+"""Version of the recording container (header line + one batch per line)."""
+
+DAP_EVENT_NAME = "deferredGraph"
+"""Name of the custom DAP event whose body is a :class:`Batch`."""
+
+SOCKET_AUTH_KIND = "auth"
+"""``kind`` of the first line a socket client sends: ``{"kind": "auth", "token": HEX, "pid": N}``."""
+
+# Environment variables the bootstrap and the transports read.  The extension sets them.
+ENV_ENABLE = "DEFERRED_GRAPH_ENABLE"  # "1": sitecustomize installs the runtime (lazily)
+ENV_SOCKET = "DEFERRED_GRAPH_SOCKET"  # "tcp:127.0.0.1:PORT" or "unix:/path/to/socket"
+ENV_TOKEN = "DEFERRED_GRAPH_TOKEN"  # 64 hex characters (32 random bytes)
+ENV_RECORD = "DEFERRED_GRAPH_RECORD"  # path of a JSON Lines recording to write
+ENV_TRANSPORT = "DEFERRED_GRAPH_TRANSPORT"  # "auto" (default), "dap", "socket", "none"
+ENV_FLUSH_MS = "DEFERRED_GRAPH_FLUSH_MS"  # pump period, default 50
+ENV_BUFFER = "DEFERRED_GRAPH_BUFFER"  # most events queued for a transport, default 20000
+ENV_REPR_LIMIT = "DEFERRED_GRAPH_REPR_LIMIT"  # most characters of a result repr, default 300
+
+EVENT_KINDS = ("hello", "created", "changed", "collected", "marker", "dropped", "snapshot")
+
+
+class Location(TypedDict):
+    """A place in source: where a Deferred was created, or where a callable is defined."""
+
+    file: str
+    line: int
+    function: str
+
+
+class CallableInfo(TypedDict):
+    """A callback or errback: its qualified name and, when it has Python source, where."""
+
+    name: str
+    file: Optional[str]
+    line: Optional[int]
+
+
+class CallbackPair(TypedDict):
+    """One pending ``(callback, errback)`` pair, as ``len(d.callbacks)`` counts them.
+
+    ``continues`` is the id of the waiting Deferred when this pair is Twisted's ``_CONTINUE``
+    entry ("continues Deferred N"); then ``callback`` and ``errback`` are null.
+    """
+
+    callback: Optional[CallableInfo]
+    errback: Optional[CallableInfo]
+    continues: Optional[int]
+
+
+class ValueResult(TypedDict):
+    kind: Literal["value"]
+    typeName: str
+    repr: str  # bounded; never raises (a failing repr becomes "<repr failed: ...>")
+    truncated: bool
+
+
+class FailureResult(TypedDict):
+    kind: Literal["failure"]
+    excType: str  # qualified exception class name
+    message: str  # bounded str(exception)
+    truncated: bool
+
+
+class DeferredResult(TypedDict):
+    kind: Literal["deferred"]
+    id: int  # the Deferred that is this one's result
+
+
+Result = Union[ValueResult, FailureResult, DeferredResult]
+
+
+class CoroutineInfo(TypedDict):
+    """The generator (inlineCallbacks) or coroutine (ensureDeferred/fromCoroutine) driving a
+    Deferred, and what it waits on now."""
+
+    kind: Literal["inlineCallbacks", "coroutine"]
+    name: str  # qualified function name
+    file: Optional[str]
+    line: Optional[int]  # line where it is suspended now, else its definition line
+    finished: bool
+    waitingOn: Optional[int]  # id of the Deferred it awaits now
+
+
+class TimerInfo(TypedDict):
+    """The DelayedCall behind a deferLater Deferred (reachable until it fires on 24.7+)."""
+
+    callAt: float  # reactor time (seconds) the call is due
+    delay: float  # seconds from now when the state was read
+    function: str
+    active: bool
+
+
+class DeferredState(TypedDict):
+    """Everything known about one Deferred at the moment the event was emitted."""
+
+    id: int
+    type: str  # class name: "Deferred", "DeferredList", "_ConcurrencyPrimitive"...
+    label: Optional[str]  # set by deferred_graph.label()
+    called: bool
+    hasResult: bool  # hasattr(d, "result")
+    result: Optional[Result]  # null iff hasResult is false
+    callbacks: List[CallbackPair]
+    paused: int
+    waitingOn: Optional[int]  # id of d._chainedTo
+    cancelled: bool
+    created: Location  # first frame outside Twisted's defer module
+    createdAt: float
+    firedAt: Optional[float]  # when `called` first became true
+    members: Optional[List[int]]  # DeferredList members, in order
+    coroutine: Optional[CoroutineInfo]
+    timer: Optional[TimerInfo]
+
+
+class HelloEvent(TypedDict):
+    kind: Literal["hello"]
+    seq: int
+    t: float
+    protocolVersion: str
+    pid: int
+    python: str
+    twisted: Optional[str]
+    argv: List[str]
+    transport: str  # "dap", "socket", "record", "none"
+
+
+class CreatedEvent(TypedDict):
+    kind: Literal["created"]
+    seq: int
+    t: float
+    deferred: DeferredState
+
+
+class ChangedEvent(TypedDict):
+    kind: Literal["changed"]
+    seq: int
+    t: float
+    deferred: DeferredState
+
+
+class CollectedEvent(TypedDict):
+    """The Deferred was garbage-collected.  ``unhandledFailure`` is set when it still held a
+    Failure nobody handled, i.e. when Twisted logs "Unhandled error in Deferred"."""
+
+    kind: Literal["collected"]
+    seq: int
+    t: float
+    id: int
+    unhandledFailure: Optional[FailureResult]
+
+
+class MarkerEvent(TypedDict):
+    kind: Literal["marker"]
+    seq: int
+    t: float
+    name: str
+
+
+class DroppedEvent(TypedDict):
+    """``count`` events were lost since the last report (``total`` since start); a ``snapshot``
+    follows to resync."""
+
+    kind: Literal["dropped"]
+    seq: int
+    t: float
+    count: int
+    total: int
+
+
+class SnapshotEvent(TypedDict):
+    """The full current state.  ``frameNames`` maps Deferred ids (as strings) to the variable
+    names that refer to them in a debugger frame, when the snapshot was taken for one."""
+
+    kind: Literal["snapshot"]
+    seq: int
+    t: float
+    reason: str  # "request", "resync", "stop", "connect"
+    deferreds: List[DeferredState]
+    ephemeral: int  # Deferreds created and collected unseen since start (not reported one by one)
+    frameNames: Optional[Dict[str, str]]
+
+
+Event = Union[
+    HelloEvent, CreatedEvent, ChangedEvent, CollectedEvent, MarkerEvent, DroppedEvent, SnapshotEvent
+]
+
+
+class Batch(TypedDict):
+    """The unit of transport: a DAP event body, a socket line, a recording line."""
+
+    protocolVersion: str
+    pid: int
+    batch: int  # per-process batch counter (snapshots taken on request use 0)
+    events: List[Event]
+
+
+class RecordingHeader(TypedDict):
+    """First line of a recording file."""
+
+    format: str  # RECORDING_FORMAT
+    formatVersion: int  # RECORDING_FORMAT_VERSION
+    protocolVersion: str
+    pid: int
+    startedAt: float
+    argv: List[str]
+
+
+def make_batch(pid: int, batch: int, events: List[Any]) -> Batch:
+    """Wrap events in a batch envelope."""
+    return {"protocolVersion": PROTOCOL_VERSION, "pid": pid, "batch": batch, "events": events}

@@ -1,0 +1,267 @@
+/**
+ * The one protocol module: the runtime's wire events (mirroring python/deferred_graph/wire.py —
+ * test/unit/protocolDrift.test.ts fails when they drift) and the messages between the extension
+ * host and the webview. Imported by the model, the CLI, the extension and the webview; it must
+ * never import `vscode`.
+ *
+ * JSON keys are camelCase; times are milliseconds since the Unix epoch.
+ */
+
+/** Major.minor of the runtime event schema; a different major is rejected. */
+export const PROTOCOL_VERSION = '1.0';
+export const PROTOCOL_MAJOR = 1;
+
+export const RECORDING_FORMAT = 'deferred-graph-recording';
+export const RECORDING_FORMAT_VERSION = 1;
+export const DAP_EVENT_NAME = 'deferredGraph';
+export const SOCKET_AUTH_KIND = 'auth';
+
+/** Environment variables read by the runtime's bootstrap and transports. */
+export const ENV = {
+  enable: 'DEFERRED_GRAPH_ENABLE',
+  socket: 'DEFERRED_GRAPH_SOCKET',
+  token: 'DEFERRED_GRAPH_TOKEN',
+  record: 'DEFERRED_GRAPH_RECORD',
+  transport: 'DEFERRED_GRAPH_TRANSPORT',
+  flushMs: 'DEFERRED_GRAPH_FLUSH_MS',
+  buffer: 'DEFERRED_GRAPH_BUFFER',
+  reprLimit: 'DEFERRED_GRAPH_REPR_LIMIT',
+} as const;
+
+export const EVENT_KINDS = [
+  'hello',
+  'created',
+  'changed',
+  'collected',
+  'marker',
+  'dropped',
+  'snapshot',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Runtime → extension: the wire schema
+// ---------------------------------------------------------------------------------------------
+
+export interface Location {
+  file: string;
+  line: number;
+  function: string;
+}
+
+export interface CallableInfo {
+  name: string;
+  file: string | null;
+  line: number | null;
+}
+
+/** One pending (callback, errback) pair; `continues` is set for Twisted's _CONTINUE entries. */
+export interface CallbackPair {
+  callback: CallableInfo | null;
+  errback: CallableInfo | null;
+  continues: number | null;
+}
+
+export interface ValueResult {
+  kind: 'value';
+  typeName: string;
+  repr: string;
+  truncated: boolean;
+}
+
+export interface FailureResult {
+  kind: 'failure';
+  excType: string;
+  message: string;
+  truncated: boolean;
+}
+
+export interface DeferredResult {
+  kind: 'deferred';
+  id: number;
+}
+
+export type Result = ValueResult | FailureResult | DeferredResult;
+
+export interface CoroutineInfo {
+  kind: 'inlineCallbacks' | 'coroutine';
+  name: string;
+  file: string | null;
+  line: number | null;
+  finished: boolean;
+  waitingOn: number | null;
+}
+
+export interface TimerInfo {
+  callAt: number;
+  delay: number;
+  function: string;
+  active: boolean;
+}
+
+export interface DeferredState {
+  id: number;
+  type: string;
+  label: string | null;
+  called: boolean;
+  hasResult: boolean;
+  result: Result | null;
+  callbacks: CallbackPair[];
+  paused: number;
+  waitingOn: number | null;
+  cancelled: boolean;
+  created: Location;
+  createdAt: number;
+  firedAt: number | null;
+  members: number[] | null;
+  coroutine: CoroutineInfo | null;
+  timer: TimerInfo | null;
+}
+
+interface EventBase {
+  seq: number;
+  t: number;
+}
+
+export interface HelloEvent extends EventBase {
+  kind: 'hello';
+  protocolVersion: string;
+  pid: number;
+  python: string;
+  twisted: string | null;
+  argv: string[];
+  transport: string;
+}
+
+export interface CreatedEvent extends EventBase {
+  kind: 'created';
+  deferred: DeferredState;
+}
+
+export interface ChangedEvent extends EventBase {
+  kind: 'changed';
+  deferred: DeferredState;
+}
+
+export interface CollectedEvent extends EventBase {
+  kind: 'collected';
+  id: number;
+  unhandledFailure: FailureResult | null;
+}
+
+export interface MarkerEvent extends EventBase {
+  kind: 'marker';
+  name: string;
+}
+
+export interface DroppedEvent extends EventBase {
+  kind: 'dropped';
+  count: number;
+  total: number;
+}
+
+export interface SnapshotEvent extends EventBase {
+  kind: 'snapshot';
+  reason: string;
+  deferreds: DeferredState[];
+  ephemeral: number;
+  frameNames: Record<string, string> | null;
+}
+
+export type RuntimeEvent =
+  | HelloEvent
+  | CreatedEvent
+  | ChangedEvent
+  | CollectedEvent
+  | MarkerEvent
+  | DroppedEvent
+  | SnapshotEvent;
+
+export interface Batch {
+  protocolVersion: string;
+  pid: number;
+  batch: number;
+  events: RuntimeEvent[];
+}
+
+export interface RecordingHeader {
+  format: string;
+  formatVersion: number;
+  protocolVersion: string;
+  pid: number;
+  startedAt: number;
+  argv: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extension host ↔ webview
+// ---------------------------------------------------------------------------------------------
+
+/** Version of the host↔webview messages; bumped when a message changes shape. */
+export const WEBVIEW_PROTOCOL_VERSION = 1;
+
+export type DeferredStatus = 'pending' | 'fired' | 'failed' | 'paused' | 'waiting';
+
+/** A Deferred as the view shows it: the runtime state plus what the model derived. */
+export interface DeferredView extends DeferredState {
+  /** Variable name in the selected frame, else the label(), else null. */
+  name: string | null;
+  status: DeferredStatus;
+  collected: boolean;
+  collectedAt: number | null;
+  unhandledFailure: FailureResult | null;
+  /** seq of the last event that changed this Deferred. */
+  lastSeq: number;
+}
+
+export interface SessionSummary {
+  id: string;
+  name: string;
+  parentId: string | null;
+  pid: number | null;
+  state: 'running' | 'stopped' | 'ended';
+  /** Why the view may be incomplete (attach session, not instrumented, ...), with a remedy. */
+  notice: string | null;
+}
+
+export interface GraphHeader {
+  sessionId: string;
+  pending: number;
+  fired: number;
+  failed: number;
+  collected: number;
+  dropped: number;
+  ephemeral: number;
+  /** Set when the session's events cannot be used (e.g. a future major protocol version). */
+  error: string | null;
+  lastMarker: string | null;
+}
+
+export type ToWebviewMessage =
+  | {
+      type: 'init';
+      version: number;
+      sessions: SessionSummary[];
+      activeSessionId: string | null;
+      header: GraphHeader | null;
+      deferreds: DeferredView[];
+    }
+  | { type: 'sessions'; sessions: SessionSummary[]; activeSessionId: string | null }
+  | {
+      type: 'delta';
+      sessionId: string;
+      header: GraphHeader;
+      upserts: DeferredView[];
+      removed: number[];
+    }
+  | {
+      type: 'full';
+      sessionId: string;
+      header: GraphHeader;
+      deferreds: DeferredView[];
+    };
+
+export type FromWebviewMessage =
+  | { type: 'ready'; version: number }
+  | { type: 'openLocation'; file: string; line: number }
+  | { type: 'selectSession'; sessionId: string };
