@@ -1,0 +1,94 @@
+/**
+ * Driving the code-server workbench with playwright-core and Debian's Chromium, the way a user
+ * does: the command palette, quick open, keyboard shortcuts, and the webview's DOM through its
+ * two nested iframes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { RESULTS } from './paths.mjs';
+
+/** Flags without which Chromium keeps trying the closed network here (FIELD-NOTES §5). */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+export async function launchBrowser({ headless = true } = {}) {
+  return chromium.launch({ executablePath: process.env.DG_CHROMIUM ?? '/usr/bin/chromium', headless, args: CHROMIUM_ARGS });
+}
+
+/** Opens the workbench and waits until the explorer shows the folder and extensions are up. */
+export async function openWorkbench(browser, url, { width = 1400, height = 900 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30000);
+  await page.goto(url);
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60000 });
+  await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 60000 });
+  return page;
+}
+
+/** Runs a command by its title from the command palette (F1), as a user would. */
+export async function runCommand(page, title) {
+  await page.locator('.monaco-workbench').focus().catch(() => {});
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' }).catch(() => {});
+}
+
+/** Lists the command palette entries matching `text` (for the smoke test), then closes it. */
+export async function paletteEntries(page, text) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${text}`);
+  await page.waitForTimeout(500);
+  const labels = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts();
+  await page.keyboard.press('Escape');
+  return labels.map((l) => l.replace(/\s+/g, ' ').trim());
+}
+
+/** Opens a workspace file through quick open (Ctrl+P). */
+export async function openFile(page, relPath) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(relPath);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(relPath) }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator(`.tab[data-resource-name="${path.basename(relPath)}"], .tab:has-text("${path.basename(relPath)}")`).first().waitFor();
+  await page.locator('.editor-instance .monaco-editor').first().waitFor();
+}
+
+/** Puts the cursor on a 1-based line of the active editor (Ctrl+G) and toggles a breakpoint (F9). */
+export async function toggleBreakpoint(page, line) {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(String(line));
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await page.keyboard.press('F9');
+}
+
+/** The Deferred Graph webview's document (the panel's iframe, then its active frame). */
+export function webview(page) {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+/** Saves a screenshot under test-results/ and returns its path. */
+export async function screenshot(page, name, locator) {
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const file = path.join(RESULTS, `${name}.png`);
+  await (locator ?? page).screenshot({ path: file });
+  return file;
+}
+
+/** Whether the debug toolbar says a session is paused (the Continue button is showing). */
+export function debugPaused(page) {
+  return page.locator('.debug-toolbar .codicon-debug-continue').first();
+}
