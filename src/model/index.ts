@@ -1,0 +1,25 @@
+/**
+ * The chain model's public API (pure TypeScript, no `vscode`): used by the extension host per
+ * debug session, by the CLI and by the tests.
+ *
+ * - {@link SessionModel}: `applyBatch` for live batches (DAP custom events, socket lines),
+ *   `applySnapshotBatch` for the snapshot evaluated at a stop (its `frameNames` become the names
+ *   shown; `setFrameNames(null)` clears them when the program continues), `header()`, `views()`,
+ *   `get(id)`, `takeDelta()` for live webview updates, `markers()`, `error` (future major
+ *   protocol version) and `runtimeInfo` (from the hello event). Nothing throws: bad input comes
+ *   back as an {@link ApplyOutcome} with `ok: false` and a readable `error`.
+ *   Batches from a second pid are rejected: one model shows one process.
+ *   `header().collected` counts every Deferred known to be gone (including evicted ones);
+ *   pending/fired/failed count the retained live ones (waiting and paused count as pending).
+ * - {@link parseRecording}, {@link replayRecording} (errors with line numbers) and
+ *   {@link replay} (throws only when `atMark` names no marker).
+ * - Display helpers shared with the CLI and the webview: {@link deriveStatus},
+ *   {@link displayName}, {@link resultText}, {@link statusRow}.
+ */
+export { SessionModel } from './sessionModel';
+export type { ApplyOutcome, Marker, ModelOptions, RuntimeInfo } from './sessionModel';
+export { parseRecording, replay, replayRecording, markersIn } from './recording';
+export type { LineError, ParsedRecording, ReplayOptions, ReplayResult } from './recording';
+export { anonymousName, deriveStatus, displayName, failureText, resultText } from './view';
+export { statusRow } from './statusRow';
+export type { StatusRow } from './statusRow';

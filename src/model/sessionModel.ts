@@ -1,0 +1,475 @@
+/**
+ * The per-session chain model: reduces the runtime's batches and snapshots into one
+ * {@link DeferredView} per Deferred and a {@link GraphHeader}.
+ *
+ * Batches can arrive out of order and twice (two transports, reconnects, a snapshot evaluated
+ * at a stop racing the pump thread), so every decision is made from the process-wide `seq`
+ * the runtime puts on each event, never from arrival order:
+ * - a Deferred keeps the state of the highest-seq event about it;
+ * - `collected` is a tombstone: an older state arriving later never brings it back;
+ * - a snapshot at seq S is authoritative: a Deferred last heard of before S and absent from it
+ *   is gone, and older events about the ones in it are stale; applying it twice changes nothing.
+ *
+ * Memory is bounded by retention: at most `retainFired` settled (fired or failed) and
+ * `retainCollected` collected Deferreds are kept, oldest first out; pending ones always stay,
+ * and so do those a variable of the paused frame refers to. What was evicted is remembered in a
+ * bounded map so that late events about it are still recognised as stale.
+ *
+ * Nothing here throws at the caller: bad input becomes an {@link ApplyOutcome} error.
+ */
+import {
+  PROTOCOL_MAJOR,
+  PROTOCOL_VERSION,
+  type DeferredState,
+  type DeferredView,
+  type FailureResult,
+  type GraphHeader,
+} from '../protocol/protocol';
+import { bucketOf, deriveStatus, type Bucket } from './view';
+import {
+  Malformed,
+  parseBatchEnvelope,
+  parseEvent,
+  parseVersion,
+  record,
+  versionSkewMessage,
+  type ParsedEvent,
+} from './validate';
+
+export interface ModelOptions {
+  sessionId: string;
+  /** Most fired/failed Deferreds kept (oldest evicted first); Infinity keeps all. */
+  retainFired: number;
+  /** Most collected Deferreds kept (oldest evicted first); Infinity keeps all. */
+  retainCollected: number;
+}
+
+export interface ApplyOutcome {
+  /** False when the batch or any of its events was rejected (see `error`). */
+  ok: boolean;
+  error?: string;
+  /** Events that changed the model. */
+  applied: number;
+  /** Valid events with nothing new: stale, duplicate, or an unknown kind of a newer minor. */
+  ignored: number;
+}
+
+/** What the hello event said about the debugged process. */
+export interface RuntimeInfo {
+  pid: number;
+  python: string;
+  twisted: string | null;
+  transport: string;
+  protocolVersion: string;
+}
+
+export interface Marker {
+  name: string;
+  seq: number;
+}
+
+interface Entry {
+  state: DeferredState;
+  stateSeq: number;
+  collectedSeq: number | null;
+  collectedAt: number | null;
+  unhandledFailure: FailureResult | null;
+  bucket: Bucket | 'collected';
+  view: DeferredView | null;
+}
+
+/** What is remembered of a Deferred that is not (or no longer) in `entries`. */
+interface Forgotten {
+  /** seq of the last state known, -1 when none (a collected event that came first). */
+  stateSeq: number;
+  collectedSeq: number | null;
+  collectedAt: number | null;
+  unhandledFailure: FailureResult | null;
+}
+
+const OUR_MINOR = Number(PROTOCOL_VERSION.split('.')[1]);
+
+export class SessionModel {
+  private readonly entries = new Map<number, Entry>();
+  /** Insertion-ordered sets: the eviction order of settled and collected Deferreds. */
+  private readonly settledOrder = new Map<number, true>();
+  private readonly collectedOrder = new Map<number, true>();
+  private readonly forgotten = new Map<number, Forgotten>();
+  private readonly forgottenCapacity: number;
+  private readonly counts = { pending: 0, fired: 0, failed: 0 };
+  private collectedTotal = 0;
+  private droppedTotal = 0;
+  private ephemeral = 0;
+  private latestSnapshotSeq = -1;
+  private readonly markerList: Marker[] = [];
+  private readonly markerSeqs = new Set<number>();
+  private frameNames: Map<number, string> | null = null;
+  private readonly touched = new Set<number>();
+  private pid: number | null = null;
+  private runtime: RuntimeInfo | null = null;
+  private skewError: string | null = null;
+
+  constructor(private readonly opts: ModelOptions) {
+    const retained = opts.retainFired + opts.retainCollected;
+    this.forgottenCapacity = Number.isFinite(retained) ? Math.max(10_000, 4 * retained) : Infinity;
+  }
+
+  /** Set when the session's events cannot be used (a different major protocol version). */
+  get error(): string | null {
+    return this.skewError;
+  }
+
+  get runtimeInfo(): RuntimeInfo | null {
+    return this.runtime;
+  }
+
+  /** Validates and applies one batch (a DAP event body, a socket or recording line). */
+  applyBatch(batch: unknown): ApplyOutcome {
+    return this.apply(batch, false);
+  }
+
+  /**
+   * Applies the Batch returned by the runtime's snapshot at a debugger stop: its snapshot's
+   * `frameNames` become the names shown (null clears them).
+   */
+  applySnapshotBatch(batch: unknown): ApplyOutcome {
+    return this.apply(batch, true);
+  }
+
+  /** Names from the selected frame, keyed by Deferred id as a string; null clears them. */
+  setFrameNames(names: Record<string, string> | null): void {
+    for (const id of this.frameNames?.keys() ?? []) this.invalidate(id);
+    this.frameNames = null;
+    if (names === null) return;
+    this.frameNames = new Map();
+    for (const [key, name] of Object.entries(names)) {
+      const id = Number(key);
+      if (!Number.isSafeInteger(id) || typeof name !== 'string') continue;
+      this.frameNames.set(id, name);
+      this.invalidate(id);
+    }
+  }
+
+  header(): GraphHeader {
+    const last = this.markerList[this.markerList.length - 1];
+    return {
+      sessionId: this.opts.sessionId,
+      pending: this.counts.pending,
+      fired: this.counts.fired,
+      failed: this.counts.failed,
+      collected: this.collectedTotal,
+      dropped: this.droppedTotal,
+      ephemeral: this.ephemeral,
+      error: this.skewError,
+      lastMarker: last ? last.name : null,
+    };
+  }
+
+  /** Every retained Deferred, by id. */
+  views(): DeferredView[] {
+    const out: DeferredView[] = [];
+    for (const entry of this.entries.values()) out.push(this.viewOf(entry));
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  get(id: number): DeferredView | undefined {
+    const entry = this.entries.get(id);
+    return entry && this.viewOf(entry);
+  }
+
+  /** Changes since the last call: rows to add or replace, and ids no longer in the model. */
+  takeDelta(): { upserts: DeferredView[]; removed: number[] } {
+    const upserts: DeferredView[] = [];
+    const removed: number[] = [];
+    for (const id of this.touched) {
+      const entry = this.entries.get(id);
+      if (entry) upserts.push(this.viewOf(entry));
+      else removed.push(id);
+    }
+    this.touched.clear();
+    return { upserts, removed };
+  }
+
+  /** Markers in seq order. */
+  markers(): Marker[] {
+    return this.markerList.slice();
+  }
+
+  // -- applying ---------------------------------------------------------------------------------
+
+  private apply(batch: unknown, fromStop: boolean): ApplyOutcome {
+    let envelope;
+    try {
+      const version = parseVersion(record(batch, 'batch').protocolVersion, 'batch.protocolVersion');
+      const skew = versionSkewMessage(version);
+      if (skew !== null) {
+        this.skewError = skew;
+        return { ok: false, error: skew, applied: 0, ignored: 0 };
+      }
+      envelope = parseBatchEnvelope(batch);
+    } catch (err) {
+      return { ok: false, error: `Rejected batch: ${messageOf(err)}`, applied: 0, ignored: 0 };
+    }
+    if (this.pid !== null && envelope.pid !== this.pid) {
+      const error = `Rejected batch from process ${envelope.pid}: this session shows process ${this.pid}.`;
+      return { ok: false, error, applied: 0, ignored: 0 };
+    }
+    this.pid = envelope.pid;
+    const newerMinor = envelope.version.major === PROTOCOL_MAJOR && envelope.version.minor > OUR_MINOR;
+    const errors: string[] = [];
+    let applied = 0;
+    let ignored = 0;
+    envelope.events.forEach((raw, index) => {
+      const path = `batch ${envelope.batch} event ${index}`;
+      let event: ParsedEvent | undefined;
+      try {
+        event = parseEvent(raw, path);
+      } catch (err) {
+        errors.push(messageOf(err));
+        return;
+      }
+      if (event === undefined) {
+        if (newerMinor) ignored++;
+        else errors.push(`${path}: unknown event kind ${JSON.stringify((raw as { kind: unknown }).kind)}`);
+        return;
+      }
+      if (this.applyEvent(event, fromStop)) applied++;
+      else ignored++;
+    });
+    this.enforceRetention();
+    const outcome: ApplyOutcome = { ok: errors.length === 0, applied, ignored };
+    if (errors.length > 0) {
+      const more = errors.length > 1 ? ` (and ${errors.length - 1} more rejected events)` : '';
+      outcome.error = `Rejected event: ${errors[0]}${more}`;
+    }
+    return outcome;
+  }
+
+  /** Returns whether the event changed the model. */
+  private applyEvent(event: ParsedEvent, fromStop: boolean): boolean {
+    switch (event.kind) {
+      case 'hello': {
+        const { pid, python, twisted, transport, protocolVersion } = event;
+        this.runtime = { pid, python, twisted, transport, protocolVersion };
+        return true;
+      }
+      case 'created':
+      case 'changed':
+        return this.applyState(event.deferred, event.seq, false);
+      case 'collected':
+        return this.applyCollected(event.id, event.seq, event.t, event.unhandledFailure);
+      case 'marker':
+        return this.addMarker(event.name, event.seq);
+      case 'dropped':
+        if (event.total <= this.droppedTotal) return false;
+        this.droppedTotal = event.total;
+        return true;
+      case 'snapshot':
+        if (fromStop || event.frameNames !== null) this.setFrameNames(event.frameNames);
+        return this.applySnapshot(event.deferreds, event.seq, event.t, event.ephemeral);
+    }
+  }
+
+  private applyState(state: DeferredState, seq: number, fromSnapshot: boolean): boolean {
+    const id = state.id;
+    const entry = this.entries.get(id);
+    if (entry) {
+      if (seq <= entry.stateSeq) return false;
+      // Ids are never reused, so a state newer than the collection is a contradiction: keep the tombstone.
+      if (entry.collectedSeq !== null && seq > entry.collectedSeq) return false;
+      entry.state = state;
+      entry.stateSeq = seq;
+      this.rebucket(id, entry);
+      return true;
+    }
+    const known = this.forgotten.get(id);
+    if (known) {
+      if (seq <= known.stateSeq) return false;
+      if (known.collectedSeq !== null) {
+        if (seq > known.collectedSeq) return false;
+      } else if (fromSnapshot && bucketOf(deriveStatus(state)) !== 'pending' && !this.frameNames?.has(id)) {
+        // Evicted for retention and still settled: a snapshot must not undo the eviction.
+        known.stateSeq = seq;
+        return false;
+      }
+      this.forgotten.delete(id);
+      this.insert(state, seq, known.collectedSeq, known.collectedAt, known.unhandledFailure);
+      return true;
+    }
+    if (seq < this.latestSnapshotSeq) {
+      // Unknown and absent from a newer snapshot: it was gone by then.
+      this.collectedTotal++;
+      this.insert(state, seq, this.latestSnapshotSeq, null, null);
+      return true;
+    }
+    this.insert(state, seq, null, null, null);
+    return true;
+  }
+
+  private applyCollected(id: number, seq: number, t: number, failure: FailureResult | null): boolean {
+    const entry = this.entries.get(id);
+    if (entry) {
+      if (entry.collectedSeq !== null) return this.mergeUnhandled(entry, failure, id);
+      entry.collectedSeq = seq;
+      entry.collectedAt = t;
+      entry.unhandledFailure = failure;
+      this.collectedTotal++;
+      this.rebucket(id, entry);
+      return true;
+    }
+    const known = this.forgotten.get(id);
+    if (known?.collectedSeq != null) {
+      if (failure === null || known.unhandledFailure !== null) return false;
+      known.unhandledFailure = failure;
+      return true;
+    }
+    this.collectedTotal++;
+    this.remember(id, { stateSeq: known ? known.stateSeq : -1, collectedSeq: seq, collectedAt: t, unhandledFailure: failure });
+    return true;
+  }
+
+  /** A later report of an already-collected Deferred may still say it died with a Failure. */
+  private mergeUnhandled(entry: Entry, failure: FailureResult | null, id: number): boolean {
+    if (failure === null || entry.unhandledFailure !== null) return false;
+    entry.unhandledFailure = failure;
+    this.invalidate(id);
+    return true;
+  }
+
+  private applySnapshot(deferreds: DeferredState[], seq: number, t: number, ephemeral: number): boolean {
+    const present = new Set<number>();
+    let changed = false;
+    for (const state of deferreds) {
+      present.add(state.id);
+      if (this.applyState(state, seq, true)) changed = true;
+    }
+    for (const [id, entry] of this.entries) {
+      if (entry.collectedSeq === null && entry.stateSeq < seq && !present.has(id)) {
+        entry.collectedSeq = seq;
+        entry.collectedAt = t;
+        this.collectedTotal++;
+        this.rebucket(id, entry);
+        changed = true;
+      }
+    }
+    for (const [id, known] of this.forgotten) {
+      if (known.collectedSeq === null && known.stateSeq < seq && !present.has(id)) {
+        known.collectedSeq = seq;
+        known.collectedAt = t;
+        this.collectedTotal++;
+      }
+    }
+    if (seq >= this.latestSnapshotSeq) {
+      this.latestSnapshotSeq = seq;
+      changed ||= this.ephemeral !== ephemeral;
+      this.ephemeral = ephemeral;
+    }
+    return changed;
+  }
+
+  private addMarker(name: string, seq: number): boolean {
+    if (this.markerSeqs.has(seq)) return false;
+    this.markerSeqs.add(seq);
+    let at = this.markerList.length;
+    while (at > 0 && this.markerList[at - 1].seq > seq) at--;
+    this.markerList.splice(at, 0, { name, seq });
+    return true;
+  }
+
+  // -- bookkeeping ------------------------------------------------------------------------------
+
+  private insert(state: DeferredState, seq: number, collectedSeq: number | null, collectedAt: number | null, failure: FailureResult | null): void {
+    const entry: Entry = {
+      state,
+      stateSeq: seq,
+      collectedSeq,
+      collectedAt,
+      unhandledFailure: failure,
+      bucket: 'pending',
+      view: null,
+    };
+    this.counts.pending++;
+    this.entries.set(state.id, entry);
+    this.rebucket(state.id, entry);
+  }
+
+  /** Moves an entry to the bucket its state now calls for, keeping counts and orders right. */
+  private rebucket(id: number, entry: Entry): void {
+    const bucket = entry.collectedSeq !== null ? 'collected' : bucketOf(deriveStatus(entry.state));
+    this.invalidate(id);
+    if (bucket === entry.bucket) return;
+    this.leaveBucket(id, entry);
+    entry.bucket = bucket;
+    if (bucket === 'collected') this.collectedOrder.set(id, true);
+    else {
+      this.counts[bucket]++;
+      if (bucket !== 'pending') this.settledOrder.set(id, true);
+    }
+  }
+
+  private leaveBucket(id: number, entry: Entry): void {
+    if (entry.bucket === 'collected') this.collectedOrder.delete(id);
+    else {
+      this.counts[entry.bucket]--;
+      this.settledOrder.delete(id);
+    }
+  }
+
+  private enforceRetention(): void {
+    this.evictBeyond(this.settledOrder, this.opts.retainFired);
+    this.evictBeyond(this.collectedOrder, this.opts.retainCollected);
+  }
+
+  private evictBeyond(order: Map<number, true>, limit: number): void {
+    if (order.size <= limit) return;
+    for (const id of order.keys()) {
+      if (order.size <= limit) break;
+      if (this.frameNames?.has(id)) continue;
+      const entry = this.entries.get(id)!;
+      this.leaveBucket(id, entry);
+      this.entries.delete(id);
+      this.touched.add(id);
+      this.remember(id, {
+        stateSeq: entry.stateSeq,
+        collectedSeq: entry.collectedSeq,
+        collectedAt: entry.collectedAt,
+        unhandledFailure: entry.unhandledFailure,
+      });
+    }
+  }
+
+  private remember(id: number, known: Forgotten): void {
+    this.forgotten.delete(id);
+    this.forgotten.set(id, known);
+    if (this.forgotten.size > this.forgottenCapacity) {
+      const oldest = this.forgotten.keys().next().value as number;
+      this.forgotten.delete(oldest);
+    }
+  }
+
+  private invalidate(id: number): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    entry.view = null;
+    this.touched.add(id);
+  }
+
+  private viewOf(entry: Entry): DeferredView {
+    if (entry.view) return entry.view;
+    const state = entry.state;
+    entry.view = {
+      ...state,
+      name: this.frameNames?.get(state.id) ?? state.label,
+      status: deriveStatus(state),
+      collected: entry.collectedSeq !== null,
+      collectedAt: entry.collectedAt,
+      unhandledFailure: entry.unhandledFailure,
+      lastSeq: Math.max(entry.stateSeq, entry.collectedSeq ?? -1),
+    };
+    return entry.view;
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Malformed || err instanceof Error ? err.message : String(err);
+}

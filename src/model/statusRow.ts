@@ -1,0 +1,58 @@
+/**
+ * One Deferred as a flat row: the notebook's `status()` pair (result or N/A, number of pending
+ * callbacks) plus what the view shows beside it. This is the CLI's `--json` output and what the
+ * golden tests compare with Python's own `status()` at each marker.
+ */
+import type { DeferredStatus, DeferredView, FailureResult } from '../protocol/protocol';
+import { displayName, resultText } from './view';
+
+export interface StatusRow {
+  id: number;
+  /** What the row is called: frame variable, label() name, else `Deferred #id (type)`. */
+  label: string;
+  /** The label() given in the program, if any. */
+  userLabel: string | null;
+  type: string;
+  status: DeferredStatus;
+  called: boolean;
+  hasResult: boolean;
+  /** The result's repr text; null without a result or when the result is a Deferred. */
+  result: string | null;
+  /** The id of the Deferred that is this one's result, else null. */
+  resultDeferred: number | null;
+  /** The result as the table shows it: repr, Failure text, `Deferred #N`, or N/A. */
+  resultText: string;
+  failure: { excType: string; message: string } | null;
+  /** Pending callback pairs: what `len(d.callbacks)` gives. */
+  callbacks: number;
+  paused: number;
+  waitingOn: number | null;
+  cancelled: boolean;
+  members: number[] | null;
+  collected: boolean;
+  unhandledFailure: FailureResult | null;
+}
+
+export function statusRow(view: DeferredView): StatusRow {
+  const result = view.result;
+  return {
+    id: view.id,
+    label: displayName(view),
+    userLabel: view.label,
+    type: view.type,
+    status: view.status,
+    called: view.called,
+    hasResult: view.hasResult,
+    result: result === null || result.kind === 'deferred' ? null : resultText(result),
+    resultDeferred: result?.kind === 'deferred' ? result.id : null,
+    resultText: resultText(result),
+    failure: result?.kind === 'failure' ? { excType: result.excType, message: result.message } : null,
+    callbacks: view.callbacks.length,
+    paused: view.paused,
+    waitingOn: view.waitingOn,
+    cancelled: view.cancelled,
+    members: view.members,
+    collected: view.collected,
+    unhandledFailure: view.unhandledFailure,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * What the model derives from a Deferred's raw state for display: its status, its name and
+ * the notebook's `status()` pair (result or N/A, number of pending callbacks). Shared by the
+ * webview feed, the CLI and the golden tests so all three say the same thing.
+ */
+import type { DeferredState, DeferredStatus, DeferredView, Result } from '../protocol/protocol';
+
+/**
+ * Status in the order a reader cares about: a Deferred waiting on another is shown as waiting
+ * even though Twisted also counts it as paused; one paused by the user is paused; otherwise
+ * fired (or failed, when its current result is a Failure) once `callback()` ran.
+ */
+export function deriveStatus(state: DeferredState): DeferredStatus {
+  if (state.waitingOn !== null) return 'waiting';
+  if (state.paused > 0) return 'paused';
+  if (!state.called) return 'pending';
+  return state.result?.kind === 'failure' ? 'failed' : 'fired';
+}
+
+/** The retention/header bucket: waiting and paused Deferreds are still in progress. */
+export type Bucket = 'pending' | 'fired' | 'failed';
+
+export function bucketOf(status: DeferredStatus): Bucket {
+  return status === 'fired' || status === 'failed' ? status : 'pending';
+}
+
+/** How a Deferred is called when it has no name: `Deferred #3 (DeferredList)`. */
+export function anonymousName(view: Pick<DeferredState, 'id' | 'type'>): string {
+  return `Deferred #${view.id} (${view.type})`;
+}
+
+/** The name shown for a row: a variable of the selected frame, a label(), else the id. */
+export function displayName(view: DeferredView): string {
+  return view.name ?? anonymousName(view);
+}
+
+/**
+ * A Failure as Twisted's own repr prints it (`<twisted.python.failure.Failure
+ * builtins.ValueError: boom>`), so the row reads like `status()` in a notebook.
+ */
+export function failureText(excType: string, message: string): string {
+  return `<twisted.python.failure.Failure ${excType}: ${message}>`;
+}
+
+/** The first half of the notebook's `status()` pair: the result's text, or N/A. */
+export function resultText(result: Result | null): string {
+  if (result === null) return 'N/A';
+  switch (result.kind) {
+    case 'value':
+      return result.repr;
+    case 'failure':
+      return failureText(result.excType, result.message);
+    case 'deferred':
+      return `Deferred #${result.id}`;
+  }
+}
