@@ -1,6 +1,9 @@
 // One esbuild config, one output per artifact: the extension host bundle, the webview bundle
 // and the CLI. Type checking is separate (`npm run typecheck`).
 import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -38,6 +41,19 @@ const builds = [
     banner: { js: '#!/usr/bin/env node' },
   },
 ];
+
+/**
+ * Static webview assets shipped beside the bundles (the .vsix carries dist/, not node_modules):
+ * the stylesheet and the codicon font with its CSS (which loads ./codicon.ttf relatively).
+ */
+function copyAssets() {
+  const codicons = dirname(createRequire(import.meta.url).resolve('@vscode/codicons/dist/codicon.css'));
+  mkdirSync('dist/codicons', { recursive: true });
+  for (const file of ['codicon.css', 'codicon.ttf']) copyFileSync(join(codicons, file), join('dist/codicons', file));
+  copyFileSync('media/webview.css', 'dist/webview.css');
+}
+
+copyAssets();
 
 if (watch) {
   for (const options of builds) {

@@ -1,0 +1,212 @@
+/**
+ * The webview application: keeps the active session's Deferreds, applies the host's messages
+ * and draws header and tree. `init` and `full` replace everything and draw at once (the exact
+ * state at a stop); `delta`s are applied to the store immediately but drawn at most once per
+ * animation frame, however many arrive — that is what keeps 5,000 events/s cheap.
+ */
+import {
+  WEBVIEW_PROTOCOL_VERSION,
+  type DeferredView,
+  type GraphHeader,
+  type SessionSummary,
+  type ToWebviewMessage,
+} from '../src/protocol/protocol';
+import { HeaderView } from './header';
+import { persistableViewState, rememberExpansion, restoreViewState, type HostApi, type ViewState } from './host';
+import { buildStructure, deferredKey, flatten, type Row } from './tree';
+import { TreeView } from './treeView';
+
+type FrameScheduler = (callback: () => void) => unknown;
+
+/** Accepts only messages of a known type with the fields the handlers read. */
+export function isToWebviewMessage(data: unknown): data is ToWebviewMessage {
+  if (!data || typeof data !== 'object') return false;
+  const m = data as Record<string, unknown>;
+  switch (m.type) {
+    case 'init':
+      return Array.isArray(m.sessions) && Array.isArray(m.deferreds);
+    case 'sessions':
+      return Array.isArray(m.sessions);
+    case 'delta':
+      return typeof m.sessionId === 'string' && Array.isArray(m.upserts) && Array.isArray(m.removed) && !!m.header;
+    case 'full':
+      return typeof m.sessionId === 'string' && Array.isArray(m.deferreds) && !!m.header;
+    default:
+      return false;
+  }
+}
+
+function isDeferredView(d: unknown): d is DeferredView {
+  return !!d && typeof d === 'object' && Number.isInteger((d as DeferredView).id) && Array.isArray((d as DeferredView).callbacks);
+}
+
+export class DeferredGraphApp {
+  readonly store = new Map<number, DeferredView>();
+  sessions: SessionSummary[] = [];
+  activeSessionId: string | null = null;
+  header: GraphHeader | null = null;
+  readonly view: ViewState;
+  rows: Row[] = [];
+  private error: string | null = null;
+  private malformed = 0;
+  private framePending = false;
+  private dataChanged = false;
+  private scrollRestored = false;
+  private saveTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly headerView: HeaderView;
+  readonly tree: TreeView;
+
+  constructor(
+    readonly root: HTMLElement,
+    private readonly host: HostApi,
+    private readonly scheduleFrame: FrameScheduler = (cb) => requestAnimationFrame(cb),
+  ) {
+    this.view = restoreViewState(host.getState());
+    this.headerView = new HeaderView(this.view, {
+      selectSession: (id) => this.host.postMessage({ type: 'selectSession', sessionId: id }),
+      filtersChanged: () => this.invalidate(true),
+    });
+    this.tree = new TreeView({
+      toggle: (id, expand) => {
+        rememberExpansion(this.view, id, expand);
+        this.invalidate(false);
+        this.flush();
+      },
+      openLocation: (file, line) => this.host.postMessage({ type: 'openLocation', file, line }),
+      reveal: (id) => this.reveal(id),
+      changed: () => this.saveSoon(),
+    });
+    this.tree.selectedKey = this.view.selectedKey;
+    const columns = document.createElement('div');
+    columns.className = 'columns';
+    columns.setAttribute('aria-hidden', 'true');
+    for (const [cls, text] of [['col-label', 'Deferred'], ['col-state', 'State'], ['col-result', 'Result'], ['col-callbacks', 'Callbacks']]) {
+      const c = document.createElement('span');
+      c.className = cls;
+      c.textContent = text;
+      columns.append(c);
+    }
+    root.replaceChildren(this.headerView.element, columns, this.tree.element);
+    this.render();
+  }
+
+  /** Listens to the host and starts the handshake: the host answers `ready` with `init`. */
+  start(target: Window = window): void {
+    target.addEventListener('message', (event: MessageEvent) => this.handleMessage(event.data));
+    this.host.postMessage({ type: 'ready', version: WEBVIEW_PROTOCOL_VERSION });
+  }
+
+  handleMessage(data: unknown): void {
+    if (!isToWebviewMessage(data)) {
+      this.malformed++;
+      this.error = `Ignored ${this.malformed} malformed message${this.malformed === 1 ? '' : 's'} from the extension.`;
+      this.invalidate(false);
+      return;
+    }
+    switch (data.type) {
+      case 'init':
+        this.error = data.version === WEBVIEW_PROTOCOL_VERSION ? null
+          : `The extension speaks webview protocol ${data.version}, this view ${WEBVIEW_PROTOCOL_VERSION}: reload the window.`;
+        this.sessions = data.sessions;
+        this.activeSessionId = data.activeSessionId;
+        this.header = data.header;
+        this.replaceAll(data.deferreds);
+        this.render();
+        break;
+      case 'sessions':
+        if (data.activeSessionId !== this.activeSessionId) {
+          this.store.clear();
+          this.header = null;
+        }
+        this.sessions = data.sessions;
+        this.activeSessionId = data.activeSessionId;
+        this.invalidate(true);
+        break;
+      case 'full':
+        this.activeSessionId = data.sessionId;
+        this.header = data.header;
+        this.replaceAll(data.deferreds);
+        this.render();
+        break;
+      case 'delta':
+        if (data.sessionId !== this.activeSessionId) return;
+        this.header = data.header;
+        for (const id of data.removed) this.store.delete(id);
+        for (const d of data.upserts) if (isDeferredView(d)) this.store.set(d.id, d);
+        this.invalidate(true);
+        break;
+    }
+  }
+
+  private replaceAll(deferreds: DeferredView[]): void {
+    this.store.clear();
+    for (const d of deferreds) if (isDeferredView(d)) this.store.set(d.id, d);
+    this.dataChanged = true;
+  }
+
+  /** Marks the view stale; draws on the next animation frame (once, however often called). */
+  invalidate(dataChanged: boolean): void {
+    this.dataChanged ||= dataChanged;
+    if (this.framePending) return;
+    this.framePending = true;
+    this.scheduleFrame(() => this.flush());
+  }
+
+  /** Draws now if anything is pending (tests and the bench call it to skip waiting a frame). */
+  flush(): void {
+    if (!this.framePending && !this.dataChanged) return;
+    this.render();
+  }
+
+  /** Rebuilds the rows and draws header and the visible window. */
+  render(): void {
+    this.framePending = false;
+    this.dataChanged = false;
+    this.rows = flatten(this.store, this.view);
+    const lookup = (id: number): DeferredView | undefined => this.store.get(id);
+    this.tree.setRows(this.rows, lookup);
+    this.headerView.update({
+      sessions: this.sessions,
+      activeSessionId: this.activeSessionId,
+      header: this.header,
+      error: this.error,
+      shown: this.rows.length,
+    });
+    if (!this.scrollRestored && this.rows.length > 0) {
+      this.scrollRestored = true;
+      this.tree.element.scrollTop = this.view.scrollTop;
+      this.tree.render();
+    }
+    this.root.dataset.empty = String(this.store.size === 0);
+    this.saveSoon();
+  }
+
+  /** Opens the path to a Deferred and selects its row. */
+  reveal(id: number): void {
+    if (!this.store.has(id)) return;
+    const { parent } = buildStructure(this.store);
+    for (let p = parent.get(id); p !== undefined; p = parent.get(p)) rememberExpansion(this.view, p, true);
+    const target = this.store.get(id)!;
+    if (this.view.hideCollected && target.collected) this.view.hideCollected = false;
+    if (this.view.hideFired && target.status === 'fired') this.view.hideFired = false;
+    this.view.search = '';
+    this.headerView.syncControls();
+    this.render();
+    this.tree.select(deferredKey(id));
+  }
+
+  /** View state is saved after the burst of changes that caused it (scrolling fires per frame). */
+  private saveSoon(): void {
+    if (this.saveTimer !== null) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      this.saveNow();
+    }, 150);
+  }
+
+  saveNow(): void {
+    if (this.scrollRestored) this.view.scrollTop = this.tree.element.scrollTop;
+    this.view.selectedKey = this.tree.selectedKey;
+    this.host.setState(persistableViewState(this.view));
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * What an expanded Deferred row shows under it: one line per pending callback pair (what
+ * `len(d.callbacks)` counts, in order), then coroutine, creation site, timestamps, timer and an
+ * unhandled failure. Each line is a list of segments; a segment with a location opens the file,
+ * one with a target jumps to that Deferred's row.
+ */
+import type { CallbackPair, CallableInfo, DeferredView } from '../src/protocol/protocol';
+import {
+  callableText,
+  durationText,
+  failureText,
+  locationText,
+  refName,
+  resultText,
+  safeText,
+  timeText,
+  timerText,
+} from './format';
+
+export interface Segment {
+  text: string;
+  /** A source location: clicking posts `openLocation`. */
+  location?: { file: string; line: number };
+  /** A Deferred id: clicking reveals its row. */
+  target?: number;
+  /** Full text for the tooltip (bounded). */
+  title?: string;
+  muted?: boolean;
+}
+
+/** Callback pairs listed in full before the rest is summarised (a chain can hold thousands). */
+export const MAX_CALLBACK_LINES = 50;
+
+function at(file: string | null | undefined, line: number | null | undefined): Segment[] {
+  if (!file) return [];
+  const seg: Segment = { text: locationText(file, line ?? null), title: safeText(file, 2000) };
+  if (line != null && line > 0) seg.location = { file, line };
+  return [{ text: ' ', muted: true }, seg];
+}
+
+function callableSegments(role: string, c: CallableInfo | null): Segment[] {
+  return [{ text: `${role} `, muted: true }, { text: callableText(c) }, ...at(c?.file, c?.line)];
+}
+
+function pairLine(index: number, pair: CallbackPair, lookup: (id: number) => DeferredView | undefined): Segment[] {
+  const head: Segment = { text: `${index + 1}. `, muted: true };
+  if (pair.continues != null) {
+    return [head, { text: 'continues ' }, { text: refName(pair.continues, lookup), target: pair.continues }];
+  }
+  const same = pair.callback && pair.errback && pair.callback.name === pair.errback.name && pair.callback.file === pair.errback.file;
+  if (same) return [head, ...callableSegments('both', pair.callback)];
+  return [head, ...callableSegments('callback', pair.callback), { text: '   ' }, ...callableSegments('errback', pair.errback)];
+}
+
+/** The detail lines of `d`, each a list of segments. */
+export function detailRows(d: DeferredView, store: Map<number, DeferredView>): Segment[][] {
+  const lookup = (id: number): DeferredView | undefined => store.get(id);
+  const lines: Segment[][] = [];
+  const pairs = Array.isArray(d.callbacks) ? d.callbacks : [];
+  if (pairs.length === 0) lines.push([{ text: 'no pending callbacks', muted: true }]);
+  pairs.slice(0, MAX_CALLBACK_LINES).forEach((pair, i) => lines.push(pairLine(i, pair, lookup)));
+  if (pairs.length > MAX_CALLBACK_LINES) {
+    lines.push([{ text: `… ${pairs.length - MAX_CALLBACK_LINES} more callbacks`, muted: true }]);
+  }
+  if (d.hasResult && d.result) {
+    const full = d.result.kind === 'deferred' ? null : resultText(d, 2000);
+    const seg: Segment = d.result.kind === 'deferred'
+      ? { text: refName(d.result.id, lookup), target: d.result.id }
+      : { text: resultText(d), title: full ?? undefined };
+    const truncated = d.result.kind !== 'deferred' && d.result.truncated ? [{ text: ' (truncated by the runtime)', muted: true }] : [];
+    lines.push([{ text: 'result ', muted: true }, seg, ...truncated]);
+  }
+  if (d.coroutine) {
+    const c = d.coroutine;
+    const kind = c.kind === 'inlineCallbacks' ? '@inlineCallbacks' : 'coroutine';
+    const waits: Segment[] = c.finished
+      ? [{ text: ' — finished', muted: true }]
+      : c.waitingOn != null
+        ? [{ text: ' — awaiting ', muted: true }, { text: refName(c.waitingOn, lookup), target: c.waitingOn }]
+        : [];
+    lines.push([{ text: `${kind} `, muted: true }, { text: `${safeText(c.name, 160)}()` }, ...at(c.file, c.line), ...waits]);
+  }
+  if (d.members) lines.push([{ text: `DeferredList of ${d.members.length} members`, muted: true }]);
+  if (d.created) {
+    lines.push([{ text: 'created in ', muted: true }, { text: `${safeText(d.created.function, 160)}()` }, ...at(d.created.file, d.created.line)]);
+  }
+  const fired = d.firedAt != null ? `   fired ${timeText(d.firedAt)} (+${durationText(d.firedAt - d.createdAt)})` : '   not fired';
+  const gone = d.collected && d.collectedAt != null ? `   collected ${timeText(d.collectedAt)}` : '';
+  lines.push([{ text: `created ${timeText(d.createdAt)}${fired}${gone}`, muted: true }]);
+  if (d.timer) lines.push([{ text: timerText(d.timer) }]);
+  if (d.paused > 0) lines.push([{ text: `paused ×${d.paused}`, muted: true }]);
+  if (d.unhandledFailure) {
+    lines.push([{ text: 'unhandled failure ', muted: true }, { text: failureText(d.unhandledFailure), title: failureText(d.unhandledFailure, 2000) }]);
+  }
+  return lines;
+}

@@ -1,0 +1,156 @@
+/**
+ * The strip above the tree: which session (a picker when there are several), the counts the
+ * model keeps, dropped events, the session's notice (why the view may be incomplete and how to
+ * fix it), protocol errors, and the filter/search controls. Built once; `update` only rewrites
+ * text, so typing in the search box is never interrupted by live data.
+ */
+import type { GraphHeader, SessionSummary } from '../src/protocol/protocol';
+import { safeText, tooltipText } from './format';
+import type { ViewState } from './host';
+
+export interface HeaderActions {
+  selectSession(id: string): void;
+  filtersChanged(): void;
+}
+
+export interface HeaderData {
+  sessions: SessionSummary[];
+  activeSessionId: string | null;
+  header: GraphHeader | null;
+  error: string | null;
+  shown: number;
+}
+
+const COUNTS = ['pending', 'fired', 'failed', 'collected'] as const;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  e.className = cls;
+  return e;
+}
+
+function checkbox(text: string, onChange: (checked: boolean) => void): { label: HTMLLabelElement; input: HTMLInputElement } {
+  const label = el('label', 'toggle');
+  const input = el('input', '');
+  input.type = 'checkbox';
+  input.addEventListener('change', () => onChange(input.checked));
+  label.append(input, document.createTextNode(` ${text}`));
+  return { label, input };
+}
+
+export class HeaderView {
+  readonly element: HTMLElement;
+  private readonly sessionName = el('span', 'session-name');
+  private readonly sessionPicker = el('select', 'session-picker');
+  private readonly sessionState = el('span', 'badge session-state');
+  private readonly counts = new Map<string, HTMLElement>();
+  private readonly shownCount = el('span', 'count count-shown');
+  private readonly dropped = el('span', 'dropped');
+  private readonly marker = el('span', 'marker');
+  private readonly notice = el('div', 'notice');
+  private readonly error = el('div', 'error');
+  private readonly search = el('input', 'search');
+  private readonly hideFired: ReturnType<typeof checkbox>;
+  private readonly hideCollected: ReturnType<typeof checkbox>;
+
+  constructor(private readonly view: ViewState, actions: HeaderActions) {
+    this.element = el('header', 'header');
+    this.sessionPicker.setAttribute('aria-label', 'Debug session');
+    this.sessionPicker.addEventListener('change', () => actions.selectSession(this.sessionPicker.value));
+    const session = el('div', 'session');
+    session.append(el('span', 'codicon codicon-debug-alt'), this.sessionName, this.sessionPicker, this.sessionState);
+
+    const counts = el('div', 'counts');
+    counts.setAttribute('aria-live', 'off');
+    for (const name of COUNTS) {
+      const value = el('span', `count count-${name}`);
+      value.dataset.count = name;
+      this.counts.set(name, value);
+      counts.append(value);
+    }
+    this.shownCount.dataset.count = 'shown';
+    counts.append(this.shownCount, this.dropped, this.marker);
+
+    this.notice.setAttribute('role', 'status');
+    this.error.setAttribute('role', 'alert');
+
+    const tools = el('div', 'tools');
+    this.search.type = 'search';
+    this.search.placeholder = 'Search label or function';
+    this.search.setAttribute('aria-label', 'Search Deferreds by label or function');
+    this.search.value = view.search;
+    this.search.addEventListener('input', () => {
+      view.search = this.search.value.slice(0, 200);
+      actions.filtersChanged();
+    });
+    this.hideFired = checkbox('Hide fired', (checked) => {
+      view.hideFired = checked;
+      actions.filtersChanged();
+    });
+    this.hideCollected = checkbox('Hide collected', (checked) => {
+      view.hideCollected = checked;
+      actions.filtersChanged();
+    });
+    this.hideFired.input.checked = view.hideFired;
+    this.hideCollected.input.checked = view.hideCollected;
+    tools.append(this.search, this.hideFired.label, this.hideCollected.label);
+
+    const top = el('div', 'header-top');
+    top.append(session, counts);
+    this.element.append(top, this.notice, this.error, tools);
+  }
+
+  update(data: HeaderData): void {
+    const active = data.sessions.find((s) => s.id === data.activeSessionId) ?? null;
+    this.updateSessions(data.sessions, active);
+    const h = data.header;
+    for (const name of COUNTS) {
+      const value = this.counts.get(name)!;
+      value.textContent = h ? `${h[name]} ${name}` : '';
+    }
+    this.shownCount.textContent = h ? `${data.shown} rows` : '';
+    this.dropped.textContent = h && h.dropped > 0 ? `${h.dropped} events dropped` : '';
+    this.dropped.title = h && h.dropped > 0 ? 'The runtime could not send everything; the view resyncs at the next stop or snapshot.' : '';
+    this.marker.textContent = h?.lastMarker ? `mark: ${safeText(h.lastMarker, 80)}` : '';
+    const notice = active?.notice ?? (data.sessions.length === 0 ? 'No Python debug session. Start one to see its Deferreds here.' : null);
+    this.show(this.notice, notice);
+    this.show(this.error, data.error ?? h?.error ?? null);
+  }
+
+  private show(target: HTMLElement, text: string | null): void {
+    target.textContent = text ? safeText(text, 600) : '';
+    target.title = text ? tooltipText(text) : '';
+    target.hidden = !text;
+  }
+
+  private updateSessions(sessions: SessionSummary[], active: SessionSummary | null): void {
+    const several = sessions.length > 1;
+    this.sessionPicker.hidden = !several;
+    this.sessionName.hidden = several;
+    this.sessionName.textContent = active ? safeText(active.name, 120) : 'No session';
+    this.sessionState.textContent = active ? active.state : '';
+    this.sessionState.hidden = !active;
+    if (several) {
+      const signature = sessions.map((s) => `${s.id}\u0000${s.name}\u0000${s.pid}`).join('\u0001');
+      if (this.sessionPicker.dataset.signature !== signature) {
+        this.sessionPicker.dataset.signature = signature;
+        this.sessionPicker.replaceChildren(
+          ...sessions.map((s) => {
+            const option = document.createElement('option');
+            option.value = s.id;
+            option.textContent = `${s.parentId ? '↳ ' : ''}${safeText(s.name, 120)}${s.pid != null ? ` (pid ${s.pid})` : ''}`;
+            return option;
+          }),
+        );
+      }
+      if (active) this.sessionPicker.value = active.id;
+    }
+  }
+
+  /** Keeps the controls in step with a restored view state. */
+  syncControls(): void {
+    this.search.value = this.view.search;
+    this.hideFired.input.checked = this.view.hideFired;
+    this.hideCollected.input.checked = this.view.hideCollected;
+  }
+}

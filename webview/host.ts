@@ -1,0 +1,78 @@
+/**
+ * The webview's link to the extension host and its persisted view state. In VS Code this is
+ * `acquireVsCodeApi()`; anywhere else (a browser bench, a DOM test) an in-memory stand-in keeps
+ * the same interface, so the app never needs to know where it runs.
+ */
+import type { FromWebviewMessage } from '../src/protocol/protocol';
+
+export interface HostApi {
+  postMessage(message: FromWebviewMessage): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+/** View state kept across reloads: only how the user looks at the graph, never the graph. */
+export interface ViewState {
+  hideFired: boolean;
+  hideCollected: boolean;
+  search: string;
+  /** Explicit expand/collapse choices by Deferred id, oldest first (a Map keeps insertion order). */
+  expanded: Map<number, boolean>;
+  scrollTop: number;
+  selectedKey: string | null;
+}
+
+/** Expand/collapse choices remembered; older ones are dropped so the state stays small. */
+export const MAX_REMEMBERED_EXPANSIONS = 2000;
+
+export function defaultViewState(): ViewState {
+  return { hideFired: false, hideCollected: false, search: '', expanded: new Map(), scrollTop: 0, selectedKey: null };
+}
+
+/** Reads a persisted state defensively: anything malformed falls back to the default. */
+export function restoreViewState(raw: unknown): ViewState {
+  const state = defaultViewState();
+  if (!raw || typeof raw !== 'object') return state;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.hideFired === 'boolean') state.hideFired = r.hideFired;
+  if (typeof r.hideCollected === 'boolean') state.hideCollected = r.hideCollected;
+  if (typeof r.search === 'string') state.search = r.search.slice(0, 200);
+  if (typeof r.scrollTop === 'number' && Number.isFinite(r.scrollTop) && r.scrollTop >= 0) state.scrollTop = r.scrollTop;
+  if (typeof r.selectedKey === 'string') state.selectedKey = r.selectedKey;
+  if (Array.isArray(r.expanded)) {
+    for (const pair of r.expanded.slice(-MAX_REMEMBERED_EXPANSIONS)) {
+      if (Array.isArray(pair) && Number.isInteger(pair[0]) && typeof pair[1] === 'boolean') state.expanded.set(pair[0], pair[1]);
+    }
+  }
+  return state;
+}
+
+/** The JSON-safe form given to `setState` (a Map does not survive serialisation). */
+export function persistableViewState(state: ViewState): Record<string, unknown> {
+  return { ...state, expanded: [...state.expanded] };
+}
+
+/** Records an expand/collapse choice, forgetting the oldest beyond the limit. */
+export function rememberExpansion(state: ViewState, id: number, expanded: boolean): void {
+  state.expanded.delete(id);
+  state.expanded.set(id, expanded);
+  for (const oldest of state.expanded.keys()) {
+    if (state.expanded.size <= MAX_REMEMBERED_EXPANSIONS) break;
+    state.expanded.delete(oldest);
+  }
+}
+
+declare function acquireVsCodeApi(): HostApi;
+
+/** VS Code's API when running in a webview, else an in-memory stand-in that posts nowhere. */
+export function connectHost(): HostApi {
+  if (typeof acquireVsCodeApi === 'function') return acquireVsCodeApi();
+  let state: unknown;
+  return {
+    postMessage: () => undefined,
+    getState: () => state,
+    setState: (s) => {
+      state = s;
+    },
+  };
+}

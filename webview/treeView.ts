@@ -1,0 +1,289 @@
+/**
+ * The virtualised ARIA tree: a scroll container whose height stands for every row while only
+ * the rows in (and just around) the viewport exist in the DOM, all of one fixed height, so
+ * 10,000 Deferreds cost the same to draw as forty. Focus stays on the tree element and
+ * `aria-activedescendant` names the selected row, which is always kept rendered.
+ *
+ * Every debuggee string is set with `textContent`; row elements are reused and only rewritten
+ * when their text changes, so a click on a row is not lost to a live update.
+ */
+import type { DeferredView } from '../src/protocol/protocol';
+import { labelOf, metaOf, refName, resultText, stateText, tooltipText } from './format';
+import type { Segment } from './details';
+import type { DeferredRow, DetailRow, RefRow, Row } from './tree';
+
+export const ROW_HEIGHT = 22;
+const OVERSCAN = 10;
+/** Indentation stops growing here: a 10,000-link chain must stay readable. */
+const MAX_INDENT_LEVELS = 32;
+const FALLBACK_VIEWPORT = 600;
+
+export interface TreeActions {
+  toggle(id: number, expand: boolean): void;
+  openLocation(file: string, line: number): void;
+  reveal(id: number): void;
+  changed(): void;
+}
+
+const STATUS_ICONS: Record<string, string> = {
+  pending: 'codicon-circle-large-outline',
+  waiting: 'codicon-link',
+  paused: 'codicon-debug-pause',
+  fired: 'codicon-pass',
+  failed: 'codicon-error',
+};
+
+function span(cls: string, text: string, title?: string): HTMLSpanElement {
+  const el = document.createElement('span');
+  el.className = cls;
+  el.textContent = text;
+  if (title) el.title = title;
+  return el;
+}
+
+function rowDomId(key: string): string {
+  return `dg-row-${key}`;
+}
+
+export class TreeView {
+  readonly element: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private rows: Row[] = [];
+  private indexByKey = new Map<string, number>();
+  private lookup: (id: number) => DeferredView | undefined = () => undefined;
+  private readonly elements = new Map<string, { el: HTMLElement; signature: string }>();
+  selectedKey: string | null = null;
+
+  constructor(private readonly actions: TreeActions) {
+    this.element = document.createElement('div');
+    this.element.className = 'tree';
+    this.element.setAttribute('role', 'tree');
+    this.element.setAttribute('aria-label', 'Deferreds');
+    this.element.tabIndex = 0;
+    this.spacer = document.createElement('div');
+    this.spacer.className = 'tree-spacer';
+    this.element.append(this.spacer);
+    this.element.addEventListener('scroll', () => {
+      this.render();
+      this.actions.changed();
+    });
+    this.element.addEventListener('keydown', (e) => this.onKey(e));
+    this.element.addEventListener('click', (e) => this.onClick(e));
+    this.element.addEventListener('dblclick', (e) => {
+      const row = this.rowAt(e.target);
+      if (row?.kind === 'deferred') this.actions.toggle(row.d.id, !row.expanded);
+    });
+  }
+
+  get rowCount(): number {
+    return this.rows.length;
+  }
+
+  setRows(rows: Row[], lookup: (id: number) => DeferredView | undefined): void {
+    this.rows = rows;
+    this.lookup = lookup;
+    this.indexByKey = new Map(rows.map((r, i) => [r.key, i]));
+    this.spacer.style.height = `${rows.length * ROW_HEIGHT}px`;
+    this.render();
+  }
+
+  /** Draws the rows in the viewport; removes the rest. */
+  render(): void {
+    const top = this.element.scrollTop;
+    const height = this.element.clientHeight || FALLBACK_VIEWPORT;
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(this.rows.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+    const wanted = new Set<string>();
+    for (let i = first; i < last; i++) wanted.add(this.rows[i].key);
+    const selectedIndex = this.selectedIndex();
+    if (selectedIndex >= 0) wanted.add(this.rows[selectedIndex].key);
+    for (const [key, entry] of this.elements) {
+      if (!wanted.has(key)) {
+        entry.el.remove();
+        this.elements.delete(key);
+      }
+    }
+    for (const key of wanted) this.draw(this.indexByKey.get(key)!);
+    if (selectedIndex >= 0) this.element.setAttribute('aria-activedescendant', rowDomId(this.rows[selectedIndex].key));
+    else this.element.removeAttribute('aria-activedescendant');
+  }
+
+  selectedIndex(): number {
+    return this.selectedKey == null ? -1 : (this.indexByKey.get(this.selectedKey) ?? -1);
+  }
+
+  /** Selects a row and scrolls it into view. */
+  select(key: string): void {
+    const index = this.indexByKey.get(key);
+    if (index === undefined) return;
+    this.selectedKey = key;
+    const height = this.element.clientHeight || FALLBACK_VIEWPORT;
+    const rowTop = index * ROW_HEIGHT;
+    if (rowTop < this.element.scrollTop) this.element.scrollTop = rowTop;
+    else if (rowTop + ROW_HEIGHT > this.element.scrollTop + height) this.element.scrollTop = rowTop + ROW_HEIGHT - height;
+    this.render();
+    this.actions.changed();
+  }
+
+  private draw(index: number): void {
+    const row = this.rows[index];
+    const selected = row.key === this.selectedKey;
+    const parts = this.texts(row);
+    const signature = `${index}|${row.level}|${row.posinset}/${row.setsize}|${selected}|${row.kind === 'deferred' ? row.expanded : ''}|${parts.join('\u0000')}`;
+    let entry = this.elements.get(row.key);
+    if (entry && entry.signature === signature) return;
+    if (!entry) {
+      entry = { el: document.createElement('div'), signature: '' };
+      entry.el.setAttribute('role', 'treeitem');
+      entry.el.id = rowDomId(row.key);
+      this.elements.set(row.key, entry);
+      this.spacer.append(entry.el);
+    }
+    entry.signature = signature;
+    const el = entry.el;
+    el.dataset.index = String(index);
+    el.dataset.key = row.key;
+    el.style.top = `${index * ROW_HEIGHT}px`;
+    el.style.paddingLeft = `${6 + Math.min(row.level - 1, MAX_INDENT_LEVELS) * 14}px`;
+    el.setAttribute('aria-level', String(row.level));
+    el.setAttribute('aria-posinset', String(row.posinset));
+    el.setAttribute('aria-setsize', String(row.setsize));
+    el.setAttribute('aria-selected', String(selected));
+    if (row.kind === 'deferred') {
+      el.setAttribute('aria-expanded', String(row.expanded));
+      el.dataset.id = String(row.d.id);
+      el.dataset.status = row.d.status;
+    } else {
+      el.removeAttribute('aria-expanded');
+      delete el.dataset.id;
+      delete el.dataset.status;
+    }
+    el.replaceChildren(...this.cells(row, parts));
+    el.className = `row row-${row.kind}${selected ? ' selected' : ''}${row.kind === 'deferred' ? ` status-${row.d.status}${row.d.collected ? ' collected' : ''}` : ''}`;
+  }
+
+  /** The texts a row shows (also its change signature). */
+  private texts(row: Row): string[] {
+    if (row.kind === 'deferred') {
+      const d = row.d;
+      return [labelOf(d), metaOf(d), stateText(d, this.lookup), resultText(d), String(d.callbacks.length), row.relation ?? '', d.unhandledFailure ? '!' : ''];
+    }
+    if (row.kind === 'ref') return [refName(row.targetId, this.lookup), row.relation ?? ''];
+    return row.segments.map((s) => s.text);
+  }
+
+  private cells(row: Row, parts: string[]): HTMLElement[] {
+    if (row.kind === 'deferred') return this.deferredCells(row, parts);
+    if (row.kind === 'ref') return this.refCells(row, parts);
+    return this.detailCells(row);
+  }
+
+  private deferredCells(row: DeferredRow, [label, meta, state, result, count, relation, unhandled]: string[]): HTMLElement[] {
+    const d = row.d;
+    const twistie = span(`twistie codicon ${row.expanded ? 'codicon-chevron-down' : 'codicon-chevron-right'}`, '');
+    const icon = span(`icon codicon ${STATUS_ICONS[d.status] ?? 'codicon-circle-large-outline'}`, '');
+    const name = span('cell-label', label, tooltipText(d.name || d.label || label));
+    const cells = [twistie, icon, name, span('cell-meta', meta)];
+    if (relation) cells.push(span(`badge relation-${relation}`, relation));
+    if (unhandled) cells.push(span('badge unhandled codicon codicon-warning', '', 'Collected with an unhandled failure'));
+    const fullResult = d.hasResult && d.result && d.result.kind !== 'deferred' ? resultText(d, 2000) : undefined;
+    cells.push(
+      span('cell-state', state),
+      span(`cell-result${result === 'N/A' ? ' na' : ''}`, result, fullResult),
+      span('cell-callbacks', count, `${count} pending callback pair${count === '1' ? '' : 's'} (len(d.callbacks))`),
+    );
+    return cells;
+  }
+
+  private refCells(row: RefRow, [name, relation]: string[]): HTMLElement[] {
+    const link = span('link', name);
+    link.dataset.target = String(row.targetId);
+    const cells = [span('twistie', ''), span('icon codicon codicon-references', ''), span('muted', 'see '), link, span('muted', ' (shown elsewhere)')];
+    if (relation) cells.push(span(`badge relation-${relation}`, relation));
+    return cells;
+  }
+
+  private detailCells(row: DetailRow): HTMLElement[] {
+    const cells: HTMLElement[] = [span('twistie', '')];
+    row.segments.forEach((seg: Segment, i) => {
+      const cls = seg.location || seg.target != null ? 'link' : seg.muted ? 'muted' : 'detail-text';
+      const el = span(cls, seg.text, seg.title);
+      if (seg.location || seg.target != null) el.dataset.seg = String(i);
+      cells.push(el);
+    });
+    return cells;
+  }
+
+  private rowAt(target: EventTarget | null): Row | undefined {
+    const el = (target as HTMLElement | null)?.closest?.('[role="treeitem"]') as HTMLElement | null;
+    if (!el || el.dataset.key === undefined) return undefined;
+    const index = this.indexByKey.get(el.dataset.key);
+    return index === undefined ? undefined : this.rows[index];
+  }
+
+  /** Performs a segment's action: open its location or reveal its Deferred. */
+  private activateSegment(seg: Segment | undefined): boolean {
+    if (!seg) return false;
+    if (seg.location) this.actions.openLocation(seg.location.file, seg.location.line);
+    else if (seg.target != null) this.actions.reveal(seg.target);
+    else return false;
+    return true;
+  }
+
+  private onClick(e: MouseEvent): void {
+    const row = this.rowAt(e.target);
+    if (!row) return;
+    const target = e.target as HTMLElement;
+    this.select(row.key);
+    this.element.focus();
+    if (row.kind === 'detail' && target.dataset.seg !== undefined) this.activateSegment(row.segments[Number(target.dataset.seg)]);
+    else if (row.kind === 'ref' && target.dataset.target !== undefined) this.actions.reveal(row.targetId);
+    else if (row.kind === 'deferred' && target.classList.contains('twistie')) this.actions.toggle(row.d.id, !row.expanded);
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const count = this.rows.length;
+    if (count === 0) return;
+    const index = this.selectedIndex();
+    const row = index >= 0 ? this.rows[index] : undefined;
+    const page = Math.max(1, Math.floor((this.element.clientHeight || FALLBACK_VIEWPORT) / ROW_HEIGHT) - 1);
+    const go = (i: number): void => this.select(this.rows[Math.max(0, Math.min(count - 1, i))].key);
+    switch (e.key) {
+      case 'ArrowDown':
+        go(index + 1);
+        break;
+      case 'ArrowUp':
+        go(index < 0 ? 0 : index - 1);
+        break;
+      case 'Home':
+        go(0);
+        break;
+      case 'End':
+        go(count - 1);
+        break;
+      case 'PageDown':
+        go(index + page);
+        break;
+      case 'PageUp':
+        go(index - page);
+        break;
+      case 'ArrowRight':
+        if (row?.kind === 'deferred' && !row.expanded) this.actions.toggle(row.d.id, true);
+        else if (row && this.rows[index + 1]?.parentKey === row.key) go(index + 1);
+        break;
+      case 'ArrowLeft':
+        if (row?.kind === 'deferred' && row.expanded) this.actions.toggle(row.d.id, false);
+        else if (row?.parentKey) this.select(row.parentKey);
+        break;
+      case 'Enter':
+      case ' ':
+        if (row?.kind === 'deferred') this.actions.toggle(row.d.id, !row.expanded);
+        else if (row?.kind === 'ref') this.actions.reveal(row.targetId);
+        else if (row?.kind === 'detail') this.activateSegment(row.segments.find((s) => s.location || s.target != null));
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  }
+}
