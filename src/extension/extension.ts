@@ -1,0 +1,74 @@
+/**
+ * Entry point of the extension host bundle (dist/extension.js).
+ *
+ * Activated only when a Python debug configuration is resolved, by the "Show Deferred Graph"
+ * command, or to restore the panel after a reload — never at start-up. `activate` returns a
+ * small read-only API that the VS Code API suite (test/vscode-suite) asserts on.
+ */
+import * as vscode from 'vscode';
+import type { DeferredView, GraphHeader, SessionSummary } from '../protocol/protocol';
+import { InjectionProvider, runtimePaths } from './injection';
+import { instrumentPausedSession } from './instrument';
+import { INSTRUMENT_COMMAND } from './notices';
+import { GraphPanel, VIEW_TYPE, type PanelState } from './panel';
+import { SessionManager } from './sessions';
+import { readSettings } from './settings';
+import { RuntimeSocketServer } from './socketServer';
+import { StopTrackerFactory } from './tracker';
+
+export const SHOW_COMMAND = 'deferredGraph.show';
+
+/** What `activate` returns: read-only views of the extension's state, for tests. */
+export interface DeferredGraphApi {
+  sessions(): SessionSummary[];
+  activeSessionId(): string | null;
+  graph(sessionId: string): { header: GraphHeader; deferreds: DeferredView[] } | null;
+  panelState(): PanelState;
+  openSocketServers(): number;
+}
+
+export function activate(context: vscode.ExtensionContext): DeferredGraphApi {
+  const paths = runtimePaths(context.extensionPath);
+  const sessions = new SessionManager(paths.packageDir);
+  const panel = new GraphPanel(context.extensionUri, sessions);
+
+  const endpoints = async () => {
+    const server = await RuntimeSocketServer.start();
+    sessions.adoptServer(server);
+    return { address: server.address, token: server.token };
+  };
+
+  context.subscriptions.push(
+    sessions,
+    panel,
+    vscode.debug.registerDebugConfigurationProvider('*', new InjectionProvider(paths, endpoints)),
+    vscode.debug.registerDebugAdapterTrackerFactory('*', new StopTrackerFactory(sessions)),
+    vscode.commands.registerCommand(SHOW_COMMAND, () => panel.show()),
+    vscode.commands.registerCommand(INSTRUMENT_COMMAND, () =>
+      instrumentPausedSession(sessions, paths.packageDir),
+    ),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+      async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel) {
+        panel.revive(webviewPanel);
+      },
+    }),
+    sessions.onDidStartSession((record) => {
+      if (readSettings(record.session.workspaceFolder?.uri).openOnDebugStart) panel.show(true);
+    }),
+  );
+
+  return {
+    sessions: () => sessions.summaries(),
+    activeSessionId: () => sessions.activeSessionId,
+    graph: (sessionId) => {
+      const record = sessions.get(sessionId);
+      return record ? { header: record.model.header(), deferreds: record.model.views() } : null;
+    },
+    panelState: () => panel.state(),
+    openSocketServers: () => sessions.openServerCount(),
+  };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

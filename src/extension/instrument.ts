@@ -1,0 +1,68 @@
+/**
+ * "Instrument the Paused Python Program Now": for sessions the extension could not inject into
+ * (attach, programs started elsewhere), load the runtime through DAP `evaluate` at a stop. The
+ * view then says plainly that Deferreds created before that moment are missing.
+ */
+import * as vscode from 'vscode';
+import * as notices from './notices';
+import type { SessionManager, SessionRecord } from './sessions';
+import { topFrameId } from './snapshotAtStop';
+
+/** A Python expression that puts `packageDir` on sys.path and installs the runtime. */
+export function instrumentExpression(packageDir: string): string {
+  // JSON string syntax is valid Python string syntax for any path.
+  const dir = JSON.stringify(packageDir);
+  return (
+    `(__import__('sys').path.insert(0, ${dir}) if ${dir} not in __import__('sys').path else None, ` +
+    "__import__('deferred_graph').install())[1]"
+  );
+}
+
+function pausedRecord(sessions: SessionManager): SessionRecord | undefined {
+  const active = vscode.debug.activeDebugSession;
+  const record = active ? sessions.get(active.id) : undefined;
+  if (record?.state === 'stopped') return record;
+  return sessions
+    .summaries()
+    .map((summary) => sessions.get(summary.id))
+    .find((candidate) => candidate?.state === 'stopped');
+}
+
+/** The frame the user selected in this session, else the top frame of the stopped thread. */
+async function selectedFrame(record: SessionRecord): Promise<number | null> {
+  const item = vscode.debug.activeStackItem;
+  if (item instanceof vscode.DebugStackFrame && item.session.id === record.session.id) {
+    return item.frameId;
+  }
+  return record.stoppedThreadId !== null ? topFrameId(record.session, record.stoppedThreadId) : null;
+}
+
+export async function instrumentPausedSession(
+  sessions: SessionManager,
+  packageDir: string,
+): Promise<boolean> {
+  const record = pausedRecord(sessions);
+  if (!record) {
+    await notices.explainNoStoppedSession();
+    return false;
+  }
+  const frameId = await selectedFrame(record);
+  if (frameId === null) {
+    await notices.explainNoStoppedSession();
+    return false;
+  }
+  try {
+    await record.session.customRequest('evaluate', {
+      expression: instrumentExpression(packageDir),
+      frameId,
+      context: 'repl',
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    void vscode.window.showErrorMessage(`Deferred Graph: could not load the runtime: ${reason}`);
+    return false;
+  }
+  sessions.setNotice(record, notices.lateInstrumentNotice(), 'sticky');
+  sessions.snapshotFrame(record, frameId, true);
+  return true;
+}

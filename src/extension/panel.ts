@@ -1,0 +1,289 @@
+/**
+ * The "Deferred Graph" webview panel: one per window, opened or revealed by the command,
+ * restored after a reload by the serializer.
+ *
+ * Delivery is pull-based so memory stays bounded however slow or hidden the webview is: models
+ * keep only the latest state per changed Deferred (`takeDelta`), the panel asks for it at most
+ * every `flushIntervalMs`, and only while the webview is visible, has said `ready`, and has
+ * acknowledged the previous message. A hidden panel loses its webview (no
+ * retainContextWhenHidden); when it is shown again the webview says `ready` and gets `init`
+ * with the full state.
+ */
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import {
+  WEBVIEW_PROTOCOL_VERSION,
+  type DeferredView,
+  type FromWebviewMessage,
+  type GraphHeader,
+  type ToWebviewMessage,
+} from '../protocol/protocol';
+import type { SessionManager, SessionRecord } from './sessions';
+import { readSettings } from './settings';
+import { renderWebviewHtml } from './webviewHtml';
+
+export const VIEW_TYPE = 'deferredGraph';
+const TITLE = 'Deferred Graph';
+
+/** What the webview has been sent, for the VS Code API suite's assertions. */
+export interface PanelState {
+  open: boolean;
+  visible: boolean;
+  ready: boolean;
+  activeSessionId: string | null;
+  header: GraphHeader | null;
+  deferreds: DeferredView[];
+  messagesSent: number;
+}
+
+export class GraphPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | null = null;
+  private panelDisposables: vscode.Disposable[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private sending = false;
+  private timer: NodeJS.Timeout | null = null;
+  private sessionsDirty = true;
+  private readonly dirtyGraphs = new Set<string>();
+  /** The webview has nothing yet (new, reloaded or re-shown): it gets `init`. */
+  private needsInit = true;
+  /** The session whose state the webview holds; another active session gets a `full`. */
+  private shownSessionId: string | null = null;
+  private shownHeader: GraphHeader | null = null;
+  private readonly shown = new Map<number, DeferredView>();
+  private messagesSent = 0;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly sessions: SessionManager,
+  ) {
+    this.disposables.push(
+      sessions.onDidChangeSessions(() => {
+        this.sessionsDirty = true;
+        this.schedule();
+      }),
+      sessions.onDidChangeGraph((id) => {
+        this.dirtyGraphs.add(id);
+        this.schedule();
+      }),
+    );
+  }
+
+  /** Opens the panel beside the editor, or reveals it where it is. */
+  show(preserveFocus = false): void {
+    if (this.panel) {
+      this.panel.reveal(undefined, preserveFocus);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPE,
+      TITLE,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      this.webviewOptions(),
+    );
+    this.attach(panel);
+  }
+
+  /** Takes over a panel VS Code restored after a reload. */
+  revive(panel: vscode.WebviewPanel): void {
+    if (this.panel) {
+      panel.dispose();
+      this.panel.reveal();
+      return;
+    }
+    this.attach(panel);
+  }
+
+  state(): PanelState {
+    return {
+      open: this.panel !== null,
+      visible: this.panel?.visible ?? false,
+      ready: this.ready,
+      activeSessionId: this.shownSessionId,
+      header: this.shownHeader,
+      deferreds: [...this.shown.values()],
+      messagesSent: this.messagesSent,
+    };
+  }
+
+  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [
+        vscode.Uri.joinPath(this.extensionUri, 'dist'),
+        vscode.Uri.joinPath(this.extensionUri, 'media'),
+      ],
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.webview.options = this.webviewOptions();
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.png');
+    panel.webview.html = this.html(panel.webview);
+    this.ready = false;
+    this.panelDisposables = [
+      panel.webview.onDidReceiveMessage((message: unknown) => this.received(message)),
+      panel.onDidChangeViewState(() => {
+        // Without retainContextWhenHidden a hidden webview is torn down; it re-sends `ready`.
+        if (!panel.visible) this.forgetWebview();
+      }),
+      panel.onDidDispose(() => {
+        this.forgetWebview();
+        this.panel = null;
+        for (const disposable of this.panelDisposables) disposable.dispose();
+        this.panelDisposables = [];
+      }),
+    ];
+  }
+
+  private html(webview: vscode.Webview): string {
+    const dist = (...parts: string[]) =>
+      webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', ...parts)).toString();
+    return renderWebviewHtml({
+      cspSource: webview.cspSource,
+      nonce: crypto.randomBytes(16).toString('base64'),
+      scriptUri: dist('webview.js'),
+      styleUri: dist('webview.css'),
+      codiconsUri: dist('codicons', 'codicon.css'),
+    });
+  }
+
+  private forgetWebview(): void {
+    this.ready = false;
+    this.needsInit = true;
+    this.shownSessionId = null;
+    this.shownHeader = null;
+    this.shown.clear();
+  }
+
+  private received(message: unknown): void {
+    if (typeof message !== 'object' || message === null) return;
+    const msg = message as FromWebviewMessage;
+    switch (msg.type) {
+      case 'ready':
+        this.forgetWebview();
+        this.ready = true;
+        this.sessionsDirty = true;
+        this.schedule(0);
+        break;
+      case 'selectSession':
+        if (typeof msg.sessionId === 'string') this.sessions.setActive(msg.sessionId);
+        break;
+      case 'openLocation':
+        void openLocation(msg.file, msg.line);
+        break;
+    }
+  }
+
+  private schedule(delayMs?: number): void {
+    if (this.timer || !this.panel) return;
+    const delay = delayMs ?? readSettings().flushIntervalMs;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, delay);
+  }
+
+  /** Sends what changed since the last delivery, one message at a time. */
+  private async flush(): Promise<void> {
+    if (this.sending || !this.panel || !this.ready || !this.panel.visible) return;
+    this.sending = true;
+    try {
+      const message = this.nextMessage();
+      if (message) {
+        this.messagesSent += 1;
+        const delivered = await this.panel.webview.postMessage(message);
+        if (!delivered) this.forgetWebview();
+      }
+    } catch {
+      this.forgetWebview();
+    } finally {
+      this.sending = false;
+    }
+    if (this.sessionsDirty || this.dirtyGraphs.size > 0) this.schedule();
+  }
+
+  /** The next message the webview needs, updating what we believe it shows. */
+  private nextMessage(): ToWebviewMessage | null {
+    const activeId = this.sessions.activeSessionId;
+    const record = activeId ? this.sessions.get(activeId) : undefined;
+    if (this.needsInit) {
+      this.needsInit = false;
+      this.sessionsDirty = false;
+      const full = this.showFull(record);
+      return {
+        type: 'init',
+        version: WEBVIEW_PROTOCOL_VERSION,
+        sessions: this.sessions.summaries(),
+        activeSessionId: this.shownSessionId,
+        header: this.shownHeader,
+        deferreds: full,
+      };
+    }
+    if (this.sessionsDirty) {
+      this.sessionsDirty = false;
+      return { type: 'sessions', sessions: this.sessions.summaries(), activeSessionId: activeId };
+    }
+    if (!record || !activeId) {
+      this.showFull(undefined);
+      this.dirtyGraphs.clear();
+      return null;
+    }
+    if (this.shownSessionId !== activeId) {
+      const deferreds = this.showFull(record);
+      return { type: 'full', sessionId: activeId, header: record.model.header(), deferreds };
+    }
+    if (!this.dirtyGraphs.has(activeId)) {
+      this.dirtyGraphs.clear();
+      return null;
+    }
+    this.dirtyGraphs.clear();
+    const delta = record.model.takeDelta();
+    for (const id of delta.removed) this.shown.delete(id);
+    for (const view of delta.upserts) this.shown.set(view.id, view);
+    this.shownHeader = record.model.header();
+    return { type: 'delta', sessionId: activeId, header: this.shownHeader, ...delta };
+  }
+
+  /** Resets our mirror to a session's full state (discarding its pending delta). */
+  private showFull(record: SessionRecord | undefined): DeferredView[] {
+    this.dirtyGraphs.clear();
+    this.shown.clear();
+    if (!record) {
+      this.shownSessionId = null;
+      this.shownHeader = null;
+      return [];
+    }
+    record.model.takeDelta();
+    const deferreds = record.model.views();
+    for (const view of deferreds) this.shown.set(view.id, view);
+    this.shownSessionId = record.session.id;
+    this.shownHeader = record.model.header();
+    return deferreds;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.panel?.dispose();
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+}
+
+/** Opens a debuggee source location; the path comes from the runtime, so it is checked first. */
+export async function openLocation(file: unknown, line: unknown): Promise<void> {
+  if (typeof file !== 'string' || file === '' || typeof line !== 'number') return;
+  const lineIndex = Math.max(0, Math.floor(line) - 1);
+  try {
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    const position = new vscode.Position(Math.min(lineIndex, document.lineCount - 1), 0);
+    await vscode.window.showTextDocument(document, {
+      viewColumn: vscode.ViewColumn.One,
+      selection: new vscode.Range(position, position),
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    void vscode.window.showWarningMessage(`Deferred Graph: cannot open ${file}: ${reason}`);
+  }
+}

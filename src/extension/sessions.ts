@@ -1,0 +1,331 @@
+/**
+ * Per debug session state: one chain model per Python debug session (child sessions and
+ * concurrent sessions each get their own), fed by custom DAP events, the session's loopback
+ * socket, and an exact snapshot at every stop in the frame the user has selected.
+ *
+ * The manager never talks to the webview; it raises `onDidChangeSessions` and
+ * `onDidChangeGraph`, and the panel pulls coalesced deltas from the models when it can deliver
+ * them — so a slow or hidden webview costs at most one state per Deferred here.
+ */
+import * as vscode from 'vscode';
+import { SessionModel } from '../model';
+import { DAP_EVENT_NAME, type Batch, type SessionSummary } from '../protocol/protocol';
+import { injectedToken, isInjectable, isInjected } from './injection';
+import * as notices from './notices';
+import { PYTHON_DEBUG_TYPES, readSettings } from './settings';
+import { snapshotInFrame, topFrameId } from './snapshotAtStop';
+import type { RuntimeSocketServer } from './socketServer';
+
+/** Ended sessions kept for inspection after the program exits (oldest forgotten first). */
+const ENDED_SESSIONS_KEPT = 5;
+
+/** How long names from the last stop survive once the program runs again. */
+const NAMES_KEPT_AFTER_RESUME_MS = 400;
+
+type NoticeKind = 'hint' | 'sticky';
+
+export interface SessionRecord {
+  readonly session: vscode.DebugSession;
+  readonly model: SessionModel;
+  readonly startedAt: number;
+  state: SessionSummary['state'];
+  pid: number | null;
+  notice: string | null;
+  /** A hint disappears once the runtime is heard from; a sticky notice stays. */
+  noticeKind: NoticeKind;
+  server: RuntimeSocketServer | null;
+  /** Incremented at every stop, so a frame is snapshotted once per stop. */
+  stopGeneration: number;
+  stoppedThreadId: number | null;
+  lastSnapshotKey: string | null;
+  snapshotRunning: boolean;
+  queuedFrameId: number | null;
+  heardFromRuntime: boolean;
+}
+
+export class SessionManager implements vscode.Disposable {
+  private readonly records = new Map<string, SessionRecord>();
+  private readonly servers = new Map<string, RuntimeSocketServer>();
+  private activeId: string | null = null;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly sessionsChanged = new vscode.EventEmitter<void>();
+  private readonly graphChanged = new vscode.EventEmitter<string>();
+  private readonly sessionStarted = new vscode.EventEmitter<SessionRecord>();
+  /** The session list, its states, notices or the active session changed. */
+  readonly onDidChangeSessions = this.sessionsChanged.event;
+  /** A session's model changed (its id). */
+  readonly onDidChangeGraph = this.graphChanged.event;
+  /** A top-level Python debug session started (used by openOnDebugStart). */
+  readonly onDidStartSession = this.sessionStarted.event;
+
+  constructor(private readonly packageDir: string) {
+    this.disposables.push(
+      this.sessionsChanged,
+      this.graphChanged,
+      this.sessionStarted,
+      vscode.debug.onDidStartDebugSession((session) => this.started(session)),
+      vscode.debug.onDidTerminateDebugSession((session) => this.terminated(session)),
+      vscode.debug.onDidReceiveDebugSessionCustomEvent((event) => {
+        if (event.event !== DAP_EVENT_NAME) return;
+        const record = this.ensure(event.session);
+        if (record) this.receive(record, event.body, null);
+      }),
+      vscode.debug.onDidChangeActiveDebugSession((session) => {
+        if (session && this.records.has(session.id)) this.setActive(session.id);
+      }),
+      vscode.debug.onDidChangeActiveStackItem((item) => this.stackItemSelected(item)),
+    );
+    for (const session of vscode.debug.activeDebugSession ? [vscode.debug.activeDebugSession] : []) {
+      this.ensure(session);
+    }
+  }
+
+  /** Keeps a socket server until the session launched with its token claims it. */
+  adoptServer(server: RuntimeSocketServer, unclaimedTimeoutMs = 120_000): void {
+    this.servers.set(server.token, server);
+    const timer = setTimeout(() => {
+      if (this.servers.get(server.token) === server) {
+        this.servers.delete(server.token);
+        server.close();
+      }
+    }, unclaimedTimeoutMs);
+    timer.unref?.();
+  }
+
+  get activeSessionId(): string | null {
+    return this.activeId;
+  }
+
+  setActive(id: string): void {
+    if (!this.records.has(id) || this.activeId === id) return;
+    this.activeId = id;
+    this.sessionsChanged.fire();
+  }
+
+  get(id: string): SessionRecord | undefined {
+    return this.records.get(id);
+  }
+
+  /** Sessions in start order, as the webview's picker lists them. */
+  summaries(): SessionSummary[] {
+    return [...this.records.values()].map((record) => ({
+      id: record.session.id,
+      name: record.session.name,
+      parentId: record.session.parentSession?.id ?? null,
+      pid: record.pid,
+      state: record.state,
+      notice: record.notice ?? record.model.error ?? null,
+    }));
+  }
+
+  /** Open socket servers (claimed or waiting); read by the VS Code API suite. */
+  openServerCount(): number {
+    const claimed = [...this.records.values()].filter((r) => r.server && !r.server.isClosed).length;
+    return claimed + this.servers.size;
+  }
+
+  /** The record for a Python session (or a child of one), created on first sight. */
+  ensure(session: vscode.DebugSession): SessionRecord | undefined {
+    const known = this.records.get(session.id);
+    if (known) return known;
+    const parentTracked = session.parentSession && this.records.has(session.parentSession.id);
+    if (!PYTHON_DEBUG_TYPES.has(session.type) && !parentTracked) return undefined;
+    const settings = readSettings(session.workspaceFolder?.uri);
+    const record: SessionRecord = {
+      session,
+      model: new SessionModel({
+        sessionId: session.id,
+        retainFired: settings.retainFired,
+        retainCollected: settings.retainCollected,
+      }),
+      startedAt: Date.now(),
+      state: 'running',
+      pid: null,
+      notice: null,
+      noticeKind: 'hint',
+      server: null,
+      stopGeneration: 0,
+      stoppedThreadId: null,
+      lastSnapshotKey: null,
+      snapshotRunning: false,
+      queuedFrameId: null,
+      heardFromRuntime: false,
+    };
+    this.records.set(session.id, record);
+    this.initialNotice(record, Boolean(parentTracked));
+    this.claimServer(record);
+    if (!this.activeId || this.records.get(this.activeId)?.state === 'ended') {
+      this.activeId = session.id;
+    }
+    this.sessionsChanged.fire();
+    return record;
+  }
+
+  private initialNotice(record: SessionRecord, childOfTracked: boolean): void {
+    const config = record.session.configuration;
+    if (childOfTracked || isInjected(config)) return;
+    if (isInjectable(config)) {
+      if (!readSettings(record.session.workspaceFolder?.uri).inject) {
+        this.setNotice(record, notices.injectionOffNotice(), 'hint');
+      }
+    } else if (config.request === 'attach') {
+      this.setNotice(record, notices.attachNotice(this.packageDir), 'hint');
+    }
+  }
+
+  private claimServer(record: SessionRecord): void {
+    const token = injectedToken(record.session.configuration);
+    const server = token ? this.servers.get(token) : undefined;
+    if (!server) return;
+    this.servers.delete(server.token);
+    record.server = server;
+    server.claim((value, pid) => {
+      const target = [...this.records.values()].find((r) => pid !== null && r.pid === pid) ?? record;
+      this.receive(target, value, pid);
+    });
+  }
+
+  private started(session: vscode.DebugSession): void {
+    const record = this.ensure(session);
+    if (record && !session.parentSession) this.sessionStarted.fire(record);
+  }
+
+  private terminated(session: vscode.DebugSession): void {
+    const record = this.records.get(session.id);
+    if (!record) return;
+    record.state = 'ended';
+    record.server?.close();
+    const ended = [...this.records.values()].filter((r) => r.state === 'ended');
+    for (const old of ended.slice(0, Math.max(0, ended.length - ENDED_SESSIONS_KEPT))) {
+      this.records.delete(old.session.id);
+      if (this.activeId === old.session.id) this.activeId = null;
+    }
+    this.sessionsChanged.fire();
+  }
+
+  /** A Batch from the runtime (DAP event body or socket line); bad input lands in model.error. */
+  receive(record: SessionRecord, value: unknown, pid: number | null): void {
+    try {
+      record.model.applyBatch(value as Batch);
+    } catch (error) {
+      // The model reports malformed input through `error`; anything thrown is a bug we contain.
+      console.error('deferred-graph: batch rejected', error);
+    }
+    const batchPid = (value as Partial<Batch> | null)?.pid;
+    const knownPid = pid ?? (typeof batchPid === 'number' ? batchPid : null);
+    let sessionsDirty = false;
+    if (record.pid === null && knownPid !== null) {
+      record.pid = knownPid;
+      sessionsDirty = true;
+    }
+    if (!record.heardFromRuntime) {
+      record.heardFromRuntime = true;
+      if (record.noticeKind === 'hint' && record.notice) {
+        record.notice = null;
+        sessionsDirty = true;
+      }
+    }
+    if (sessionsDirty) this.sessionsChanged.fire();
+    this.graphChanged.fire(record.session.id);
+  }
+
+  setNotice(record: SessionRecord, notice: string | null, kind: NoticeKind): void {
+    if (record.notice === notice && record.noticeKind === kind) return;
+    record.notice = notice;
+    record.noticeKind = kind;
+    this.sessionsChanged.fire();
+  }
+
+  setProcessId(session: vscode.DebugSession, pid: number): void {
+    const record = this.records.get(session.id);
+    if (record && record.pid !== pid) {
+      record.pid = pid;
+      this.sessionsChanged.fire();
+    }
+  }
+
+  /** The adapter reported a stop: snapshot the top frame of the stopped thread. */
+  async stopped(session: vscode.DebugSession, threadId: number | null): Promise<void> {
+    const record = this.ensure(session);
+    if (!record) return;
+    record.state = 'stopped';
+    record.stopGeneration += 1;
+    record.stoppedThreadId = threadId;
+    this.sessionsChanged.fire();
+    // Not debug.activeStackItem: at this moment it may still be the previous stop's frame.
+    // VS Code focuses the new top frame shortly; snapshotFrame skips it when it is this one.
+    const frameId = threadId !== null ? await topFrameId(session, threadId) : null;
+    if (frameId !== null && record.state === 'stopped') this.snapshotFrame(record, frameId);
+  }
+
+  /** The program runs again (continue/step requests or a `continued` event). */
+  resumed(session: vscode.DebugSession): void {
+    const record = this.records.get(session.id);
+    if (!record || record.state !== 'stopped') return;
+    record.state = 'running';
+    this.sessionsChanged.fire();
+    // Names belong to a paused frame; once the program really runs on they may lie. A step
+    // stops again within moments, so wait before clearing to avoid a flicker on every step.
+    const generation = record.stopGeneration;
+    setTimeout(() => {
+      if (record.state === 'running' && record.stopGeneration === generation) {
+        record.model.setFrameNames(null);
+        this.graphChanged.fire(record.session.id);
+      }
+    }, NAMES_KEPT_AFTER_RESUME_MS).unref?.();
+  }
+
+  private stackItemSelected(item: vscode.DebugThread | vscode.DebugStackFrame | undefined): void {
+    if (!(item instanceof vscode.DebugStackFrame)) return;
+    const record = this.records.get(item.session.id);
+    if (record?.state === 'stopped') this.snapshotFrame(record, item.frameId);
+  }
+
+  /** Snapshots `frameId` once per stop; while one runs, only the latest request waits. */
+  snapshotFrame(record: SessionRecord, frameId: number, force = false): void {
+    const key = `${record.stopGeneration}:${frameId}`;
+    if (!force && key === record.lastSnapshotKey) return;
+    record.lastSnapshotKey = key;
+    if (record.snapshotRunning) {
+      record.queuedFrameId = frameId;
+      return;
+    }
+    void this.runSnapshots(record, frameId);
+  }
+
+  private async runSnapshots(record: SessionRecord, firstFrameId: number): Promise<void> {
+    record.snapshotRunning = true;
+    let frameId: number | null = firstFrameId;
+    try {
+      while (frameId !== null) {
+        record.queuedFrameId = null;
+        const outcome = await snapshotInFrame(record.session, frameId);
+        if (outcome.ok) {
+          try {
+            record.model.applySnapshotBatch(outcome.batch);
+          } catch (error) {
+            console.error('deferred-graph: snapshot rejected', error);
+          }
+          if (record.noticeKind === 'hint' && record.notice) this.setNotice(record, null, 'hint');
+          record.heardFromRuntime = true;
+          this.graphChanged.fire(record.session.id);
+        } else if (record.state === 'stopped') {
+          const notice = outcome.missingRuntime
+            ? notices.missingRuntimeNotice(this.packageDir)
+            : notices.snapshotFailedNotice(outcome.message);
+          if (record.noticeKind !== 'sticky') this.setNotice(record, notice, 'hint');
+        }
+        frameId = record.queuedFrameId;
+      }
+    } finally {
+      record.snapshotRunning = false;
+    }
+  }
+
+  dispose(): void {
+    for (const record of this.records.values()) record.server?.close();
+    for (const server of this.servers.values()) server.close();
+    this.servers.clear();
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+}

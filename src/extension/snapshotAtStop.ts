@@ -1,0 +1,108 @@
+/**
+ * The exact snapshot at a debugger stop: one DAP `evaluate` in the selected frame that calls the
+ * runtime's `debug_snapshot_json(locals(), globals())`, returning a JSON Batch with one
+ * `snapshot` event whose `frameNames` map Deferred ids to that frame's variable names.
+ *
+ * debugpy truncates evaluate results to ~65 kB in the repl/watch/hover contexts; the `clipboard`
+ * context returns the whole value (FIELD-NOTES §3). With `format.rawString` it comes unquoted;
+ * adapters that ignore that flag return Python's quoted repr, which `unquotePythonString` undoes.
+ */
+import type * as vscode from 'vscode';
+import type { Batch } from '../protocol/protocol';
+
+export const SNAPSHOT_EXPRESSION =
+  "__import__('deferred_graph').debug_snapshot_json(locals(), globals())";
+
+export type SnapshotOutcome =
+  | { ok: true; batch: Batch }
+  /** `missingRuntime` is true when the debuggee cannot import deferred_graph at all. */
+  | { ok: false; missingRuntime: boolean; message: string };
+
+/** Evaluates the snapshot expression in `frameId` of a stopped session. Never throws. */
+export async function snapshotInFrame(
+  session: vscode.DebugSession,
+  frameId: number,
+): Promise<SnapshotOutcome> {
+  let response: { result?: unknown } | undefined;
+  try {
+    response = await session.customRequest('evaluate', {
+      expression: SNAPSHOT_EXPRESSION,
+      frameId,
+      context: 'clipboard',
+      format: { rawString: true },
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, missingRuntime: /deferred_graph|ModuleNotFoundError/.test(message), message };
+  }
+  const text = typeof response?.result === 'string' ? response.result : '';
+  return parseSnapshotResult(text);
+}
+
+/** Turns an evaluate result (raw or quoted) into a Batch, or says why it is not one. */
+export function parseSnapshotResult(text: string): SnapshotOutcome {
+  const trimmed = text.trim();
+  const raw = /^[rbu]?['"]/i.test(trimmed) ? unquotePythonString(trimmed) : trimmed;
+  if (raw === null) return { ok: false, missingRuntime: false, message: 'unreadable evaluate result' };
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return {
+      ok: false,
+      missingRuntime: /ModuleNotFoundError|No module named/.test(raw),
+      message: `not a snapshot: ${raw.slice(0, 200)}`,
+    };
+  }
+  if (typeof value !== 'object' || value === null || !Array.isArray((value as Batch).events)) {
+    return { ok: false, missingRuntime: false, message: 'evaluate returned JSON that is not a Batch' };
+  }
+  return { ok: true, batch: value as Batch };
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  '\\': '\\', "'": "'", '"': '"', n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', a: '\x07', '0': '\0',
+};
+
+/** Decodes a Python `str` repr ('…' or "…", with \\, \n, \xNN, \uNNNN, \UNNNNNNNN escapes). */
+export function unquotePythonString(literal: string): string | null {
+  const match = /^([rbu]?)(['"])([\s\S]*)\2$/i.exec(literal);
+  if (!match) return null;
+  const [, prefix, , body] = match;
+  if (prefix.toLowerCase() === 'r') return body;
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (ch !== '\\') {
+      out += ch;
+      continue;
+    }
+    const next = body[++i];
+    const width = next === 'x' ? 2 : next === 'u' ? 4 : next === 'U' ? 8 : 0;
+    if (width) {
+      const code = Number.parseInt(body.slice(i + 1, i + 1 + width), 16);
+      if (Number.isNaN(code)) return null;
+      out += String.fromCodePoint(code);
+      i += width;
+    } else if (next in SIMPLE_ESCAPES) {
+      out += SIMPLE_ESCAPES[next];
+    } else {
+      out += '\\' + (next ?? '');
+    }
+  }
+  return out;
+}
+
+/** The top frame of a stopped thread, as the adapter reports it. */
+export async function topFrameId(
+  session: vscode.DebugSession,
+  threadId: number,
+): Promise<number | null> {
+  try {
+    const trace = await session.customRequest('stackTrace', { threadId, startFrame: 0, levels: 1 });
+    const frame = trace?.stackFrames?.[0];
+    return typeof frame?.id === 'number' ? frame.id : null;
+  } catch {
+    return null;
+  }
+}

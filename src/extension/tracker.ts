@@ -1,0 +1,54 @@
+/**
+ * A read-only DebugAdapterTracker for Python sessions: it watches the DAP traffic for the moments
+ * the model cares about — a stop (snapshot time), the program running again, and the debuggee's
+ * process id — and forwards them to the session manager.
+ */
+import * as vscode from 'vscode';
+import type { SessionManager } from './sessions';
+
+/** Requests after which the debuggee runs, whether or not the adapter sends `continued`. */
+const RESUMING_REQUESTS = new Set([
+  'continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'goto', 'restartFrame',
+]);
+
+interface DapMessage {
+  type?: string;
+  event?: string;
+  command?: string;
+  body?: Record<string, unknown>;
+}
+
+export class StopTrackerFactory implements vscode.DebugAdapterTrackerFactory {
+  constructor(private readonly sessions: SessionManager) {}
+
+  createDebugAdapterTracker(session: vscode.DebugSession): vscode.DebugAdapterTracker | undefined {
+    if (!this.sessions.ensure(session)) return undefined;
+    const sessions = this.sessions;
+    return {
+      onWillReceiveMessage(message: DapMessage) {
+        if (message.type === 'request' && RESUMING_REQUESTS.has(message.command ?? '')) {
+          sessions.resumed(session);
+        }
+      },
+      onDidSendMessage(message: DapMessage) {
+        if (message.type !== 'event') return;
+        const body = message.body ?? {};
+        switch (message.event) {
+          case 'stopped': {
+            const threadId = typeof body.threadId === 'number' ? body.threadId : null;
+            void sessions.stopped(session, threadId);
+            break;
+          }
+          case 'continued':
+            sessions.resumed(session);
+            break;
+          case 'process':
+            if (typeof body.systemProcessId === 'number') {
+              sessions.setProcessId(session, body.systemProcessId);
+            }
+            break;
+        }
+      },
+    };
+  }
+}
