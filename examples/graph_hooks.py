@@ -116,9 +116,9 @@ def real_status(deferred: Any, reference: Callable[[Any], Union[str, int, None]]
     if isinstance(result, Deferred):
         status["resultDeferred"] = reference(result)
     elif isinstance(result, Failure):
-        status["failure"] = {"excType": _qualified_name(result.type), "message": str(result.value)}
+        status["failure"] = {"excType": _type_name(result.type), "message": _text(str, result.value)}
     elif has_result:
-        status["result"] = repr(result)
+        status["result"] = _text(repr, result)
     return status
 
 
@@ -137,7 +137,21 @@ def normalise_repr(text: str) -> str:
     return _ADDRESS.sub(" at 0x…", text)
 
 
-def _qualified_name(cls: Any) -> str:
+def _text(kind: Callable[[Any], str], value: Any) -> str:
+    """``repr``/``str`` of a result as the graph shows it: the runtime's bounded text (long
+    lists end in "..."), or the plain one without the runtime."""
+    try:
+        from deferred_graph import saferepr
+    except ImportError:
+        return kind(value)
+    bounded = saferepr.safe_repr if kind is repr else saferepr.safe_str
+    return bounded(value)[0]
+
+
+def _type_name(cls: Any) -> str:
+    """``module.Qualname``, with no module for builtins ("ValueError"), as the graph names it."""
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
