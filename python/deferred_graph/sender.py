@@ -1,0 +1,398 @@
+"""The pump between the emitter and the transports: drain, batch, serialise, deliver.
+
+The hooks only mark Deferreds dirty; everything slow (reading state, repr, JSON, I/O) happens
+here, on one daemon thread that wakes every ``flush_ms``.  Each transport gets a *channel* with a
+bounded outbox (at most ``buffer`` events): when a consumer is slow or gone, new batches are
+dropped and counted, and once the consumer accepts again it receives a ``dropped`` event and a
+resync ``snapshot``.  A new connection (first one or reconnect) is greeted with ``hello``, the
+backlog, and ``snapshot(reason="connect")`` so a consumer that comes back starts from exact state.
+
+The thread is marked ``pydev_do_not_trace``/``is_pydev_daemon_thread`` before it starts: pydevd
+(debugpy 1.6 and 1.8 alike) neither traces nor suspends such threads, so events keep flowing
+while the program is stopped at a breakpoint, and pydevd does not wait for it at exit.
+
+Nothing here may raise into, block, or change the debugged program: every failure is counted in
+:attr:`Sender.errors` and, with ``DEFERRED_GRAPH_DEBUG=1``, logged to the raw stderr descriptor.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import threading
+import time
+import traceback
+import weakref
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Deque, Dict, List, Mapping, Optional, Protocol
+
+from . import wire
+from .recording import RecordingTransport, child_recording_path
+from .transports import Transport, make_live_transport
+
+DEBUG_ENV = "DEFERRED_GRAPH_DEBUG"
+MAX_BATCH_EVENTS = 500
+MAX_BATCH_BYTES = 256 * 1024
+TRANSPORT_CHOICES = ("auto", "dap", "socket", "none")
+FLUSH_WAIT_S = 0.5  # how long flush()/mark() may wait for bytes to leave a socket
+STOP_WAIT_S = 1.5  # the same at exit, so recordings and consumers get the tail
+
+
+def debug_log(message: str) -> None:
+    """Write one diagnostic line to file descriptor 2 when DEFERRED_GRAPH_DEBUG=1.
+
+    The raw descriptor, not ``sys.stderr``: the program's own stderr object (captured, replaced
+    or buffered) must see nothing from us."""
+    if os.environ.get(DEBUG_ENV) == "1":
+        try:
+            os.write(2, ("[deferred_graph] %s\n" % message).encode("utf-8", "replace"))
+        except Exception:
+            pass
+
+
+class EmitterLike(Protocol):
+    """What the sender needs from :mod:`deferred_graph.emitter` (thread-safe)."""
+
+    def drain(self) -> List[Any]: ...
+
+    def marker(self, name: str) -> List[Any]: ...
+
+    def snapshot_event(self, reason: str, frame_names: Optional[Dict[str, str]] = None) -> Any: ...
+
+    def hello_event(self, transport: str) -> Any: ...
+
+    def next_seq(self) -> int: ...
+
+
+def _positive_int(value: Any, default: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number > 0 else default
+
+
+@dataclass
+class SenderOptions:
+    """Where events go and how often: from the environment, overridden by ``install()`` keywords."""
+
+    transport: str = "auto"
+    record: Optional[str] = None
+    socket: Optional[str] = None
+    token: Optional[str] = None
+    flush_ms: int = 50
+    buffer: int = 20000
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None, **overrides: Any) -> "SenderOptions":
+        """Read ``wire.ENV_*``; an override that is None is ignored, and so are keys this class
+        does not know (``install()`` passes its own options through).  Bad values fall back to
+        the defaults rather than raising: the environment is not the program's fault."""
+        env = os.environ if environ is None else environ
+        raw: Dict[str, Any] = {
+            "transport": env.get(wire.ENV_TRANSPORT),
+            "record": env.get(wire.ENV_RECORD) or None,
+            "socket": env.get(wire.ENV_SOCKET) or None,
+            "token": env.get(wire.ENV_TOKEN) or None,
+            "flush_ms": env.get(wire.ENV_FLUSH_MS),
+            "buffer": env.get(wire.ENV_BUFFER),
+        }
+        for key, value in overrides.items():
+            if key in raw and value is not None:
+                raw[key] = value
+        transport = str(raw["transport"] or "auto").strip().lower()
+        return cls(
+            transport=transport if transport in TRANSPORT_CHOICES else "auto",
+            record=str(raw["record"]) if raw["record"] else None,
+            socket=str(raw["socket"]) if raw["socket"] else None,
+            token=str(raw["token"]) if raw["token"] else None,
+            flush_ms=_positive_int(raw["flush_ms"], cls.flush_ms),
+            buffer=_positive_int(raw["buffer"], cls.buffer),
+        )
+
+
+class Outgoing:
+    """One batch ready to send: the dict (for DAP) and its compact JSON line (socket, file)."""
+
+    __slots__ = ("body", "line", "count")
+
+    def __init__(self, body: Dict[str, Any], line: bytes, count: int) -> None:
+        self.body = body
+        self.line = line
+        self.count = count
+
+
+def _dumps(value: Any) -> bytes:
+    # ensure_ascii keeps lone surrogates from odd reprs encodable; allow_nan=False because
+    # JavaScript's JSON.parse rejects NaN.
+    return json.dumps(value, separators=(",", ":"), allow_nan=False).encode("ascii")
+
+
+class Channel:
+    """A transport plus its bounded outbox and its drop accounting."""
+
+    def __init__(self, transport: Transport, buffer: int) -> None:
+        self.transport = transport
+        self.buffer = buffer
+        self.outbox: Deque[Outgoing] = deque()
+        self.queued = 0
+        self.dropped = 0  # since the last `dropped` event
+        self.dropped_total = 0
+        self.connection: Any = None  # token of the current connection (None: not connected)
+        self.greeted: Any = None  # connection token that got its hello
+        self.pending_snapshot: Optional[str] = None  # reason of a snapshot still owed
+
+    def lose(self, count: int) -> None:
+        if count > 0:
+            self.dropped += count
+            self.dropped_total += count
+
+    def offer(self, batches: List[Outgoing]) -> None:
+        """Queue the batches of one drain; from the first that does not fit, drop and count."""
+        if not self.transport.listening():
+            return  # auto mode with no consumer anywhere: nothing is lost, nobody was told
+        full = False
+        for out in batches:
+            if full or self.queued + out.count > self.buffer:
+                full = True
+                self.lose(out.count)
+            else:
+                self.outbox.append(out)
+                self.queued += out.count
+
+    def connect(self, sender: "Sender") -> None:
+        """(Re)connect if needed and greet a new connection with ``hello`` before any batch."""
+        transport = self.transport
+        self.connection = transport.poll()
+        self.lose(transport.take_lost())
+        if self.connection is None or self.connection == self.greeted:
+            return
+        if transport.send(sender.control_batch([sender.emitter.hello_event(transport.name)])):
+            self.greeted = self.connection
+            self.pending_snapshot = "connect"
+
+    def deliver(self, sender: "Sender") -> None:
+        """Send the backlog, then what is owed: a ``dropped`` count and a resync snapshot."""
+        transport = self.transport
+        if self.connection is None or self.connection != self.greeted:
+            return
+        while self.outbox:
+            if not transport.send(self.outbox[0]):
+                break
+            self.queued -= self.outbox.popleft().count
+        self.lose(transport.take_lost())
+        if self.outbox or not (self.dropped or self.pending_snapshot):
+            return
+        events: List[Any] = []
+        if self.dropped:
+            events.append(
+                {"kind": "dropped", "seq": sender.emitter.next_seq(), "t": wire_now(),
+                 "count": self.dropped, "total": self.dropped_total}
+            )
+        events.append(sender.emitter.snapshot_event(self.pending_snapshot or "resync"))
+        if transport.send(sender.control_batch(events)):
+            self.dropped = 0
+            self.pending_snapshot = None
+
+    def forget_after_fork(self) -> None:
+        """In a forked child the parent still delivers what was queued; start afresh."""
+        self.outbox.clear()
+        self.queued = self.dropped = self.dropped_total = 0
+        self.connection = self.greeted = None
+        self.pending_snapshot = None
+        self.transport.after_fork()
+
+
+def wire_now() -> float:
+    """Milliseconds since the epoch, as every ``t`` on the wire."""
+    return time.time() * 1000.0
+
+
+_live_senders: "weakref.WeakSet[Sender]" = weakref.WeakSet()
+
+
+class Sender:
+    """The pump thread and its channels; see the module docstring."""
+
+    def __init__(self, emitter: EmitterLike, options: SenderOptions) -> None:
+        self.emitter = emitter
+        self.options = options
+        self.errors = 0
+        self.batches_sent = 0
+        self._batch_counter = 0
+        self._channels: List[Channel] = []
+        self._stopped = False  # the pump thread should end
+        self._closed = False  # transports closed: nothing more is sent
+        self._thread: Optional[threading.Thread] = None
+        self._reset_sync()
+        live = make_live_transport(options.transport, options.socket, options.token)
+        if live is not None:
+            self._channels.append(Channel(live, options.buffer))
+        if options.record:
+            self._channels.append(Channel(RecordingTransport(options.record), options.buffer))
+
+    def _reset_sync(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: Optional[int] = None
+        self._wake = threading.Event()
+
+    @property
+    def channels(self) -> List[Channel]:
+        return list(self._channels)
+
+    def dropped_total(self) -> int:
+        """Events lost on any channel since start (tests and diagnostics)."""
+        return sum(channel.dropped_total for channel in self._channels)
+
+    # -- batches -------------------------------------------------------------------------
+
+    def _next_batch_number(self) -> int:
+        self._batch_counter += 1
+        return self._batch_counter
+
+    def control_batch(self, events: List[Any]) -> Outgoing:
+        """A batch the sender itself composes (hello, dropped, snapshot): never split."""
+        body = wire.make_batch(os.getpid(), self._next_batch_number(), events)
+        return Outgoing(body, _dumps(body), len(events))
+
+    def _make_batches(self, events: List[Any]) -> List[Outgoing]:
+        result: List[Outgoing] = []
+        for start in range(0, len(events), MAX_BATCH_EVENTS):
+            self._split_into(events[start:start + MAX_BATCH_EVENTS], result)
+        return result
+
+    def _split_into(self, events: List[Any], result: List[Outgoing]) -> None:
+        """Serialise; halve a batch whose line is too long, and leave out an event that cannot
+        be serialised (counted as an error and reported as dropped) instead of losing all."""
+        pid = os.getpid()
+        try:
+            line = _dumps(wire.make_batch(pid, 0, events))
+        except (TypeError, ValueError):
+            if len(events) == 1:
+                self._count_error("event could not be serialised: %r" % (events[0],)[:200])
+                for channel in self._channels:
+                    channel.lose(1)
+                return
+            line = b""
+        if line and (len(line) <= MAX_BATCH_BYTES or len(events) == 1):
+            body = wire.make_batch(pid, self._next_batch_number(), events)
+            result.append(Outgoing(body, _dumps(body), len(events)))
+            return
+        middle = len(events) // 2
+        self._split_into(events[:middle], result)
+        self._split_into(events[middle:], result)
+
+    # -- the cycle -----------------------------------------------------------------------
+
+    def _count_error(self, what: str) -> None:
+        self.errors += 1
+        debug_log(what)
+
+    def _cycle(self, marker: Optional[str], wait: float) -> None:
+        """Connect, drain (with a marker if asked), queue, deliver — under one lock.
+
+        Re-entry from the same thread (a user ``__repr__`` or a GC callback calling ``mark()``
+        while we drain) returns at once instead of deadlocking."""
+        if self._closed or self._owner == threading.get_ident():
+            return
+        with self._lock:
+            self._owner = threading.get_ident()
+            try:
+                for channel in self._channels:
+                    channel.connect(self)
+                if marker is None:
+                    events = self.emitter.drain()
+                else:
+                    events = self.emitter.marker(marker)
+                batches = self._make_batches(events) if events else []
+                for channel in self._channels:
+                    channel.offer(batches)
+                for channel in self._channels:
+                    channel.deliver(self)
+                    if wait:
+                        channel.transport.wait_sent(wait)
+                self.batches_sent += len(batches)
+            except Exception:
+                self._count_error("cycle failed:\n" + traceback.format_exc())
+            finally:
+                self._owner = None
+
+    def _run(self) -> None:
+        interval = self.options.flush_ms / 1000.0
+        try:
+            while not self._stopped:
+                self._wake.wait(interval)
+                self._wake.clear()
+                if self._stopped:
+                    break
+                self._cycle(None, 0.0)
+        except BaseException:  # interpreter shutdown tears modules down under daemon threads
+            pass
+
+    # -- public --------------------------------------------------------------------------
+
+    def start(self) -> "Sender":
+        """Start the pump thread (marked so debugpy never traces or suspends it)."""
+        thread = threading.Thread(target=self._run, name="deferred-graph-sender", daemon=True)
+        thread.pydev_do_not_trace = True  # type: ignore[attr-defined]
+        thread.is_pydev_daemon_thread = True  # type: ignore[attr-defined]
+        self._thread = thread
+        thread.start()
+        return self
+
+    def flush(self, marker: Optional[str] = None) -> None:
+        """Drain now and deliver synchronously (``mark()``, ``flush()``); never raises."""
+        try:
+            self._cycle(marker, FLUSH_WAIT_S)
+        except Exception:
+            self._count_error("flush failed:\n" + traceback.format_exc())
+
+    def stop(self) -> None:
+        """Final flush, then close every transport.  Idempotent."""
+        if self._stopped:
+            return
+        try:
+            self._stopped = True
+            self._wake.set()
+            thread = self._thread
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(STOP_WAIT_S)
+            self._cycle(None, STOP_WAIT_S)
+            self._closed = True
+            for channel in self._channels:
+                channel.transport.close()
+        except Exception:
+            self._count_error("stop failed:\n" + traceback.format_exc())
+
+    def _after_fork_in_child(self) -> None:
+        self._reset_sync()
+        self._batch_counter = 0
+        for channel in self._channels:
+            channel.forget_after_fork()
+        if self._thread is not None and not self._stopped:
+            self.start()
+
+
+def _after_fork_in_child() -> None:
+    for sender in list(_live_senders):
+        try:
+            sender._after_fork_in_child()
+        except Exception:
+            debug_log("restart after fork failed:\n" + traceback.format_exc())
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def start_sender(emitter: EmitterLike, options: Optional[SenderOptions] = None) -> Sender:
+    """Create the channels and start the pump; registers the final flush at exit."""
+    sender = Sender(emitter, options or SenderOptions.from_env())
+    _live_senders.add(sender)
+    atexit.register(sender.stop)
+    return sender.start()
+
+
+__all__ = ["SenderOptions", "Sender", "start_sender", "child_recording_path", "debug_log"]
