@@ -120,7 +120,7 @@ export class DeferredGraphApp {
         }
         this.sessions = data.sessions;
         this.activeSessionId = data.activeSessionId;
-        this.invalidate(true);
+        this.render();
         break;
       case 'full':
         this.activeSessionId = data.sessionId;

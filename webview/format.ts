@@ -37,11 +37,14 @@ export function tooltipText(value: unknown): string {
   return safeText(value, TOOLTIP_LIMIT);
 }
 
-/** The row's primary text: the variable name, the `label()` name, else `Type #id`. */
+/**
+ * The row's primary text: the variable name, the `label()` name, else `Deferred #id` with the
+ * type when it is a subclass (as the model and CLI name it).
+ */
 export function labelOf(d: DeferredView): string {
   if (d.name) return safeText(d.name);
   if (d.label) return safeText(d.label);
-  return `${safeText(d.type || 'Deferred', 80)} #${d.id}`;
+  return d.type && d.type !== 'Deferred' ? `Deferred #${d.id} (${safeText(d.type, 80)})` : `Deferred #${d.id}`;
 }
 
 /** Secondary text beside the label: the id and type when a name hides them, and the coroutine. */
@@ -96,7 +99,8 @@ export function resultText(d: DeferredView, limit: number = ROW_TEXT_LIMIT): str
     case 'deferred':
       return `→ #${r.id}`;
     case 'failure':
-      return failureText(r, limit);
+      // As Twisted's repr prints it, so the row reads like status() in the notebook.
+      return safeText(`<twisted.python.failure.Failure ${r.excType}: ${r.message}>`, limit);
     default:
       return safeText(r.repr, limit);
   }

@@ -190,7 +190,7 @@ export function flatten(store: Map<number, DeferredView>, options: TreeOptions):
     }
     const key = deferredKey(d.id);
     const choice = options.expanded.get(d.id);
-    const expanded = choice ?? kids.some((k) => !k.ref);
+    const expanded = choice ?? kids.length > 0;
     rows.push({ kind: 'deferred', key, level: task.level, parentKey: task.parentKey, d, expanded, relation: task.relation, posinset: 0, setsize: 0 });
     if (expanded || onPath) pushKids(task.level + 1, key);
     if (expanded) stack.push({ t: 'details', d, level: task.level + 1, parentKey: key });

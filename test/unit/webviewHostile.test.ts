@@ -1,0 +1,105 @@
+// @vitest-environment happy-dom
+/**
+ * Everything the debuggee sends is untrusted: markup must stay text, megabyte reprs must not
+ * reach the DOM whole, control and bidi characters must be visible escapes; and the HTML the
+ * panel loads must carry a strict, nonce-based Content Security Policy.
+ */
+import { describe, expect, it } from 'vitest';
+import { renderWebviewHtml, webviewCsp } from '../../src/extension/webviewHtml';
+import { ROW_TEXT_LIMIT, TOOLTIP_LIMIT } from '../../webview/format';
+import { cb, deferred, fired, init, mount, rowEl, SESSION } from './webviewBuilders';
+
+const XSS = '<img src=x onerror=alert(1)>';
+
+describe('hostile strings from the debuggee', () => {
+  it('renders markup in every debuggee field as text, never as elements', () => {
+    const { root, send } = mount();
+    send(init(
+      [
+        fired(1, XSS, { name: XSS, type: `<script>x</script>`, callbacks: [cb(XSS, 1, `/tmp/${XSS}.py`)] }),
+        deferred(2, { label: `<b onmouseover=alert(2)>`, unhandledFailure: { kind: 'failure', excType: XSS, message: XSS, truncated: false } }),
+      ],
+      { sessions: [{ ...SESSION, name: XSS, notice: XSS }] },
+    ));
+    (rowEl(root, 'd1').querySelector('.twistie') as HTMLElement).click();
+    (rowEl(root, 'd2').querySelector('.twistie') as HTMLElement).click();
+    expect(root.querySelector('img')).toBeNull();
+    expect(root.querySelector('script')).toBeNull();
+    expect(root.querySelector('b')).toBeNull();
+    expect(rowEl(root, 'd1').querySelector('.cell-label')!.textContent).toBe(XSS);
+    expect(rowEl(root, 'd1').querySelector('.cell-result')!.textContent).toBe(XSS);
+    expect(rowEl(root, 'd1.0').textContent).toContain(XSS);
+    expect(root.querySelector('.session-name')!.textContent).toBe(XSS);
+    expect(root.querySelector('.notice')!.textContent).toBe(XSS);
+    expect(root.textContent).toContain(`unhandled failure ${XSS}: ${XSS}`);
+  });
+
+  it('bounds a 1 MB repr in the row and in its tooltip', () => {
+    const { root, send } = mount();
+    const huge = 'x'.repeat(1024 * 1024);
+    send(init([fired(1, huge, { name: huge }), deferred(2, { callbacks: [cb(huge)] })]));
+    (rowEl(root, 'd2').querySelector('.twistie') as HTMLElement).click();
+    const result = rowEl(root, 'd1').querySelector<HTMLElement>('.cell-result')!;
+    expect(result.textContent).toBe(`${'x'.repeat(ROW_TEXT_LIMIT)}…`);
+    expect(result.title).toBe(`${'x'.repeat(TOOLTIP_LIMIT)}…`);
+    expect(rowEl(root, 'd1').querySelector('.cell-label')!.textContent!.length).toBe(ROW_TEXT_LIMIT + 1);
+    // Nothing anywhere in the document holds more than a few kilobytes of it.
+    expect(document.documentElement.outerHTML.length).toBeLessThan(50_000);
+  });
+
+  it('shows control and bidi characters as escapes', () => {
+    const { root, send } = mount();
+    send(init([fired(1, "'a\nb\tc\u0000d\u001b[31m'", { name: 'evil\u202Etxt.exe' })]));
+    expect(rowEl(root, 'd1').querySelector('.cell-result')!.textContent).toBe("'a\\nb\\tc\\x00d\\x1b[31m'");
+    expect(rowEl(root, 'd1').querySelector('.cell-label')!.textContent).toBe('evil\\u202etxt.exe');
+  });
+
+  it('survives fields of the wrong type without throwing', () => {
+    const { root, send } = mount();
+    const odd = deferred(1, { name: 42 as unknown as string, result: { kind: 'value', typeName: 'int', repr: null as unknown as string, truncated: false }, hasResult: true, status: 'fired' });
+    send(init([odd, { id: 'nope' } as never, deferred(2)]));
+    expect([...root.querySelectorAll('.cell-label')].map((e) => e.textContent)).toEqual(['42', 'Deferred #2']);
+    expect(rowEl(root, 'd1').querySelector('.cell-result')!.textContent).toBe('');
+  });
+});
+
+describe('the webview HTML and its Content Security Policy', () => {
+  const nonce = 'Zm9vYmFyYmF6cXV4MTIzNA==';
+  const html = renderWebviewHtml({
+    cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
+    nonce,
+    scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.js',
+    styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.css',
+    codiconsUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/codicons/codicon.css',
+  });
+
+  it('allows only the extension resources and nonce-tagged scripts', () => {
+    const csp = webviewCsp('https://file+.vscode-resource.vscode-cdn.net', nonce);
+    expect(csp).toBe(
+      "default-src 'none'; style-src https://file+.vscode-resource.vscode-cdn.net 'nonce-Zm9vYmFyYmF6cXV4MTIzNA=='; " +
+        'font-src https://file+.vscode-resource.vscode-cdn.net; ' +
+        "script-src 'nonce-Zm9vYmFyYmF6cXV4MTIzNA=='; img-src https://file+.vscode-resource.vscode-cdn.net",
+    );
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="${csp}">`);
+    expect(html).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+  });
+
+  it('tags every script and stylesheet with the nonce and has no inline script or style', () => {
+    const doc = new DOMParser().parseFromString(html, 'text/html');
+    const scripts = [...doc.querySelectorAll('script')];
+    expect(scripts.map((s) => [s.getAttribute('nonce'), s.getAttribute('src'), s.textContent])).toEqual([
+      [nonce, 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.js', ''],
+    ]);
+    expect([...doc.querySelectorAll('link[rel="stylesheet"]')].every((l) => l.getAttribute('nonce') === nonce)).toBe(true);
+    expect(doc.querySelectorAll('style, [style], [onload], [onerror]').length).toBe(0);
+    expect(doc.getElementById('app')).not.toBeNull();
+  });
+
+  it('rejects a nonce or source that could break out of the policy', () => {
+    const base = { cspSource: 'vscode-resource:', scriptUri: 'a', styleUri: 'b', codiconsUri: 'c' };
+    expect(() => renderWebviewHtml({ ...base, nonce: "abc'; script-src *" })).toThrow(/nonce/);
+    expect(() => renderWebviewHtml({ ...base, nonce: 'short' })).toThrow(/nonce/);
+    expect(() => renderWebviewHtml({ ...base, nonce, cspSource: "x; script-src 'unsafe-eval'" })).toThrow(/cspSource/);
+    expect(renderWebviewHtml({ ...base, nonce, scriptUri: '"><script>alert(1)</script>' })).not.toContain('"><script>alert');
+  });
+});
