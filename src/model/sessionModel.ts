@@ -101,6 +101,7 @@ export class SessionModel {
   private droppedTotal = 0;
   private ephemeral = 0;
   private latestSnapshotSeq = -1;
+  private latestSnapshotAt: number | null = null;
   private readonly markerList: Marker[] = [];
   private readonly markerSeqs = new Set<number>();
   private frameNames: Map<number, string> | null = null;
@@ -299,40 +300,40 @@ export class SessionModel {
     if (seq < this.latestSnapshotSeq) {
       // Unknown and absent from a newer snapshot: it was gone by then.
       this.collectedTotal++;
-      this.insert(state, seq, this.latestSnapshotSeq, null, null);
+      this.insert(state, seq, this.latestSnapshotSeq, this.latestSnapshotAt, null);
       return true;
     }
     this.insert(state, seq, null, null, null);
     return true;
   }
 
-  private applyCollected(id: number, seq: number, t: number, failure: FailureResult | null): boolean {
-    const entry = this.entries.get(id);
-    if (entry) {
-      if (entry.collectedSeq !== null) return this.mergeUnhandled(entry, failure, id);
-      entry.collectedSeq = seq;
-      entry.collectedAt = t;
-      entry.unhandledFailure = failure;
+  /**
+   * The earliest evidence of collection wins (a collected event beats the snapshot that later
+   * found the Deferred missing), so the result does not depend on arrival order.
+   */
+  private applyCollected(id: number, seq: number, t: number | null, failure: FailureResult | null): boolean {
+    const target: Forgotten | Entry | undefined = this.entries.get(id) ?? this.forgotten.get(id);
+    if (target?.collectedSeq == null) {
       this.collectedTotal++;
-      this.rebucket(id, entry);
-      return true;
+      if (target === undefined) {
+        this.remember(id, { stateSeq: -1, collectedSeq: seq, collectedAt: t, unhandledFailure: failure });
+        return true;
+      }
+      target.collectedSeq = seq;
+      target.collectedAt = t;
+      target.unhandledFailure = failure;
+    } else {
+      const earlier = seq < target.collectedSeq;
+      const newFailure = failure !== null && target.unhandledFailure === null;
+      if (!earlier && !newFailure) return false;
+      if (earlier) {
+        target.collectedSeq = seq;
+        target.collectedAt = t;
+      }
+      if (newFailure) target.unhandledFailure = failure;
     }
-    const known = this.forgotten.get(id);
-    if (known?.collectedSeq != null) {
-      if (failure === null || known.unhandledFailure !== null) return false;
-      known.unhandledFailure = failure;
-      return true;
-    }
-    this.collectedTotal++;
-    this.remember(id, { stateSeq: known ? known.stateSeq : -1, collectedSeq: seq, collectedAt: t, unhandledFailure: failure });
-    return true;
-  }
-
-  /** A later report of an already-collected Deferred may still say it died with a Failure. */
-  private mergeUnhandled(entry: Entry, failure: FailureResult | null, id: number): boolean {
-    if (failure === null || entry.unhandledFailure !== null) return false;
-    entry.unhandledFailure = failure;
-    this.invalidate(id);
+    const entry = this.entries.get(id);
+    if (entry) this.rebucket(id, entry);
     return true;
   }
 
@@ -343,24 +344,18 @@ export class SessionModel {
       present.add(state.id);
       if (this.applyState(state, seq, true)) changed = true;
     }
-    for (const [id, entry] of this.entries) {
-      if (entry.collectedSeq === null && entry.stateSeq < seq && !present.has(id)) {
-        entry.collectedSeq = seq;
-        entry.collectedAt = t;
-        this.collectedTotal++;
-        this.rebucket(id, entry);
-        changed = true;
-      }
-    }
-    for (const [id, known] of this.forgotten) {
-      if (known.collectedSeq === null && known.stateSeq < seq && !present.has(id)) {
-        known.collectedSeq = seq;
-        known.collectedAt = t;
-        this.collectedTotal++;
+    for (const source of [this.entries, this.forgotten]) {
+      for (const [id, known] of source) {
+        // A collected event alone (stateSeq -1) does not say the Deferred existed before this snapshot.
+        const heardBefore = known.stateSeq >= 0 && known.stateSeq < seq;
+        if (heardBefore && !present.has(id) && (known.collectedSeq === null || known.collectedSeq > seq)) {
+          changed = this.applyCollected(id, seq, t, null) || changed;
+        }
       }
     }
     if (seq >= this.latestSnapshotSeq) {
       this.latestSnapshotSeq = seq;
+      this.latestSnapshotAt = t;
       changed ||= this.ephemeral !== ephemeral;
       this.ephemeral = ephemeral;
     }
@@ -421,9 +416,12 @@ export class SessionModel {
   }
 
   private evictBeyond(order: Map<number, true>, limit: number): void {
-    if (order.size <= limit) return;
+    // Frame-named Deferreds are kept on top of the limit: the frame holds only a few.
+    let named = 0;
+    for (const id of this.frameNames?.keys() ?? []) if (order.has(id)) named++;
+    if (order.size - named <= limit) return;
     for (const id of order.keys()) {
-      if (order.size <= limit) break;
+      if (order.size - named <= limit) break;
       if (this.frameNames?.has(id)) continue;
       const entry = this.entries.get(id)!;
       this.leaveBucket(id, entry);

@@ -1,0 +1,102 @@
+// The chain model's basic reduction: states, derived status and names, header counts, deltas
+// and markers, told as the notebook's Experiment 3 (a's callback returns b).
+import { describe, expect, it } from 'vitest';
+import { statusRow } from '../../src/model';
+import {
+  batch, changed, collected, continues, created, dropped, failed, fired, marker, newModel,
+  pending, snapshot, summary, waitingOn, withCallbacks,
+} from './model.builders';
+
+describe('SessionModel reduction', () => {
+  it('follows Experiment 3.a: a waits on b, then b fires and its result is consumed', () => {
+    const model = newModel();
+    const a = withCallbacks(pending(1), 'b_callback', 'on_done');
+    expect(model.applyBatch(batch(created(1, a), created(2, pending(2))))).toEqual({ ok: true, applied: 2, ignored: 0 });
+    expect(summary(model, 1)).toBe('pending N/A cbs=2');
+    expect(summary(model, 2)).toBe('pending N/A cbs=0');
+
+    model.applyBatch(batch(changed(3, { ...waitingOn(1, 2), callbacks: [] }), changed(4, { ...pending(2), callbacks: [continues(1)] })));
+    expect(summary(model, 1)).toBe('waiting #2 cbs=0');
+    expect(model.get(1)!.waitingOn).toBe(2);
+    expect(summary(model, 2)).toBe('pending N/A cbs=1');
+
+    model.applyBatch(batch(changed(5, fired(1, '4')), changed(6, fired(2, 'None'))));
+    expect(summary(model, 1)).toBe('fired 4 cbs=0');
+    expect(summary(model, 2)).toBe('fired None cbs=0');
+  });
+
+  it('derives failed and paused, and counts pending (with paused and waiting), fired and failed in the header', () => {
+    const model = newModel();
+    model.applyBatch(batch(
+      created(1, pending(1)),
+      created(2, fired(2, '1')),
+      created(3, failed(3, 'builtins.ValueError', 'boom')),
+      created(4, { ...fired(4, '2'), paused: 1 }),
+      created(5, waitingOn(5, 1)),
+    ));
+    expect(model.views().map((v) => v.status)).toEqual(['pending', 'fired', 'failed', 'paused', 'waiting']);
+    expect(model.header()).toMatchObject({ sessionId: 's1', pending: 3, fired: 1, failed: 1, collected: 0, error: null });
+  });
+
+  it('marks a collected Deferred, keeps its last state and reports an unhandled Failure', () => {
+    const model = newModel();
+    model.applyBatch(batch(created(1, failed(1, 'builtins.ValueError', 'boom')), collected(2, 1, 'boom')));
+    const view = model.get(1)!;
+    expect(view).toMatchObject({ collected: true, collectedAt: 2, status: 'failed', lastSeq: 2 });
+    expect(view.unhandledFailure).toMatchObject({ excType: 'builtins.ValueError', message: 'boom' });
+    expect(model.header()).toMatchObject({ failed: 0, collected: 1 });
+  });
+
+  it('names a Deferred after the frame variable, else its label(), else nothing', () => {
+    const model = newModel();
+    model.applyBatch(batch(created(1, pending(1)), created(2, pending(2, { label: 'install' })), created(3, pending(3))));
+    model.applySnapshotBatch(batch(snapshot(4, [pending(1), pending(2, { label: 'install' }), pending(3)], { frameNames: { '1': 'a', '2': 'b' } })));
+    expect(model.views().map((v) => v.name)).toEqual(['a', 'b', null]);
+    expect(statusRow(model.get(3)!).label).toBe('Deferred #3 (Deferred)');
+
+    model.setFrameNames(null);
+    expect(model.views().map((v) => v.name)).toEqual([null, 'install', null]);
+  });
+
+  it('hands out each change once through takeDelta, including renamed rows', () => {
+    const model = newModel();
+    model.applyBatch(batch(created(1, pending(1)), created(2, pending(2))));
+    expect(model.takeDelta().upserts.map((v) => v.id)).toEqual([1, 2]);
+    expect(model.takeDelta()).toEqual({ upserts: [], removed: [] });
+
+    model.applyBatch(batch(changed(3, fired(2, '7'))));
+    model.setFrameNames({ '1': 'a' });
+    const delta = model.takeDelta();
+    expect(delta.upserts.map((v) => [v.id, v.name, v.status])).toEqual([[2, null, 'fired'], [1, 'a', 'pending']]);
+  });
+
+  it('keeps markers in seq order and the latest as the header marker', () => {
+    const model = newModel();
+    model.applyBatch(batch(marker(5, 'second')));
+    model.applyBatch(batch(marker(2, 'first'), marker(5, 'second')));
+    expect(model.markers()).toEqual([{ name: 'first', seq: 2 }, { name: 'second', seq: 5 }]);
+    expect(model.header().lastMarker).toBe('second');
+  });
+
+  it('shows dropped events from the running total and ephemeral Deferreds from the latest snapshot', () => {
+    const model = newModel();
+    model.applyBatch(batch(dropped(3, 10, 10), snapshot(4, [], { ephemeral: 7 })));
+    model.applyBatch(batch(dropped(9, 5, 15)));
+    model.applyBatch(batch(dropped(3, 10, 10)));
+    expect(model.header()).toMatchObject({ dropped: 15, ephemeral: 7 });
+  });
+
+  it('records the runtime the hello event describes', () => {
+    const model = newModel();
+    model.applyBatch(batch({ kind: 'hello', seq: 0, t: 0, protocolVersion: '1.0', pid: 4242, python: '3.11.2', twisted: '22.4.0', argv: ['x.py'], transport: 'dap' }));
+    expect(model.runtimeInfo).toEqual({ pid: 4242, python: '3.11.2', twisted: '22.4.0', transport: 'dap', protocolVersion: '1.0' });
+  });
+
+  it('turns a view into the status row the CLI prints', () => {
+    const model = newModel();
+    model.applyBatch(batch(created(1, withCallbacks(fired(1, "'x'"), 'on_done')), created(2, waitingOn(2, 1)), created(3, failed(3, 'builtins.KeyError', "'k'"))));
+    expect(statusRow(model.get(1)!)).toMatchObject({ label: 'Deferred #1 (Deferred)', hasResult: true, result: "'x'", resultDeferred: null, callbacks: 1, called: true });
+    expect(statusRow(model.get(2)!)).toMatchObject({ result: null, resultDeferred: 1, resultText: 'Deferred #1', waitingOn: 1, paused: 1 });
+    expect(statusRow(model.get(3)!).result).toBe("<twisted.python.failure.Failure builtins.KeyError: 'k'>");
+  });
+});
