@@ -1,0 +1,175 @@
+"""Turn what the hooks noted into wire events, off the hot path.
+
+``drain()`` is called by the sender's pump thread (or a test) while the reactor thread keeps
+running hooks.  It reads the current state of every Deferred written since the last drain, once,
+however many times it was written (coalescing), so events carry state as of the drain.  A
+Deferred is reported ``created`` the first time, ``changed`` afterwards, and ``collected`` when
+it is garbage-collected.  A Deferred born and collected between two drains is only counted
+(``ephemeral``) unless it died holding an unhandled Failure: that one is worth seeing, so it is
+reported ``created`` (from what the registry kept) and ``collected``.
+
+One lock makes drains, markers and snapshots atomic with respect to each other; ``seq`` is
+process-wide and strictly increasing in emission order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import platform
+import sys
+import threading
+import time
+from typing import Any, Dict, List, Optional
+
+from . import wire
+from .registry import Entry, Registry
+from .state import dead_state, read_state
+
+_MAX_ROUNDS = 3  # drain rounds for Deferreds discovered while reading others' state
+_PENDING_LIMIT = 10000  # events kept for a later drain when no sender runs
+
+
+def _now_ms() -> float:
+    return time.time() * 1000.0
+
+
+class Emitter:
+    """Events since the last drain, markers and snapshots for one registry."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.ephemeral = 0
+        self._lock = threading.RLock()
+        self._seq = itertools.count(1)
+        self._pending: List[dict] = []
+
+    def next_seq(self) -> int:
+        """A fresh process-wide sequence number (the sender numbers its own events with it)."""
+        with self._lock:
+            return next(self._seq)
+
+    def _event(self, kind: str, **fields: Any) -> dict:
+        event: Dict[str, Any] = {"kind": kind, "seq": next(self._seq), "t": _now_ms()}
+        event.update(fields)
+        return event
+
+    def drain(self) -> List[dict]:
+        """Events since the last drain (plus markers recorded while no sender ran)."""
+        with self._lock:
+            events, self._pending = self._pending, []
+            try:
+                self._take_fire_times()
+                for _ in range(_MAX_ROUNDS):
+                    if not self._drain_dirty(events):
+                        break
+                self._drain_collected(events)
+            except Exception:  # a bug here must not kill the pump; the next drain resyncs
+                pass
+            return events
+
+    def _take_fire_times(self) -> None:
+        reg = self.registry
+        fired = reg.fired
+        if not fired:
+            return
+        items = list(fired.items())
+        for key, _ in items:
+            fired.pop(key, None)
+        for key, when in items:
+            entry = reg.entries.get(key)
+            if entry is not None and entry.fired_at is None:
+                entry.fired_at = when * 1000.0
+            reg.dirty.add(key)
+
+    def _drain_dirty(self, events: List[dict]) -> bool:
+        reg = self.registry
+        keys = reg.dirty.copy()
+        if not keys:
+            return False
+        reg.dirty.difference_update(keys)
+        live = []
+        for key in keys:
+            entry = reg.entries.get(key)
+            if entry is not None:
+                obj = entry()
+                if obj is not None:
+                    live.append((entry.serial, entry, obj))
+        live.sort(key=lambda item: item[0])
+        for _, entry, obj in live:
+            kind = "changed" if entry.reported else "created"
+            entry.reported = True
+            events.append(self._event(kind, deferred=read_state(obj, entry, reg)))
+        return True
+
+    def _drain_collected(self, events: List[dict]) -> None:
+        reg = self.registry
+        queue = reg.collected
+        while queue:
+            try:
+                entry = queue.popleft()
+            except IndexError:
+                break
+            reg.forget(entry)
+            if entry.reported:
+                events.append(self._event("collected", id=entry.serial,
+                                          unhandledFailure=entry.unhandled))
+            elif entry.unhandled is not None:
+                events.append(self._event("created", deferred=dead_state(entry)))
+                events.append(self._event("collected", id=entry.serial,
+                                          unhandledFailure=entry.unhandled))
+            else:
+                self.ephemeral += 1
+
+    def marker(self, name: str) -> List[dict]:
+        """``drain()`` then a marker event, so the marker follows the state it marks."""
+        with self._lock:
+            events = self.drain()
+            events.append(self._event("marker", name=str(name)))
+            return events
+
+    def record_marker(self, name: str) -> None:
+        """Keep a marker (and the state before it) for the next drain: used when no sender
+        runs, so a later consumer still sees it in order."""
+        with self._lock:
+            events = self.marker(name)
+            self._pending = events[-_PENDING_LIMIT:]
+
+    def snapshot_event(self, reason: str, frame_names: Optional[Dict[str, str]] = None) -> dict:
+        """The full current state of every live Deferred.  Unless the snapshot was merely
+        requested (``reason == "request"``, which may never reach the event stream's consumer),
+        the Deferreds in it count as reported: later writes are ``changed``, death ``collected``."""
+        with self._lock:
+            reg = self.registry
+            states: List[dict] = []
+            done = set()
+            for _ in range(_MAX_ROUNDS):
+                todo = [e for e in reg.live_entries() if e.serial not in done]
+                if not todo:
+                    break
+                todo.sort(key=lambda e: e.serial)
+                for entry in todo:
+                    done.add(entry.serial)
+                    obj = entry()
+                    if obj is None:
+                        continue
+                    states.append(read_state(obj, entry, reg))
+                    if reason != "request":
+                        entry.reported = True
+            states.sort(key=lambda s: s["id"])
+            return self._event("snapshot", reason=reason, deferreds=states,
+                               ephemeral=self.ephemeral, frameNames=frame_names)
+
+    def hello_event(self, transport: str) -> dict:
+        """The first event of a stream: protocol version and who is talking."""
+        twisted = sys.modules.get("twisted")
+        version = getattr(twisted, "__version__", None) if twisted is not None else None
+        with self._lock:
+            return self._event("hello", protocolVersion=wire.PROTOCOL_VERSION, pid=os.getpid(),
+                               python=platform.python_version(),
+                               twisted=str(version) if version is not None else None,
+                               argv=[str(a) for a in sys.argv], transport=transport)
+
+    def entry_of(self, obj: Any) -> Entry:
+        """The registry entry of ``obj`` (registered now if unknown)."""
+        return self.registry.ensure(obj)

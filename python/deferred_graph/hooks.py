@@ -1,0 +1,427 @@
+"""Observe every write Twisted makes to a Deferred's state, at the cost of one C call per write.
+
+Twisted changes Deferred state from many places: the public methods, ``_runCallbacks`` (which
+writes *other* Deferreds' ``result``/``paused``/``_chainedTo`` while running a chain), module
+functions such as 26.4's ``succeed`` and the inlineCallbacks machinery.  Wrapping public methods
+misses most of that, and descriptors on the attributes slow every read in Twisted's hot loop
+(FIELD-NOTES §2).  So at install time we re-parse the installed ``defer.py``, find every function
+(top-level or method of a class defined there) containing a statement that writes a tracked
+attribute, insert after such statements a call that marks the written object dirty, compile the
+function again with the original file name and line numbers, and swap the new code into the
+*existing* function object (``func.__code__``).  Swapping the code keeps every identity intact:
+the ``Deferred`` class (24.7+ checks ``type(x) in _DEFERRED_SUBCLASSES``), its ``__dict__``,
+references held by ``from twisted.internet.defer import succeed`` elsewhere, and bound methods
+created before install.  Tracebacks and breakpoints in defer.py keep pointing at the right lines.
+
+Inserted calls (names bound in the defer module's globals while installed):
+
+* ``_deferred_graph_mark(id(X))`` after writes of ``result``, ``paused``, ``_chainedTo``, the
+  callback list (assignment, item assignment, ``del``, ``append``/``pop``/``extend``...);
+* ``_deferred_graph_fired(id(X), _deferred_graph_now())`` after ``X.called = ...`` (records when);
+* ``_deferred_graph_failure(X)`` after ``X._debugInfo.failResult = ...`` (rare: failure paths);
+* ``_deferred_graph_register(self)`` first in ``Deferred.__init__``;
+* ``_deferred_graph_cancel(self)`` first in every ``cancel`` method of a Deferred class there;
+* ``_deferred_graph_mark(id(S.deferred))`` after ``S.waitingOn = ...`` (an inlineCallbacks
+  ``_CancellationStatus``: what its coroutine awaits changed, which no Deferred write shows).
+
+Anything that cannot be found, parsed or compiled is skipped and listed in ``skipped``; the
+runtime then degrades (fewer observed writes) instead of failing.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import linecache
+import types
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+MARK = "_deferred_graph_mark"
+FIRED = "_deferred_graph_fired"
+NOW = "_deferred_graph_now"
+FAILURE = "_deferred_graph_failure"
+REGISTER = "_deferred_graph_register"
+CANCEL = "_deferred_graph_cancel"
+CANCELLABLE_INLINE = "_cancellableInlineCallbacks"
+
+STATE_ATTRS = frozenset({"result", "paused", "_chainedTo"})
+CALLBACK_ATTRS = frozenset({"callbacks", "_callbacks"})
+LIST_MUTATORS = frozenset(
+    {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "__setitem__",
+     "__delitem__", "__iadd__"}
+)
+
+# Kinds of inserted call, in the order we prefer when one object is written several ways in a
+# run of statements: a failure note also marks dirty, a fired note implies dirty.
+_KIND_MARK, _KIND_FIRED, _KIND_FAILURE = "mark", "fired", "failure"
+
+
+def _pure(node: ast.expr) -> bool:
+    """True when re-evaluating ``node`` after the statement has no side effect (names,
+    attribute chains, constant subscripts): only those are safe to mark."""
+    while True:
+        if isinstance(node, ast.Name):
+            return True
+        if isinstance(node, ast.Attribute):
+            node = node.value
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            node = node.value
+        else:
+            return False
+
+
+def _flatten_targets(targets: List[ast.expr]) -> List[ast.expr]:
+    out: List[ast.expr] = []
+    for t in targets:
+        if isinstance(t, (ast.Tuple, ast.List)):
+            out.extend(_flatten_targets(list(t.elts)))
+        elif isinstance(t, ast.Starred):
+            out.extend(_flatten_targets([t.value]))
+        else:
+            out.append(t)
+    return out
+
+
+def _target_write(target: ast.expr) -> Optional[Tuple[ast.expr, str]]:
+    """The written object and the kind of note for one assignment/deletion target."""
+    if isinstance(target, ast.Attribute):
+        attr = target.attr
+        if attr == "called":
+            return target.value, _KIND_FIRED
+        if attr in STATE_ATTRS or attr in CALLBACK_ATTRS:
+            return target.value, _KIND_MARK
+        if attr == "failResult" and isinstance(target.value, ast.Attribute) \
+                and target.value.attr == "_debugInfo":
+            return target.value.value, _KIND_FAILURE
+        if attr == "waitingOn":  # inlineCallbacks' _CancellationStatus: its Deferred changed
+            return ast.Attribute(value=target.value, attr="deferred", ctx=ast.Load()), _KIND_MARK
+    elif isinstance(target, ast.Subscript):
+        seq = target.value
+        if isinstance(seq, ast.Attribute) and seq.attr in CALLBACK_ATTRS:
+            return seq.value, _KIND_MARK
+    return None
+
+
+class _CallFinder(ast.NodeVisitor):
+    """Finds ``X.callbacks.<mutator>(...)`` calls inside one statement (not inside lambdas or
+    nested definitions, which run at another time)."""
+
+    def __init__(self) -> None:
+        self.found: List[Tuple[ast.expr, str]] = []
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        return None
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in LIST_MUTATORS:
+            seq = func.value
+            if isinstance(seq, ast.Attribute) and seq.attr in CALLBACK_ATTRS:
+                self.found.append((seq.value, _KIND_MARK))
+        self.generic_visit(node)
+
+
+def statement_writes(stmt: ast.stmt) -> List[Tuple[ast.expr, str]]:
+    """Every (object expression, kind) a simple statement writes; empty for other statements."""
+    writes: List[Tuple[ast.expr, str]] = []
+    if isinstance(stmt, ast.Assign):
+        targets = _flatten_targets(stmt.targets)
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+        targets = [stmt.target] if getattr(stmt, "value", True) is not None else []
+    elif isinstance(stmt, ast.Delete):
+        targets = _flatten_targets(stmt.targets)
+    elif isinstance(stmt, (ast.Expr, ast.Return)):
+        targets = []
+    else:
+        return writes
+    for target in targets:
+        hit = _target_write(target)
+        if hit is not None:
+            writes.append(hit)
+    if not isinstance(stmt, ast.Delete):
+        finder = _CallFinder()
+        if stmt.value is not None:  # type: ignore[union-attr]
+            finder.visit(stmt.value)  # type: ignore[union-attr]
+        writes.extend(finder.found)
+    return writes
+
+
+def _call_stmt(name: str, args: List[ast.expr], anchor: ast.stmt) -> ast.stmt:
+    call = ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=args, keywords=[])
+    stmt = ast.Expr(value=call)
+    ast.copy_location(stmt, anchor)
+    for node in ast.walk(stmt):
+        ast.copy_location(node, anchor)
+        node.end_lineno = anchor.end_lineno  # type: ignore[attr-defined]
+        node.end_col_offset = anchor.end_col_offset  # type: ignore[attr-defined]
+    return stmt
+
+
+def _id_of(expr: ast.expr) -> ast.expr:
+    return ast.Call(func=ast.Name(id="id", ctx=ast.Load()), args=[copy.deepcopy(expr)], keywords=[])
+
+
+def _note_stmts(writes: List[Tuple[ast.expr, str]], anchor: ast.stmt) -> List[ast.stmt]:
+    """One call per written object (the strongest kind wins), in first-write order."""
+    kinds: Dict[str, Tuple[ast.expr, str]] = {}
+    rank = {_KIND_MARK: 0, _KIND_FIRED: 1, _KIND_FAILURE: 2}
+    for expr, kind in writes:
+        if not _pure(expr):
+            continue
+        key = ast.dump(expr)
+        if key not in kinds or rank[kind] > rank[kinds[key][1]]:
+            kinds[key] = (expr, kind)
+    out: List[ast.stmt] = []
+    for expr, kind in kinds.values():
+        if kind == _KIND_MARK:
+            out.append(_call_stmt(MARK, [_id_of(expr)], anchor))
+        elif kind == _KIND_FIRED:
+            now = ast.Call(func=ast.Name(id=NOW, ctx=ast.Load()), args=[], keywords=[])
+            out.append(_call_stmt(FIRED, [_id_of(expr), now], anchor))
+        else:
+            out.append(_call_stmt(FAILURE, [copy.deepcopy(expr)], anchor))
+    return out
+
+
+class _Instrumenter(ast.NodeTransformer):
+    """Rewrites every statement list: after each run of consecutive writing statements, one
+    note per written object (a run ends at any statement that writes nothing)."""
+
+    def __init__(self) -> None:
+        self.inserted = 0
+
+    def _rewrite_body(self, body: List[ast.stmt]) -> List[ast.stmt]:
+        out: List[ast.stmt] = []
+        pending: List[Tuple[ast.expr, str]] = []
+        last: Optional[ast.stmt] = None
+        for stmt in body:
+            stmt = self.visit(stmt)
+            writes = statement_writes(stmt)
+            if not writes and pending:
+                notes = _note_stmts(pending, last)  # type: ignore[arg-type]
+                self.inserted += len(notes)
+                out.extend(notes)
+                pending = []
+            out.append(stmt)
+            if writes:
+                pending.extend(writes)
+                last = stmt
+        if pending:
+            notes = _note_stmts(pending, last)  # type: ignore[arg-type]
+            self.inserted += len(notes)
+            out.extend(notes)
+        return out
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        for field in ("body", "orelse", "finalbody"):
+            value = getattr(node, field, None)
+            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                setattr(node, field, self._rewrite_body(value))
+        for field, value in ast.iter_fields(node):
+            if field in ("body", "orelse", "finalbody") and isinstance(value, list) \
+                    and value and isinstance(value[0], ast.stmt):
+                continue
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+        return node
+
+
+def _prepend(func: ast.FunctionDef, name: str) -> None:
+    """Insert ``name(self)`` first in a method body (after its docstring)."""
+    body = func.body
+    at = 1 if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+        and isinstance(body[0].value.value, str) else 0
+    anchor = body[at] if at < len(body) else body[-1]
+    first_arg = func.args.posonlyargs + func.args.args
+    if not first_arg:
+        return
+    body.insert(at, _call_stmt(name, [ast.Name(id=first_arg[0].arg, ctx=ast.Load())], anchor))
+
+
+def _find_code(codes: Tuple[Any, ...], name: str) -> Optional[types.CodeType]:
+    for const in codes:
+        if isinstance(const, types.CodeType) and const.co_name == name:
+            return const
+    return None
+
+
+def _unwrap(obj: Any) -> Optional[types.FunctionType]:
+    for _ in range(5):
+        if isinstance(obj, types.FunctionType):
+            return obj
+        obj = getattr(obj, "__func__", None) or getattr(obj, "__wrapped__", None)
+        if obj is None:
+            return None
+    return None
+
+
+class Patcher:
+    """Holds what install changed so uninstall can put back exactly what was there."""
+
+    def __init__(self, module: types.ModuleType) -> None:
+        self.module = module
+        self.codes: List[Tuple[types.FunctionType, types.CodeType]] = []
+        self.module_attrs: Dict[str, Any] = {}  # name -> original value (or _MISSING)
+        self.skipped: List[str] = []
+        self.instrumented: List[str] = []
+
+    def set_module_attr(self, name: str, value: Any) -> None:
+        if name not in self.module_attrs:
+            self.module_attrs[name] = self.module.__dict__.get(name, _MISSING)
+        setattr(self.module, name, value)
+
+    def restore(self) -> None:
+        for func, code in reversed(self.codes):
+            try:
+                func.__code__ = code
+            except Exception:
+                pass
+        for name, value in self.module_attrs.items():
+            if value is _MISSING:
+                self.module.__dict__.pop(name, None)
+            else:
+                setattr(self.module, name, value)
+        self.codes.clear()
+        self.module_attrs.clear()
+
+
+_MISSING = object()
+
+
+def _deferred_classes(module: types.ModuleType) -> set:
+    base = getattr(module, "Deferred", None)
+    out = set()
+    for value in vars(module).values():
+        if isinstance(value, type) and base is not None and issubclass(value, base):
+            out.add(value.__name__)
+    return out
+
+
+def instrument_module(module: types.ModuleType, patcher: Patcher) -> None:
+    """Recompile every function of ``module`` that writes Deferred state; swap the code in."""
+    filename = getattr(module, "__file__", None)
+    try:
+        source = "".join(linecache.getlines(filename)) if filename else ""
+        if not source:
+            raise OSError("no source")
+        tree = ast.parse(source, filename)
+    except Exception as exc:  # no source (zipapp, .pyc only) or a syntax we cannot parse
+        patcher.skipped.append("module: %s" % (exc,))
+        return
+    deferred_classes = _deferred_classes(module)
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            _instrument_one(module, patcher, filename, None, node, module.__dict__.get(node.name),
+                            deferred_classes)
+        elif isinstance(node, ast.ClassDef):
+            cls = module.__dict__.get(node.name)
+            if not isinstance(cls, type):
+                continue
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef):
+                    _instrument_one(module, patcher, filename, node, item,
+                                    cls.__dict__.get(item.name), deferred_classes)
+
+
+def _instrument_one(module: types.ModuleType, patcher: Patcher, filename: str,
+                    cls_node: Optional[ast.ClassDef], node: ast.FunctionDef, live: Any,
+                    deferred_classes: set) -> None:
+    where = "%s.%s" % (cls_node.name, node.name) if cls_node else node.name
+    func = _unwrap(live)
+    if func is None:
+        return
+    original = func.__code__
+    first_line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+    if original.co_firstlineno not in (first_line, node.lineno):
+        return  # an @overload stub or a redefinition: not the live function
+    in_deferred = cls_node is not None and cls_node.name in deferred_classes
+    prepend = None
+    if in_deferred and cls_node.name == "Deferred" and node.name == "__init__":
+        prepend = REGISTER
+    elif in_deferred and node.name == "cancel":
+        prepend = CANCEL
+    new_node = copy.deepcopy(node)
+    new_node.decorator_list = []
+    instrumenter = _Instrumenter()
+    new_node = instrumenter.visit(new_node)
+    if prepend:
+        _prepend(new_node, prepend)
+    if not instrumenter.inserted and not prepend:
+        return
+    try:
+        code = _compile(new_node, cls_node, filename, original)
+    except Exception as exc:
+        patcher.skipped.append("%s: %s" % (where, exc))
+        return
+    if code is None:
+        patcher.skipped.append("%s: compiled code does not match" % where)
+        return
+    patcher.codes.append((func, original))
+    func.__code__ = code
+    patcher.instrumented.append(where)
+
+
+def _compile(node: ast.FunctionDef, cls_node: Optional[ast.ClassDef], filename: str,
+             original: types.CodeType) -> Optional[types.CodeType]:
+    """Compile one function as the compiler saw it (inside its class, for name mangling and the
+    ``__class__`` cell of ``super()``) and return its code if its free variables match."""
+    if cls_node is not None:
+        holder = ast.ClassDef(name=cls_node.name, bases=[], keywords=[], body=[node],
+                              decorator_list=[])
+        ast.copy_location(holder, cls_node)
+        module = ast.Module(body=[holder], type_ignores=[])
+    else:
+        module = ast.Module(body=[node], type_ignores=[])
+    ast.fix_missing_locations(module)
+    flags = original.co_flags & _FUTURE_FLAGS
+    compiled = compile(module, filename, "exec", flags=flags, dont_inherit=True)
+    if cls_node is not None:
+        compiled = _find_code(compiled.co_consts, cls_node.name)
+        if compiled is None:
+            return None
+    code = _find_code(compiled.co_consts, node.name)
+    if code is None or code.co_freevars != original.co_freevars:
+        return None
+    return code
+
+
+def _future_flags() -> int:
+    import __future__
+    flags = 0
+    for name in __future__.all_feature_names:
+        flags |= getattr(__future__, name).compiler_flag
+    return flags
+
+
+_FUTURE_FLAGS = _future_flags()
+
+
+def install_hooks(module: types.ModuleType, names: Dict[str, Callable[..., Any]],
+                  wrap_inline: Optional[Callable[[Callable[..., Any]], Callable[..., Any]]] = None
+                  ) -> Patcher:
+    """Bind the note functions in ``module``'s globals, instrument it, wrap
+    ``_cancellableInlineCallbacks``; return the patcher that undoes all of it."""
+    patcher = Patcher(module)
+    for name, value in names.items():
+        patcher.set_module_attr(name, value)
+    try:
+        instrument_module(module, patcher)
+        original = module.__dict__.get(CANCELLABLE_INLINE)
+        if wrap_inline is not None and callable(original):
+            patcher.set_module_attr(CANCELLABLE_INLINE, wrap_inline(original))
+    except Exception as exc:  # never fail the program: undo everything and report
+        patcher.skipped.append("install: %r" % (exc,))
+        patcher.restore()
+    return patcher
+
+
+def note_names_are_bound(module: types.ModuleType) -> bool:
+    """True while the hooks' globals are present (a cheap installed-check for tests)."""
+    return MARK in module.__dict__
+
+
+__all__ = ["install_hooks", "Patcher", "statement_writes", "note_names_are_bound"]

@@ -1,0 +1,138 @@
+"""Parity checker: does the runtime's view of a Deferred equal what Twisted itself says?
+
+Reusable by every Python suite (seeds, examples, random programs)::
+
+    from parity import assert_parity, snapshot_states
+    assert_parity({"a": a, "b": b})                     # against deferred_graph.snapshot()
+    assert_parity({"a": a}, states=replayed_states)     # against states rebuilt from events
+
+"Twisted itself" means the attributes the notebook's ``status()`` and ``repr(d)`` read:
+``hasattr(d, "result")``, ``d.result``, ``len(d.callbacks)``, ``d.paused``, ``d._chainedTo`` and
+``d.called``.  On 26.4 ``d.callbacks`` is read exactly as a user would (its DeprecationWarning
+silenced here), so a change in what Twisted means by it shows up as a mismatch.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+
+import deferred_graph
+from deferred_graph import saferepr
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+
+Deferreds = Union[Mapping[str, Deferred], Iterable[Deferred]]
+
+
+def twisted_callbacks(d: Deferred) -> list:
+    """``d.callbacks`` as a user reads it (26.4's deprecation warning silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return d.callbacks
+
+
+def snapshot_states() -> Dict[int, dict]:
+    """The states of ``deferred_graph.snapshot()`` by id."""
+    batch = deferred_graph.snapshot()
+    (event,) = batch["events"]
+    return {state["id"]: state for state in event["deferreds"]}
+
+
+def _named(deferreds: Deferreds) -> Dict[str, Deferred]:
+    if isinstance(deferreds, Mapping):
+        return dict(deferreds)
+    return {"d%d" % i: d for i, d in enumerate(deferreds)}
+
+
+def expected_result(d: Deferred) -> Optional[dict]:
+    """What the ``result`` field must say for Twisted's current ``d.result`` (None: no result)."""
+    if not hasattr(d, "result"):
+        return None
+    value = d.result
+    if isinstance(value, Deferred):
+        return {"kind": "deferred", "id": deferred_graph.id_of(value)}
+    if isinstance(value, Failure):
+        return {"kind": "failure", "excType": saferepr.type_name(value.type)}
+    return {"kind": "value", "repr": saferepr.safe_repr(value)[0]}
+
+
+def mismatches(deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None) -> List[str]:
+    """Every difference between Twisted's attributes and the runtime's states, as readable
+    lines ("b: callbacks runtime=1 twisted=0"); empty when they agree."""
+    states = snapshot_states() if states is None else states
+    problems: List[str] = []
+    for name, d in _named(deferreds).items():
+        did = deferred_graph.id_of(d)
+        state = states.get(did) if did is not None else None
+        if state is None:
+            problems.append("%s: no state for id %r" % (name, did))
+            continue
+        chained = d._chainedTo
+        want = {
+            "hasResult": hasattr(d, "result"),
+            "callbacks": len(twisted_callbacks(d)),
+            "paused": d.paused,
+            "waitingOn": deferred_graph.id_of(chained) if chained is not None else None,
+            "called": bool(d.called),
+        }
+        got = {
+            "hasResult": state["hasResult"],
+            "callbacks": len(state["callbacks"]),
+            "paused": state["paused"],
+            "waitingOn": state["waitingOn"],
+            "called": state["called"],
+        }
+        for key, value in want.items():
+            if got[key] != value:
+                problems.append("%s: %s runtime=%r twisted=%r" % (name, key, got[key], value))
+        result = expected_result(d)
+        have = state["result"]
+        if result is None or have is None:
+            if result != have:
+                problems.append("%s: result runtime=%r twisted=%r" % (name, have, result))
+        elif any(have.get(k) != v for k, v in result.items()):
+            problems.append("%s: result runtime=%r twisted=%r" % (name, have, result))
+    return problems
+
+
+def assert_parity(deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None,
+                  context: Any = "") -> None:
+    """Fail with every mismatch listed (and ``context``, e.g. the step that led here)."""
+    problems = mismatches(deferreds, states)
+    if problems:
+        raise AssertionError("parity broken %s:\n  %s" % (context, "\n  ".join(problems)))
+
+
+class Runtime:
+    """An installed runtime without a sender, for tests: drain its events into a replay and
+    check both the replayed stream and a fresh snapshot against Twisted after each step."""
+
+    def __init__(self) -> None:
+        from replay import Replay
+
+        if not deferred_graph.install(start_sender=False):
+            raise RuntimeError("install failed: %s" % deferred_graph.last_error)
+        emitter = deferred_graph.emitter()
+        assert emitter is not None
+        self.emitter = emitter
+        self.replay = Replay()
+
+    def drain(self) -> List[dict]:
+        events = self.emitter.drain()
+        self.replay.apply(events)
+        return events
+
+    def check(self, deferreds: Deferreds, context: Any = "") -> None:
+        """Both views (events replayed, snapshot) agree with Twisted."""
+        self.drain()
+        assert_parity(deferreds, self.replay.states, ("(events) %s" % (context,)))
+        assert_parity(deferreds, None, ("(snapshot) %s" % (context,)))
+
+    def state(self, d: Deferred) -> dict:
+        """The replayed state of ``d`` after draining."""
+        self.drain()
+        return self.replay.states[deferred_graph.id_of(d)]
+
+    def close(self) -> None:
+        deferred_graph.uninstall()

@@ -1,0 +1,49 @@
+"""A minimal consumer: rebuild per-Deferred state from an event stream, as the extension does.
+
+Used to prove that the events alone, replayed from the start, reproduce the state Twisted has.
+Events are applied in ``seq`` order; a ``snapshot`` (except a mere ``request``) replaces the
+whole picture; ``collected`` removes a Deferred and remembers whether it died with an unhandled
+Failure.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterable, List, Optional
+
+
+class Replay:
+    """States by id, built from events."""
+
+    def __init__(self) -> None:
+        self.states: Dict[int, dict] = {}
+        self.collected: Dict[int, Optional[dict]] = {}
+        self.markers: List[str] = []
+        self.ephemeral = 0
+        self.last_seq = 0
+
+    def apply(self, events: Iterable[dict]) -> "Replay":
+        for event in sorted(events, key=lambda e: e["seq"]):
+            if event["seq"] <= self.last_seq:
+                raise AssertionError("seq not increasing: %r after %r" % (event["seq"],
+                                                                          self.last_seq))
+            self.last_seq = event["seq"]
+            kind = event["kind"]
+            if kind == "created":
+                state = event["deferred"]
+                if state["id"] in self.states or state["id"] in self.collected:
+                    raise AssertionError("created twice: %r" % state["id"])
+                self.states[state["id"]] = state
+            elif kind == "changed":
+                state = event["deferred"]
+                if state["id"] not in self.states:
+                    raise AssertionError("changed before created: %r" % state["id"])
+                self.states[state["id"]] = state
+            elif kind == "collected":
+                self.states.pop(event["id"], None)
+                self.collected[event["id"]] = event.get("unhandledFailure")
+            elif kind == "snapshot" and event.get("reason") != "request":
+                self.states = {s["id"]: s for s in event["deferreds"]}
+                self.ephemeral = event["ephemeral"]
+            elif kind == "marker":
+                self.markers.append(event["name"])
+        return self
