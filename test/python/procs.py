@@ -1,0 +1,61 @@
+"""Run debuggee-like Python subprocesses for the transport, bootstrap and CLI tests.
+
+The runtime's interesting behaviour happens at process boundaries (start-up through
+``sitecustomize``, the pump thread, the final flush at exit, fork), so these tests run real
+programs in a child of the same interpreter that runs pytest — both Twisted versions get
+exercised by running the suite under each interpreter.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+REPO = Path(__file__).resolve().parents[2]
+PYTHON_DIR = REPO / "python"
+BOOTSTRAP_DIR = PYTHON_DIR / "bootstrap"
+
+
+def clean_env(extra: Optional[Dict[str, str]] = None, pythonpath: Sequence[Path] = ()) -> Dict[str, str]:
+    """This process's environment without any DEFERRED_GRAPH_* or PYTHONPATH, plus ``extra``."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("DEFERRED_GRAPH_") and key != "PYTHONPATH"}
+    if pythonpath:
+        env["PYTHONPATH"] = os.pathsep.join(str(path) for path in pythonpath)
+    env.update(extra or {})
+    return env
+
+
+def runtime_env(extra: Optional[Dict[str, str]] = None, bootstrap: bool = False) -> Dict[str, str]:
+    """The environment the extension gives a debug launch: bootstrap first (when asked), then
+    the runtime package, then ``extra`` (``DEFERRED_GRAPH_*`` settings)."""
+    path = [BOOTSTRAP_DIR, PYTHON_DIR] if bootstrap else [PYTHON_DIR]
+    env = clean_env(extra, path)
+    if bootstrap:
+        env.setdefault("DEFERRED_GRAPH_ENABLE", "1")
+    return env
+
+
+def write_program(directory: Path, name: str, source: str) -> Path:
+    """Write a dedented program and return its path."""
+    path = directory / name
+    path.write_text(textwrap.dedent(source).lstrip(), encoding="utf-8")
+    return path
+
+
+def run_python(args: List[str], env: Dict[str, str], cwd: Optional[Path] = None,
+               timeout: float = 120, python: str = sys.executable) -> subprocess.CompletedProcess:
+    """Run ``python ARGS`` to completion, capturing stdout and stderr as bytes."""
+    return subprocess.run([python] + [str(arg) for arg in args], env=env,
+                          cwd=str(cwd) if cwd else None, capture_output=True, timeout=timeout)
+
+
+def check(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    """Assert a clean exit, showing the program's output when it was not."""
+    assert result.returncode == 0, "exit %s\nstdout:\n%s\nstderr:\n%s" % (
+        result.returncode, result.stdout.decode(errors="replace"), result.stderr.decode(errors="replace"))
+    return result

@@ -1,0 +1,155 @@
+"""The sender: options, batching limits, markers, the bounded outbox, the pump thread's marks,
+fork and re-entrancy — each proven on a real program with the real runtime installed."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from deferred_graph import wire
+from deferred_graph.recording import child_recording_path, read_recording
+from deferred_graph.sender import MAX_BATCH_EVENTS, SenderOptions
+from procs import check, run_python, runtime_env, write_program
+
+PROLOGUE = """
+import json, os, sys, threading
+import deferred_graph
+from twisted.internet import defer
+assert deferred_graph.install()
+"""
+
+
+def run_recorded(tmp_path: Path, body: str, **env: str):
+    """Run PROLOGUE + body with DEFERRED_GRAPH_RECORD set; return (process, recording)."""
+    record = tmp_path / "events.jsonl"
+    program = write_program(tmp_path, "program.py", PROLOGUE + textwrap.dedent(body))
+    settings = {wire.ENV_RECORD: str(record), wire.ENV_TRANSPORT: "none"}
+    settings.update(env)
+    result = check(run_python([program], runtime_env(settings), cwd=tmp_path))
+    return result, read_recording(str(record))
+
+
+def test_options_read_the_environment_and_ignore_none_overrides():
+    """install() passes None for what the user did not set; the environment then decides."""
+    env = {wire.ENV_TRANSPORT: "SOCKET", wire.ENV_RECORD: "/tmp/r.jsonl", wire.ENV_FLUSH_MS: "20",
+           wire.ENV_BUFFER: "7", wire.ENV_SOCKET: "tcp:127.0.0.1:9", wire.ENV_TOKEN: "ab" * 32}
+    options = SenderOptions.from_env(env, transport=None, record=None, buffer=3, unknown=1)
+    assert options == SenderOptions("socket", "/tmp/r.jsonl", "tcp:127.0.0.1:9", "ab" * 32, 20, 3)
+
+
+def test_bad_environment_values_fall_back_to_defaults():
+    """A typo in the environment must not break the debugged program."""
+    env = {wire.ENV_TRANSPORT: "carrier-pigeon", wire.ENV_FLUSH_MS: "-5", wire.ENV_BUFFER: "lots"}
+    assert SenderOptions.from_env(env) == SenderOptions()
+
+
+def test_a_large_drain_is_split_into_bounded_batches(tmp_path):
+    """1,300 new Deferreds in one drain arrive as batches of at most 500 events, all of them."""
+    _, recording = run_recorded(tmp_path, """
+        keep = [defer.Deferred() for _ in range(1300)]
+        deferred_graph.flush()
+        print(json.dumps(sorted(deferred_graph.id_of(d) for d in keep)))
+    """)
+    sizes = [len(batch["events"]) for batch in recording.batches]
+    assert max(sizes) == MAX_BATCH_EVENTS
+    created = {e["deferred"]["id"] for e in recording.events() if e["kind"] == "created"}
+    assert len(created) >= 1300
+    numbers = [batch["batch"] for batch in recording.batches]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+
+
+def test_a_marker_follows_the_state_it_marks(tmp_path):
+    """mark() drains first: the Deferred fired before the marker is reported before it."""
+    result, recording = run_recorded(tmp_path, """
+        d = defer.Deferred()
+        d.callback("before")
+        deferred_graph.mark("fired")
+        print(deferred_graph.id_of(d))
+    """)
+    did = int(result.stdout)
+    events = list(recording.events())
+    marker = next(i for i, e in enumerate(events) if e["kind"] == "marker" and e["name"] == "fired")
+    state = [e for e in events[:marker] if e["kind"] in ("created", "changed") and e["deferred"]["id"] == did]
+    assert state and state[-1]["deferred"]["result"]["repr"] == "'before'"
+    seqs = [e["seq"] for e in events if e["kind"] != "hello"]
+    assert events[marker]["seq"] > max(e["seq"] for e in events[:marker])
+    assert len(seqs) == len(set(seqs))
+
+
+def test_a_full_outbox_drops_counts_and_resyncs(tmp_path):
+    """With room for 10 events, a drain of 200 is dropped; the stream then says how many were
+    lost (dropped) and gives the exact state again (snapshot) with every live Deferred."""
+    result, recording = run_recorded(tmp_path, """
+        deferred_graph.flush()
+        keep = [defer.Deferred() for _ in range(200)]
+        deferred_graph.flush()
+        print(json.dumps([deferred_graph.id_of(d) for d in keep]))
+    """, **{wire.ENV_BUFFER: "10"})
+    ids = set(json.loads(result.stdout))
+    events = list(recording.events())
+    dropped = [i for i, e in enumerate(events) if e["kind"] == "dropped"]
+    assert len(dropped) == 1
+    report = events[dropped[0]]
+    assert report["count"] == report["total"] >= 200
+    resync = events[dropped[0] + 1]
+    assert resync["kind"] == "snapshot" and resync["reason"] == "resync"
+    assert ids <= {state["id"] for state in resync["deferreds"]}
+    assert not ids & {e["deferred"]["id"] for e in events if e["kind"] == "created"}
+
+
+def test_the_pump_thread_is_a_daemon_pydevd_leaves_alone(tmp_path):
+    """pydevd skips threads with these attributes when suspending and tracing (both debugpy
+    versions), so events flow while the program is stopped."""
+    result, _ = run_recorded(tmp_path, """
+        pump = [t for t in threading.enumerate() if t.name == "deferred-graph-sender"]
+        print(json.dumps([(t.daemon, t.pydev_do_not_trace, t.is_pydev_daemon_thread) for t in pump]))
+    """)
+    assert json.loads(result.stdout) == [[True, True, True]]
+
+
+def test_a_forked_child_records_to_its_own_file(tmp_path):
+    """After os.fork the child restarts the pump and writes NAME.<pid>.jsonl with its own
+    hello; the parent's recording stays intact."""
+    result, recording = run_recorded(tmp_path, """
+        parent = defer.Deferred()
+        deferred_graph.flush()
+        pid = os.fork()
+        if pid == 0:
+            child = defer.Deferred()
+            child.callback("in the child")
+            deferred_graph.flush()
+            os._exit(0)
+        os.waitpid(pid, 0)
+        print(pid)
+    """)
+    child_pid = int(result.stdout)
+    assert recording.header["pid"] != child_pid
+    child = read_recording(child_recording_path(str(tmp_path / "events.jsonl"), child_pid))
+    assert child.header["pid"] == child_pid
+    events = list(child.events())
+    assert events[0]["kind"] == "hello" and events[0]["pid"] == child_pid
+    results = [e["deferred"]["result"] for e in events if e["kind"] in ("created", "changed")]
+    assert {"kind": "value", "typeName": "str", "repr": "'in the child'", "truncated": False} in results
+    assert all(batch["pid"] != child_pid for batch in recording.batches)
+
+
+def test_mark_from_a_repr_running_in_the_pump_does_not_deadlock(tmp_path):
+    """A result's __repr__ runs on the pump thread; if it calls mark() the call returns at once
+    instead of waiting for the lock its own thread holds."""
+    result, recording = run_recorded(tmp_path, """
+        import time
+        class Sneaky:
+            def __repr__(self):
+                deferred_graph.mark("from repr")
+                return "Sneaky()"
+        d = defer.succeed(Sneaky())
+        time.sleep(0.3)
+        deferred_graph.mark("done")
+        print("finished")
+    """)
+    assert result.stdout == b"finished\n"
+    names = [e["name"] for e in recording.events() if e["kind"] == "marker"]
+    assert "done" in names
+    assert any(e["kind"] in ("created", "changed") and e["deferred"]["result"]
+               and e["deferred"]["result"].get("repr") == "Sneaky()" for e in recording.events())
