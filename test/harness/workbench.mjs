@@ -37,7 +37,12 @@ export async function runCommand(page, title) {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ state: 'visible' });
   await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' }).catch(() => {});
+  // The palette closes, or turns into the command's own quick pick (whose input has no '>').
+  await page.waitForFunction(() => {
+    const w = document.querySelector('.quick-input-widget');
+    const i = w?.querySelector('input.input');
+    return !w || getComputedStyle(w).display === 'none' || !i?.value.startsWith('>');
+  });
 }
 
 /** Lists the command palette entries matching `text` (for the smoke test), then closes it. */
@@ -69,7 +74,7 @@ export async function toggleBreakpoint(page, line) {
   await page.keyboard.press('Control+G');
   const input = page.locator('.quick-input-widget input.input');
   await input.waitFor({ state: 'visible' });
-  await input.fill(String(line));
+  await input.fill(`:${line}`);
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   await page.keyboard.press('F9');

@@ -6,6 +6,9 @@
  *    cannot be downloaded here. The product's injection then runs against a real debugpy.
  * 2. `deferredGraphTest.runSuite` runs the VS Code API suite inside this real extension host
  *    (code-server rejects --extensionTestsPath) and writes its results where the harness waits.
+ * 3. A read-only DAP tracker appends stops, stack tops, output and session ends to a JSON Lines
+ *    file, so the end-to-end tests know exactly when and where the real debugger stopped (and what
+ *    the program printed) instead of guessing from pixels.
  */
 'use strict';
 const fs = require('fs');
@@ -66,7 +69,30 @@ async function runSuite() {
   fs.renameSync(`${out}.tmp`, out);
 }
 
+/** One JSON line per DAP message of interest; never throws into the debug session. */
+function dapLogger(session) {
+  const file = option('dapLog', 'DG_TEST_DAP_LOG', '');
+  if (!file) return undefined;
+  const write = (entry) => {
+    try {
+      fs.appendFileSync(file, `${JSON.stringify({ t: Date.now(), session: session.id, name: session.name, parent: session.parentSession?.id ?? null, ...entry })}\n`);
+    } catch { /* the log is best effort */ }
+  };
+  write({ kind: 'start', config: { type: session.type, request: session.configuration.request, program: session.configuration.program } });
+  return {
+    onDidSendMessage(m) {
+      if (m.type === 'event' && ['stopped', 'continued', 'terminated', 'exited', 'output'].includes(m.event)) {
+        write({ kind: 'event', event: m.event, body: m.body });
+      } else if (m.type === 'response' && m.command === 'stackTrace' && m.success) {
+        write({ kind: 'stack', frames: (m.body.stackFrames || []).slice(0, 3).map((f) => ({ name: f.name, line: f.line, path: f.source?.path })) });
+      }
+    },
+    onExit(code, signal) { write({ kind: 'exit', code, signal }); },
+  };
+}
+
 function activate(context) {
+  context.subscriptions.push(vscode.debug.registerDebugAdapterTrackerFactory('*', { createDebugAdapterTracker: dapLogger }));
   for (const type of DEBUG_TYPES) {
     context.subscriptions.push(
       vscode.debug.registerDebugConfigurationProvider(type, configurationProvider),

@@ -1,0 +1,69 @@
+/**
+ * Reads the JSON Lines log the helper extension's DAP tracker writes: every `stopped` event with
+ * the stack top that VS Code then fetched, program output, and session ends. Tests wait on these
+ * real debugger facts instead of on pixels.
+ */
+import fs from 'node:fs';
+
+export class DapLog {
+  constructor(file) {
+    this.file = file;
+    fs.writeFileSync(file, '');
+  }
+
+  entries() {
+    const text = fs.readFileSync(this.file, 'utf8');
+    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  }
+
+  /** Stops so far, each with the first stack trace VS Code fetched after it. */
+  stops() {
+    const stops = [];
+    for (const e of this.entries()) {
+      if (e.kind === 'event' && e.event === 'stopped') stops.push({ t: e.t, session: e.session, reason: e.body?.reason, frame: null });
+      else if (e.kind === 'stack' && stops.length && !stops.at(-1).frame && e.session === stops.at(-1).session) stops.at(-1).frame = e.frames[0] ?? null;
+    }
+    return stops;
+  }
+
+  /** Everything the debuggee printed (stdout/stderr output events), in order. */
+  output(category) {
+    return this.entries()
+      .filter((e) => e.kind === 'event' && e.event === 'output' && (!category || e.body?.category === category))
+      .map((e) => e.body.output).join('');
+  }
+
+  ended() {
+    return this.entries().some((e) => e.kind === 'event' && (e.event === 'terminated' || e.event === 'exited'));
+  }
+
+  exitCode() {
+    return this.entries().find((e) => e.kind === 'event' && e.event === 'exited')?.body?.exitCode;
+  }
+
+  /** Waits for the n-th stop (1-based) and its stack top. */
+  async waitForStop(n, timeoutMs = 30000) {
+    return poll(() => {
+      const s = this.stops();
+      if (s.length >= n && s[n - 1].frame) return s[n - 1];
+      if (this.ended()) throw new Error(`debug session ended after ${s.length} stop(s), expected stop ${n}\n${this.output().slice(-2000)}`);
+      return null;
+    }, timeoutMs, `stop #${n}`);
+  }
+
+  async waitForEnd(timeoutMs = 60000) {
+    return poll(() => (this.ended() ? true : null), timeoutMs, 'debug session end');
+  }
+}
+
+/** Calls `fn` every 100 ms until it returns non-null; rejects with `what` after the timeout. */
+export async function poll(fn, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last !== null && last !== undefined && last !== false) return last;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Debugging the way a user does it in the workbench: breakpoints with Ctrl+G / F9 in the editor,
+ * "Debug: Select and Start Debugging" from the command palette, F5 to continue. Where the debugger
+ * really stopped comes from the DAP log, not from the screen.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { openFile, runCommand, toggleBreakpoint } from '../../harness/workbench.mjs';
+
+/** 1-based line numbers of the `# BREAK <name>` marker comments in a file, with their names. */
+export function breakMarkers(file) {
+  return fs.readFileSync(file, 'utf8').split('\n')
+    .map((text, i) => ({ line: i + 1, m: /#\s*BREAK\s+([\w.-]+)/.exec(text) }))
+    .filter((x) => x.m)
+    .map((x) => ({ line: x.line, name: x.m[1] }));
+}
+
+/** Opens `relPath` in the workspace and sets a breakpoint on each line. */
+export async function setBreakpoints(session, relPath, lines) {
+  const { page } = session;
+  await openFile(page, relPath);
+  for (const line of lines) await toggleBreakpoint(page, line);
+  const glyphs = page.locator('.editor-instance .codicon-debug-breakpoint, .editor-instance .codicon-debug-breakpoint-unverified');
+  await page.waitForFunction((n) => document.querySelectorAll('.editor-instance .codicon-debug-breakpoint, .editor-instance .codicon-debug-breakpoint-unverified').length >= Math.min(n, 1), lines.length);
+  return glyphs;
+}
+
+/** Starts the named launch configuration from the command palette. */
+export async function startDebugging(session, configName) {
+  const { page } = session;
+  await runCommand(page, 'Debug: Select and Start Debugging');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  await page.keyboard.type(configName);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: configName }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+/** Continue (F5) while paused. */
+export async function continueRun(session) {
+  await session.page.keyboard.press('F5');
+}
+
+/** Absolute path of a workspace file. */
+export function wsPath(session, rel) {
+  return path.join(session.workspace, rel);
+}
