@@ -87,8 +87,10 @@ export function parseRecording(text: string): ParsedRecording {
 }
 
 export interface ReplayOptions {
-  /** Stop right after the first marker with this name (every event with seq ≤ its seq). */
+  /** Stop right after the marker with this name (every event with seq ≤ its seq). */
   atMark?: string;
+  /** Which marker of that name, counting from 1 in seq order (default 1). */
+  occurrence?: number;
   sessionId?: string;
   retainFired?: number;
   retainCollected?: number;
@@ -98,7 +100,7 @@ export interface ReplayResult {
   model: SessionModel;
   header: RecordingHeader | null;
   errors: LineError[];
-  /** False when `atMark` was given and no such marker is in the recording. */
+  /** False when `atMark` was given and no such marker (occurrence) is in the recording. */
   markFound: boolean;
 }
 
@@ -126,7 +128,7 @@ export function replayRecording(text: string, options: ReplayOptions = {}): Repl
   let limit = Infinity;
   let markFound = true;
   if (options.atMark !== undefined) {
-    const mark = markersIn(parsed.batches).find((m) => m.name === options.atMark);
+    const mark = markersIn(parsed.batches).filter((m) => m.name === options.atMark)[(options.occurrence ?? 1) - 1];
     if (mark === undefined) markFound = false;
     else limit = mark.seq;
   }
@@ -157,7 +159,8 @@ export function replay(text: string, options: ReplayOptions = {}): SessionModel 
   const result = replayRecording(text, options);
   if (!result.markFound) {
     const names = markersIn(parseRecording(text).batches).map((m) => m.name);
-    throw new Error(`No marker named ${JSON.stringify(options.atMark)} in the recording${names.length ? ` (markers: ${names.join(', ')})` : ' (it has no markers)'}.`);
+    const which = (options.occurrence ?? 1) > 1 ? ` (occurrence ${options.occurrence})` : '';
+    throw new Error(`No marker named ${JSON.stringify(options.atMark)}${which} in the recording${names.length ? ` (markers: ${names.join(', ')})` : ' (it has no markers)'}.`);
   }
   return result.model;
 }

@@ -16,12 +16,13 @@ export interface StatusRow {
   status: DeferredStatus;
   called: boolean;
   hasResult: boolean;
-  /** The result's repr text; null without a result or when the result is a Deferred. */
+  /** The result's repr text; null without a result, or when it is a Deferred or a Failure. */
   result: string | null;
   /** The id of the Deferred that is this one's result, else null. */
   resultDeferred: number | null;
   /** The result as the table shows it: repr, Failure text, `Deferred #N`, or N/A. */
   resultText: string;
+  /** The result when it is a Failure: its exception type and message. */
   failure: { excType: string; message: string } | null;
   /** Pending callback pairs: what `len(d.callbacks)` gives. */
   callbacks: number;
@@ -43,7 +44,7 @@ export function statusRow(view: DeferredView): StatusRow {
     status: view.status,
     called: view.called,
     hasResult: view.hasResult,
-    result: result === null || result.kind === 'deferred' ? null : resultText(result),
+    result: result?.kind === 'value' ? result.repr : null,
     resultDeferred: result?.kind === 'deferred' ? result.id : null,
     resultText: resultText(result),
     failure: result?.kind === 'failure' ? { excType: result.excType, message: result.message } : null,

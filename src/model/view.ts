@@ -39,7 +39,8 @@ export function displayName(view: DeferredView): string {
  * builtins.ValueError: boom>`), so the row reads like `status()` in a notebook.
  */
 export function failureText(excType: string, message: string): string {
-  return `<twisted.python.failure.Failure ${excType}: ${message}>`;
+  const qualified = excType.includes('.') ? excType : `builtins.${excType}`;
+  return `<twisted.python.failure.Failure ${qualified}: ${message}>`;
 }
 
 /** The first half of the notebook's `status()` pair: the result's text, or N/A. */

@@ -97,6 +97,7 @@ describe('SessionModel reduction', () => {
     model.applyBatch(batch(created(1, withCallbacks(fired(1, "'x'"), 'on_done')), created(2, waitingOn(2, 1)), created(3, failed(3, 'builtins.KeyError', "'k'"))));
     expect(statusRow(model.get(1)!)).toMatchObject({ label: 'Deferred #1 (Deferred)', hasResult: true, result: "'x'", resultDeferred: null, callbacks: 1, called: true });
     expect(statusRow(model.get(2)!)).toMatchObject({ result: null, resultDeferred: 1, resultText: 'Deferred #1', waitingOn: 1, paused: 1 });
-    expect(statusRow(model.get(3)!).result).toBe("<twisted.python.failure.Failure builtins.KeyError: 'k'>");
+    expect(statusRow(model.get(3)!)).toMatchObject({ result: null, failure: { excType: 'builtins.KeyError', message: "'k'" } });
+    expect(statusRow(model.get(3)!).resultText).toBe("<twisted.python.failure.Failure builtins.KeyError: 'k'>");
   });
 });

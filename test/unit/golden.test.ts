@@ -1,0 +1,158 @@
+// The model over real recordings of every example: replayed to each marker, every labelled
+// Deferred's row must equal what Twisted's own attributes said at that mark() (written by
+// examples/graph_hooks.py; format in test/golden/README.md). The committed goldens are checked,
+// and fresh recordings are made with the other Twisted (26.4, the venv) by the real runtime.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { markersIn, parseRecording, replayRecording, statusRow } from '../../src/model';
+
+const ROOT = resolve(__dirname, '../..');
+const GOLDEN_DIR = join(ROOT, 'test/golden');
+const TWISTED_26 = join(ROOT, '.cache/venv-tw26/bin/python');
+const execFileAsync = promisify(execFile);
+
+/** One labelled Deferred at one marker, as graph_hooks.real_status writes it. */
+interface ExpectedStatus {
+  id: number;
+  hasResult: boolean;
+  result: string | null;
+  resultDeferred: string | number | null;
+  failure: { excType: string; message: string } | null;
+  callbacks: number;
+  paused: number;
+  waitingOn: string | number | null;
+  called: boolean;
+}
+
+interface Expected {
+  example: string;
+  recording: string;
+  generatedWith: { python: string; twisted: string };
+  markers: { name: string; deferreds: Record<string, ExpectedStatus> }[];
+}
+
+function goldensIn(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.expected.json')).sort() : [];
+}
+
+/**
+ * Replays the recording to each marker and returns every disagreement with the expectation,
+ * one line each ("marker exp3/b-fired, b: callbacks 1 != 0").
+ */
+function mismatches(dir: string, expectedFile: string): string[] {
+  const expected = JSON.parse(readFileSync(join(dir, expectedFile), 'utf8')) as Expected;
+  const text = readFileSync(join(dir, expected.recording), 'utf8');
+  const parsed = parseRecording(text);
+  const out = parsed.errors.map((e) => `line ${e.line}: ${e.message}`);
+  const recorded = markersIn(parsed.batches).map((m) => m.name);
+  if (JSON.stringify(recorded) !== JSON.stringify(expected.markers.map((m) => m.name))) {
+    return [...out, `markers differ: recorded ${JSON.stringify(recorded)}`];
+  }
+  const seen = new Map<string, number>();
+  for (const marker of expected.markers) {
+    const occurrence = (seen.get(marker.name) ?? 0) + 1;
+    seen.set(marker.name, occurrence);
+    const { model, errors } = replayRecording(text, { atMark: marker.name, occurrence });
+    out.push(...errors.map((e) => `line ${e.line}: ${e.message}`));
+    const labelOf = new Map(Object.entries(marker.deferreds).map(([label, s]) => [s.id, label]));
+    const reference = (id: number | null) => (id === null ? null : labelOf.get(id) ?? id);
+    for (const [label, want] of Object.entries(marker.deferreds)) {
+      const view = model.get(want.id);
+      const where = `marker ${marker.name}#${occurrence}, ${label}`;
+      if (!view) {
+        out.push(`${where}: Deferred #${want.id} missing from the model`);
+        continue;
+      }
+      const row = statusRow(view);
+      const got: ExpectedStatus = {
+        id: row.id,
+        hasResult: row.hasResult,
+        result: row.result,
+        resultDeferred: reference(row.resultDeferred),
+        failure: row.failure,
+        callbacks: row.callbacks,
+        paused: row.paused,
+        waitingOn: reference(row.waitingOn),
+        called: row.called,
+      };
+      for (const key of Object.keys(want) as (keyof ExpectedStatus)[]) {
+        if (JSON.stringify(got[key]) !== JSON.stringify(want[key])) {
+          out.push(`${where}: ${key} ${JSON.stringify(got[key])} != ${JSON.stringify(want[key])}`);
+        }
+      }
+      if (row.userLabel !== label) out.push(`${where}: label ${JSON.stringify(row.userLabel)}`);
+      if (row.collected) out.push(`${where}: shown as collected while Python still holds it`);
+    }
+  }
+  return out;
+}
+
+describe('committed goldens (test/golden)', () => {
+  const goldens = goldensIn(GOLDEN_DIR);
+  it('exist for the examples', () => {
+    expect(goldens.length, 'no goldens: run test/python/make_goldens.py').toBeGreaterThanOrEqual(5);
+  });
+  for (const file of goldens) {
+    it(`${file}: every labelled Deferred equals Python's status() at every marker`, () => {
+      expect(mismatches(GOLDEN_DIR, file)).toEqual([]);
+    });
+  }
+});
+
+describe('the golden comparison itself', () => {
+  it('reports a tampered expectation and a recording cut short', () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'goldens-tampered-'));
+    try {
+      const expected = JSON.parse(readFileSync(join(GOLDEN_DIR, 'notebook.expected.json'), 'utf8')) as Expected;
+      const marker = expected.markers.find((m) => Object.values(m.deferreds).some((s) => s.callbacks > 0))!;
+      const [label, status] = Object.entries(marker.deferreds).find(([, s]) => s.callbacks > 0)!;
+      status.callbacks += 1;
+      writeFileSync(join(scratch, 'notebook.expected.json'), JSON.stringify(expected));
+      copyFileSync(join(GOLDEN_DIR, expected.recording), join(scratch, expected.recording));
+      const report = mismatches(scratch, 'notebook.expected.json');
+      expect(report).toContain(`marker ${marker.name}#1, ${label}: callbacks ${status.callbacks - 1} != ${status.callbacks}`);
+
+      const lines = readFileSync(join(GOLDEN_DIR, expected.recording), 'utf8').split('\n');
+      writeFileSync(join(scratch, expected.recording), lines.slice(0, Math.floor(lines.length / 2)).join('\n'));
+      expect(mismatches(scratch, 'notebook.expected.json').join('\n')).toMatch(/markers differ/);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Recordings made now by the real runtime with both Twisted versions, by the examples' own generator. */
+const INTERPRETERS: [string, string][] = [['22.4.0', '/usr/bin/python3'], ['26.4.0', TWISTED_26]];
+const LIVE_EXAMPLES = ['notebook', 'callback_error', 'tale3_deferlater', 'tale5_cooperator', 'coroutines'];
+const RECORD_SCRIPT = [
+  'import sys; from pathlib import Path',
+  "sys.path.insert(0, 'test/python')",
+  'import make_goldens',
+  'for name in sys.argv[2:]: make_goldens.record_example(name, Path(sys.argv[1]), sys.executable)',
+].join('\n');
+
+const liveDirs = new Map(INTERPRETERS.map(([twisted]) => [twisted, mkdtempSync(join(tmpdir(), 'goldens-live-'))]));
+afterAll(() => liveDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+// Both interpreters record at once: the examples mostly wait on timers.
+beforeAll(async () => {
+  await Promise.all(INTERPRETERS.map(([twisted, python]) =>
+    execFileAsync(python, ['-c', RECORD_SCRIPT, liveDirs.get(twisted)!, ...LIVE_EXAMPLES], { cwd: ROOT, timeout: 120_000 })));
+}, 150_000);
+
+for (const [twisted] of INTERPRETERS) {
+  describe(`fresh recordings on Twisted ${twisted}`, () => {
+    for (const name of LIVE_EXAMPLES) {
+      it(`${name}: every labelled Deferred equals Python's status() at every marker`, () => {
+        const dir = liveDirs.get(twisted)!;
+        const expected = JSON.parse(readFileSync(join(dir, `${name}.expected.json`), 'utf8')) as Expected;
+        expect(expected.generatedWith.twisted).toBe(twisted);
+        expect(expected.markers.length).toBeGreaterThan(0);
+        expect(mismatches(dir, `${name}.expected.json`)).toEqual([]);
+      });
+    }
+  });
+}
