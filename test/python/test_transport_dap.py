@@ -1,0 +1,146 @@
+"""The DAP route under real debugpy (1.6.3 with /usr/bin/python3, 1.8.22 in the Twisted 26.4
+venv): a real DAP client launches a Twisted program the way VS Code would, with the bootstrap
+injected through the launch's env, and watches the ``deferredGraph`` custom events, the exact
+snapshot through ``evaluate`` at a breakpoint, and events that keep flowing while stopped."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+import twisted
+
+from dap_client import DapClient
+from deferred_graph import wire
+from procs import BOOTSTRAP_DIR, PYTHON_DIR, clean_env, write_program
+
+PROGRAM = """
+import time
+from twisted.internet import defer
+import deferred_graph
+
+
+def main():
+    a = defer.Deferred()
+    b = defer.Deferred()
+    a.addCallback(lambda result: b)
+    waiter = defer.Deferred()
+    deferred_graph.label(waiter, "waiter")
+    crowd = [defer.Deferred() for _ in range(400)]  # makes the stop snapshot > 65,540 chars
+    a.callback(1)
+    time.sleep(0.3)
+    stop_here = True  # BREAK
+    print("done", a.called, b.called, waiter.called, len(crowd))
+
+
+main()
+"""
+
+SNAPSHOT_EXPR = "__import__('deferred_graph').debug_snapshot_json(locals(), globals())"
+
+
+def _events(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    return [event for message in messages for event in message["body"]["events"]]
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory) -> Dict[str, Any]:
+    """One debug session, driven step by step; the tests below check what it recorded."""
+    folder = tmp_path_factory.mktemp("dap")
+    program = write_program(folder, "program.py", PROGRAM)
+    line = PROGRAM.lstrip().splitlines().index("    stop_here = True  # BREAK") + 1
+    env = {"PYTHONPATH": "%s:%s" % (BOOTSTRAP_DIR, PYTHON_DIR), wire.ENV_ENABLE: "1"}
+    client = DapClient(sys.executable, env=clean_env())
+    record: Dict[str, Any] = {}
+    try:
+        client.launch(str(program), env, str(folder), sys.executable, {str(program): [line]})
+        stopped = client.wait_event("stopped")
+        record["stopped"] = stopped["body"]
+        record["before_stop"] = client.events(wire.DAP_EVENT_NAME)
+        frame = client.request("stackTrace", {"threadId": stopped["body"]["threadId"]})["stackFrames"][0]
+        record["frame_line"] = frame["line"]
+        evaluate = {"frameId": frame["id"], "context": "clipboard", "format": {"rawString": True}}
+        record["snapshot_text"] = client.request("evaluate", dict(evaluate, expression=SNAPSHOT_EXPR))["result"]
+        record["threads"] = client.request("threads")["threads"]
+        waiter_id = int(client.request("evaluate", dict(evaluate, expression=(
+            "__import__('deferred_graph').id_of(waiter)")))["result"])
+        record["waiter_id"] = waiter_id
+        start = client.mark()
+        client.request("evaluate", {"frameId": frame["id"], "context": "repl",
+                                    "expression": "waiter.callback('fired while stopped')"})
+        fired = client.wait_event(wire.DAP_EVENT_NAME, start=start, where=lambda m: any(
+            e["kind"] == "changed" and e["deferred"]["id"] == waiter_id and e["deferred"]["hasResult"]
+            for e in m["body"]["events"]))
+        record["while_stopped"] = client.received[start:client.received.index(fired) + 1]
+        client.request("continue", {"threadId": stopped["body"]["threadId"]})
+        record["exited"] = client.wait_event("exited")["body"]
+        record["output"] = "".join(e["body"].get("output", "") for e in client.events("output")
+                                   if e["body"].get("category") == "stdout")
+        record["all"] = client.events(wire.DAP_EVENT_NAME)
+    finally:
+        client.close()
+    return record
+
+
+def test_batches_arrive_as_custom_events_starting_with_hello(session):
+    """The first event over DAP is hello (transport "dap"), and every body is a valid batch."""
+    messages = session["before_stop"]
+    assert messages, "no deferredGraph event before the breakpoint"
+    hello = messages[0]["body"]["events"][0]
+    assert hello["kind"] == "hello" and hello["transport"] == "dap"
+    assert hello["protocolVersion"] == wire.PROTOCOL_VERSION and hello["twisted"] == twisted.__version__
+    for message in session["all"]:
+        body = message["body"]
+        assert body["protocolVersion"] == wire.PROTOCOL_VERSION and body["pid"] == hello["pid"]
+        assert isinstance(body["batch"], int) and body["events"]
+        assert all(event["kind"] in wire.EVENT_KINDS and isinstance(event["seq"], int)
+                   for event in body["events"])
+
+
+def test_state_before_the_stop_was_sent_while_running(session):
+    """The created events for the program's Deferreds arrive before the breakpoint is hit."""
+    states = {e["deferred"]["id"]: e["deferred"] for e in _events(session["before_stop"])
+              if e["kind"] in ("created", "changed")}
+    assert any(state["label"] == "waiter" for state in states.values())
+    assert len(states) >= 403
+
+
+def test_snapshot_at_the_stop_is_exact_named_and_whole(session):
+    """evaluate(context=clipboard, rawString) returns the full snapshot JSON unquoted (well past
+    the 65,540-character cut of other contexts) with the frame's variable names."""
+    assert session["stopped"]["reason"] == "breakpoint"
+    text = session["snapshot_text"]
+    assert len(text) > 65540
+    batch = json.loads(text)
+    (snapshot,) = batch["events"]
+    assert snapshot["kind"] == "snapshot" and snapshot["reason"] == "stop"
+    names = {name: int(did) for did, name in snapshot["frameNames"].items()}
+    assert {"a", "b", "waiter"} <= set(names) and names["crowd[0]"] not in (names["a"], names["b"])
+    states = {state["id"]: state for state in snapshot["deferreds"]}
+    a, b = states[names["a"]], states[names["b"]]
+    assert a["hasResult"] and a["result"] == {"kind": "deferred", "id": names["b"]}
+    assert a["paused"] == 1 and a["waitingOn"] == names["b"]
+    assert not b["hasResult"] and b["callbacks"][0]["continues"] == names["a"]
+    assert states[names["waiter"]]["label"] == "waiter" and not states[names["waiter"]]["called"]
+
+
+def test_events_keep_flowing_while_stopped(session):
+    """Firing a Deferred from the debug console while every program thread is suspended is
+    reported by the pump thread before the program continues."""
+    kinds = [m.get("event") for m in session["while_stopped"] if m.get("type") == "event"]
+    assert "continued" not in kinds and kinds[-1] == wire.DAP_EVENT_NAME
+    assert session["stopped"]["allThreadsStopped"] is True
+
+
+def test_the_pump_thread_is_hidden_from_the_user(session):
+    """Only the program's own thread is listed; the sender is a pydevd-style daemon thread."""
+    assert [thread["name"] for thread in session["threads"]] == ["MainThread"]
+
+
+def test_the_program_runs_to_its_normal_end(session):
+    """Output and exit code are the program's own."""
+    assert session["exited"]["exitCode"] == 0
+    assert session["output"] == "done True False True 400\n"
