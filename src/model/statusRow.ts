@@ -10,6 +10,8 @@ export interface StatusRow {
   id: number;
   /** What the row is called: frame variable, label() name, else `Deferred #id (type)`. */
   label: string;
+  /** The frame variable or label() name, else null. */
+  name: string | null;
   /** The label() given in the program, if any. */
   userLabel: string | null;
   type: string;
@@ -39,6 +41,7 @@ export function statusRow(view: DeferredView): StatusRow {
   return {
     id: view.id,
     label: displayName(view),
+    name: view.name,
     userLabel: view.label,
     type: view.type,
     status: view.status,

@@ -1,0 +1,60 @@
+/**
+ * Plain-text rendering for the CLI: the status table, one row per Deferred, like the notebook's
+ * `status()` but for every Deferred at once. Reprs come from the debugged program, so control
+ * characters are escaped (a repr must not move the cursor or recolour the terminal) and long
+ * cells are cut; `--json` keeps the full text.
+ */
+import type { GraphHeader } from '../protocol/protocol';
+import type { RuntimeInfo, StatusRow } from '../model';
+
+const MAX_CELL = 72;
+
+/** Escapes C0/C1 control characters and cuts the text to `max` characters. */
+export function cell(text: string, max = MAX_CELL): string {
+  const safe = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+  return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
+}
+
+/** Left-aligned columns separated by two spaces. */
+export function renderTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+function stateText(row: StatusRow): string {
+  const extra = [row.cancelled ? 'cancelled' : '', row.collected ? 'collected' : '', row.unhandledFailure ? 'unhandled failure' : ''].filter(Boolean);
+  return extra.length ? `${row.status} (${extra.join(', ')})` : row.status;
+}
+
+/** The status table: label, state, result or N/A, pending callbacks, what it waits on. */
+export function statusTable(rows: StatusRow[]): string {
+  const names = new Map(rows.map((r) => [r.id, r.name]));
+  const ref = (id: number | null) => {
+    if (id === null) return '';
+    const name = names.get(id);
+    return name ? `${name} (#${id})` : `#${id}`;
+  };
+  const body = rows.map((r) => [
+    String(r.id),
+    cell(r.label, 40),
+    stateText(r),
+    cell(r.resultDeferred !== null ? `Deferred ${ref(r.resultDeferred)}` : r.resultText),
+    String(r.callbacks),
+    cell(ref(r.waitingOn), 40),
+  ]);
+  return renderTable(['ID', 'DEFERRED', 'STATE', 'RESULT', 'CALLBACKS', 'WAITING ON'], body);
+}
+
+/** Two summary lines above the table: the process and the counts. */
+export function summaryText(file: string, runtime: RuntimeInfo | null, header: GraphHeader, atMark: string | null): string {
+  const where = atMark === null ? 'at the end' : `at marker ${JSON.stringify(atMark)}`;
+  const proc = runtime
+    ? `process ${runtime.pid}, Python ${runtime.python}, Twisted ${runtime.twisted ?? 'unknown'}`
+    : 'process unknown (no hello event)';
+  const counts = `pending ${header.pending} · fired ${header.fired} · failed ${header.failed} · collected ${header.collected} · dropped events ${header.dropped} · unseen short-lived ${header.ephemeral}`;
+  return `${cell(file, 200)}: ${proc}; ${where}\n${counts}`;
+}
