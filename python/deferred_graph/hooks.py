@@ -344,8 +344,9 @@ def _instrument_one(module: types.ModuleType, patcher: Patcher, filename: str,
         prepend = REGISTER
     elif in_deferred and node.name == "cancel":
         prepend = CANCEL
+    # Decorators stay in the tree: the compiled module is never run (we only take the function's
+    # code object), and with them co_firstlineno is the decorator's line, as in the original.
     new_node = copy.deepcopy(node)
-    new_node.decorator_list = []
     instrumenter = _Instrumenter()
     new_node = instrumenter.visit(new_node)
     if prepend:

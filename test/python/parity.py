@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 import deferred_graph
 from deferred_graph import saferepr
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import _CONTINUE, Deferred
 from twisted.python.failure import Failure
 
 Deferreds = Union[Mapping[str, Deferred], Iterable[Deferred]]
@@ -57,6 +57,14 @@ def expected_result(d: Deferred) -> Optional[dict]:
     return {"kind": "value", "repr": saferepr.safe_repr(value)[0]}
 
 
+def _continues(pair: Any) -> Optional[int]:
+    """The waiting Deferred's id when a callback pair is Twisted's ``_CONTINUE`` entry."""
+    (callback, args, _kwargs), _errback = pair
+    if callback is _CONTINUE:
+        return deferred_graph.id_of(args[0])
+    return None
+
+
 def mismatches(deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None) -> List[str]:
     """Every difference between Twisted's attributes and the runtime's states, as readable
     lines ("b: callbacks runtime=1 twisted=0"); empty when they agree."""
@@ -83,6 +91,8 @@ def mismatches(deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None
             "waitingOn": state["waitingOn"],
             "called": state["called"],
         }
+        want["continues"] = [_continues(pair) for pair in twisted_callbacks(d)]
+        got["continues"] = [pair["continues"] for pair in state["callbacks"]]
         for key, value in want.items():
             if got[key] != value:
                 problems.append("%s: %s runtime=%r twisted=%r" % (name, key, got[key], value))
