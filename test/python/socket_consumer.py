@@ -1,0 +1,112 @@
+"""A real loopback consumer for the socket transport, as the extension runs one: it checks the
+auth line's token, closes connections that get it wrong, and keeps every batch it receives.
+It can also walk away mid-stream and come back on the same address, to prove reconnection."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+
+@dataclass
+class Connection:
+    """One accepted connection: its auth line, whether we refused it, what it sent."""
+
+    auth: Optional[Dict[str, Any]] = None
+    refused: bool = False
+    batches: List[Dict[str, Any]] = field(default_factory=list)
+
+    def events(self) -> List[Dict[str, Any]]:
+        return [event for batch in self.batches for event in batch["events"]]
+
+
+class Consumer:
+    """Listen on ``tcp`` (127.0.0.1, a free port) or ``unix`` (a temporary path).
+
+    ``drop_after``: close the first accepted connection after that many batch lines, stop
+    listening for ``away_s`` seconds, then listen again on the same address."""
+
+    def __init__(self, token: str, kind: str = "tcp", drop_after: Optional[int] = None,
+                 away_s: float = 0.0) -> None:
+        self.token = token
+        self.kind = kind
+        self.drop_after = drop_after
+        self.away_s = away_s
+        self.connections: List[Connection] = []
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._directory = tempfile.mkdtemp(prefix="dg-sock-") if kind == "unix" else None
+        self._listener = self._listen(None)
+        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
+        self._thread.start()
+
+    def _listen(self, address: Any) -> socket.socket:
+        if self.kind == "unix":
+            path = address or os.path.join(self._directory or "", "consumer.sock")
+            if os.path.exists(path):
+                os.unlink(path)
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(path)
+        else:
+            listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(address or ("127.0.0.1", 0))
+        listener.listen(8)
+        listener.settimeout(0.2)
+        return listener
+
+    @property
+    def address(self) -> str:
+        """The value for DEFERRED_GRAPH_SOCKET."""
+        name = self._listener.getsockname()
+        return "unix:%s" % name if self.kind == "unix" else "tcp:%s:%d" % name
+
+    def _accept_loop(self) -> None:
+        while not self._stopped:
+            try:
+                sock, _ = self._listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            connection = Connection()
+            with self._lock:
+                self.connections.append(connection)
+                first = len(self.connections) == 1
+            limit = self.drop_after if first else None
+            self._serve(sock, connection, limit)
+            if limit is not None and connection.batches and len(connection.batches) >= limit:
+                self._go_away()
+
+    def _go_away(self) -> None:
+        address = self._listener.getsockname()
+        self._listener.close()
+        time.sleep(self.away_s)
+        self._listener = self._listen(address)
+
+    def _serve(self, sock: socket.socket, connection: Connection, limit: Optional[int]) -> None:
+        """Read in this thread (one client at a time is all these tests need)."""
+        with sock, sock.makefile("rb") as stream:
+            connection.auth = json.loads(stream.readline() or b"null")
+            if not connection.auth or connection.auth.get("token") != self.token:
+                connection.refused = True
+                return
+            for line in stream:
+                connection.batches.append(json.loads(line))
+                if limit is not None and len(connection.batches) >= limit:
+                    return
+
+    def accepted(self) -> List[Connection]:
+        with self._lock:
+            return [c for c in self.connections if not c.refused]
+
+    def close(self) -> None:
+        self._stopped = True
+        self._thread.join(5)
+        self._listener.close()
