@@ -53,3 +53,9 @@ export async function listVsix(vsixPath) {
   const out = await run(PY_TW22, ['-c', script, vsixPath], { quiet: true });
   return JSON.parse(out).map(([name, size]) => ({ name, size }));
 }
+
+/** The text of one file inside a .vsix. */
+export async function listVsixFile(vsixPath, member) {
+  const script = 'import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode("utf-8"))';
+  return run(PY_TW22, ['-c', script, vsixPath, member], { quiet: true });
+}

@@ -27,15 +27,32 @@ export async function openWorkbench(browser, url, { width = 1400, height = 900 }
   return page;
 }
 
+/**
+ * Opens the command palette (F1) filtered to `text` and waits for a row containing `rowText`.
+ * Retries for a while: right after start-up the extensions' commands may not be registered yet.
+ */
+async function paletteWith(page, text, rowText, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${text}`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: rowText }).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: 3000 });
+      return;
+    } catch (err) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw new Error(`command palette has no "${rowText}" after ${timeoutMs / 1000} s`);
+      await page.waitForTimeout(500);
+    }
+  }
+}
+
 /** Runs a command by its title from the command palette (F1), as a user would. */
 export async function runCommand(page, title) {
-  await page.locator('.monaco-workbench').focus().catch(() => {});
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible' });
+  await paletteWith(page, title, title);
   await page.keyboard.press('Enter');
   // The palette closes, or turns into the command's own quick pick (whose input has no '>').
   await page.waitForFunction(() => {
@@ -45,13 +62,9 @@ export async function runCommand(page, title) {
   });
 }
 
-/** Lists the command palette entries matching `text` (for the smoke test), then closes it. */
-export async function paletteEntries(page, text) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${text}`);
-  await page.waitForTimeout(500);
+/** The command palette entries matching `text` once one contains `expect` (the smoke test). */
+export async function paletteEntries(page, text, expect = text) {
+  await paletteWith(page, text, expect);
   const labels = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts();
   await page.keyboard.press('Escape');
   return labels.map((l) => l.replace(/\s+/g, ' ').trim());

@@ -33,6 +33,7 @@ function makeWorkspace(dir, launch) {
  * @param {object} [o.settings]     extra user settings
  * @param {{width:number,height:number}} [o.viewport]
  * @param {boolean} [o.product]     install the packaged extension (default true)
+ * @param {object} [o.env]          extra environment for code-server and its extension host
  */
 export async function openSession(o) {
   const runDir = path.join(RESULTS, 'runs', o.name);
@@ -48,6 +49,7 @@ export async function openSession(o) {
     vsix: o.product === false ? [] : [VSIX],
     folders: [HELPER_EXTENSION],
     theme: o.theme ?? 'light',
+    env: { DG_TEST_PYTHON: python, ...o.env },
     settings: {
       'deferredGraphTest.python': python,
       'deferredGraphTest.dapLog': dapLogFile,

@@ -1,0 +1,67 @@
+/**
+ * Reading the Deferred Graph webview's DOM (the panel's iframe, then its active frame): the
+ * deferred rows with their label, state, result and callback-count cells, nesting level and
+ * status, and the header counts. Everything a test asserts on comes from what a user sees.
+ */
+import { runCommand, webview } from '../../harness/workbench.mjs';
+import { poll } from './dap-log.mjs';
+
+export const SHOW_COMMAND = 'Show Deferred Graph';
+
+/** Runs "Show Deferred Graph" from the command palette and waits for the tree to exist. */
+export async function showGraph(session) {
+  await runCommand(session.page, SHOW_COMMAND);
+  await webview(session.page).locator('[role="tree"]').waitFor({ state: 'attached', timeout: 30000 });
+}
+
+/** The rendered deferred rows, in tree order. */
+export async function readRows(session) {
+  try {
+    return await webview(session.page).locator('[role="treeitem"].row-deferred').evaluateAll((els) => els
+      .map((el) => ({
+        index: Number(el.dataset.index),
+        id: Number(el.dataset.id),
+        status: el.dataset.status,
+        level: Number(el.getAttribute('aria-level')),
+        collected: el.classList.contains('collected'),
+        label: el.querySelector('.cell-label')?.textContent ?? '',
+        meta: el.querySelector('.cell-meta')?.textContent ?? '',
+        state: el.querySelector('.cell-state')?.textContent ?? '',
+        result: el.querySelector('.cell-result')?.textContent ?? '',
+        callbacks: el.querySelector('.cell-callbacks')?.textContent ?? '',
+      }))
+      .sort((a, b) => a.index - b.index));
+  } catch {
+    return [];
+  }
+}
+
+/** The header's text (session, counts, dropped events, notices). */
+export async function headerText(session) {
+  return webview(session.page).locator('header.header').innerText({ timeout: 5000 }).catch(() => '');
+}
+
+/**
+ * Polls the rows until `check(rows)` returns an empty list of problems; on timeout, fails with
+ * the last problems and the rows seen, so a wrong view reads as a diff.
+ */
+export async function waitForGraph(session, check, { timeoutMs = 15000, what = 'graph' } = {}) {
+  let problems = [];
+  let rows = [];
+  try {
+    return await poll(async () => {
+      rows = await readRows(session);
+      problems = check(rows);
+      return problems.length === 0 ? rows : null;
+    }, timeoutMs, what);
+  } catch {
+    const seen = rows.map((r) => `  ${'  '.repeat(r.level - 1)}${r.label} | ${r.state} | ${r.result} | ${r.callbacks}${r.collected ? ' (collected)' : ''}`).join('\n');
+    throw new Error(`${what}: ${problems.join('; ')}\nrows seen:\n${seen}`);
+  }
+}
+
+/** A row's text equals the expected text, or is its prefix cut with an ellipsis by the view. */
+export function sameText(cell, expected) {
+  if (cell === expected) return true;
+  return cell.endsWith('…') && expected.startsWith(cell.slice(0, -1));
+}
