@@ -13,7 +13,7 @@ import {
 } from '../src/protocol/protocol';
 import { HeaderView } from './header';
 import { persistableViewState, rememberExpansion, restoreViewState, type HostApi, type ViewState } from './host';
-import { buildStructure, deferredKey, flatten, type Row } from './tree';
+import { buildStructure, deferredKey, flatten, indexDeferredRows, nestingChanged, patchRows, type Row, type Structure } from './tree';
 import { TreeView } from './treeView';
 
 type FrameScheduler = (callback: () => void) => unknown;
@@ -47,10 +47,22 @@ export class DeferredGraphApp {
   header: GraphHeader | null = null;
   readonly view: ViewState;
   rows: Row[] = [];
+  /**
+   * Where each Deferred sits in the tree. Rebuilt only when Deferreds come or go or what one
+   * waits on changes; most live updates (callbacks, results) keep it.
+   */
+  private structure: Structure | null = null;
+  /** Updates since the last draw, (before, after), for patching rows in place. */
+  private changes: Array<[DeferredView, DeferredView]> = [];
+  /** Set when only a full rebuild of the rows will do (filters, expansion, new Deferreds...). */
+  private reshape = true;
+  private rowIndex = new Map<number, number>();
+  /** The store's ids ascending, kept as ids arrive (serial ids mostly append); null: re-sort. */
+  private ids: number[] | null = [];
+  private idsHaveRemovals = false;
   private error: string | null = null;
   private malformed = 0;
   private framePending = false;
-  private dataChanged = false;
   private scrollRestored = false;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly headerView: HeaderView;
@@ -69,7 +81,7 @@ export class DeferredGraphApp {
     this.tree = new TreeView({
       toggle: (id, expand) => {
         rememberExpansion(this.view, id, expand);
-        this.invalidate(false);
+        this.invalidate(true);
         this.flush();
       },
       openLocation: (file, line) => this.host.postMessage({ type: 'openLocation', file, line }),
@@ -115,7 +127,7 @@ export class DeferredGraphApp {
         break;
       case 'sessions':
         if (data.activeSessionId !== this.activeSessionId) {
-          this.store.clear();
+          this.replaceAll([]);
           this.header = null;
         }
         this.sessions = data.sessions;
@@ -131,22 +143,50 @@ export class DeferredGraphApp {
       case 'delta':
         if (data.sessionId !== this.activeSessionId) return;
         this.header = data.header;
-        for (const id of data.removed) this.store.delete(id);
-        for (const d of data.upserts) if (isDeferredView(d)) this.store.set(d.id, d);
-        this.invalidate(true);
+        for (const id of data.removed) {
+          if (!this.store.delete(id)) continue;
+          this.structure = null;
+          this.idsHaveRemovals = true;
+        }
+        for (const d of data.upserts) {
+          if (!isDeferredView(d)) continue;
+          const before = this.store.get(d.id);
+          if (!before) this.noteNewId(d.id);
+          if (!before || nestingChanged(before, d)) this.structure = null;
+          else this.changes.push([before, d]);
+          this.store.set(d.id, d);
+        }
+        this.invalidate(false);
         break;
     }
   }
 
-  private replaceAll(deferreds: DeferredView[]): void {
-    this.store.clear();
-    for (const d of deferreds) if (isDeferredView(d)) this.store.set(d.id, d);
-    this.dataChanged = true;
+  private noteNewId(id: number): void {
+    if (this.ids && (this.ids.length === 0 || id > this.ids[this.ids.length - 1])) this.ids.push(id);
+    else this.ids = null;
   }
 
-  /** Marks the view stale; draws on the next animation frame (once, however often called). */
-  invalidate(dataChanged: boolean): void {
-    this.dataChanged ||= dataChanged;
+  private sortedIds(): number[] {
+    if (!this.ids) this.ids = [...this.store.keys()].sort((x, y) => x - y);
+    else if (this.idsHaveRemovals) this.ids = this.ids.filter((id) => this.store.has(id));
+    this.idsHaveRemovals = false;
+    return this.ids;
+  }
+
+  private replaceAll(deferreds: DeferredView[]): void {
+    this.store.clear();
+    this.structure = null;
+    this.ids = null;
+    for (const d of deferreds) if (isDeferredView(d)) this.store.set(d.id, d);
+    this.reshape = true;
+  }
+
+  /**
+   * Marks the view stale; draws on the next animation frame (once, however often called).
+   * `reshape` says the rows must be rebuilt (filters, expansion), not just updated.
+   */
+  invalidate(reshape: boolean): void {
+    this.reshape ||= reshape;
     if (this.framePending) return;
     this.framePending = true;
     this.scheduleFrame(() => this.flush());
@@ -154,15 +194,20 @@ export class DeferredGraphApp {
 
   /** Draws now if anything is pending (tests and the bench call it to skip waiting a frame). */
   flush(): void {
-    if (!this.framePending && !this.dataChanged) return;
-    this.render();
+    if (this.framePending) this.render();
   }
 
   /** Rebuilds the rows and draws header and the visible window. */
   render(): void {
     this.framePending = false;
-    this.dataChanged = false;
-    this.rows = flatten(this.store, this.view);
+    const patched = !this.reshape && this.structure !== null && patchRows(this.rows, this.rowIndex, this.changes, this.view);
+    if (!patched) {
+      this.structure ??= buildStructure(this.store, this.sortedIds());
+      this.rows = flatten(this.store, this.view, this.structure);
+      this.rowIndex = indexDeferredRows(this.rows);
+    }
+    this.changes = [];
+    this.reshape = false;
     const lookup = (id: number): DeferredView | undefined => this.store.get(id);
     this.tree.setRows(this.rows, lookup);
     this.headerView.update({
@@ -184,13 +229,15 @@ export class DeferredGraphApp {
   /** Opens the path to a Deferred and selects its row. */
   reveal(id: number): void {
     if (!this.store.has(id)) return;
-    const { parent } = buildStructure(this.store);
+    this.structure ??= buildStructure(this.store, this.sortedIds());
+    const { parent } = this.structure;
     for (let p = parent.get(id); p !== undefined; p = parent.get(p)) rememberExpansion(this.view, p, true);
     const target = this.store.get(id)!;
     if (this.view.hideCollected && target.collected) this.view.hideCollected = false;
     if (this.view.hideFired && target.status === 'fired') this.view.hideFired = false;
     this.view.search = '';
     this.headerView.syncControls();
+    this.reshape = true;
     this.render();
     this.tree.select(deferredKey(id));
   }

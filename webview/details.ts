@@ -52,9 +52,27 @@ function pairLine(index: number, pair: CallbackPair, lookup: (id: number) => Def
   return [head, ...callableSegments('callback', pair.callback), { text: '   ' }, ...callableSegments('errback', pair.errback)];
 }
 
+/**
+ * How many lines {@link detailRows} gives for `d`, without building them: the tree needs every
+ * expanded row's line count each frame but only draws the few lines in view.
+ * (A test checks the two agree.)
+ */
+export function detailLineCount(d: DeferredView): number {
+  const pairs = Array.isArray(d.callbacks) ? d.callbacks.length : 0;
+  let n = Math.max(1, Math.min(pairs, MAX_CALLBACK_LINES)) + (pairs > MAX_CALLBACK_LINES ? 1 : 0);
+  if (d.hasResult && d.result) n++;
+  if (d.coroutine) n++;
+  if (d.members) n++;
+  if (d.created) n++;
+  n++; // timestamps
+  if (d.timer) n++;
+  if (d.paused > 0) n++;
+  if (d.unhandledFailure) n++;
+  return n;
+}
+
 /** The detail lines of `d`, each a list of segments. */
-export function detailRows(d: DeferredView, store: Map<number, DeferredView>): Segment[][] {
-  const lookup = (id: number): DeferredView | undefined => store.get(id);
+export function detailRows(d: DeferredView, lookup: (id: number) => DeferredView | undefined): Segment[][] {
   const lines: Segment[][] = [];
   const pairs = Array.isArray(d.callbacks) ? d.callbacks : [];
   if (pairs.length === 0) lines.push([{ text: 'no pending callbacks', muted: true }]);

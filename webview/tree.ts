@@ -8,7 +8,7 @@
  * Everything is iterative (a 10,000-link chain must not overflow the stack) and O(n) per build.
  */
 import type { DeferredView } from '../src/protocol/protocol';
-import { detailRows, type Segment } from './details';
+import { detailLineCount } from './details';
 
 export type Relation = 'chained' | 'member' | 'awaited';
 
@@ -24,12 +24,14 @@ export interface DeferredRow {
   setsize: number;
 }
 
+/** Line `line` of an expanded Deferred's details; its text is built only when drawn. */
 export interface DetailRow {
   kind: 'detail';
   key: string;
   level: number;
   parentKey: string;
-  segments: Segment[];
+  d: DeferredView;
+  line: number;
   posinset: number;
   setsize: number;
 }
@@ -61,55 +63,99 @@ interface Edge {
   relation: Relation;
 }
 
+type RawEdges = Array<[number, Relation]>;
+/** Candidate edges per DeferredView object: objects are replaced, never mutated, on update. */
+const rawEdgeCache = new WeakMap<DeferredView, RawEdges>();
+
+const NO_RAW_EDGES: RawEdges = [];
+
+function rawEdges(d: DeferredView): RawEdges {
+  // Most Deferreds nest nothing: answer those without touching the cache.
+  if (d.waitingOn == null && d.members == null && d.coroutine == null && (d.result == null || d.result.kind !== 'deferred')) {
+    return NO_RAW_EDGES;
+  }
+  let edges = rawEdgeCache.get(d);
+  if (edges) return edges;
+  edges = [];
+  if (d.waitingOn != null) edges.push([d.waitingOn, 'chained']);
+  if (d.result && d.result.kind === 'deferred') edges.push([d.result.id, 'chained']);
+  if (d.coroutine && !d.coroutine.finished && d.coroutine.waitingOn != null) edges.push([d.coroutine.waitingOn, 'awaited']);
+  if (Array.isArray(d.members)) for (const m of d.members) edges.push([m, 'member']);
+  rawEdgeCache.set(d, edges);
+  return edges;
+}
+
+/** Whether replacing `before` by `after` can move anything in the tree (most updates cannot). */
+export function nestingChanged(before: DeferredView, after: DeferredView): boolean {
+  const a = rawEdges(before);
+  const b = rawEdges(after);
+  return a.length !== b.length || a.some(([id, relation], i) => b[i][0] !== id || b[i][1] !== relation);
+}
+
+const NO_EDGES: Edge[] = [];
+
 /** The Deferreds nested directly under `d`, in display order, without duplicates. */
 export function nestedIds(d: DeferredView, store: Map<number, DeferredView>): Edge[] {
+  const raw = rawEdges(d);
+  if (raw.length === 0) return NO_EDGES;
   const edges: Edge[] = [];
-  const seen = new Set<number>();
-  const add = (id: number | null | undefined, relation: Relation): void => {
-    if (id == null || id === d.id || seen.has(id) || !store.has(id)) return;
-    seen.add(id);
+  const seen = raw.length > 16 ? new Set<number>() : null;
+  for (const [id, relation] of raw) {
+    if (id === d.id || !store.has(id)) continue;
+    if (seen ? seen.has(id) : edges.some((e) => e.id === id)) continue;
+    seen?.add(id);
     edges.push({ id, relation });
-  };
-  add(d.waitingOn, 'chained');
-  if (d.result && d.result.kind === 'deferred') add(d.result.id, 'chained');
-  if (d.coroutine && !d.coroutine.finished) add(d.coroutine.waitingOn, 'awaited');
-  if (d.members) for (const m of d.members) add(m, 'member');
+  }
   return edges;
 }
 
 export const deferredKey = (id: number): string => `d${id}`;
 
-interface Structure {
+/** A tree child; `ref` marks one first placed under another parent (drawn as a reference). */
+export interface TreeEdge extends Edge {
+  ref: boolean;
+}
+
+export interface Structure {
   roots: number[];
-  /** Tree children of a Deferred; `ref` marks one first drawn under another parent. */
-  children: Map<number, Array<Edge & { ref: boolean }>>;
+  /** Tree children of the Deferreds that have any. */
+  children: Map<number, TreeEdge[]>;
   parent: Map<number, number>;
 }
 
-/** Assigns each Deferred one place: depth-first from the roots in id order. */
-export function buildStructure(store: Map<number, DeferredView>): Structure {
+/**
+ * Assigns each Deferred one place: depth-first from the roots in id order. `sortedIds` (the
+ * store's ids, ascending) saves a sort when the caller keeps them. Most Deferreds nest
+ * nothing, so they cost one lookup here.
+ */
+export function buildStructure(store: Map<number, DeferredView>, sortedIds?: number[]): Structure {
   const edgesOf = new Map<number, Edge[]>();
   const nested = new Set<number>();
-  const ids = [...store.keys()].sort((x, y) => x - y);
+  const ids = sortedIds ?? [...store.keys()].sort((x, y) => x - y);
   for (const id of ids) {
     const edges = nestedIds(store.get(id)!, store);
+    if (edges.length === 0) continue;
     edgesOf.set(id, edges);
     for (const e of edges) nested.add(e.id);
   }
-  const children = new Map<number, Array<Edge & { ref: boolean }>>();
+  const children = new Map<number, TreeEdge[]>();
   const parent = new Map<number, number>();
   const placed = new Set<number>();
   const roots: number[] = [];
   const place = (root: number): void => {
     roots.push(root);
+    // Nothing nests a root, so only one with children needs to be remembered as placed.
+    if (!edgesOf.has(root)) return;
     placed.add(root);
     const stack = [root];
     while (stack.length) {
       const id = stack.pop()!;
-      const list: Array<Edge & { ref: boolean }> = [];
-      for (const e of edgesOf.get(id)!) {
+      const edges = edgesOf.get(id);
+      if (!edges) continue;
+      const list: TreeEdge[] = [];
+      for (const e of edges) {
         const ref = placed.has(e.id);
-        list.push({ ...e, ref });
+        list.push({ id: e.id, relation: e.relation, ref });
         if (!ref) {
           placed.add(e.id);
           parent.set(e.id, id);
@@ -120,8 +166,10 @@ export function buildStructure(store: Map<number, DeferredView>): Structure {
     }
   };
   for (const id of ids) if (!nested.has(id)) place(id);
-  // Whatever is left sits on a cycle (a waits on b waits on a): its lowest id becomes a root.
-  for (const id of ids) if (!placed.has(id)) place(id);
+  // A nested Deferred left unplaced sits on a cycle (a waits on b waits on a): its lowest id
+  // becomes a root.
+  // (Starting only from Deferreds that nest others: a leaf is placed by its parent.)
+  if (nested.size > 0) for (const id of ids) if (edgesOf.has(id) && !placed.has(id)) place(id);
   return { roots, children, parent };
 }
 
@@ -138,16 +186,22 @@ function isHidden(d: DeferredView, o: TreeOptions): boolean {
 }
 
 type Task =
-  | { t: 'node'; id: number; level: number; parentKey: string | null; relation: Relation | null; ref: boolean }
-  | { t: 'details'; d: DeferredView; level: number; parentKey: string };
+  | { t: 'node'; id: number; level: number; parent: number; relation: Relation | null; ref: boolean }
+  | { t: 'details'; d: DeferredView; level: number; parent: number };
 
 /**
  * The visible rows, in order. A Deferred hidden by a filter hands its place to its nested
  * Deferreds (so filtering never hides what is still pending underneath); while searching, only
- * matches and the path to them are shown, with that path opened.
+ * matches and the path to them are shown, with that path opened. Runs on every change of shape
+ * (a Deferred created or collected, a filter, an expansion), so it allocates little: a root
+ * with nothing under it, the common case, skips the work stack.
  */
-export function flatten(store: Map<number, DeferredView>, options: TreeOptions): Row[] {
-  const { roots, children, parent } = buildStructure(store);
+export function flatten(
+  store: Map<number, DeferredView>,
+  options: TreeOptions,
+  structure: Structure = buildStructure(store),
+): Row[] {
+  const { roots, children, parent } = structure;
   const needle = options.search.trim().toLowerCase();
   let onPath: Set<number> | null = null;
   if (needle) {
@@ -158,54 +212,101 @@ export function flatten(store: Map<number, DeferredView>, options: TreeOptions):
     }
   }
   const rows: Row[] = [];
+  // siblings[p + 1]: rows so far under the row at index p (-1: the roots), for aria-posinset.
+  const siblings: number[] = [0];
+  const add = (row: Row, parentIndex: number): number => {
+    row.posinset = ++siblings[parentIndex + 1];
+    row.setsize = parentIndex;  // parent index until the second pass below
+    siblings.push(0);
+    return rows.push(row) - 1;
+  };
+  const keyOf = (index: number): string | null => (index < 0 ? null : rows[index].key);
   const stack: Task[] = [];
-  for (let i = roots.length - 1; i >= 0; i--) {
-    stack.push({ t: 'node', id: roots[i], level: 1, parentKey: null, relation: null, ref: false });
-  }
-  while (stack.length) {
-    const task = stack.pop()!;
-    if (task.t === 'details') {
-      for (const [i, segments] of detailRows(task.d, store).entries()) {
-        rows.push({ kind: 'detail', key: `${task.parentKey}.${i}`, level: task.level, parentKey: task.parentKey, segments, posinset: 0, setsize: 0 });
+  const pushKids = (kids: TreeEdge[], level: number, parentIndex: number): void => {
+    for (let i = kids.length - 1; i >= 0; i--) {
+      const k = kids[i];
+      stack.push({ t: 'node', id: k.id, level, parent: parentIndex, relation: k.relation, ref: k.ref });
+    }
+  };
+  for (const root of roots) {
+    const kids = children.get(root);
+    if (!kids && !onPath && !options.expanded.get(root)) {
+      const d = store.get(root)!;
+      if (!isHidden(d, options)) {
+        add({ kind: 'deferred', key: deferredKey(root), level: 1, parentKey: null, d, expanded: false, relation: null, posinset: 0, setsize: 0 }, -1);
       }
       continue;
     }
-    if (onPath && !onPath.has(task.id)) continue;
-    const d = store.get(task.id)!;
-    if (task.ref) {
-      if (onPath || isHidden(d, options)) continue;
-      rows.push({ kind: 'ref', key: `${task.parentKey}>${task.id}`, level: task.level, parentKey: task.parentKey, targetId: task.id, relation: task.relation, posinset: 0, setsize: 0 });
-      continue;
-    }
-    const kids = children.get(task.id) ?? [];
-    const pushKids = (level: number, parentKey: string | null): void => {
-      for (let i = kids.length - 1; i >= 0; i--) {
-        const k = kids[i];
-        stack.push({ t: 'node', id: k.id, level, parentKey, relation: k.relation, ref: k.ref });
+    stack.push({ t: 'node', id: root, level: 1, parent: -1, relation: null, ref: false });
+    while (stack.length) {
+      const task = stack.pop()!;
+      const parentKey = keyOf(task.parent);
+      if (task.t === 'details') {
+        const count = detailLineCount(task.d);
+        for (let line = 0; line < count; line++) {
+          add({ kind: 'detail', key: `${parentKey}.${line}`, level: task.level, parentKey: parentKey!, d: task.d, line, posinset: 0, setsize: 0 }, task.parent);
+        }
+        continue;
       }
-    };
-    if (isHidden(d, options)) {
-      pushKids(task.level, task.parentKey);
-      continue;
+      if (onPath && !onPath.has(task.id)) continue;
+      const d = store.get(task.id)!;
+      if (task.ref) {
+        if (onPath || isHidden(d, options)) continue;
+        add({ kind: 'ref', key: `${parentKey}>${task.id}`, level: task.level, parentKey, targetId: task.id, relation: task.relation, posinset: 0, setsize: 0 }, task.parent);
+        continue;
+      }
+      const kids = children.get(task.id) ?? NO_TREE_EDGES;
+      if (isHidden(d, options)) {
+        pushKids(kids, task.level, task.parent);
+        continue;
+      }
+      const expanded = options.expanded.get(d.id) ?? kids.length > 0;
+      const index = add({ kind: 'deferred', key: deferredKey(d.id), level: task.level, parentKey, d, expanded, relation: task.relation, posinset: 0, setsize: 0 }, task.parent);
+      if (expanded || onPath) pushKids(kids, task.level + 1, index);
+      if (expanded) stack.push({ t: 'details', d, level: task.level + 1, parent: index });
     }
-    const key = deferredKey(d.id);
-    const choice = options.expanded.get(d.id);
-    const expanded = choice ?? kids.length > 0;
-    rows.push({ kind: 'deferred', key, level: task.level, parentKey: task.parentKey, d, expanded, relation: task.relation, posinset: 0, setsize: 0 });
-    if (expanded || onPath) pushKids(task.level + 1, key);
-    if (expanded) stack.push({ t: 'details', d, level: task.level + 1, parentKey: key });
   }
-  numberSiblings(rows);
+  for (const row of rows) row.setsize = siblings[row.setsize + 1];
   return rows;
 }
 
-/** Fills aria-posinset/aria-setsize: position among the rows sharing a parent. */
-function numberSiblings(rows: Row[]): void {
-  const counts = new Map<string | null, number>();
-  for (const r of rows) {
-    const n = (counts.get(r.parentKey) ?? 0) + 1;
-    counts.set(r.parentKey, n);
-    r.posinset = n;
+const NO_TREE_EDGES: TreeEdge[] = [];
+
+/**
+ * Applies updates to the existing rows in place when they cannot change the rows' shape: the
+ * nesting is the same (checked by the caller), and each updated Deferred keeps its visibility
+ * under the filters and search and, when expanded, its number of detail lines. Returns false
+ * when a full {@link flatten} is needed. This is the common case while a program runs, and it
+ * costs O(updates) instead of O(all Deferreds).
+ */
+export function patchRows(rows: Row[], indexById: Map<number, number>, changes: Array<[DeferredView, DeferredView]>, options: TreeOptions): boolean {
+  const needle = options.search.trim().toLowerCase();
+  for (const [before, after] of changes) {
+    if (isHidden(before, options) !== isHidden(after, options)) return false;
+    if (needle && matchesSearch(before, needle) !== matchesSearch(after, needle)) return false;
+    const index = indexById.get(after.id);
+    const row = index === undefined ? undefined : rows[index];
+    if (row?.kind === 'deferred' && row.expanded && detailLineCount(before) !== detailLineCount(after)) return false;
   }
-  for (const r of rows) r.setsize = counts.get(r.parentKey)!;
+  for (const [, after] of changes) {
+    const index = indexById.get(after.id);
+    const row = index === undefined ? undefined : rows[index];
+    if (row?.kind !== 'deferred') continue;
+    row.d = after;
+    for (let i = index! + 1; i < rows.length; i++) {
+      const detail = rows[i];
+      if (detail.kind !== 'detail' || detail.parentKey !== row.key) break;
+      detail.d = after;
+    }
+  }
+  return true;
+}
+
+/** Row index of every drawn Deferred, for {@link patchRows}. */
+export function indexDeferredRows(rows: Row[]): Map<number, number> {
+  const index = new Map<number, number>();
+  rows.forEach((row, i) => {
+    if (row.kind === 'deferred') index.set(row.d.id, i);
+  });
+  return index;
 }

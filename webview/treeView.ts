@@ -9,7 +9,7 @@
  */
 import type { DeferredView } from '../src/protocol/protocol';
 import { labelOf, metaOf, refName, resultText, stateText, tooltipText } from './format';
-import type { Segment } from './details';
+import { detailRows, type Segment } from './details';
 import type { DeferredRow, DetailRow, RefRow, Row } from './tree';
 
 export const ROW_HEIGHT = 22;
@@ -49,7 +49,9 @@ export class TreeView {
   readonly element: HTMLElement;
   private readonly spacer: HTMLElement;
   private rows: Row[] = [];
-  private indexByKey = new Map<string, number>();
+  private lastSelectedIndex = -1;
+  /** Detail lines built this frame, per Deferred (only for detail rows in view). */
+  private details = new Map<DeferredView, Segment[][]>();
   private lookup: (id: number) => DeferredView | undefined = () => undefined;
   private readonly elements = new Map<string, { el: HTMLElement; signature: string }>();
   selectedKey: string | null = null;
@@ -82,7 +84,7 @@ export class TreeView {
   setRows(rows: Row[], lookup: (id: number) => DeferredView | undefined): void {
     this.rows = rows;
     this.lookup = lookup;
-    this.indexByKey = new Map(rows.map((r, i) => [r.key, i]));
+    this.details = new Map();
     this.spacer.style.height = `${rows.length * ROW_HEIGHT}px`;
     this.render();
   }
@@ -103,19 +105,35 @@ export class TreeView {
         this.elements.delete(key);
       }
     }
-    for (const key of wanted) this.draw(this.indexByKey.get(key)!);
+    for (let i = first; i < last; i++) this.draw(i);
+    if (selectedIndex >= 0 && (selectedIndex < first || selectedIndex >= last)) this.draw(selectedIndex);
     if (selectedIndex >= 0) this.element.setAttribute('aria-activedescendant', rowDomId(this.rows[selectedIndex].key));
     else this.element.removeAttribute('aria-activedescendant');
   }
 
   selectedIndex(): number {
-    return this.selectedKey == null ? -1 : (this.indexByKey.get(this.selectedKey) ?? -1);
+    if (this.selectedKey == null) return -1;
+    if (this.rows[this.lastSelectedIndex]?.key !== this.selectedKey) this.lastSelectedIndex = this.indexOf(this.selectedKey);
+    return this.lastSelectedIndex;
+  }
+
+  private indexOf(key: string): number {
+    return this.rows.findIndex((r) => r.key === key);
+  }
+
+  private segments(row: DetailRow): Segment[] {
+    let lines = this.details.get(row.d);
+    if (!lines) {
+      lines = detailRows(row.d, this.lookup);
+      this.details.set(row.d, lines);
+    }
+    return lines[row.line] ?? [];
   }
 
   /** Selects a row and scrolls it into view. */
   select(key: string): void {
-    const index = this.indexByKey.get(key);
-    if (index === undefined) return;
+    const index = this.indexOf(key);
+    if (index < 0) return;
     this.selectedKey = key;
     const height = this.element.clientHeight || FALLBACK_VIEWPORT;
     const rowTop = index * ROW_HEIGHT;
@@ -169,7 +187,7 @@ export class TreeView {
       return [labelOf(d), metaOf(d), stateText(d, this.lookup), resultText(d), String(d.callbacks.length), row.relation ?? '', d.unhandledFailure ? '!' : ''];
     }
     if (row.kind === 'ref') return [refName(row.targetId, this.lookup), row.relation ?? ''];
-    return row.segments.map((s) => s.text);
+    return this.segments(row).map((s) => s.text);
   }
 
   private cells(row: Row, parts: string[]): HTMLElement[] {
@@ -205,7 +223,7 @@ export class TreeView {
 
   private detailCells(row: DetailRow): HTMLElement[] {
     const cells: HTMLElement[] = [span('twistie', '')];
-    row.segments.forEach((seg: Segment, i) => {
+    this.segments(row).forEach((seg: Segment, i) => {
       const cls = seg.location || seg.target != null ? 'link' : seg.muted ? 'muted' : 'detail-text';
       const el = span(cls, seg.text, seg.title);
       if (seg.location || seg.target != null) el.dataset.seg = String(i);
@@ -216,9 +234,8 @@ export class TreeView {
 
   private rowAt(target: EventTarget | null): Row | undefined {
     const el = (target as HTMLElement | null)?.closest?.('[role="treeitem"]') as HTMLElement | null;
-    if (!el || el.dataset.key === undefined) return undefined;
-    const index = this.indexByKey.get(el.dataset.key);
-    return index === undefined ? undefined : this.rows[index];
+    const row = el ? this.rows[Number(el.dataset.index)] : undefined;
+    return row && row.key === el?.dataset.key ? row : undefined;
   }
 
   /** Performs a segment's action: open its location or reveal its Deferred. */
@@ -236,7 +253,7 @@ export class TreeView {
     const target = e.target as HTMLElement;
     this.select(row.key);
     this.element.focus();
-    if (row.kind === 'detail' && target.dataset.seg !== undefined) this.activateSegment(row.segments[Number(target.dataset.seg)]);
+    if (row.kind === 'detail' && target.dataset.seg !== undefined) this.activateSegment(this.segments(row)[Number(target.dataset.seg)]);
     else if (row.kind === 'ref' && target.dataset.target !== undefined) this.actions.reveal(row.targetId);
     else if (row.kind === 'deferred' && target.classList.contains('twistie')) this.actions.toggle(row.d.id, !row.expanded);
   }
@@ -279,7 +296,7 @@ export class TreeView {
       case ' ':
         if (row?.kind === 'deferred') this.actions.toggle(row.d.id, !row.expanded);
         else if (row?.kind === 'ref') this.actions.reveal(row.targetId);
-        else if (row?.kind === 'detail') this.activateSegment(row.segments.find((s) => s.location || s.target != null));
+        else if (row?.kind === 'detail') this.activateSegment(this.segments(row).find((s) => s.location || s.target != null));
         break;
       default:
         return;

@@ -1,0 +1,84 @@
+// @vitest-environment happy-dom
+/**
+ * The pure row builder behind the tree: every Deferred placed exactly once whatever the shape
+ * (cycles, shared members, a 10,000-link chain), detail line counts that match the lines
+ * drawn, and in-place patching that refuses updates which would change the rows' shape.
+ */
+import { describe, expect, it } from 'vitest';
+import type { DeferredView } from '../../src/protocol/protocol';
+import { detailLineCount, detailRows } from '../../webview/details';
+import { defaultViewState } from '../../webview/host';
+import { buildStructure, flatten, indexDeferredRows, patchRows, type Row } from '../../webview/tree';
+import { cb, deferred, fired } from './webviewBuilders';
+
+const storeOf = (ds: DeferredView[]) => new Map(ds.map((d) => [d.id, d]));
+const shape = (rows: Row[]) => rows.filter((r) => r.kind !== 'detail').map((r) => `${r.level}:${r.key}`);
+
+describe('tree rows', () => {
+  it('places a leaf hanging off a cycle once, under the cycle, even when its id is lowest', () => {
+    const store = storeOf([
+      deferred(1),
+      deferred(2, { waitingOn: 3, status: 'waiting' }),
+      deferred(3, { waitingOn: 2, status: 'waiting', type: 'DeferredList', members: [1] }),
+    ]);
+    const s = buildStructure(store);
+    expect(s.roots).toEqual([2]);
+    expect(shape(flatten(store, defaultViewState(), s))).toEqual(['1:d2', '2:d3', '3:d3>2', '3:d1']);
+  });
+
+  it('places every Deferred exactly once in random graphs', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const n = 1 + rand(30);
+      const ds = Array.from({ length: n }, (_, i) => {
+        const r = rand(4);
+        if (r === 0) return deferred(i + 1, { waitingOn: 1 + rand(n), status: 'waiting' });
+        if (r === 1) return deferred(i + 1, { type: 'DeferredList', members: Array.from({ length: rand(4) }, () => 1 + rand(n + 3)) });
+        return deferred(i + 1);
+      });
+      const rows = flatten(storeOf(ds), { ...defaultViewState(), expanded: new Map(ds.map((d) => [d.id, true])) });
+      const drawn = rows.filter((r) => r.kind === 'deferred').map((r) => (r.kind === 'deferred' ? r.d.id : 0));
+      expect(drawn.sort((a, b) => a - b)).toEqual(ds.map((d) => d.id));
+    }
+  });
+
+  it('handles a 10,000-link chain without recursion', () => {
+    const ds = Array.from({ length: 10_000 }, (_, i) => deferred(i + 1, i < 9_999 ? { waitingOn: i + 2, status: 'waiting' } : {}));
+    const rows = flatten(storeOf(ds), { ...defaultViewState(), expanded: new Map(ds.map((d) => [d.id, false])) });
+    expect(rows.length).toBe(1);
+    const open = flatten(storeOf(ds), defaultViewState()).filter((r) => r.kind === 'deferred');
+    expect(open.length).toBe(10_000);
+    expect(open.at(-1)!.level).toBe(10_000);
+  });
+
+  it('counts detail lines exactly as many as it draws', () => {
+    const variants: DeferredView[] = [
+      deferred(1),
+      deferred(2, { callbacks: Array.from({ length: 120 }, (_, i) => cb(`f${i}`)) }),
+      fired(3, '1', { paused: 2, timer: { callAt: 1, delay: 1, function: 'f', active: true } }),
+      deferred(4, { members: [1], coroutine: { kind: 'coroutine', name: 'main', file: null, line: null, finished: false, waitingOn: 1 } }),
+      deferred(5, { unhandledFailure: { kind: 'failure', excType: 'E', message: 'm', truncated: false }, collected: true, collectedAt: 5 }),
+    ];
+    for (const d of variants) expect(detailRows(d, () => undefined).length).toBe(detailLineCount(d));
+  });
+
+  it('patches rows in place only when their shape stays the same', () => {
+    const a = deferred(1, { callbacks: [cb('x')] });
+    const store = storeOf([a, deferred(2)]);
+    const options = { ...defaultViewState(), expanded: new Map([[1, true]]) };
+    const rows = flatten(store, options);
+    const index = indexDeferredRows(rows);
+    const renamed = { ...a, callbacks: [cb('y')] };
+    expect(patchRows(rows, index, [[a, renamed]], options)).toBe(true);
+    expect(rows[0].kind === 'deferred' && rows[0].d).toBe(renamed);
+    expect(rows.filter((r) => r.kind === 'detail').every((r) => r.kind === 'detail' && r.d === renamed)).toBe(true);
+    // One more callback adds a detail line; firing under "hide fired" hides the row.
+    expect(patchRows(rows, index, [[renamed, { ...renamed, callbacks: [cb('y'), cb('z')] }]], options)).toBe(false);
+    const hiding = { ...options, hideFired: true };
+    expect(patchRows(rows, index, [[deferred(2), fired(2, '1')]], hiding)).toBe(false);
+  });
+});
