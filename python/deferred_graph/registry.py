@@ -59,21 +59,28 @@ def _none() -> None:
 
 class Entry(weakref.ref):
     """What the runtime knows about one Deferred.  Being a weak reference, ``entry()`` returns
-    the Deferred while it lives; its collection callback queues the entry itself."""
+    the Deferred while it lives; its collection callback queues the entry itself.
+
+    No Python ``__init__``: entries are made for every Deferred, so ``new_entry`` sets the
+    fields right after the C-level weakref constructor (a Python ``__init__`` doubled the cost).
+    """
 
     __slots__ = ("serial", "key", "code", "line", "created_at", "fired_at", "label", "cancelled",
                  "unhandled", "coroutine", "reported", "type_name")
 
-    def __init__(self, obj: Any, callback: Any) -> None:
-        super().__init__(obj, callback)
-        self.key = id(obj)
-        self.type_name = type(obj).__name__
-        self.fired_at: Optional[float] = None
-        self.label: Optional[str] = None
-        self.cancelled = False
-        self.unhandled: Optional[dict] = None
-        self.coroutine: Optional[CoroutineLink] = None
-        self.reported = False
+
+def new_entry(obj: Any, callback: Any, serial: int, code: Any, line: int, now: float) -> Entry:
+    """An entry with every field set (for the slow paths; ``register`` inlines this)."""
+    entry = Entry(obj, callback)
+    entry.serial = serial
+    entry.key = id(obj)
+    entry.code = code
+    entry.line = line
+    entry.created_at = now
+    entry.type_name = type(obj).__name__
+    entry.fired_at = entry.label = entry.unhandled = entry.coroutine = None
+    entry.cancelled = entry.reported = False
+    return entry
 
 
 class Registry:
@@ -89,33 +96,33 @@ class Registry:
         self.deferred_type: Optional[type] = None
         self.failure_type: Optional[type] = None
         self.serials = itertools.count(1)
-        # Guards the check-then-delete of a collected entry against a new object reusing its id.
+        # Serialises ``ensure`` (check-then-insert) between threads; the hot paths take no lock.
         self.entries_lock = threading.Lock()
         self.register = self._make_register()
 
     def _make_register(self) -> Any:
         """Build the per-creation hook as a closure over locals: it runs for every Deferred."""
         entries, serials, defer_file = self.entries, self.serials, self.defer_file
-        collected_append, lock, now = self.collected.append, self.entries_lock, time.time
+        collected_append, now = self.collected.append, time.time
 
         def register(obj: Any) -> None:
             try:
                 frame = _getframe(2)
-                while frame is not None and frame.f_code.co_filename == defer_file:
+                while frame.f_code.co_filename == defer_file:
                     frame = frame.f_back
                 entry = Entry(obj, collected_append)
                 entry.serial = next(serials)
-                if frame is not None:
-                    entry.code = frame.f_code
-                    entry.line = frame.f_lineno
-                else:
-                    entry.code = None
-                    entry.line = 0
+                entry.key = key = id(obj)
+                entry.code = frame.f_code
+                entry.line = frame.f_lineno
                 entry.created_at = now() * 1000.0
-                with lock:
-                    entries[entry.key] = entry
-            except Exception:
-                pass
+                entry.type_name = type(obj).__name__
+                entry.fired_at = entry.label = entry.unhandled = entry.coroutine = None
+                entry.cancelled = entry.reported = False
+                # No lock: a dict store is atomic; see ``forget`` for reused ids.
+                entries[key] = entry
+            except Exception:  # no frame outside defer.py (or a hostile subclass): slow path
+                self.ensure(obj)
 
         return register
 
@@ -132,11 +139,8 @@ class Registry:
         entry = self.lookup(obj)
         if entry is not None:
             return entry
-        entry = Entry(obj, self.collected.append)
-        entry.serial = next(self.serials)
-        entry.code = None
-        entry.line = 0
-        entry.created_at = time.time() * 1000.0
+        entry = new_entry(obj, self.collected.append, next(self.serials), None, 0,
+                          time.time() * 1000.0)
         with self.entries_lock:
             current = self.entries.get(entry.key)
             if current is not None and current() is obj:
@@ -146,10 +150,13 @@ class Registry:
         return entry
 
     def forget(self, entry: Entry) -> None:
-        """Drop a collected entry unless a new object has taken its key already."""
-        with self.entries_lock:
-            if self.entries.get(entry.key) is entry:
-                del self.entries[entry.key]
+        """Drop a collected entry unless a new object has taken its key already.
+
+        Lock-free because ``register`` (every Deferred creation) must not take a lock: pop,
+        and if what we popped is a newer entry for a reused id, put it straight back."""
+        popped = self.entries.pop(entry.key, None)
+        if popped is not None and popped is not entry:
+            self.entries.setdefault(entry.key, popped)
 
     def note_failure(self, deferred: Any) -> None:
         """Hook for ``X._debugInfo.failResult = ...``: keep a summary of the Failure Twisted will
