@@ -33,11 +33,24 @@ export async function openWorkbench(browser, url, { width = 1400, height = 900 }
  */
 async function paletteWith(page, text, rowText, timeoutMs = 30000) {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await page.keyboard.press('F1');
+  for (let attempt = 0; ; attempt++) {
     const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${text}`);
+    await page.keyboard.press(attempt % 2 ? 'Control+Shift+P' : 'F1');
+    if (!(await input.isVisible())) {
+      // Keyboard focus can sit where F1 does nothing (after a debugger stop, say): give it back to
+      // the workbench by clicking a neutral spot, the status bar, and press again.
+      await page.locator('.part.statusbar').click({ position: { x: 600, y: 5 } }).catch(() => {});
+      await page.keyboard.press('F1');
+    }
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      // The palette can close again at once when something else takes focus (the editor revealing
+      // a debugger stop): then try again.
+      await input.fill(`>${text}`, { timeout: 3000 });
+    } catch {
+      if (Date.now() > deadline) throw new Error(`the command palette does not open (looking for "${rowText}")`);
+      continue;
+    }
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: rowText }).first();
     try {
       await row.waitFor({ state: 'visible', timeout: 3000 });

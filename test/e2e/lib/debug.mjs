@@ -36,9 +36,13 @@ export async function startDebugging(session, configName) {
   await page.keyboard.press('Enter');
 }
 
-/** Continue (F5) while paused. */
+/**
+ * Continue while paused: the debug toolbar's Continue button (F5 goes wherever keyboard focus is,
+ * and after "Show Deferred Graph" that is the webview).
+ */
 export async function continueRun(session) {
-  await session.page.keyboard.press('F5');
+  const button = session.page.locator('.debug-toolbar .action-label.codicon-debug-continue');
+  await button.click({ timeout: 10000 });
 }
 
 /** Absolute path of a workspace file. */
