@@ -20,7 +20,6 @@ DEFAULT_POEM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "poetry"
 
 class PoetryProtocol(Protocol):
     def connectionMade(self):
-        self.factory.served += 1
         poem = self.factory.poem
         size = self.factory.num_bytes or len(poem)
         chunks = [poem[i:i + size] for i in range(0, len(poem), size)]
@@ -38,7 +37,8 @@ class PoetryProtocol(Protocol):
     def connectionLost(self, reason):
         if self.sending.running:  # the client hung up early
             self.sending.stop()
-        if self.factory.serve and self.factory.served >= self.factory.serve:
+        self.factory.finished += 1
+        if self.factory.finished == self.factory.serve:  # the last client we were to serve
             reactor.callLater(0, reactor.stop)
 
 
@@ -50,7 +50,7 @@ class PoetryFactory(ServerFactory):
         self.num_bytes = num_bytes
         self.delay = delay
         self.serve = serve  # stop after this many connections (0: serve forever)
-        self.served = 0
+        self.finished = 0
 
 
 def parse_args():

@@ -21,8 +21,8 @@ from typing import List
 
 import pytest
 
-from make_goldens import (EXAMPLES, EXAMPLES_DIR, GOLDEN_DIR, PoetryServer, example_env,
-                          record_example, run_example, structure)
+from make_goldens import (EXAMPLES, EXAMPLES_DIR, GOLDEN_DIR, GOLDEN_NAMES, PoetryServer,
+                          example_env, record_example, run_example, structure)
 
 NOTEBOOK_STATUS = {
     "exp1/created": "status(d) = [('N/A', 0)]",
@@ -238,16 +238,35 @@ def test_launch_json_has_a_debugpy_launch_for_every_example() -> None:
     assert any(len(c["configurations"]) == 2 for c in compounds.values())
 
 
-@pytest.mark.parametrize("name", sorted(EXAMPLES))
+@pytest.mark.parametrize("name", GOLDEN_NAMES)
 def test_committed_golden_matches_a_fresh_recording(name: str) -> None:
     """test/golden/NAME.expected.json equals a regeneration in structure (markers in order,
     labels, every status value), and the committed recording has those markers."""
     committed = json.loads((GOLDEN_DIR / ("%s.expected.json" % name)).read_text())
     with tempfile.TemporaryDirectory() as scratch:
         fresh = record_example(name, Path(scratch))
-    assert structure(fresh) == structure(committed)
     assert committed["markers"], "an example without markers has nothing to check"
+    if fresh["generatedWith"]["twisted"] == committed["generatedWith"]["twisted"]:
+        assert structure(fresh) == structure(committed)
+    else:
+        assert_same_but_for_finished_garbage(structure(committed), structure(fresh))
     recorded = []
     for line in (GOLDEN_DIR / committed["recording"]).read_text().splitlines()[1:]:
         recorded += [e["name"] for e in json.loads(line)["events"] if e["kind"] == "marker"]
     assert recorded == [m["name"] for m in committed["markers"]]
+
+
+def assert_same_but_for_finished_garbage(committed, fresh) -> None:
+    """Goldens made with another Twisted version: the same markers in order and the same status
+    for every labelled Deferred alive in both.  One version may free a Deferred sooner (22.4's
+    Cooperator holds a finished installation a tick longer), so a label alive in only one of
+    them must be a finished Deferred: fired, nothing pending, not waiting."""
+    assert [name for name, _ in fresh] == [name for name, _ in committed]
+    for (marker, old), (_, new) in zip(committed, fresh):
+        for label in set(old) | set(new):
+            if label in old and label in new:
+                assert new[label] == old[label], (marker, label)
+            else:
+                status = old.get(label) or new[label]
+                finished = status["called"] and not status["callbacks"] and not status["waitingOn"]
+                assert finished, (marker, label, status)
