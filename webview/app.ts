@@ -13,10 +13,14 @@ import {
 } from '../src/protocol/protocol';
 import { HeaderView } from './header';
 import { persistableViewState, rememberExpansion, restoreViewState, type HostApi, type ViewState } from './host';
-import { buildStructure, deferredKey, flatten, indexDeferredRows, nestingChanged, patchRows, type Row, type Structure } from './tree';
+import { indexDeferredRows, patchRows } from './patch';
+import { buildStructure, deferredKey, flatten, nestingChanged, type Row, type Structure } from './tree';
 import { TreeView } from './treeView';
 
 type FrameScheduler = (callback: () => void) => unknown;
+
+/** A rebuild of the rows costing more than this is spaced out (see `onFrame`). */
+const REBUILD_BUDGET_MS = 4;
 
 /** Accepts only messages of a known type with the fields the handlers read. */
 export function isToWebviewMessage(data: unknown): data is ToWebviewMessage {
@@ -63,6 +67,9 @@ export class DeferredGraphApp {
   private error: string | null = null;
   private malformed = 0;
   private framePending = false;
+  /** Cost and end time of the last full rebuild of the rows. */
+  private rebuildMs = 0;
+  private lastRebuildEnd = 0;
   private scrollRestored = false;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly headerView: HeaderView;
@@ -189,7 +196,22 @@ export class DeferredGraphApp {
     this.reshape ||= reshape;
     if (this.framePending) return;
     this.framePending = true;
-    this.scheduleFrame(() => this.flush());
+    this.scheduleFrame(() => this.onFrame());
+  }
+
+  /**
+   * A frame's draw. When the tree keeps changing shape (Deferreds created and collected by the
+   * thousand) and a rebuild is costly, rebuilds wait until as much time has passed as the last
+   * one took, so drawing never takes more than about half the time and scrolling, keys and
+   * clicks stay responsive; updates in between still coalesce into the next draw.
+   */
+  private onFrame(): void {
+    const mayRebuild = this.reshape || this.structure === null;
+    if (mayRebuild && this.rebuildMs > REBUILD_BUDGET_MS && performance.now() - this.lastRebuildEnd < this.rebuildMs) {
+      this.scheduleFrame(() => this.onFrame());
+      return;
+    }
+    this.render();
   }
 
   /** Draws now if anything is pending (tests and the bench call it to skip waiting a frame). */
@@ -200,11 +222,15 @@ export class DeferredGraphApp {
   /** Rebuilds the rows and draws header and the visible window. */
   render(): void {
     this.framePending = false;
-    const patched = !this.reshape && this.structure !== null && patchRows(this.rows, this.rowIndex, this.changes, this.view);
-    if (!patched) {
+    const patched = !this.reshape && this.structure !== null ? patchRows(this.rows, this.rowIndex, this.changes, this.view) : null;
+    if (patched) this.rows = patched;
+    else {
+      const start = performance.now();
       this.structure ??= buildStructure(this.store, this.sortedIds());
       this.rows = flatten(this.store, this.view, this.structure);
       this.rowIndex = indexDeferredRows(this.rows);
+      this.lastRebuildEnd = performance.now();
+      this.rebuildMs = this.lastRebuildEnd - start;
     }
     this.changes = [];
     this.reshape = false;
@@ -219,8 +245,7 @@ export class DeferredGraphApp {
     });
     if (!this.scrollRestored && this.rows.length > 0) {
       this.scrollRestored = true;
-      this.tree.element.scrollTop = this.view.scrollTop;
-      this.tree.render();
+      this.tree.scrollTo(this.view.scrollTop);
     }
     this.root.dataset.empty = String(this.store.size === 0);
     this.saveSoon();
@@ -252,7 +277,7 @@ export class DeferredGraphApp {
   }
 
   saveNow(): void {
-    if (this.scrollRestored) this.view.scrollTop = this.tree.element.scrollTop;
+    if (this.scrollRestored) this.view.scrollTop = this.tree.scrollTop;
     this.view.selectedKey = this.tree.selectedKey;
     this.host.setState(persistableViewState(this.view));
   }

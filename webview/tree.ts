@@ -181,7 +181,7 @@ export function matchesSearch(d: DeferredView, needle: string): boolean {
   return d.callbacks.some((p) => hay(p.callback?.name) || hay(p.errback?.name));
 }
 
-function isHidden(d: DeferredView, o: TreeOptions): boolean {
+export function isHidden(d: DeferredView, o: TreeOptions): boolean {
   return (o.hideFired && d.status === 'fired' && !d.collected) || (o.hideCollected && d.collected);
 }
 
@@ -271,42 +271,3 @@ export function flatten(
 }
 
 const NO_TREE_EDGES: TreeEdge[] = [];
-
-/**
- * Applies updates to the existing rows in place when they cannot change the rows' shape: the
- * nesting is the same (checked by the caller), and each updated Deferred keeps its visibility
- * under the filters and search and, when expanded, its number of detail lines. Returns false
- * when a full {@link flatten} is needed. This is the common case while a program runs, and it
- * costs O(updates) instead of O(all Deferreds).
- */
-export function patchRows(rows: Row[], indexById: Map<number, number>, changes: Array<[DeferredView, DeferredView]>, options: TreeOptions): boolean {
-  const needle = options.search.trim().toLowerCase();
-  for (const [before, after] of changes) {
-    if (isHidden(before, options) !== isHidden(after, options)) return false;
-    if (needle && matchesSearch(before, needle) !== matchesSearch(after, needle)) return false;
-    const index = indexById.get(after.id);
-    const row = index === undefined ? undefined : rows[index];
-    if (row?.kind === 'deferred' && row.expanded && detailLineCount(before) !== detailLineCount(after)) return false;
-  }
-  for (const [, after] of changes) {
-    const index = indexById.get(after.id);
-    const row = index === undefined ? undefined : rows[index];
-    if (row?.kind !== 'deferred') continue;
-    row.d = after;
-    for (let i = index! + 1; i < rows.length; i++) {
-      const detail = rows[i];
-      if (detail.kind !== 'detail' || detail.parentKey !== row.key) break;
-      detail.d = after;
-    }
-  }
-  return true;
-}
-
-/** Row index of every drawn Deferred, for {@link patchRows}. */
-export function indexDeferredRows(rows: Row[]): Map<number, number> {
-  const index = new Map<number, number>();
-  rows.forEach((row, i) => {
-    if (row.kind === 'deferred') index.set(row.d.id, i);
-  });
-  return index;
-}

@@ -55,6 +55,12 @@ export class TreeView {
   private lookup: (id: number) => DeferredView | undefined = () => undefined;
   private readonly elements = new Map<string, { el: HTMLElement; signature: string }>();
   selectedKey: string | null = null;
+  /**
+   * Scroll offset and viewport height, cached from scroll events and a ResizeObserver: reading
+   * them from the element after a DOM change would force a synchronous layout every frame.
+   */
+  private top = 0;
+  private height = 0;
 
   constructor(private readonly actions: TreeActions) {
     this.element = document.createElement('div');
@@ -66,9 +72,16 @@ export class TreeView {
     this.spacer.className = 'tree-spacer';
     this.element.append(this.spacer);
     this.element.addEventListener('scroll', () => {
+      this.top = this.element.scrollTop;
       this.render();
       this.actions.changed();
     });
+    if (typeof ResizeObserver === 'function') {
+      new ResizeObserver((entries) => {
+        this.height = entries[entries.length - 1].contentRect.height;
+        this.render();
+      }).observe(this.element);
+    }
     this.element.addEventListener('keydown', (e) => this.onKey(e));
     this.element.addEventListener('click', (e) => this.onClick(e));
     this.element.addEventListener('dblclick', (e) => {
@@ -81,6 +94,21 @@ export class TreeView {
     return this.rows.length;
   }
 
+  get scrollTop(): number {
+    return this.top;
+  }
+
+  scrollTo(top: number): void {
+    this.element.scrollTop = top;
+    this.top = this.element.scrollTop;
+    this.render();
+  }
+
+  private viewportHeight(): number {
+    if (this.height <= 0) this.height = this.element.clientHeight;
+    return this.height || FALLBACK_VIEWPORT;
+  }
+
   setRows(rows: Row[], lookup: (id: number) => DeferredView | undefined): void {
     this.rows = rows;
     this.lookup = lookup;
@@ -91,8 +119,8 @@ export class TreeView {
 
   /** Draws the rows in the viewport; removes the rest. */
   render(): void {
-    const top = this.element.scrollTop;
-    const height = this.element.clientHeight || FALLBACK_VIEWPORT;
+    const top = this.top;
+    const height = this.viewportHeight();
     const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(this.rows.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
     const wanted = new Set<string>();
@@ -135,11 +163,11 @@ export class TreeView {
     const index = this.indexOf(key);
     if (index < 0) return;
     this.selectedKey = key;
-    const height = this.element.clientHeight || FALLBACK_VIEWPORT;
+    const height = this.viewportHeight();
     const rowTop = index * ROW_HEIGHT;
-    if (rowTop < this.element.scrollTop) this.element.scrollTop = rowTop;
-    else if (rowTop + ROW_HEIGHT > this.element.scrollTop + height) this.element.scrollTop = rowTop + ROW_HEIGHT - height;
-    this.render();
+    if (rowTop < this.top) this.scrollTo(rowTop);
+    else if (rowTop + ROW_HEIGHT > this.top + height) this.scrollTo(rowTop + ROW_HEIGHT - height);
+    else this.render();
     this.actions.changed();
   }
 
@@ -263,7 +291,7 @@ export class TreeView {
     if (count === 0) return;
     const index = this.selectedIndex();
     const row = index >= 0 ? this.rows[index] : undefined;
-    const page = Math.max(1, Math.floor((this.element.clientHeight || FALLBACK_VIEWPORT) / ROW_HEIGHT) - 1);
+    const page = Math.max(1, Math.floor(this.viewportHeight() / ROW_HEIGHT) - 1);
     const go = (i: number): void => this.select(this.rows[Math.max(0, Math.min(count - 1, i))].key);
     switch (e.key) {
       case 'ArrowDown':

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import type { DeferredView } from '../../src/protocol/protocol';
 import { detailLineCount, detailRows } from '../../webview/details';
 import { defaultViewState } from '../../webview/host';
-import { buildStructure, flatten, indexDeferredRows, patchRows, type Row } from '../../webview/tree';
+import { indexDeferredRows, patchRows } from '../../webview/patch';
+import { buildStructure, flatten, type Row } from '../../webview/tree';
 import { cb, deferred, fired } from './webviewBuilders';
 
 const storeOf = (ds: DeferredView[]) => new Map(ds.map((d) => [d.id, d]));
@@ -66,19 +67,29 @@ describe('tree rows', () => {
     for (const d of variants) expect(detailRows(d, () => undefined).length).toBe(detailLineCount(d));
   });
 
-  it('patches rows in place only when their shape stays the same', () => {
-    const a = deferred(1, { callbacks: [cb('x')] });
-    const store = storeOf([a, deferred(2)]);
-    const options = { ...defaultViewState(), expanded: new Map([[1, true]]) };
-    const rows = flatten(store, options);
+  it('patches content in place, splices detail lines, and refuses visibility changes', () => {
+    const a = deferred(1, { type: 'DeferredList', members: [3], callbacks: [cb('x')] });
+    const store = storeOf([a, deferred(2), deferred(3)]);
+    const options = { ...defaultViewState(), expanded: new Map([[2, true]]) };
+    let rows = flatten(store, options);
     const index = indexDeferredRows(rows);
     const renamed = { ...a, callbacks: [cb('y')] };
-    expect(patchRows(rows, index, [[a, renamed]], options)).toBe(true);
+    expect(patchRows(rows, index, [[a, renamed]], options)).toBe(rows);
     expect(rows[0].kind === 'deferred' && rows[0].d).toBe(renamed);
-    expect(rows.filter((r) => r.kind === 'detail').every((r) => r.kind === 'detail' && r.d === renamed)).toBe(true);
-    // One more callback adds a detail line; firing under "hide fired" hides the row.
-    expect(patchRows(rows, index, [[renamed, { ...renamed, callbacks: [cb('y'), cb('z')] }]], options)).toBe(false);
+
+    // A second callback on the expanded list and on expanded d2: both get one more detail line,
+    // and the result is exactly what a full rebuild gives.
+    const grown = { ...renamed, callbacks: [cb('y'), cb('z')] };
+    const d2 = { ...deferred(2), callbacks: [cb('p'), cb('q')] };
+    rows = patchRows(rows, index, [[renamed, grown], [store.get(2)!, d2]], options)!;
+    store.set(1, grown);
+    store.set(2, d2);
+    const rebuilt = flatten(store, options);
+    const plain = (rs: Row[]) => rs.map((r) => ({ ...r, d: undefined }));
+    expect(plain(rows)).toEqual(plain(rebuilt));
+    expect(index).toEqual(indexDeferredRows(rebuilt));
+
     const hiding = { ...options, hideFired: true };
-    expect(patchRows(rows, index, [[deferred(2), fired(2, '1')]], hiding)).toBe(false);
+    expect(patchRows(rows, index, [[deferred(3), fired(3, '1')]], hiding)).toBeNull();
   });
 });
