@@ -53,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): DeferredGraphApi {
       },
     }),
     sessions.onDidStartSession((record) => {
-      if (readSettings(record.session.workspaceFolder?.uri).openOnDebugStart) panel.show(true);
+      if (readSettings(record.session.workspaceFolder?.uri).openOnDebugStart) panel.show();
     }),
   );
 

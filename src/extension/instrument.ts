@@ -43,12 +43,12 @@ export async function instrumentPausedSession(
 ): Promise<boolean> {
   const record = pausedRecord(sessions);
   if (!record) {
-    await notices.explainNoStoppedSession();
+    notices.explainNoStoppedSession();
     return false;
   }
   const frameId = await selectedFrame(record);
   if (frameId === null) {
-    await notices.explainNoStoppedSession();
+    notices.explainNoStoppedSession();
     return false;
   }
   try {

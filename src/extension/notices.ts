@@ -43,7 +43,8 @@ export function missingRuntimeNotice(packageDir: string): string {
 /** The runtime was loaded at a stop by evaluate: history before that point is unknown. */
 export function lateInstrumentNotice(): string {
   return (
-    'Instrumented at a breakpoint: Deferreds created before that moment are missing from this view.'
+    'Instrumented at a breakpoint: Deferreds created before that moment are missing from this ' +
+    'view, except those a variable of the paused frame refers to.'
   );
 }
 
@@ -52,9 +53,9 @@ export function snapshotFailedNotice(message: string): string {
   return `The snapshot at this stop failed: ${message.slice(0, 300)}`;
 }
 
-/** Shown as a VS Code message when the instrument command has nothing to act on. */
-export async function explainNoStoppedSession(): Promise<void> {
-  await vscode.window.showInformationMessage(
+/** Shown when the instrument command has nothing to act on (not awaited: it waits for a click). */
+export function explainNoStoppedSession(): void {
+  void vscode.window.showInformationMessage(
     'Deferred Graph: pause a Python debug session at a breakpoint first, then run this command.',
   );
 }

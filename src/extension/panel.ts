@@ -69,16 +69,21 @@ export class GraphPanel implements vscode.Disposable {
     );
   }
 
-  /** Opens the panel beside the editor, or reveals it where it is. */
-  show(preserveFocus = false): void {
+  /**
+   * Opens the panel beside the editor, or reveals it where it is. Focus stays in the editor
+   * group (as with Markdown's preview to the side): the debugger opens a stop's source in the
+   * active group, and that must not be the panel's, or every stop would hide the panel.
+   */
+  show(): void {
     if (this.panel) {
-      this.panel.reveal(undefined, preserveFocus);
+      this.panel.reveal(undefined, true);
       return;
     }
+    const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Two;
     const panel = vscode.window.createWebviewPanel(
       VIEW_TYPE,
       TITLE,
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      { viewColumn: column, preserveFocus: true },
       this.webviewOptions(),
     );
     this.attach(panel);

@@ -1,0 +1,63 @@
+/**
+ * Activation and the command: the extension stays dormant until the command (or a Python debug
+ * launch) needs it, the command is registered, and it opens exactly one panel whose webview
+ * loads under its CSP and completes the ready handshake.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { api, extension, waitFor, writeProgram } from './support';
+import type { TestRegistry } from './runner';
+
+function deferredGraphTabs(): vscode.Tab[] {
+  return vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('deferredGraph'));
+}
+
+export function register(t: TestRegistry, wasActiveAtStart: boolean): void {
+  t.test('the extension is not activated at start-up', async () => {
+    const events: string[] = extension().packageJSON.activationEvents;
+    assert.ok(!events.includes('*') && !events.includes('onStartupFinished'), `activationEvents: ${events}`);
+    assert.equal(wasActiveAtStart, false, 'the extension was already active before anything needed it');
+  });
+
+  t.test('"Show Deferred Graph" activates the extension and is registered', async () => {
+    await vscode.commands.executeCommand('deferredGraph.show');
+    assert.equal(extension().isActive, true);
+    const commands = await vscode.commands.getCommands(true);
+    assert.ok(commands.includes('deferredGraph.show'), 'deferredGraph.show is not registered');
+    assert.ok(commands.includes('deferredGraph.instrumentSession'), 'deferredGraph.instrumentSession is not registered');
+  });
+
+  t.test('the panel opens once, its webview says ready and receives init', async () => {
+    const graph = await api();
+    await vscode.commands.executeCommand('deferredGraph.show');
+    await vscode.commands.executeCommand('deferredGraph.show');
+    assert.equal(deferredGraphTabs().length, 1, 'the command opened a second panel instead of revealing the first');
+    const state = await waitFor('the webview to complete the ready handshake', () => {
+      const s = graph.panelState();
+      return s.ready && s.messagesSent > 0 ? s : null;
+    });
+    assert.equal(state.open, true);
+    assert.equal(state.visible, true);
+  });
+
+  t.test('a hidden panel is re-initialised when shown again', async () => {
+    const graph = await api();
+    const before = graph.panelState().messagesSent;
+    // Opening an editor in the panel's group hides the webview (no retainContextWhenHidden).
+    const tab = deferredGraphTabs()[0];
+    const doc = await vscode.workspace.openTextDocument(writeProgram('hide-the-panel.txt', 'hide the panel\n').file);
+    await vscode.window.showTextDocument(doc, { viewColumn: tab.group.viewColumn });
+    await waitFor('the panel to be hidden', () => !graph.panelState().visible && !graph.panelState().ready);
+    await vscode.commands.executeCommand('deferredGraph.show');
+    await waitFor('a fresh ready + init after reveal', () => {
+      const s = graph.panelState();
+      return s.visible && s.ready && s.messagesSent > before;
+    });
+    const scratch = vscode.window.tabGroups.all
+      .flatMap((group) => group.tabs)
+      .filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === doc.uri.toString());
+    await vscode.window.tabGroups.close(scratch, true);
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * Names at a stop, in a real debugpy session of a small Twisted program (the notebook's
+ * Experiment 3): at each breakpoint the exact snapshot names the frame's `a` and `b`, with the
+ * state Twisted itself holds, the open panel receives the same rows, and selecting another
+ * frame in the call stack renames the Deferreds after that frame's variables.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { TestRegistry } from './runner';
+import * as s from './support';
+
+const EXPERIMENT_3 = `
+from twisted.internet import defer
+
+
+def inner(d):
+    print("inner", d is not None)  # STOP:inner
+
+
+def main():
+    a = defer.Deferred()
+    b = defer.Deferred()
+    a.addCallback(lambda result: b)
+    a.callback("a-result")
+    print("a waits on b")  # STOP:waiting
+    b.callback("b-result")
+    print("b fired")  # STOP:fired
+    inner(a)
+
+
+main()
+`;
+
+export function register(t: TestRegistry): void {
+  t.test('at each stop a and b are named, with the state Twisted holds, in the model and the panel', async () => {
+    const graph = await s.api();
+    await vscode.commands.executeCommand('deferredGraph.show');
+    const program = s.writeProgram('experiment3.py', EXPERIMENT_3);
+    s.breakAtStops(program);
+    const session = await s.startSession(s.launchConfig(program));
+    await s.stoppedThread(session);
+
+    const first = await s.waitForNames(session.id, ['a', 'b']);
+    const a = first.get('a')!;
+    const b = first.get('b')!;
+    assert.equal(a.status, 'waiting');
+    assert.equal(a.waitingOn, b.id, 'a should wait on b');
+    assert.equal(b.hasResult, false);
+    assert.equal(b.callbacks.length, 1, 'b holds the _CONTINUE pair for a');
+    assert.equal(b.callbacks[0].continues, a.id);
+    const panelRows = await s.waitFor('the panel to show a and b', () => {
+      const state = graph.panelState();
+      const names = new Set(state.deferreds.map((d) => d.name));
+      return state.activeSessionId === session.id && names.has('a') && names.has('b') ? state : null;
+    });
+    assert.equal(panelRows.deferreds.find((d) => d.name === 'a')?.status, 'waiting');
+
+    await s.continueToNextStop(session);
+    const second = await s.waitFor('a to have fired with b-result', async () => {
+      const named = await s.deferredsByName(session.id);
+      return named.get('a')?.status === 'fired' ? named : null;
+    });
+    const aResult = second.get('a')!.result;
+    assert.ok(aResult?.kind === 'value' && aResult.repr === "'b-result'", `a.result: ${JSON.stringify(aResult)}`);
+    const bResult = second.get('b')!.result;
+    assert.ok(bResult?.kind === 'value' && bResult.repr === 'None', `b.result after a consumed it: ${JSON.stringify(bResult)}`);
+    assert.equal(second.get('a')!.callbacks.length, 0);
+    await s.waitFor('the panel to show a fired', () =>
+      graph.panelState().deferreds.find((d) => d.name === 'a')?.status === 'fired',
+    );
+  }, 90_000);
+
+  t.test('selecting the caller frame names the Deferreds after its variables', async () => {
+    const program = s.writeProgram('experiment3_frames.py', EXPERIMENT_3);
+    s.breakAtStops({ file: program.file, stops: { inner: program.stops.inner } });
+    const session = await s.startSession(s.launchConfig(program));
+    await s.stoppedThread(session);
+    const inInner = await s.waitForNames(session.id, ['d']);
+    const id = inInner.get('d')!.id;
+    assert.equal(inInner.has('a'), false, 'the callee frame has no variable a');
+
+    // The Call Stack view's "Navigate Down" selects the caller; the extension follows it.
+    await s.waitFor('VS Code to focus the stopped frame', () => vscode.debug.activeStackItem instanceof vscode.DebugStackFrame);
+    await vscode.commands.executeCommand('workbench.action.debug.callStackDown');
+    const inMain = await s.waitForNames(session.id, ['a', 'b']);
+    assert.equal(inMain.get('a')!.id, id, 'the same Deferred is a in the caller');
+    assert.equal(inMain.has('d'), false);
+  }, 90_000);
+}
