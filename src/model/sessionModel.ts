@@ -25,7 +25,9 @@ import {
   type FailureResult,
   type GraphHeader,
 } from '../protocol/protocol';
-import { bucketOf, deriveStatus, type Bucket } from './view';
+import { BoundedMap, EvictionOrder, type Place } from './retention';
+import type { ApplyOutcome, Marker, ModelOptions, RuntimeInfo } from './types';
+import { bucketOf, buildView, deriveStatus, type Bucket } from './view';
 import {
   Malformed,
   parseBatchEnvelope,
@@ -35,38 +37,6 @@ import {
   versionSkewMessage,
   type ParsedEvent,
 } from './validate';
-
-export interface ModelOptions {
-  sessionId: string;
-  /** Most fired/failed Deferreds kept (oldest evicted first); Infinity keeps all. */
-  retainFired: number;
-  /** Most collected Deferreds kept (oldest evicted first); Infinity keeps all. */
-  retainCollected: number;
-}
-
-export interface ApplyOutcome {
-  /** False when the batch or any of its events was rejected (see `error`). */
-  ok: boolean;
-  error?: string;
-  /** Events that changed the model. */
-  applied: number;
-  /** Valid events with nothing new: stale, duplicate, or an unknown kind of a newer minor. */
-  ignored: number;
-}
-
-/** What the hello event said about the debugged process. */
-export interface RuntimeInfo {
-  pid: number;
-  python: string;
-  twisted: string | null;
-  transport: string;
-  protocolVersion: string;
-}
-
-export interface Marker {
-  name: string;
-  seq: number;
-}
 
 interface Entry {
   state: DeferredState;
@@ -90,11 +60,9 @@ const OUR_MINOR = Number(PROTOCOL_VERSION.split('.')[1]);
 
 export class SessionModel {
   private readonly entries = new Map<number, Entry>();
-  /** Insertion-ordered sets: the eviction order of settled and collected Deferreds. */
-  private readonly settledOrder = new Map<number, true>();
-  private readonly collectedOrder = new Map<number, true>();
-  private readonly forgotten = new Map<number, Forgotten>();
-  private readonly forgottenCapacity: number;
+  private readonly eviction = new EvictionOrder();
+  /** Evicted or not-yet-seen Deferreds, remembered so late events about them stay stale. */
+  private readonly forgotten: BoundedMap<number, Forgotten>;
   private readonly counts = { pending: 0, fired: 0, failed: 0 };
   private collectedTotal = 0;
   private droppedTotal = 0;
@@ -111,7 +79,7 @@ export class SessionModel {
 
   constructor(private readonly opts: ModelOptions) {
     const retained = opts.retainFired + opts.retainCollected;
-    this.forgottenCapacity = Number.isFinite(retained) ? Math.max(10_000, 4 * retained) : Infinity;
+    this.forgotten = new BoundedMap(Number.isFinite(retained) ? Math.max(10_000, 4 * retained) : Infinity);
   }
 
   /** Set when the session's events cannot be used (a different major protocol version). */
@@ -315,7 +283,7 @@ export class SessionModel {
     if (target?.collectedSeq == null) {
       this.collectedTotal++;
       if (target === undefined) {
-        this.remember(id, { stateSeq: -1, collectedSeq: seq, collectedAt: t, unhandledFailure: failure });
+        this.forgotten.set(id, { stateSeq: -1, collectedSeq: seq, collectedAt: t, unhandledFailure: failure });
         return true;
       }
       target.collectedSeq = seq;
@@ -343,7 +311,7 @@ export class SessionModel {
       present.add(state.id);
       if (this.applyState(state, seq, true)) changed = true;
     }
-    for (const source of [this.entries, this.forgotten]) {
+    for (const source of [this.entries.entries(), this.forgotten.entries()]) {
       for (const [id, known] of source) {
         // A collected event alone (stateSeq -1) does not say the Deferred existed before this snapshot.
         const heardBefore = known.stateSeq >= 0 && known.stateSeq < seq;
@@ -391,56 +359,29 @@ export class SessionModel {
     const bucket = entry.collectedSeq !== null ? 'collected' : bucketOf(deriveStatus(entry.state));
     this.invalidate(id);
     if (bucket === entry.bucket) return;
-    this.leaveBucket(id, entry);
+    this.leaveBucket(id, entry, bucket);
     entry.bucket = bucket;
-    if (bucket === 'collected') this.collectedOrder.set(id, true);
-    else {
-      this.counts[bucket]++;
-      if (bucket !== 'pending') this.settledOrder.set(id, true);
-    }
+    if (bucket !== 'collected') this.counts[bucket]++;
   }
 
-  private leaveBucket(id: number, entry: Entry): void {
-    if (entry.bucket === 'collected') this.collectedOrder.delete(id);
-    else {
-      this.counts[entry.bucket]--;
-      this.settledOrder.delete(id);
-    }
+  private leaveBucket(id: number, entry: Entry, to: Bucket | 'collected' | null): void {
+    if (entry.bucket !== 'collected') this.counts[entry.bucket]--;
+    this.eviction.move(id, placeOf(entry.bucket), to === null ? null : placeOf(to));
   }
 
   private enforceRetention(): void {
-    this.evictBeyond(this.settledOrder, this.opts.retainFired);
-    this.evictBeyond(this.collectedOrder, this.opts.retainCollected);
+    const named = this.frameNames;
+    for (const id of this.eviction.overflow('settled', this.opts.retainFired, named)) this.evict(id);
+    for (const id of this.eviction.overflow('collected', this.opts.retainCollected, named)) this.evict(id);
   }
 
-  private evictBeyond(order: Map<number, true>, limit: number): void {
-    // Frame-named Deferreds are kept on top of the limit: the frame holds only a few.
-    let named = 0;
-    for (const id of this.frameNames?.keys() ?? []) if (order.has(id)) named++;
-    if (order.size - named <= limit) return;
-    for (const id of order.keys()) {
-      if (order.size - named <= limit) break;
-      if (this.frameNames?.has(id)) continue;
-      const entry = this.entries.get(id)!;
-      this.leaveBucket(id, entry);
-      this.entries.delete(id);
-      this.touched.add(id);
-      this.remember(id, {
-        stateSeq: entry.stateSeq,
-        collectedSeq: entry.collectedSeq,
-        collectedAt: entry.collectedAt,
-        unhandledFailure: entry.unhandledFailure,
-      });
-    }
-  }
-
-  private remember(id: number, known: Forgotten): void {
-    this.forgotten.delete(id);
-    this.forgotten.set(id, known);
-    if (this.forgotten.size > this.forgottenCapacity) {
-      const oldest = this.forgotten.keys().next().value as number;
-      this.forgotten.delete(oldest);
-    }
+  private evict(id: number): void {
+    const entry = this.entries.get(id)!;
+    this.leaveBucket(id, entry, null);
+    this.entries.delete(id);
+    this.touched.add(id);
+    const { stateSeq, collectedSeq, collectedAt, unhandledFailure } = entry;
+    this.forgotten.set(id, { stateSeq, collectedSeq, collectedAt, unhandledFailure });
   }
 
   /** Marks a row for the next delta. */
@@ -454,34 +395,18 @@ export class SessionModel {
    * full garbage collection.
    */
   private viewOf(entry: Entry): DeferredView {
-    const state = entry.state;
-    // Listed field by field (the type checker keeps the list complete): V8 builds one fixed-shape
-    // object, where spreading the state measured several times slower.
-    return {
-      id: state.id,
-      type: state.type,
-      label: state.label,
-      called: state.called,
-      hasResult: state.hasResult,
-      result: state.result,
-      callbacks: state.callbacks,
-      paused: state.paused,
-      waitingOn: state.waitingOn,
-      cancelled: state.cancelled,
-      created: state.created,
-      createdAt: state.createdAt,
-      firedAt: state.firedAt,
-      members: state.members,
-      coroutine: state.coroutine,
-      timer: state.timer,
-      name: this.frameNames?.get(state.id) ?? state.label,
-      status: deriveStatus(state),
-      collected: entry.collectedSeq !== null,
+    const { state, collectedSeq } = entry;
+    return buildView(state, this.frameNames?.get(state.id) ?? state.label, {
+      collected: collectedSeq !== null,
       collectedAt: entry.collectedAt,
       unhandledFailure: entry.unhandledFailure,
-      lastSeq: Math.max(entry.stateSeq, entry.collectedSeq ?? -1),
-    };
+      lastSeq: Math.max(entry.stateSeq, collectedSeq ?? -1),
+    });
   }
+}
+
+function placeOf(bucket: Bucket | 'collected'): Place {
+  return bucket === 'fired' || bucket === 'failed' ? 'settled' : bucket;
 }
 
 function messageOf(err: unknown): string {

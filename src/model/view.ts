@@ -3,7 +3,7 @@
  * the notebook's `status()` pair (result or N/A, number of pending callbacks). Shared by the
  * webview feed, the CLI and the golden tests so all three say the same thing.
  */
-import type { DeferredState, DeferredStatus, DeferredView, Result } from '../protocol/protocol';
+import type { DeferredState, DeferredStatus, DeferredView, FailureResult, Result } from '../protocol/protocol';
 
 /**
  * Status in the order a reader cares about: a Deferred waiting on another is shown as waiting
@@ -54,4 +54,43 @@ export function resultText(result: Result | null): string {
     case 'deferred':
       return `Deferred #${result.id}`;
   }
+}
+
+/** What the model knows beyond the runtime's state. */
+export interface ViewExtras {
+  collected: boolean;
+  collectedAt: number | null;
+  unhandledFailure: FailureResult | null;
+  lastSeq: number;
+}
+
+/**
+ * A view of one Deferred. Listed field by field (the type checker keeps the list complete):
+ * V8 then builds one fixed-shape object, where spreading the state measured several times slower.
+ */
+export function buildView(state: DeferredState, name: string | null, extras: ViewExtras): DeferredView {
+  return {
+    id: state.id,
+    type: state.type,
+    label: state.label,
+    called: state.called,
+    hasResult: state.hasResult,
+    result: state.result,
+    callbacks: state.callbacks,
+    paused: state.paused,
+    waitingOn: state.waitingOn,
+    cancelled: state.cancelled,
+    created: state.created,
+    createdAt: state.createdAt,
+    firedAt: state.firedAt,
+    members: state.members,
+    coroutine: state.coroutine,
+    timer: state.timer,
+    name,
+    status: deriveStatus(state),
+    collected: extras.collected,
+    collectedAt: extras.collectedAt,
+    unhandledFailure: extras.unhandledFailure,
+    lastSeq: extras.lastSeq,
+  };
 }
