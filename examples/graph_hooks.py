@@ -54,8 +54,11 @@ def _runtime_active() -> bool:
 
 def label(deferred: T, name: str) -> T:
     """Name ``deferred`` in the graph and return it, so a label can wrap an expression."""
-    with _lock:
-        _labelled[name] = weakref.ref(deferred)
+    try:
+        with _lock:
+            _labelled[name] = weakref.ref(deferred)
+    except TypeError:  # not weak-referenceable, so not a Deferred: nothing to expect for it
+        pass
     if _runtime_active():
         try:
             _runtime.label(deferred, name)
