@@ -117,5 +117,10 @@ function reportErrors(file: string, errors: { line: number; message: string }[],
 
 // Run when executed as the bundled bin (dist/cli.js), not when imported by a test.
 if (typeof require !== 'undefined' && require.main === module) {
+  // A closed pipe (`deferred-graph status f.jsonl | head`) ends the output, not in a crash.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   process.exitCode = main(process.argv.slice(2), (t) => process.stdout.write(t), (t) => process.stderr.write(t));
 }

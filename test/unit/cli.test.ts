@@ -1,7 +1,7 @@
 // The `deferred-graph` CLI, run as the bundled program (the CLI entry of esbuild.mjs, built
 // here into a scratch folder so the test does not race other builds of dist/). Expected rows
 // come from the goldens' Python-side status() records, not from hand-written values.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -128,5 +128,17 @@ describe('deferred-graph CLI', () => {
     expect(table).toContain('\\x1b[31mred\\x1b[0m\\nnext\\x07');
     expect(table).toContain('x\\ty');
     expect((JSON.parse(cli('status', path, '--json').stdout) as { result: string }[])[0].result).toBe(hostile);
+  });
+
+  it('stops quietly when the reader closes the pipe early (| head)', async () => {
+    const many = Array.from({ length: 3000 }, (_, i) => created(i + 1, fired(i + 1, String(i))));
+    const path = writeRecording('many.jsonl', [header, batch(...many)]);
+    const child = spawn(process.execPath, [cliPath, 'status', path, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });

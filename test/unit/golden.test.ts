@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { markersIn, parseRecording, replayRecording, statusRow } from '../../src/model';
+import type { DeferredState } from '../../src/protocol/protocol';
 
 const ROOT = resolve(__dirname, '../..');
 const GOLDEN_DIR = join(ROOT, 'test/golden');
@@ -136,11 +137,17 @@ const RECORD_SCRIPT = [
 ].join('\n');
 
 const liveDirs = new Map(INTERPRETERS.map(([twisted]) => [twisted, mkdtempSync(join(tmpdir(), 'goldens-live-'))]));
-afterAll(() => liveDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-// Both interpreters record at once: the examples mostly wait on timers.
+/** A recording made with an 8-event buffer, so the runtime drops events and resyncs. */
+const lossyDir = mkdtempSync(join(tmpdir(), 'goldens-lossy-'));
+afterAll(() => [...liveDirs.values(), lossyDir].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+// All recordings are made at once: the examples mostly wait on timers.
 beforeAll(async () => {
-  await Promise.all(INTERPRETERS.map(([twisted, python]) =>
-    execFileAsync(python, ['-c', RECORD_SCRIPT, liveDirs.get(twisted)!, ...LIVE_EXAMPLES], { cwd: ROOT, timeout: 120_000 })));
+  const record = (python: string, dir: string, names: string[], env: NodeJS.ProcessEnv = process.env) =>
+    execFileAsync(python, ['-c', RECORD_SCRIPT, dir, ...names], { cwd: ROOT, timeout: 120_000, env });
+  await Promise.all([
+    ...INTERPRETERS.map(([twisted, python]) => record(python, liveDirs.get(twisted)!, LIVE_EXAMPLES)),
+    record('/usr/bin/python3', lossyDir, ['tale5_cooperator'], { ...process.env, DEFERRED_GRAPH_BUFFER: '8' }),
+  ]);
 }, 150_000);
 
 for (const [twisted] of INTERPRETERS) {
@@ -156,3 +163,34 @@ for (const [twisted] of INTERPRETERS) {
     }
   });
 }
+
+describe('a lossy recording (the runtime dropped events and resynced)', () => {
+  it('shows the dropped total and ends with the state of the newest event about each Deferred', () => {
+    const text = readFileSync(join(lossyDir, 'tale5_cooperator.jsonl'), 'utf8');
+    const { model, errors } = replayRecording(text);
+    expect(errors).toEqual([]);
+    type Ev = { kind: string; seq: number; total?: number; id?: number; deferred?: DeferredState; deferreds?: DeferredState[] };
+    const events = parseRecording(text).batches.flatMap((b) => b.events as Ev[]).sort((a, b) => a.seq - b.seq);
+    const totals = events.filter((e) => e.kind === 'dropped').map((e) => e.total!);
+    expect(totals.length, 'the 8-event buffer should have overflowed').toBeGreaterThan(0);
+    expect(model.header().dropped).toBe(Math.max(...totals));
+
+    // Straight from the recording, in seq order: the newest state of each Deferred, and which
+    // ones were alive after the last snapshot (it replaces everything before it).
+    const newest = new Map<number, DeferredState>();
+    let alive = new Set<number>();
+    for (const e of events) {
+      if (e.kind === 'snapshot') {
+        alive = new Set(e.deferreds!.map((d) => d.id));
+        e.deferreds!.forEach((d) => newest.set(d.id, d));
+      } else if (e.deferred) {
+        alive.add(e.deferred.id);
+        newest.set(e.deferred.id, e.deferred);
+      } else if (e.kind === 'collected') alive.delete(e.id!);
+    }
+    const shownAlive = model.views().filter((v) => !v.collected).map((v) => v.id);
+    expect(shownAlive.sort((a, b) => a - b)).toEqual([...alive].sort((a, b) => a - b));
+    for (const [id, state] of newest) expect(model.get(id)).toMatchObject(state);
+  });
+});
+
