@@ -103,6 +103,8 @@ export async function toggleBreakpoint(page, line) {
   await input.fill(`:${line}`);
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  // F9 acts on the cursor's line: make sure the cursor got there first.
+  await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${line}, Col`) }).first().waitFor({ timeout: 5000 });
   await page.keyboard.press('F9');
 }
 

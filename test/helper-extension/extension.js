@@ -44,7 +44,15 @@ const configurationProvider = {
 };
 
 const adapterFactory = {
-  createDebugAdapterDescriptor() {
+  /** As ms-python.debugpy does: an attach with `connect`/`port` (including the child sessions of
+   * subprocesses) talks to the adapter already listening there; everything else starts one. */
+  createDebugAdapterDescriptor(session) {
+    const config = session.configuration;
+    if (config.request === 'attach') {
+      const port = config.connect?.port ?? config.port;
+      const host = config.connect?.host ?? config.host ?? '127.0.0.1';
+      if (port !== undefined) return new vscode.DebugAdapterServer(Number(port), host);
+    }
     return new vscode.DebugAdapterExecutable(pythonPath(), ['-m', 'debugpy.adapter']);
   },
 };
@@ -87,6 +95,11 @@ function dapLogger(session) {
         write({ kind: 'stack', frames: (m.body.stackFrames || []).slice(0, 3).map((f) => ({ name: f.name, line: f.line, path: f.source?.path })) });
       }
     },
+    onWillReceiveMessage(m) {
+      if (m.type === 'request' && m.command === 'setBreakpoints') {
+        write({ kind: 'breakpoints', path: m.arguments?.source?.path, lines: (m.arguments?.breakpoints || []).map((b) => b.line) });
+      }
+    },
     onExit(code, signal) { write({ kind: 'exit', code, signal }); },
   };
 }
@@ -100,6 +113,13 @@ function activate(context) {
     );
   }
   context.subscriptions.push(vscode.commands.registerCommand('deferredGraphTest.runSuite', runSuite));
+  // debugpy < 1.8 announces a subprocess with a `debugpyAttach` event instead of the standard
+  // startDebugging request; ms-python.debugpy answers it with a child session, and so do we.
+  context.subscriptions.push(vscode.debug.onDidReceiveDebugSessionCustomEvent((event) => {
+    if (event.event !== 'debugpyAttach') return;
+    const config = { type: event.session.type, name: `Subprocess ${event.body.subProcessId ?? ''}`.trim(), ...event.body };
+    vscode.debug.startDebugging(event.session.workspaceFolder, config, { parentSession: event.session, lifecycleManagedByParent: true });
+  }));
 }
 
 module.exports = { activate, deactivate() {} };

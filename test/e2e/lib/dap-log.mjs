@@ -33,6 +33,12 @@ export class DapLog {
       .map((e) => e.body.output).join('');
   }
 
+  /** The breakpoint lines VS Code sent for a file in its last setBreakpoints request. */
+  breakpointLines(file) {
+    const sent = this.entries().filter((e) => e.kind === 'breakpoints' && e.path === file);
+    return sent.length ? [...sent.at(-1).lines].sort((a, b) => a - b) : [];
+  }
+
   ended() {
     return this.entries().some((e) => e.kind === 'event' && (e.event === 'terminated' || e.event === 'exited'));
   }

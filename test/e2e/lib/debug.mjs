@@ -49,3 +49,20 @@ export async function continueRun(session) {
 export function wsPath(session, rel) {
   return path.join(session.workspace, rel);
 }
+
+/** A debugpy launch configuration for a workspace program, output in the Debug Console. */
+export function pyLaunch(name, program, { args = [], env = {} } = {}) {
+  return { name, type: 'debugpy', request: 'launch', program: `\${workspaceFolder}/${program}`, args, env, cwd: '${workspaceFolder}', console: 'internalConsole', justMyCode: true };
+}
+
+/** Samples `read()` every `everyMs` until `done()` is true; returns the samples with timestamps. */
+export async function sampleWhile(read, done, { everyMs = 50, timeoutMs = 60000 } = {}) {
+  const samples = [];
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`still running after ${timeoutMs / 1000} s`);
+    samples.push({ t: Date.now(), value: await read() });
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return samples;
+}

@@ -1,24 +1,21 @@
 /**
- * One isolated workbench for one scenario: a fresh workspace (the examples, the e2e fixtures and a
+ * One isolated workbench for one scenario: a fresh workspace (a copy of the examples with the
  * launch.json the scenario asks for), code-server with the packaged .vsix and the helper
  * extension, Chromium on it, and the DAP log. `close()` stops everything it started.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { startCodeServer } from '../../harness/code-server.mjs';
-import { EXAMPLES, HELPER_EXTENSION, PY_TW22, RESULTS, ROOT, SUITE_ENTRY, VSIX } from '../../harness/paths.mjs';
+import { EXAMPLES, HELPER_EXTENSION, PY_TW22, RESULTS, SUITE_ENTRY, VSIX } from '../../harness/paths.mjs';
 import { launchBrowser, openWorkbench } from '../../harness/workbench.mjs';
 import { DapLog } from './dap-log.mjs';
 
-const FIXTURES = path.join(ROOT, 'test', 'e2e', 'fixtures');
-
-/** A copy of examples/ plus fixtures/, so nothing a run does touches the source tree. */
+/** A copy of examples/ with the scenario's launch.json, so nothing a run does touches the source tree. */
 function makeWorkspace(dir, launch) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const skip = (src) => !/(__pycache__|\.pyc$)/.test(src);
   if (fs.existsSync(EXAMPLES)) fs.cpSync(EXAMPLES, dir, { recursive: true, filter: skip });
-  fs.cpSync(FIXTURES, dir, { recursive: true, filter: skip });
   fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
   fs.writeFileSync(path.join(dir, '.vscode', 'launch.json'), JSON.stringify({ version: '0.2.0', configurations: launch }, null, 2));
   return dir;

@@ -9,12 +9,12 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import { EXAMPLES, PY_TW22, PY_TW26 } from '../../harness/paths.mjs';
 import { screenshot } from '../../harness/workbench.mjs';
-import { breakMarkers, continueRun, setBreakpoints, startDebugging } from '../lib/debug.mjs';
+import { breakMarkers, continueRun, pyLaunch, setBreakpoints, startDebugging } from '../lib/debug.mjs';
 import { compareStop, expectedStops } from '../lib/expected.mjs';
 import { showGraph, waitForGraph } from '../lib/graph.mjs';
 
 const SCRIPT = 'notebook.py';
-const CONFIG = { name: 'Notebook (e2e)', type: 'debugpy', request: 'launch', program: '${workspaceFolder}/notebook.py', cwd: '${workspaceFolder}', console: 'internalConsole', justMyCode: true };
+const CONFIG = pyLaunch('Notebook (e2e)', SCRIPT);
 /** Stops whose view is kept as a screenshot (the notebook's interesting moments). */
 const SHOTS = new Set(['exp3a/a-fired', 'exp3a/b-fired', 'exp4/joined']);
 
@@ -28,6 +28,7 @@ async function notebook(ctx, python, twisted) {
   await startDebugging(s, CONFIG.name);
   for (const [i, exp] of expected.entries()) {
     const stop = await s.dap.waitForStop(i + 1);
+    if (i === 0) assert.deepEqual(s.dap.breakpointLines(stop.frame.path), lines, 'the breakpoints VS Code sent are not the BREAK lines');
     assert.equal(stop.frame.line, exp.line, `stop ${i + 1} is at line ${stop.frame.line}, Python reached ${exp.marker} at line ${exp.line}`);
     if (i === 0) await showGraph(s);
     const t0 = Date.now();
