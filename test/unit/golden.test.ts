@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { markersIn, parseRecording, replayRecording, statusRow } from '../../src/model';
+import { markersIn, parseRecording, replayRecording, SessionModel, statusRow } from '../../src/model';
 import type { DeferredState } from '../../src/protocol/protocol';
 
 const ROOT = resolve(__dirname, '../..');
@@ -100,6 +100,28 @@ describe('committed goldens (test/golden)', () => {
   for (const file of goldens) {
     it(`${file}: every labelled Deferred equals Python's status() at every marker`, () => {
       expect(mismatches(GOLDEN_DIR, file)).toEqual([]);
+    });
+  }
+});
+
+describe('committed goldens delivered out of order', () => {
+  for (const file of goldensIn(GOLDEN_DIR)) {
+    it(`${file}: shuffled, duplicated batches end in the same model as the recording's order`, () => {
+      const expected = JSON.parse(readFileSync(join(GOLDEN_DIR, file), 'utf8')) as Expected;
+      const text = readFileSync(join(GOLDEN_DIR, expected.recording), 'utf8');
+      const inOrder = replayRecording(text).model;
+      const batches = parseRecording(text).batches;
+      let seed = batches.length;
+      const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+      const shuffled = batches.concat(batches.filter(() => random() < 0.25));
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+      }
+      const outOfOrder = new SessionModel({ sessionId: 'recording', retainFired: Infinity, retainCollected: Infinity });
+      for (const batch of shuffled) expect(outOfOrder.applyBatch(batch).error).toBeUndefined();
+      expect(outOfOrder.views()).toEqual(inOrder.views());
+      expect(outOfOrder.header()).toEqual(inOrder.header());
     });
   }
 });
