@@ -195,6 +195,8 @@ export interface RecordingHeader {
 
 // ---------------------------------------------------------------------------------------------
 // Extension host ↔ webview
+// (The drift test compares everything above this heading with wire.py, and nothing below it:
+// keep wire types above it and webview-only types below.)
 // ---------------------------------------------------------------------------------------------
 
 /** Version of the host↔webview messages; bumped when a message changes shape. */
