@@ -93,7 +93,9 @@ class PoetryServer:
     def __init__(self, python: str, args: Sequence[str]) -> None:
         self.process = subprocess.Popen(
             [python, str(EXAMPLES_DIR / "poetry_server.py"), "--port", "0", *args],
-            stdout=subprocess.PIPE, text=True, env=example_env(Example("poetry_server.py")))
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=example_env(Example("poetry_server.py")))
+        self.stderr = ""
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         found = _SERVING.search(line)
@@ -106,14 +108,17 @@ class PoetryServer:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        """Wait for the server to finish serving (it exits after ``--serve`` clients)."""
         try:
-            self.process.wait(timeout=10)
+            self.stderr = self.process.communicate(timeout=10)[1]
         finally:
             if self.process.poll() is None:
                 self.process.kill()
-                self.process.wait()
-            if self.process.stdout:
-                self.process.stdout.close()
+                self.stderr = self.process.communicate()[1]
+
+    @property
+    def returncode(self) -> Optional[int]:
+        return self.process.returncode
 
 
 def run_example(name: str, python: str = sys.executable, runtime: bool = False,

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import List
 
@@ -218,6 +219,29 @@ def test_poetry_client_waits_for_a_server_started_after_it() -> None:
         out, _ = client.communicate(timeout=30)
     assert client.returncode == 0
     assert out.startswith("Shall I compare thee to a summer's day?")
+    assert server.returncode == 0 and not server.stderr
+
+
+def test_poetry_server_serves_slowly_to_several_clients_then_exits() -> None:
+    """The server sends the poem in 100-byte pieces every 10 ms to three clients at once and,
+    told to serve three, exits cleanly after the last one."""
+    poem = (EXAMPLES_DIR / "poetry" / "sonnet18.txt").read_bytes()
+    with PoetryServer(sys.executable, ["--num-bytes", "100", "--delay", "0.01", "--serve", "3"]) as server:
+        received = [b""] * 3
+        start = time.monotonic()
+        connections = [socket.create_connection(("127.0.0.1", server.port), timeout=20) for _ in range(3)]
+        for i, connection in enumerate(connections):
+            with connection:
+                while True:
+                    chunk = connection.recv(4096)
+                    if not chunk:
+                        break
+                    received[i] += chunk
+        elapsed = time.monotonic() - start
+    assert received == [poem] * 3
+    pieces = -(-len(poem) // 100)
+    assert elapsed >= (pieces - 1) * 0.01, "the poem came faster than one piece per 10 ms"
+    assert server.returncode == 0 and not server.stderr
 
 
 def test_launch_json_has_a_debugpy_launch_for_every_example() -> None:
