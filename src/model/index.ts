@@ -6,13 +6,14 @@
  *   `applySnapshotBatch` for the snapshot evaluated at a stop (its `frameNames` become the names
  *   shown; `setFrameNames(null)` clears them when the program continues), `header()`, `views()`,
  *   `get(id)`, `takeDelta()` for live webview updates, `markers()`, `error` (future major
- *   protocol version) and `runtimeInfo` (from the hello event). Nothing throws: bad input comes
+ *   protocol version), `rejected` (count and latest reason of rejected input, for a log or
+ *   notice) and `runtimeInfo` (from the hello event). Nothing throws: bad input comes
  *   back as an {@link ApplyOutcome} with `ok: false` and a readable `error`.
  *   Batches from a second pid are rejected: one model shows one process.
  *   `header().collected` counts every Deferred known to be gone (including evicted ones);
  *   pending/fired/failed count the retained live ones (waiting and paused count as pending).
  * - {@link parseRecording}, {@link replayRecording} (errors with line numbers) and
- *   {@link replay} (throws only when `atMark` names no marker).
+ *   {@link replay} (throws only when `atMark` names no marker; `occurrence` picks the Nth).
  * - Display helpers shared with the CLI and the webview: {@link deriveStatus},
  *   {@link displayName}, {@link resultText}, {@link statusRow}.
  */

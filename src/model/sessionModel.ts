@@ -76,6 +76,8 @@ export class SessionModel {
   private pid: number | null = null;
   private runtime: RuntimeInfo | null = null;
   private skewError: string | null = null;
+  private rejectedCount = 0;
+  private lastRejection: string | null = null;
 
   constructor(private readonly opts: ModelOptions) {
     const retained = opts.retainFired + opts.retainCollected;
@@ -85,6 +87,11 @@ export class SessionModel {
   /** Set when the session's events cannot be used (a different major protocol version). */
   get error(): string | null {
     return this.skewError;
+  }
+
+  /** Batches and events rejected so far (malformed, another process) and the latest reason: for logs and notices. */
+  get rejected(): { count: number; last: string | null } {
+    return { count: this.rejectedCount, last: this.lastRejection };
   }
 
   get runtimeInfo(): RuntimeInfo | null {
@@ -166,6 +173,15 @@ export class SessionModel {
   // -- applying ---------------------------------------------------------------------------------
 
   private apply(batch: unknown, fromStop: boolean): ApplyOutcome {
+    const outcome = this.applyUnchecked(batch, fromStop);
+    if (outcome.error !== undefined && outcome.error !== this.skewError) {
+      this.rejectedCount++;
+      this.lastRejection = outcome.error;
+    }
+    return outcome;
+  }
+
+  private applyUnchecked(batch: unknown, fromStop: boolean): ApplyOutcome {
     let envelope;
     try {
       const version = parseVersion(record(batch, 'batch').protocolVersion, 'batch.protocolVersion');

@@ -30,6 +30,7 @@ describe('malformed input', () => {
     expect(outcome.error).toMatch(/event 1\.deferred\.called: expected a boolean, got a string \("yes"\)/);
     expect(outcome.applied).toBe(2);
     expect(model.views().map((v) => v.id)).toEqual([1, 3]);
+    expect(model.rejected).toEqual({ count: 1, last: outcome.error });
   });
 
   it('rejects a state whose result contradicts hasResult', () => {
