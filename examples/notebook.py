@@ -54,8 +54,10 @@ def on_done(arg):
 def experiment_1():
     d = defer.Deferred()  # step: create d; d.called is False, d.result does not exist yet
     show("exp1/created", d=d)  # BREAK exp1/created
+    print("d.called =", d.called)
     d.callback(3)  # step: fire d; called becomes True and the result is 3
     show("exp1/fired", d=d)  # BREAK exp1/fired
+    print("d.called =", d.called)
     try:
         d.callback(6)  # step: firing again raises AlreadyCalledError
     except defer.AlreadyCalledError as error:
@@ -74,8 +76,10 @@ def experiment_2():
     show("exp2/created", d=d)  # BREAK exp2/created
     d.addCallback(foo)  # step: foo is d's one pending callback
     show("exp2/callback-added", d=d)  # BREAK exp2/callback-added
+    print("d.called =", d.called)
     d.callback(3)  # step: foo runs with 3; its return value 4 becomes d's result
     show("exp2/fired", d=d)  # BREAK exp2/fired
+    print(d)
 
 
 # Experiment 3: a callback that returns another Deferred.
@@ -103,6 +107,8 @@ def experiment_3a(a, b):
     show("exp3a/a-fired", a=a, b=b)  # BREAK exp3a/a-fired
     b.callback(4)  # step: b's value 4 goes on down a's chain to on_done; b.result becomes None
     show("exp3a/b-fired", a=a, b=b)  # BREAK exp3a/b-fired
+    print(a)
+    print(b)
 
 
 # Experiment 3.b: fire b before a.
