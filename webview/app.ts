@@ -17,7 +17,17 @@ import { indexDeferredRows, patchRows } from './patch';
 import { buildStructure, deferredKey, flatten, nestingChanged, type Row, type Structure } from './tree';
 import { TreeView } from './treeView';
 
-type FrameScheduler = (callback: () => void) => unknown;
+export interface AppTiming {
+  /** Runs a callback before the next paint (requestAnimationFrame). */
+  scheduleFrame(callback: () => void): unknown;
+  /** Milliseconds, monotonic (performance.now). */
+  now(): number;
+}
+
+const browserTiming: AppTiming = {
+  scheduleFrame: (callback) => requestAnimationFrame(callback),
+  now: () => performance.now(),
+};
 
 /** A rebuild of the rows costing more than this is spaced out (see `onFrame`). */
 const REBUILD_BUDGET_MS = 4;
@@ -70,6 +80,8 @@ export class DeferredGraphApp {
   /** Cost and end time of the last full rebuild of the rows. */
   private rebuildMs = 0;
   private lastRebuildEnd = 0;
+  /** A reshape the user asked for (typing a search, a filter) is never deferred. */
+  private userReshape = false;
   private scrollRestored = false;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly headerView: HeaderView;
@@ -78,12 +90,15 @@ export class DeferredGraphApp {
   constructor(
     readonly root: HTMLElement,
     private readonly host: HostApi,
-    private readonly scheduleFrame: FrameScheduler = (cb) => requestAnimationFrame(cb),
+    private readonly timing: AppTiming = browserTiming,
   ) {
     this.view = restoreViewState(host.getState());
     this.headerView = new HeaderView(this.view, {
       selectSession: (id) => this.host.postMessage({ type: 'selectSession', sessionId: id }),
-      filtersChanged: () => this.invalidate(true),
+      filtersChanged: () => {
+        this.userReshape = true;
+        this.invalidate(true);
+      },
     });
     this.tree = new TreeView({
       toggle: (id, expand) => {
@@ -196,7 +211,7 @@ export class DeferredGraphApp {
     this.reshape ||= reshape;
     if (this.framePending) return;
     this.framePending = true;
-    this.scheduleFrame(() => this.onFrame());
+    this.timing.scheduleFrame(() => this.onFrame());
   }
 
   /**
@@ -207,8 +222,8 @@ export class DeferredGraphApp {
    */
   private onFrame(): void {
     const mayRebuild = this.reshape || this.structure === null;
-    if (mayRebuild && this.rebuildMs > REBUILD_BUDGET_MS && performance.now() - this.lastRebuildEnd < this.rebuildMs) {
-      this.scheduleFrame(() => this.onFrame());
+    if (mayRebuild && !this.userReshape && this.rebuildMs > REBUILD_BUDGET_MS && this.timing.now() - this.lastRebuildEnd < this.rebuildMs) {
+      this.timing.scheduleFrame(() => this.onFrame());
       return;
     }
     this.render();
@@ -225,15 +240,16 @@ export class DeferredGraphApp {
     const patched = !this.reshape && this.structure !== null ? patchRows(this.rows, this.rowIndex, this.changes, this.view) : null;
     if (patched) this.rows = patched;
     else {
-      const start = performance.now();
+      const start = this.timing.now();
       this.structure ??= buildStructure(this.store, this.sortedIds());
       this.rows = flatten(this.store, this.view, this.structure);
       this.rowIndex = indexDeferredRows(this.rows);
-      this.lastRebuildEnd = performance.now();
+      this.lastRebuildEnd = this.timing.now();
       this.rebuildMs = this.lastRebuildEnd - start;
     }
     this.changes = [];
     this.reshape = false;
+    this.userReshape = false;
     const lookup = (id: number): DeferredView | undefined => this.store.get(id);
     this.tree.setRows(this.rows, lookup);
     this.headerView.update({

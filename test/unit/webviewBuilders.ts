@@ -81,13 +81,18 @@ export class RecordingHost implements HostApi {
   }
 }
 
-/** Frames are run by the test (`runFrames`), so "coalesced per frame" can be counted. */
-export function mount(host = new RecordingHost()) {
+/**
+ * Frames are run by the test (`runFrames`), so "coalesced per frame" can be counted; time is
+ * the test's too (`clock`: the values `now()` returns in turn, then the last one), so how long
+ * a rebuild seems to take never depends on the machine.
+ */
+export function mount(host = new RecordingHost(), clock: number[] = [0]) {
   document.body.replaceChildren();
   const root = document.createElement('div');
   document.body.append(root);
   const frames: Array<() => void> = [];
-  const app = new DeferredGraphApp(root, host, (callback) => frames.push(callback));
+  const now = () => (clock.length > 1 ? clock.shift()! : clock[0]);
+  const app = new DeferredGraphApp(root, host, { scheduleFrame: (callback) => frames.push(callback), now });
   const runFrames = (): number => {
     const pending = frames.splice(0);
     for (const f of pending) f();

@@ -5,7 +5,7 @@
  * coalesced per frame, full state, sessions and the header.
  */
 import { describe, expect, it } from 'vitest';
-import { cb, deferred, fired, header, init, mount, outline, rows, SESSION } from './webviewBuilders';
+import { cb, deferred, fired, header, init, mount, outline, RecordingHost, rows, SESSION } from './webviewBuilders';
 
 /** Experiment 3 after `a.callback(1)`: b_callback returned the unfired b, so a waits on b. */
 function experiment3Waiting() {
@@ -105,6 +105,25 @@ describe('webview rendering from messages', () => {
     expect(root.querySelector('[data-count="pending"]')?.textContent).toBe('2 pending');
   });
 
+  it('spaces out costly rebuilds from live data, but never one the user asked for', () => {
+    // now(): the empty first draw takes no time, init's rebuild 0→10 ms; the next frames come
+    // at 12 (too soon after it) and 25; that rebuild takes 10 ms too; the search comes at 36.
+    const { root, send, runFrames, frames } = mount(undefined, [0, 0, 0, 10, 12, 25, 25, 35, 36]);
+    send(init([deferred(1)]));
+    send({ type: 'delta', sessionId: 's1', header: header(), upserts: [deferred(2)], removed: [] });
+    expect(runFrames()).toBe(1);
+    expect(outline(root).length).toBe(1);
+    expect(frames.length).toBe(1);
+    runFrames();
+    expect(outline(root).length).toBe(2);
+    // The rebuild was slow again, but a search is drawn on the very next frame.
+    const search = root.querySelector<HTMLInputElement>('input.search')!;
+    search.value = '#2';
+    search.dispatchEvent(new Event('input'));
+    runFrames();
+    expect(outline(root)).toEqual(['Deferred #2 | N/A | 0']);
+  });
+
   it('ignores deltas for another session and replaces everything on full', () => {
     const { root, send, runFrames } = mount();
     send(init([deferred(1)]));
@@ -166,5 +185,20 @@ describe('webview rendering from messages', () => {
     window.postMessage(init([fired(1, "'x'", { name: 'a' })]), '*');
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(outline(root)).toEqual(["a | 'x' | 0"]);
+  });
+
+  it('boots from main.ts on #app with VS Code\'s acquireVsCodeApi and says ready', async () => {
+    const host = new RecordingHost();
+    const g = globalThis as { acquireVsCodeApi?: () => RecordingHost };
+    g.acquireVsCodeApi = () => host;
+    document.body.replaceChildren(Object.assign(document.createElement('div'), { id: 'app' }));
+    try {
+      await import('../../webview/main');
+      expect(host.posted).toEqual([{ type: 'ready', version: 1 }]);
+      expect(document.querySelector('#app > header.header')).not.toBeNull();
+      expect(document.querySelector('#app > [role="tree"]')).not.toBeNull();
+    } finally {
+      delete g.acquireVsCodeApi;
+    }
   });
 });
