@@ -32,8 +32,9 @@ export async function startDebugging(session, configName) {
   const input = page.locator('.quick-input-widget input.input');
   await input.waitFor({ state: 'visible' });
   await page.keyboard.type(configName);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: configName }).first().waitFor();
-  await page.keyboard.press('Enter');
+  // Click the row whose label is exactly the name: Enter would take the first fuzzy match.
+  const exact = new RegExp(`^${configName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first().click();
 }
 
 /**

@@ -29,6 +29,7 @@ export async function readRows(session) {
         state: el.querySelector('.cell-state')?.textContent ?? '',
         result: el.querySelector('.cell-result')?.textContent ?? '',
         callbacks: el.querySelector('.cell-callbacks')?.textContent ?? '',
+        unhandled: Boolean(el.querySelector('.badge.unhandled')),
       }))
       .sort((a, b) => a.index - b.index));
   } catch {
@@ -64,4 +65,20 @@ export async function waitForGraph(session, check, { timeoutMs = 15000, what = '
 export function sameText(cell, expected) {
   if (cell === expected) return true;
   return cell.endsWith('…') && expected.startsWith(cell.slice(0, -1));
+}
+
+/** Picks the debug session whose name contains `text` in the header's session picker. */
+export async function selectSession(session, text) {
+  const picker = webview(session.page).locator('select.session-picker');
+  const value = await poll(async () => {
+    const options = await picker.locator('option').evaluateAll((els) => els.map((o) => ({ value: o.value, text: o.textContent })));
+    return options.find((o) => o.text.includes(text))?.value ?? null;
+  }, 30000, `a session named like "${text}" in the picker`);
+  await picker.selectOption(value);
+}
+
+/** The session picker's current text (the session whose graph is shown). */
+export async function shownSession(session) {
+  const picker = webview(session.page).locator('select.session-picker');
+  return picker.evaluate((el) => el.selectedOptions[0]?.textContent ?? '').catch(() => '');
 }
