@@ -10,7 +10,7 @@ import { openFile, runCommand, toggleBreakpoint } from '../../harness/workbench.
 /** 1-based line numbers of the `# BREAK <name>` marker comments in a file, with their names. */
 export function breakMarkers(file) {
   return fs.readFileSync(file, 'utf8').split('\n')
-    .map((text, i) => ({ line: i + 1, m: /#\s*BREAK\s+([\w.-]+)/.exec(text) }))
+    .map((text, i) => ({ line: i + 1, m: /#\s*BREAK\s+([\w./-]+)/.exec(text) }))
     .filter((x) => x.m)
     .map((x) => ({ line: x.line, name: x.m[1] }));
 }
