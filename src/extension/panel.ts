@@ -24,6 +24,8 @@ import { renderWebviewHtml } from './webviewHtml';
 
 export const VIEW_TYPE = 'deferredGraph';
 const TITLE = 'Deferred Graph';
+/** A panel hidden this soon after a stop was covered by the stop's source editor. */
+const STOP_COVER_WINDOW_MS = 2000;
 
 /** What the webview has been sent, for the VS Code API suite's assertions. */
 export interface PanelState {
@@ -52,6 +54,7 @@ export class GraphPanel implements vscode.Disposable {
   private shownHeader: GraphHeader | null = null;
   private readonly shown = new Map<number, DeferredView>();
   private messagesSent = 0;
+  private lastStopAt = 0;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -65,6 +68,9 @@ export class GraphPanel implements vscode.Disposable {
       sessions.onDidChangeGraph((id) => {
         this.dirtyGraphs.add(id);
         this.schedule();
+      }),
+      sessions.onDidStop(() => {
+        this.lastStopAt = Date.now();
       }),
     );
   }
@@ -132,7 +138,9 @@ export class GraphPanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((message: unknown) => this.received(message)),
       panel.onDidChangeViewState(() => {
         // Without retainContextWhenHidden a hidden webview is torn down; it re-sends `ready`.
-        if (!panel.visible) this.forgetWebview();
+        if (panel.visible) return;
+        this.forgetWebview();
+        this.moveAsideIfCoveredByStop(panel);
       }),
       panel.onDidDispose(() => {
         this.forgetWebview();
@@ -141,6 +149,20 @@ export class GraphPanel implements vscode.Disposable {
         this.panelDisposables = [];
       }),
     ];
+  }
+
+  /**
+   * The debugger opens a stop's source in the active editor group; when that is the panel's
+   * group (e.g. the panel was the only editor), the source covers the panel exactly when it is
+   * most wanted. Then the panel moves beside the source, as a preview to the side would be.
+   */
+  private moveAsideIfCoveredByStop(panel: vscode.WebviewPanel): void {
+    const editor = vscode.window.activeTextEditor;
+    const coveredBySource =
+      Date.now() - this.lastStopAt < STOP_COVER_WINDOW_MS &&
+      editor !== undefined &&
+      editor.viewColumn === panel.viewColumn;
+    if (coveredBySource) panel.reveal(vscode.ViewColumn.Beside, true);
   }
 
   private html(webview: vscode.Webview): string {

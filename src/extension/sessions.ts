@@ -51,18 +51,22 @@ export class SessionManager implements vscode.Disposable {
   private readonly sessionsChanged = new vscode.EventEmitter<void>();
   private readonly graphChanged = new vscode.EventEmitter<string>();
   private readonly sessionStarted = new vscode.EventEmitter<SessionRecord>();
+  private readonly sessionStopped = new vscode.EventEmitter<SessionRecord>();
   /** The session list, its states, notices or the active session changed. */
   readonly onDidChangeSessions = this.sessionsChanged.event;
   /** A session's model changed (its id). */
   readonly onDidChangeGraph = this.graphChanged.event;
   /** A top-level Python debug session started (used by openOnDebugStart). */
   readonly onDidStartSession = this.sessionStarted.event;
+  /** A session stopped (breakpoint, step, exception). */
+  readonly onDidStop = this.sessionStopped.event;
 
   constructor(private readonly packageDir: string) {
     this.disposables.push(
       this.sessionsChanged,
       this.graphChanged,
       this.sessionStarted,
+      this.sessionStopped,
       vscode.debug.onDidStartDebugSession((session) => this.started(session)),
       vscode.debug.onDidTerminateDebugSession((session) => this.terminated(session)),
       vscode.debug.onDidReceiveDebugSessionCustomEvent((event) => {
@@ -252,6 +256,7 @@ export class SessionManager implements vscode.Disposable {
     record.stopGeneration += 1;
     record.stoppedThreadId = threadId;
     this.sessionsChanged.fire();
+    this.sessionStopped.fire(record);
     // Not debug.activeStackItem: at this moment it may still be the previous stop's frame.
     // VS Code focuses the new top frame shortly; snapshotFrame skips it when it is this one.
     const frameId = threadId !== null ? await topFrameId(session, threadId) : null;

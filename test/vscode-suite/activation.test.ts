@@ -59,5 +59,6 @@ export function register(t: TestRegistry, wasActiveAtStart: boolean): void {
       .flatMap((group) => group.tabs)
       .filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === doc.uri.toString());
     await vscode.window.tabGroups.close(scratch, true);
+    await vscode.commands.executeCommand('workbench.action.focusFirstEditorGroup');
   });
 }

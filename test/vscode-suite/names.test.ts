@@ -32,6 +32,8 @@ main()
 `;
 
 export function register(t: TestRegistry): void {
+  // Opening the panel with no editor open puts it in the only group, where the stop's source
+  // would cover it; the panel then moves beside the source, and this test relies on that.
   t.test('at each stop a and b are named, with the state Twisted holds, in the model and the panel', async () => {
     const graph = await s.api();
     await vscode.commands.executeCommand('deferredGraph.show');
@@ -52,7 +54,7 @@ export function register(t: TestRegistry): void {
       const state = graph.panelState();
       const names = new Set(state.deferreds.map((d) => d.name));
       return state.activeSessionId === session.id && names.has('a') && names.has('b') ? state : null;
-    });
+    }, 30_000, s.panelSummary);
     assert.equal(panelRows.deferreds.find((d) => d.name === 'a')?.status, 'waiting');
 
     await s.continueToNextStop(session);
@@ -67,7 +69,7 @@ export function register(t: TestRegistry): void {
     assert.equal(second.get('a')!.callbacks.length, 0);
     await s.waitFor('the panel to show a fired', () =>
       graph.panelState().deferreds.find((d) => d.name === 'a')?.status === 'fired',
-    );
+    30_000, s.panelSummary);
   }, 90_000);
 
   t.test('selecting the caller frame names the Deferreds after its variables', async () => {

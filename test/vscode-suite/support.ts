@@ -31,6 +31,7 @@ export async function waitFor<T>(
   what: string,
   probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
   timeoutMs = 30_000,
+  explain: () => unknown = () => undefined,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -39,7 +40,8 @@ export async function waitFor<T>(
     last = await probe();
     if (last) return last as T;
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+      const context = JSON.stringify(await explain()) ?? '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)}) ${context}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -230,4 +232,11 @@ export async function waitForNames(sessionId: string, names: string[], timeoutMs
     const focus = item instanceof vscode.DebugStackFrame ? `frame ${item.frameId} of thread ${item.threadId}` : String(item);
     throw new Error(`${(error as Error).message}; names seen: [${seen}]; session: ${JSON.stringify(summary)}; focus: ${focus}`);
   }
+}
+
+/** What the panel shows, briefly, for failure messages. */
+export async function panelSummary(): Promise<unknown> {
+  const { deferreds, header, ...rest } = (await api()).panelState();
+  const groups = vscode.window.tabGroups.all.map((g) => `${g.viewColumn}${g.isActive ? '*' : ''}:[${g.tabs.map((t) => t.label + (t.isActive ? '*' : ''))}]`);
+  return { ...rest, header, rows: deferreds.map((d) => `${d.name ?? d.id}:${d.status}`), groups };
 }
