@@ -13,7 +13,7 @@ import {
 } from '../src/protocol/protocol';
 import { HeaderView } from './header';
 import { persistableViewState, rememberExpansion, restoreViewState, type HostApi, type ViewState } from './host';
-import { indexDeferredRows, patchRows } from './patch';
+import { indexDeferredRows, patchLeafRoots, patchRows } from './patch';
 import { buildStructure, deferredKey, flatten, nestingChanged, type Row, type Structure } from './tree';
 import { TreeView } from './treeView';
 
@@ -68,6 +68,9 @@ export class DeferredGraphApp {
   private structure: Structure | null = null;
   /** Updates since the last draw, (before, after), for patching rows in place. */
   private changes: Array<[DeferredView, DeferredView]> = [];
+  /** Deferreds that came and went since the last draw. */
+  private addedIds: number[] = [];
+  private removedIds: number[] = [];
   /** Set when only a full rebuild of the rows will do (filters, expansion, new Deferreds...). */
   private reshape = true;
   private rowIndex = new Map<number, number>();
@@ -167,14 +170,16 @@ export class DeferredGraphApp {
         this.header = data.header;
         for (const id of data.removed) {
           if (!this.store.delete(id)) continue;
-          this.structure = null;
+          this.removedIds.push(id);
           this.idsHaveRemovals = true;
         }
         for (const d of data.upserts) {
           if (!isDeferredView(d)) continue;
           const before = this.store.get(d.id);
-          if (!before) this.noteNewId(d.id);
-          if (!before || nestingChanged(before, d)) this.structure = null;
+          if (!before) {
+            this.noteNewId(d.id);
+            this.addedIds.push(d.id);
+          } else if (nestingChanged(before, d)) this.structure = null;
           else this.changes.push([before, d]);
           this.store.set(d.id, d);
         }
@@ -237,9 +242,10 @@ export class DeferredGraphApp {
   /** Rebuilds the rows and draws header and the visible window. */
   render(): void {
     this.framePending = false;
-    const patched = !this.reshape && this.structure !== null ? patchRows(this.rows, this.rowIndex, this.changes, this.view) : null;
+    const patched = this.reshape ? null : this.patch();
     if (patched) this.rows = patched;
     else {
+      if (this.addedIds.length || this.removedIds.length) this.structure = null;
       const start = this.timing.now();
       this.structure ??= buildStructure(this.store, this.sortedIds());
       this.rows = flatten(this.store, this.view, this.structure);
@@ -248,6 +254,8 @@ export class DeferredGraphApp {
       this.rebuildMs = this.lastRebuildEnd - start;
     }
     this.changes = [];
+    this.addedIds = [];
+    this.removedIds = [];
     this.reshape = false;
     this.userReshape = false;
     const lookup = (id: number): DeferredView | undefined => this.store.get(id);
@@ -265,6 +273,16 @@ export class DeferredGraphApp {
     }
     this.root.dataset.empty = String(this.store.size === 0);
     this.saveSoon();
+  }
+
+  /** Brings the rows up to date without a rebuild when the updates allow it, else null. */
+  private patch(): Row[] | null {
+    if (!this.structure) return null;
+    let rows: Row[] | null = this.rows;
+    if (this.addedIds.length || this.removedIds.length) {
+      rows = patchLeafRoots(this.structure, rows, this.rowIndex, this.store, this.addedIds, this.removedIds, this.view);
+    }
+    return rows && patchRows(rows, this.rowIndex, this.changes, this.view);
   }
 
   /** Opens the path to a Deferred and selects its row. */

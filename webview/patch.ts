@@ -7,7 +7,7 @@
  */
 import type { DeferredView } from '../src/protocol/protocol';
 import { detailLineCount } from './details';
-import { isHidden, matchesSearch, type Row, type TreeOptions } from './tree';
+import { deferredKey, isHidden, matchesSearch, nestsNothing, type Row, type Structure, type TreeOptions } from './tree';
 
 /** Row index of every drawn Deferred. */
 export function indexDeferredRows(rows: Row[]): Map<number, number> {
@@ -84,6 +84,60 @@ export function patchRows(
   for (let i = renumber[0]; i < out.length; i++) {
     const row = out[i];
     if (row.kind === 'deferred') indexById.set(row.d.id, i);
+  }
+  return out;
+}
+
+/**
+ * Adds and removes Deferreds that sit alone at the top level — created, collected, pointing at
+ * nothing and pointed at by nothing, the bulk of a busy program's churn — without rebuilding
+ * the tree: removes their rows, appends rows for the new ones (ids only grow), renumbers the
+ * top level. Returns null when any of them could be nested or change the order (a full
+ * rebuild is then needed). Updates `structure.roots` and `indexById`.
+ */
+export function patchLeafRoots(
+  structure: Structure,
+  rows: Row[],
+  indexById: Map<number, number>,
+  store: Map<number, DeferredView>,
+  addedIds: number[],
+  removedIds: number[],
+  options: TreeOptions,
+): Row[] | null {
+  if (structure.cycleRoots > 0) return null;
+  for (const id of removedIds) if (structure.referenced.has(id) || structure.children.has(id)) return null;
+  const removed = new Set(removedIds);
+  const roots = removed.size ? structure.roots.filter((id) => !removed.has(id)) : structure.roots;
+  let last = roots.length ? roots[roots.length - 1] : -Infinity;
+  const added: DeferredView[] = [];
+  for (const id of addedIds) {
+    const d = store.get(id);
+    if (!d) continue;
+    if (!nestsNothing(d) || structure.referenced.has(id) || id <= last) return null;
+    last = id;
+    added.push(d);
+  }
+  structure.roots = roots;
+  const out = removed.size ? rows.filter((r) => r.kind === 'ref' || !removed.has(r.d.id)) : rows;
+  const needle = options.search.trim().toLowerCase();
+  for (const d of added) {
+    roots.push(d.id);
+    if (isHidden(d, options) || (needle && !matchesSearch(d, needle))) continue;
+    const key = deferredKey(d.id);
+    const expanded = options.expanded.get(d.id) ?? false;
+    indexById.set(d.id, out.length);
+    out.push({ kind: 'deferred', key, level: 1, parentKey: null, d, expanded, relation: null, posinset: 0, setsize: 0 });
+    if (!expanded) continue;
+    for (let line = 0, n = detailLineCount(d); line < n; line++) {
+      out.push({ kind: 'detail', key: `${key}.${line}`, level: 2, parentKey: key, d, line, posinset: line + 1, setsize: n });
+    }
+  }
+  let top = 0;
+  for (const r of out) if (r.parentKey === null) r.posinset = ++top;
+  for (const r of out) if (r.parentKey === null) r.setsize = top;
+  if (removed.size) {
+    indexById.clear();
+    out.forEach((r, i) => r.kind === 'deferred' && indexById.set(r.d.id, i));
   }
   return out;
 }

@@ -85,6 +85,11 @@ function rawEdges(d: DeferredView): RawEdges {
   return edges;
 }
 
+/** Whether `d` points at no other Deferred (so it can only be a leaf). */
+export function nestsNothing(d: DeferredView): boolean {
+  return rawEdges(d).length === 0;
+}
+
 /** Whether replacing `before` by `after` can move anything in the tree (most updates cannot). */
 export function nestingChanged(before: DeferredView, after: DeferredView): boolean {
   const a = rawEdges(before);
@@ -117,7 +122,11 @@ export interface TreeEdge extends Edge {
 }
 
 export interface Structure {
+  /** Deferreds nested under nothing, ascending, then one per cycle (`cycleRoots` of them). */
   roots: number[];
+  cycleRoots: number;
+  /** Every id some Deferred points at (even one not in the store yet). */
+  referenced: Set<number>;
   /** Tree children of the Deferreds that have any. */
   children: Map<number, TreeEdge[]>;
   parent: Map<number, number>;
@@ -131,9 +140,12 @@ export interface Structure {
 export function buildStructure(store: Map<number, DeferredView>, sortedIds?: number[]): Structure {
   const edgesOf = new Map<number, Edge[]>();
   const nested = new Set<number>();
+  const referenced = new Set<number>();
   const ids = sortedIds ?? [...store.keys()].sort((x, y) => x - y);
   for (const id of ids) {
-    const edges = nestedIds(store.get(id)!, store);
+    const d = store.get(id)!;
+    for (const [target] of rawEdges(d)) referenced.add(target);
+    const edges = nestedIds(d, store);
     if (edges.length === 0) continue;
     edgesOf.set(id, edges);
     for (const e of edges) nested.add(e.id);
@@ -166,11 +178,12 @@ export function buildStructure(store: Map<number, DeferredView>, sortedIds?: num
     }
   };
   for (const id of ids) if (!nested.has(id)) place(id);
+  const plainRoots = roots.length;
   // A nested Deferred left unplaced sits on a cycle (a waits on b waits on a): its lowest id
   // becomes a root.
   // (Starting only from Deferreds that nest others: a leaf is placed by its parent.)
   if (nested.size > 0) for (const id of ids) if (edgesOf.has(id) && !placed.has(id)) place(id);
-  return { roots, children, parent };
+  return { roots, cycleRoots: roots.length - plainRoots, referenced, children, parent };
 }
 
 /** Whether `d` matches the search text: its label, type, id, creation function, coroutine or callbacks. */

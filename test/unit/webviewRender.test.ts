@@ -110,7 +110,9 @@ describe('webview rendering from messages', () => {
     // at 12 (too soon after it) and 25; that rebuild takes 10 ms too; the search comes at 36.
     const { root, send, runFrames, frames } = mount(undefined, [0, 0, 0, 10, 12, 25, 25, 35, 36]);
     send(init([deferred(1)]));
-    send({ type: 'delta', sessionId: 's1', header: header(), upserts: [deferred(2)], removed: [] });
+    // Deferred 1 now waits on a new one: the tree's shape changes, a rebuild is needed.
+    const upserts = [deferred(2), deferred(1, { waitingOn: 2, status: 'waiting' })];
+    send({ type: 'delta', sessionId: 's1', header: header(), upserts, removed: [] });
     expect(runFrames()).toBe(1);
     expect(outline(root).length).toBe(1);
     expect(frames.length).toBe(1);
@@ -118,10 +120,10 @@ describe('webview rendering from messages', () => {
     expect(outline(root).length).toBe(2);
     // The rebuild was slow again, but a search is drawn on the very next frame.
     const search = root.querySelector<HTMLInputElement>('input.search')!;
-    search.value = '#2';
+    search.value = '#1';
     search.dispatchEvent(new Event('input'));
     runFrames();
-    expect(outline(root)).toEqual(['Deferred #2 | N/A | 0']);
+    expect(outline(root)).toEqual(['Deferred #1 | N/A | 0']);
   });
 
   it('ignores deltas for another session and replaces everything on full', () => {

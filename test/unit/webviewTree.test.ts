@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeferredView } from '../../src/protocol/protocol';
 import { detailLineCount, detailRows } from '../../webview/details';
 import { defaultViewState } from '../../webview/host';
-import { indexDeferredRows, patchRows } from '../../webview/patch';
+import { indexDeferredRows, patchLeafRoots, patchRows } from '../../webview/patch';
 import { buildStructure, flatten, type Row } from '../../webview/tree';
 import { cb, deferred, fired } from './webviewBuilders';
 
@@ -91,5 +91,40 @@ describe('tree rows', () => {
 
     const hiding = { ...options, hideFired: true };
     expect(patchRows(rows, index, [[deferred(3), fired(3, '1')]], hiding)).toBeNull();
+  });
+
+  it('adds and removes lone top-level Deferreds in place, exactly as a rebuild would', () => {
+    const store = storeOf([deferred(1, { type: 'DeferredList', members: [2] }), deferred(2), deferred(3), fired(4, '1'), deferred(5)]);
+    const options = { ...defaultViewState(), hideFired: true, expanded: new Map([[7, true]]) };
+    const structure = buildStructure(store);
+    const rows = flatten(store, options, structure);
+    const index = indexDeferredRows(rows);
+    store.delete(3);
+    store.set(6, fired(6, '2'));
+    store.set(7, deferred(7));
+    const patched = patchLeafRoots(structure, rows, index, store, [6, 7], [3], options)!;
+    const rebuilt = flatten(store, options);
+    expect(patched).toEqual(rebuilt);
+    expect(index).toEqual(indexDeferredRows(rebuilt));
+    expect(structure.roots).toEqual(buildStructure(store).roots);
+  });
+
+  it('refuses to patch what could be nested: a member removed, a newcomer someone points at, or one that points', () => {
+    const make = () => {
+      const store = storeOf([deferred(1, { type: 'DeferredList', members: [2, 9] }), deferred(2), deferred(3)]);
+      const structure = buildStructure(store);
+      const rows = flatten(store, defaultViewState(), structure);
+      return { store, structure, rows, index: indexDeferredRows(rows) };
+    };
+    let t = make();
+    t.store.delete(2);
+    expect(patchLeafRoots(t.structure, t.rows, t.index, t.store, [], [2], defaultViewState())).toBeNull();
+    t = make();
+    t.store.set(9, deferred(9));
+    expect(patchLeafRoots(t.structure, t.rows, t.index, t.store, [9], [], defaultViewState())).toBeNull();
+    t = make();
+    t.store.set(10, deferred(10, { waitingOn: 3, status: 'waiting' }));
+    expect(patchLeafRoots(t.structure, t.rows, t.index, t.store, [10], [], defaultViewState())).toBeNull();
+    expect(t.structure.roots).toEqual([1, 3]);
   });
 });
