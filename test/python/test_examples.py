@@ -104,7 +104,8 @@ def test_tale3_and_4_schedule_everyone_before_the_reactor_runs(name: str, number
 
 def test_tale5_never_has_more_than_five_installations_pending(mode: str) -> None:
     """Example 5: the Cooperator's 5 slots keep at most 5 installations going, and all finish."""
-    done = run("tale5_cooperator", mode)
+    # 0.2 s: even on a loaded machine all five slots start before the first installation ends
+    done = run("tale5_cooperator", mode, env={"TALE_DELAY": "0.2"})
     assert done.returncode == 0
     out = lines(done.stdout)
     assert out[1:3] == ["Goodmorning from Twisted developer", "Bye from Twisted developer!"]
@@ -262,18 +263,31 @@ def test_launch_json_has_a_debugpy_launch_for_every_example() -> None:
     assert any(len(c["configurations"]) == 2 for c in compounds.values())
 
 
+GOLDEN_ATTEMPTS = 3
+"""Fresh recordings tried before a golden is called stale.  The reactor examples depend on
+timing in two places the settings cannot pin down on a loaded machine — the Cooperator's 10 ms
+time slices and when the reactor wakes for a timer — so one run in many orders events
+differently; a stale golden differs every time."""
+
+
 @pytest.mark.parametrize("name", GOLDEN_NAMES)
 def test_committed_golden_matches_a_fresh_recording(name: str) -> None:
     """test/golden/NAME.expected.json equals a regeneration in structure (markers in order,
     labels, every status value), and the committed recording has those markers."""
     committed = json.loads((GOLDEN_DIR / ("%s.expected.json" % name)).read_text())
-    with tempfile.TemporaryDirectory() as scratch:
-        fresh = record_example(name, Path(scratch))
     assert committed["markers"], "an example without markers has nothing to check"
-    if fresh["generatedWith"]["twisted"] == committed["generatedWith"]["twisted"]:
-        assert structure(fresh) == structure(committed)
-    else:
-        assert_same_but_for_finished_garbage(structure(committed), structure(fresh))
+    for attempt in range(GOLDEN_ATTEMPTS):
+        with tempfile.TemporaryDirectory() as scratch:
+            fresh = record_example(name, Path(scratch))
+        try:
+            if fresh["generatedWith"]["twisted"] == committed["generatedWith"]["twisted"]:
+                assert structure(fresh) == structure(committed)
+            else:
+                assert_same_but_for_finished_garbage(structure(committed), structure(fresh))
+            break
+        except AssertionError:
+            if attempt == GOLDEN_ATTEMPTS - 1:
+                raise
     recorded = []
     for line in (GOLDEN_DIR / committed["recording"]).read_text().splitlines()[1:]:
         recorded += [e["name"] for e in json.loads(line)["events"] if e["kind"] == "marker"]
