@@ -105,7 +105,8 @@
       // Churn: new Deferreds replace the oldest loose ones (created + collected and dropped by
       // retention), so the tree's shape changes in every delta, as in a busy server.
       let nextId = Math.max(...pop.map((d) => d.id)) + 1;
-      const looseIds = pop.filter((d, i) => i >= pop.length * 0.7).map((d) => d.id);
+      // Slots of `pop` holding loose Deferreds, oldest first; `pop` always holds the live ones.
+      const looseSlots = pop.map((d, i) => i).filter((i) => i >= pop.length * 0.7);
       const tree = document.querySelector('[role="tree"]');
       const probeRow = () => tree.querySelector('[role="treeitem"][data-id]');
       const probeId = Number(probeRow().dataset.id);
@@ -162,11 +163,12 @@
         const upserts = [{ ...probe, result: { kind: 'value', typeName: 'str', repr: `'tick-${n}'`, truncated: false }, hasResult: true, lastSeq: ++seq }];
         const fresh = Math.round(((perDelta - 1) * churn) / 2); // each is a creation and a removal
         const removed = [];
-        for (let k = 0; k < fresh && looseIds.length; k++) {
-          removed.push(looseIds.shift());
-          const id = nextId++;
-          looseIds.push(id);
-          upserts.push(view(id, { callbacks: [pair('step')] }));
+        for (let k = 0; k < fresh; k++) {
+          const slot = looseSlots.shift();
+          removed.push(pop[slot].id);
+          pop[slot] = view(nextId++, { callbacks: [pair('step')] });
+          looseSlots.push(slot);
+          upserts.push(pop[slot]);
         }
         for (let k = 1 + 2 * fresh; k < perDelta; k++) {
           const d = pop[(Math.random() * pop.length) | 0];

@@ -3,7 +3,7 @@
  * show (control and bidi characters escaped, length bounded) before it reaches `textContent`.
  * Nothing in this module touches the DOM, so it is cheap to test and to call for every row.
  */
-import type { CallableInfo, DeferredView, FailureResult, TimerInfo } from '../src/protocol/protocol';
+import type { CallableInfo, DeferredStatus, DeferredView, FailureResult, TimerInfo } from '../src/protocol/protocol';
 
 /** Most characters of a debuggee string put into a row; the rest is cut with an ellipsis. */
 export const ROW_TEXT_LIMIT = 200;
@@ -61,11 +61,19 @@ export function refName(id: number, lookup: (id: number) => DeferredView | undef
   return target ? (target.name || target.label ? `${labelOf(target)} (#${id})` : labelOf(target)) : `#${id}`;
 }
 
+const STATUSES: ReadonlySet<string> = new Set<DeferredStatus>(['pending', 'fired', 'failed', 'paused', 'waiting']);
+
+/** The status as a known keyword (it becomes a CSS class and an icon), unknown ones as pending. */
+export function statusOf(d: DeferredView): DeferredStatus {
+  return STATUSES.has(d.status) ? d.status : 'pending';
+}
+
 /** The state column: what `repr(d)` would say, plus collected/cancelled marks. */
 export function stateText(d: DeferredView, lookup: (id: number) => DeferredView | undefined): string {
   let text: string;
   const waiting = d.waitingOn != null ? `waiting on ${refName(d.waitingOn, lookup)}` : null;
-  switch (d.status) {
+  const status = statusOf(d);
+  switch (status) {
     case 'waiting':
       text = waiting ?? 'waiting';
       break;
@@ -73,7 +81,7 @@ export function stateText(d: DeferredView, lookup: (id: number) => DeferredView 
       text = waiting ? `paused — ${waiting}` : 'paused';
       break;
     default:
-      text = d.status;
+      text = status;
   }
   if (d.coroutine && !d.coroutine.finished && d.coroutine.waitingOn != null && d.waitingOn == null) {
     text += ` — awaiting ${refName(d.coroutine.waitingOn, lookup)}`;

@@ -106,11 +106,12 @@ export class HeaderView {
     const h = data.header;
     for (const name of COUNTS) {
       const value = this.counts.get(name)!;
-      value.textContent = h ? `${h[name]} ${name}` : '';
+      value.textContent = h ? `${Number(h[name]) || 0} ${name}` : '';
     }
     this.shownCount.textContent = h ? `${data.shown} rows` : '';
-    this.dropped.textContent = h && h.dropped > 0 ? `${h.dropped} events dropped` : '';
-    this.dropped.title = h && h.dropped > 0 ? 'The runtime could not send everything; the view resyncs at the next stop or snapshot.' : '';
+    const dropped = h ? Number(h.dropped) || 0 : 0;
+    this.dropped.textContent = dropped > 0 ? `${dropped} events dropped` : '';
+    this.dropped.title = dropped > 0 ? 'The runtime could not send everything; the view resyncs at the next stop or snapshot.' : '';
     this.marker.textContent = h?.lastMarker ? `mark: ${safeText(h.lastMarker, 80)}` : '';
     const notice = active?.notice ?? (data.sessions.length === 0 ? 'No Python debug session. Start one to see its Deferreds here.' : null);
     this.show(this.notice, notice);
@@ -128,7 +129,7 @@ export class HeaderView {
     this.sessionPicker.hidden = !several;
     this.sessionName.hidden = several;
     this.sessionName.textContent = active ? safeText(active.name, 120) : 'No session';
-    this.sessionState.textContent = active ? active.state : '';
+    this.sessionState.textContent = active ? safeText(active.state, 20) : '';
     this.sessionState.hidden = !active;
     if (several) {
       const signature = sessions.map((s) => `${s.id}\u0000${s.name}\u0000${s.pid}`).join('\u0001');

@@ -8,7 +8,7 @@
  * when their text changes, so a click on a row is not lost to a live update.
  */
 import type { DeferredView } from '../src/protocol/protocol';
-import { labelOf, metaOf, refName, resultText, stateText, tooltipText } from './format';
+import { labelOf, metaOf, refName, resultText, stateText, statusOf, tooltipText } from './format';
 import { detailRows, type Segment } from './details';
 import type { DeferredRow, DetailRow, RefRow, Row } from './tree';
 
@@ -198,14 +198,14 @@ export class TreeView {
     if (row.kind === 'deferred') {
       el.setAttribute('aria-expanded', String(row.expanded));
       el.dataset.id = String(row.d.id);
-      el.dataset.status = row.d.status;
+      el.dataset.status = statusOf(row.d);
     } else {
       el.removeAttribute('aria-expanded');
       delete el.dataset.id;
       delete el.dataset.status;
     }
     el.replaceChildren(...this.cells(row, parts));
-    el.className = `row row-${row.kind}${selected ? ' selected' : ''}${row.kind === 'deferred' ? ` status-${row.d.status}${row.d.collected ? ' collected' : ''}` : ''}`;
+    el.className = `row row-${row.kind}${selected ? ' selected' : ''}${row.kind === 'deferred' ? ` status-${statusOf(row.d)}${row.d.collected ? ' collected' : ''}` : ''}`;
   }
 
   /** The texts a row shows (also its change signature). */
@@ -227,7 +227,7 @@ export class TreeView {
   private deferredCells(row: DeferredRow, [label, meta, state, result, count, relation, unhandled]: string[]): HTMLElement[] {
     const d = row.d;
     const twistie = span(`twistie codicon ${row.expanded ? 'codicon-chevron-down' : 'codicon-chevron-right'}`, '');
-    const icon = span(`icon codicon ${STATUS_ICONS[d.status] ?? 'codicon-circle-large-outline'}`, '');
+    const icon = span(`icon codicon ${STATUS_ICONS[statusOf(d)]}`, '');
     const name = span('cell-label', label, tooltipText(d.name || d.label || label));
     const cells = [twistie, icon, name, span('cell-meta', meta)];
     if (relation) cells.push(span(`badge relation-${relation}`, relation));

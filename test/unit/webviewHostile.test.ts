@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderWebviewHtml, webviewCsp } from '../../src/extension/webviewHtml';
 import { ROW_TEXT_LIMIT, TOOLTIP_LIMIT } from '../../webview/format';
-import { cb, deferred, fired, init, mount, rowEl, SESSION } from './webviewBuilders';
+import { cb, deferred, fired, header, init, mount, rowEl, SESSION } from './webviewBuilders';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -57,9 +57,14 @@ describe('hostile strings from the debuggee', () => {
   it('survives fields of the wrong type without throwing', () => {
     const { root, send } = mount();
     const odd = deferred(1, { name: 42 as unknown as string, result: { kind: 'value', typeName: 'int', repr: null as unknown as string, truncated: false }, hasResult: true, status: 'fired' });
-    send(init([odd, { id: 'nope' } as never, deferred(2)]));
+    const strange = deferred(2, { status: 'x onerror y' as never });
+    send(init([odd, { id: 'nope' } as never, strange], { header: header({ pending: '<b>' as never }) }));
     expect([...root.querySelectorAll('.cell-label')].map((e) => e.textContent)).toEqual(['42', 'Deferred #2']);
     expect(rowEl(root, 'd1').querySelector('.cell-result')!.textContent).toBe('');
+    // An unknown status is shown and styled as pending, never used as a class name as is.
+    expect(rowEl(root, 'd2').className).toBe('row row-deferred status-pending');
+    expect(rowEl(root, 'd2').querySelector('.cell-state')!.textContent).toBe('pending');
+    expect(root.querySelector('[data-count="pending"]')!.textContent).toBe('0 pending');
   });
 });
 
