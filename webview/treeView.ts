@@ -190,7 +190,10 @@ export class TreeView {
     el.dataset.index = String(index);
     el.dataset.key = row.key;
     el.style.top = `${index * ROW_HEIGHT}px`;
-    el.style.paddingLeft = `${6 + Math.min(row.level - 1, MAX_INDENT_LEVELS) * 14}px`;
+    // A Deferred row is a grid whose columns line up across rows: its indent goes inside the
+    // first cell. Other rows indent as a whole.
+    const indent = `${6 + Math.min(row.level - 1, MAX_INDENT_LEVELS) * 14}px`;
+    el.style.paddingLeft = row.kind === 'deferred' ? '0' : indent;
     el.setAttribute('aria-level', String(row.level));
     el.setAttribute('aria-posinset', String(row.posinset));
     el.setAttribute('aria-setsize', String(row.setsize));
@@ -205,6 +208,7 @@ export class TreeView {
       delete el.dataset.status;
     }
     el.replaceChildren(...this.cells(row, parts));
+    if (row.kind === 'deferred') (el.firstChild as HTMLElement).style.paddingLeft = indent;
     el.className = `row row-${row.kind}${selected ? ' selected' : ''}${row.kind === 'deferred' ? ` status-${statusOf(row.d)}${row.d.collected ? ' collected' : ''}` : ''}`;
   }
 
@@ -229,16 +233,17 @@ export class TreeView {
     const twistie = span(`twistie codicon ${row.expanded ? 'codicon-chevron-down' : 'codicon-chevron-right'}`, '');
     const icon = span(`icon codicon ${STATUS_ICONS[statusOf(d)]}`, '');
     const name = span('cell-label', label, tooltipText(d.name || d.label || label));
-    const cells = [twistie, icon, name, span('cell-meta', meta)];
-    if (relation) cells.push(span(`badge relation-${relation}`, relation));
-    if (unhandled) cells.push(span('badge unhandled codicon codicon-warning', '', 'Collected with an unhandled failure'));
+    const first = span('cell-name', '');
+    first.append(twistie, icon, name, span('cell-meta', meta));
+    if (relation) first.append(span(`badge relation-${relation}`, relation));
+    if (unhandled) first.append(span('badge unhandled codicon codicon-warning', '', 'Collected with an unhandled failure'));
     const fullResult = d.hasResult && d.result && d.result.kind !== 'deferred' ? resultText(d, 2000) : undefined;
-    cells.push(
-      span('cell-state', state),
+    return [
+      first,
+      span('cell-state', state, state),
       span(`cell-result${result === 'N/A' ? ' na' : ''}`, result, fullResult),
       span('cell-callbacks', count, `${count} pending callback pair${count === '1' ? '' : 's'} (len(d.callbacks))`),
-    );
-    return cells;
+    ];
   }
 
   private refCells(row: RefRow, [name, relation]: string[]): HTMLElement[] {
