@@ -60,7 +60,7 @@ export function patchRows(
     const row = index === undefined ? undefined : rows[index];
     if (row?.kind !== 'deferred') continue;
     row.d = after;
-    if (!row.expanded) continue;
+    if (!row.details) continue;
     const count = detailsAfter(rows, index!);
     for (let i = index! + 1; i <= index! + count; i++) (rows[i] as { d: DeferredView }).d = after;
     if (detailLineCount(after) !== count) resized.set(index!, detailLineCount(after));
@@ -126,7 +126,7 @@ export function patchLeafRoots(
     const key = deferredKey(d.id);
     const expanded = options.expanded.get(d.id) ?? false;
     indexById.set(d.id, out.length);
-    out.push({ kind: 'deferred', key, level: 1, parentKey: null, d, expanded, relation: null, posinset: 0, setsize: 0 });
+    out.push({ kind: 'deferred', key, level: 1, parentKey: null, d, expanded, details: expanded, relation: null, posinset: 0, setsize: 0 });
     if (!expanded) continue;
     for (let line = 0, n = detailLineCount(d); line < n; line++) {
       out.push({ kind: 'detail', key: `${key}.${line}`, level: 2, parentKey: key, d, line, posinset: line + 1, setsize: n });

@@ -18,7 +18,10 @@ export interface DeferredRow {
   level: number;
   parentKey: string | null;
   d: DeferredView;
+  /** Nested Deferreds shown: by default when it has any, or as the user chose. */
   expanded: boolean;
+  /** Detail lines shown: only when the user expanded the row (they are many, in a busy tree). */
+  details: boolean;
   relation: Relation | null;
   posinset: number;
   setsize: number;
@@ -54,7 +57,10 @@ export interface TreeOptions {
   hideFired: boolean;
   hideCollected: boolean;
   search: string;
-  /** Explicit expand/collapse choices by Deferred id; otherwise a row with nested Deferreds is open. */
+  /**
+   * Explicit expand/collapse choices by Deferred id. Without one, a row with nested Deferreds
+   * shows them (the chain is the point) but not its details; expanding one shows both.
+   */
   expanded: Map<number, boolean>;
 }
 
@@ -246,7 +252,7 @@ export function flatten(
     if (!kids && !onPath && !options.expanded.get(root)) {
       const d = store.get(root)!;
       if (!isHidden(d, options)) {
-        add({ kind: 'deferred', key: deferredKey(root), level: 1, parentKey: null, d, expanded: false, relation: null, posinset: 0, setsize: 0 }, -1);
+        add({ kind: 'deferred', key: deferredKey(root), level: 1, parentKey: null, d, expanded: false, details: false, relation: null, posinset: 0, setsize: 0 }, -1);
       }
       continue;
     }
@@ -273,10 +279,12 @@ export function flatten(
         pushKids(kids, task.level, task.parent);
         continue;
       }
-      const expanded = options.expanded.get(d.id) ?? kids.length > 0;
-      const index = add({ kind: 'deferred', key: deferredKey(d.id), level: task.level, parentKey, d, expanded, relation: task.relation, posinset: 0, setsize: 0 }, task.parent);
+      const choice = options.expanded.get(d.id);
+      const expanded = choice ?? kids.length > 0;
+      const details = choice === true;
+      const index = add({ kind: 'deferred', key: deferredKey(d.id), level: task.level, parentKey, d, expanded, details, relation: task.relation, posinset: 0, setsize: 0 }, task.parent);
       if (expanded || onPath) pushKids(kids, task.level + 1, index);
-      if (expanded) stack.push({ t: 'details', d, level: task.level + 1, parent: index });
+      if (details) stack.push({ t: 'details', d, level: task.level + 1, parent: index });
     }
   }
   for (const row of rows) row.setsize = siblings[row.setsize + 1];

@@ -175,7 +175,7 @@ export class TreeView {
     const row = this.rows[index];
     const selected = row.key === this.selectedKey;
     const parts = this.texts(row);
-    const signature = `${index}|${row.level}|${row.posinset}/${row.setsize}|${selected}|${row.kind === 'deferred' ? row.expanded : ''}|${parts.join('\u0000')}`;
+    const signature = `${index}|${row.level}|${row.posinset}/${row.setsize}|${selected}|${row.kind === 'deferred' ? `${row.expanded}${row.details}` : ''}|${parts.join('\u0000')}`;
     let entry = this.elements.get(row.key);
     if (entry && entry.signature === signature) return;
     if (!entry) {
@@ -318,7 +318,8 @@ export class TreeView {
         go(index - page);
         break;
       case 'ArrowRight':
-        if (row?.kind === 'deferred' && !row.expanded) this.actions.toggle(row.d.id, true);
+        // Expands a closed row, or adds the details to one open only for its nested Deferreds.
+        if (row?.kind === 'deferred' && !(row.expanded && row.details)) this.actions.toggle(row.d.id, true);
         else if (row && this.rows[index + 1]?.parentKey === row.key) go(index + 1);
         break;
       case 'ArrowLeft':

@@ -103,14 +103,23 @@ describe('webview interaction', () => {
     send(init([deferred(1, { name: 'a', waitingOn: 2, status: 'waiting' }), deferred(2, { name: 'b' }), deferred(3, { name: 'c' })]));
     const tree = root.querySelector('[role="tree"]')!;
     expect(tree.getAttribute('tabindex')).toBe('0');
-    // a is open (it nests b): its details come first, then b at level 2.
+    // a is open because it nests b, showing b (level 2) but not its own details yet.
     key(root, 'Home');
     expect(selectedKey(root)).toBe('d1');
     expect(rowEl(root, 'd1').getAttribute('aria-selected')).toBe('true');
+    expect(rowEl(root, 'd1').getAttribute('aria-expanded')).toBe('true');
     expect(rowEl(root, 'd1').getAttribute('aria-level')).toBe('1');
     expect(rowEl(root, 'd2').getAttribute('aria-level')).toBe('2');
     expect(rowEl(root, 'd1').getAttribute('aria-posinset')).toBe('1');
     expect(rowEl(root, 'd1').getAttribute('aria-setsize')).toBe('2');
+    expect(rows(root).map((r) => r.key)).toEqual(['d1', 'd2', 'd3']);
+    // Right adds a's details (before b); Right again goes to its first child.
+    key(root, 'ArrowRight');
+    expect(rows(root).map((r) => r.key).slice(0, 2)).toEqual(['d1', 'd1.0']);
+    expect(rowEl(root, 'd2').getAttribute('aria-posinset')).toBe(String(rows(root).filter((r) => r.key.startsWith('d1.')).length + 1));
+    key(root, 'ArrowRight');
+    expect(selectedKey(root)).toBe('d1.0');
+    key(root, 'ArrowLeft');
     key(root, 'ArrowLeft');
     expect(rowEl(root, 'd1').getAttribute('aria-expanded')).toBe('false');
     expect(outline(root)).toEqual(['a | N/A | 0', 'c | N/A | 0']);

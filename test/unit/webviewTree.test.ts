@@ -70,14 +70,14 @@ describe('tree rows', () => {
   it('patches content in place, splices detail lines, and refuses visibility changes', () => {
     const a = deferred(1, { type: 'DeferredList', members: [3], callbacks: [cb('x')] });
     const store = storeOf([a, deferred(2), deferred(3)]);
-    const options = { ...defaultViewState(), expanded: new Map([[2, true]]) };
+    const options = { ...defaultViewState(), expanded: new Map([[1, true], [2, true]]) };
     let rows = flatten(store, options);
     const index = indexDeferredRows(rows);
     const renamed = { ...a, callbacks: [cb('y')] };
     expect(patchRows(rows, index, [[a, renamed]], options)).toBe(rows);
     expect(rows[0].kind === 'deferred' && rows[0].d).toBe(renamed);
 
-    // A second callback on the expanded list and on expanded d2: both get one more detail line,
+    // A second callback on the expanded list and on d2: both get one more detail line,
     // and the result is exactly what a full rebuild gives.
     const grown = { ...renamed, callbacks: [cb('y'), cb('z')] };
     const d2 = { ...deferred(2), callbacks: [cb('p'), cb('q')] };
