@@ -70,6 +70,7 @@ export class TreeView {
     this.element.tabIndex = 0;
     this.spacer = document.createElement('div');
     this.spacer.className = 'tree-spacer';
+    this.spacer.setAttribute('role', 'none');
     this.element.append(this.spacer);
     this.element.addEventListener('scroll', () => {
       this.top = this.element.scrollTop;
@@ -88,10 +89,6 @@ export class TreeView {
       const row = this.rowAt(e.target);
       if (row?.kind === 'deferred') this.actions.toggle(row.d.id, !row.expanded);
     });
-  }
-
-  get rowCount(): number {
-    return this.rows.length;
   }
 
   get scrollTop(): number {

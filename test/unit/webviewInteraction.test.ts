@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DeferredView } from '../../src/protocol/protocol';
+import { defaultViewState, MAX_REMEMBERED_EXPANSIONS, persistableViewState, rememberExpansion, restoreViewState } from '../../webview/host';
 import { cb, deferred, fired, header, init, mount, outline, RecordingHost, rowEl, rows } from './webviewBuilders';
 
 function key(root: HTMLElement, k: string): void {
@@ -171,6 +172,16 @@ describe('webview interaction', () => {
     const { root, send } = mount(new RecordingHost({ hideFired: 'yes', expanded: [['x', 1], [2, false]], scrollTop: -5 }));
     send(init([deferred(1), deferred(2, { waitingOn: 3, status: 'waiting' }), deferred(3)]));
     expect(outline(root)).toEqual(['Deferred #1 | N/A | 0', 'Deferred #2 | N/A | 0']);
+  });
+
+  it('remembers at most MAX_REMEMBERED_EXPANSIONS choices, forgetting the oldest', () => {
+    const state = defaultViewState();
+    for (let id = 1; id <= MAX_REMEMBERED_EXPANSIONS + 10; id++) rememberExpansion(state, id, true);
+    rememberExpansion(state, 11, false);
+    expect(state.expanded.size).toBe(MAX_REMEMBERED_EXPANSIONS);
+    expect(state.expanded.has(10)).toBe(false);
+    expect([...state.expanded.keys()].at(-1)).toBe(11);
+    expect(restoreViewState(JSON.parse(JSON.stringify(persistableViewState(state)))).expanded).toEqual(state.expanded);
   });
 
   it('keeps only the visible window of 10,000 Deferreds in the DOM', () => {
