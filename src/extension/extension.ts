@@ -11,7 +11,7 @@ import { InjectionProvider, runtimePaths } from './injection';
 import { instrumentPausedSession } from './instrument';
 import { INSTRUMENT_COMMAND } from './notices';
 import { GraphPanel, VIEW_TYPE, type PanelState } from './panel';
-import { SessionManager } from './sessions';
+import { SessionManager, type SnapshotTiming } from './sessions';
 import { readSettings } from './settings';
 import { RuntimeSocketServer } from './socketServer';
 import { StopTrackerFactory } from './tracker';
@@ -25,6 +25,8 @@ export interface DeferredGraphApi {
   graph(sessionId: string): { header: GraphHeader; deferreds: DeferredView[] } | null;
   panelState(): PanelState;
   openSocketServers(): number;
+  /** Timings of a session's last snapshot at a stop. */
+  lastSnapshot(sessionId: string): SnapshotTiming | null;
 }
 
 export function activate(context: vscode.ExtensionContext): DeferredGraphApi {
@@ -66,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): DeferredGraphApi {
     },
     panelState: () => panel.state(),
     openSocketServers: () => sessions.openServerCount(),
+    lastSnapshot: (sessionId) => sessions.get(sessionId)?.lastSnapshot ?? null,
   };
 }
 

@@ -41,6 +41,17 @@ export interface SessionRecord {
   snapshotRunning: boolean;
   queuedFrameId: number | null;
   heardFromRuntime: boolean;
+  stoppedAt: number;
+  /** Timings of the last snapshot at a stop (for the VS Code API suite and diagnostics). */
+  lastSnapshot: SnapshotTiming | null;
+}
+
+export interface SnapshotTiming {
+  frameId: number;
+  /** From the adapter's `stopped` event to the model holding the exact tree. */
+  sinceStopMs: number;
+  evaluateMs: number;
+  applyMs: number;
 }
 
 export class SessionManager implements vscode.Disposable {
@@ -154,6 +165,8 @@ export class SessionManager implements vscode.Disposable {
       snapshotRunning: false,
       queuedFrameId: null,
       heardFromRuntime: false,
+      stoppedAt: 0,
+      lastSnapshot: null,
     };
     this.records.set(session.id, record);
     this.initialNotice(record, Boolean(parentTracked));
@@ -255,6 +268,7 @@ export class SessionManager implements vscode.Disposable {
     record.state = 'stopped';
     record.stopGeneration += 1;
     record.stoppedThreadId = threadId;
+    record.stoppedAt = Date.now();
     this.sessionsChanged.fire();
     this.sessionStopped.fire(record);
     // Not debug.activeStackItem: at this moment it may still be the previous stop's frame.
@@ -304,13 +318,22 @@ export class SessionManager implements vscode.Disposable {
     try {
       while (frameId !== null) {
         record.queuedFrameId = null;
+        const started = Date.now();
         const outcome = await snapshotInFrame(record.session, frameId);
         if (outcome.ok) {
+          const evaluated = Date.now();
           try {
             record.model.applySnapshotBatch(outcome.batch);
           } catch (error) {
             console.error('deferred-graph: snapshot rejected', error);
           }
+          const applied = Date.now();
+          record.lastSnapshot = {
+            frameId,
+            sinceStopMs: applied - record.stoppedAt,
+            evaluateMs: evaluated - started,
+            applyMs: applied - evaluated,
+          };
           if (record.noticeKind === 'hint' && record.notice) this.setNotice(record, null, 'hint');
           record.heardFromRuntime = true;
           this.graphChanged.fire(record.session.id);

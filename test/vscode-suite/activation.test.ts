@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { api, extension, waitFor, writeProgram } from './support';
+import { api, extension, launchConfig, startSession, waitFor, writeProgram } from './support';
 import type { TestRegistry } from './runner';
 
 function deferredGraphTabs(): vscode.Tab[] {
@@ -60,5 +60,21 @@ export function register(t: TestRegistry, wasActiveAtStart: boolean): void {
       .filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === doc.uri.toString());
     await vscode.window.tabGroups.close(scratch, true);
     await vscode.commands.executeCommand('workbench.action.focusFirstEditorGroup');
+  });
+
+  t.test('deferredGraph.openOnDebugStart opens the panel when a Python session starts', async () => {
+    const graph = await api();
+    await vscode.window.tabGroups.close(deferredGraphTabs(), true);
+    await waitFor('the panel to close', () => !graph.panelState().open);
+    const config = vscode.workspace.getConfiguration('deferredGraph');
+    await config.update('openOnDebugStart', true, vscode.ConfigurationTarget.Global);
+    try {
+      const program = writeProgram('quick.py', 'print("quick")\n');
+      await startSession(launchConfig(program));
+      await waitFor('the panel to open by itself', () => graph.panelState().open);
+      await waitFor('its one tab', () => deferredGraphTabs().length === 1);
+    } finally {
+      await config.update('openOnDebugStart', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 }

@@ -100,6 +100,14 @@ export function register(t: TestRegistry): void {
     assert.equal(report.installed, true, 'the runtime did not install in the debuggee');
   });
 
+  t.test('the legacy "python" debug type is injected too', async () => {
+    const program = s.writeProgram('report_env.py', REPORT_PROGRAM);
+    const { session, report } = await runForReport({ ...s.launchConfig(program), type: 'python' });
+    assert.equal(session.type, 'python');
+    assert.equal((session.configuration.env as Record<string, string>).DEFERRED_GRAPH_ENABLE, '1');
+    assert.equal(report.installed, true);
+  });
+
   t.test('with deferredGraph.inject off the launch is untouched and the view says why', async () => {
     const userDir = userSiteFolder();
     const program = s.writeProgram('report_env.py', REPORT_PROGRAM);

@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { TestRegistry } from './runner';
+import { note, type TestRegistry } from './runner';
 import * as s from './support';
 
 const EXPERIMENT_3 = `
@@ -29,6 +29,17 @@ def main():
 
 
 main()
+`;
+
+const THOUSAND = `
+from twisted.internet import defer
+ds = [defer.Deferred() for _ in range(1000)]
+for i, d in enumerate(ds):
+    if i % 2 == 0:
+        d.callback(i)
+    else:
+        d.addCallback(str)
+print("built")  # STOP:built
 `;
 
 export function register(t: TestRegistry): void {
@@ -87,5 +98,29 @@ export function register(t: TestRegistry): void {
     const inMain = await s.waitForNames(session.id, ['a', 'b']);
     assert.equal(inMain.get('a')!.id, id, 'the same Deferred is a in the caller');
     assert.equal(inMain.has('d'), false);
+  }, 90_000);
+
+  t.test('a stop with 1,000 Deferreds names every one (and how long the exact tree took)', async () => {
+    const program = s.writeProgram('thousand.py', THOUSAND);
+    s.breakAtStops(program);
+    const session = await s.startSession(s.launchConfig(program));
+    await s.stoppedThread(session);
+    const stoppedAt = Date.now();
+    // ds[999] is also the loop variable d, and a plain variable name wins over a list item.
+    const named = await s.waitFor('ds[0] .. ds[998] and d to be named', async () => {
+      const byName = await s.deferredsByName(session.id);
+      return byName.size === 1000 && byName.has('ds[0]') && byName.has('ds[998]') && byName.has('d') ? byName : null;
+    }, 30_000, async () => {
+      const graph = (await s.api()).graph(session.id);
+      const names = graph?.deferreds.filter((d) => d.name).map((d) => d.name) ?? [];
+      return { count: graph?.deferreds.length, named: names.length, some: names.slice(0, 5), header: graph?.header, session: (await s.api()).sessions().find((x) => x.id === session.id) };
+    });
+    note(`exact tree of 1,000 Deferreds ${Date.now() - stoppedAt} ms after the suite saw the stop`);
+    note(`extension timings: ${JSON.stringify((await s.api()).lastSnapshot(session.id))}`);
+    assert.equal(named.get('ds[500]')?.hasResult, true);
+    assert.equal(named.get('ds[501]')?.hasResult, false);
+    assert.equal(named.get('ds[501]')?.callbacks.length, 1);
+    const graph = (await s.api()).graph(session.id)!;
+    assert.ok(graph.deferreds.length >= 1000, `only ${graph.deferreds.length} Deferreds`);
   }, 90_000);
 }

@@ -10,6 +10,8 @@ export interface TestResult {
   ok: boolean;
   ms: number;
   error?: string;
+  /** Measurements a test reported with note(). */
+  notes?: string[];
 }
 
 export interface SuiteReport {
@@ -27,6 +29,12 @@ export interface TestCase {
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 let lastStep = '';
+let notes: string[] = [];
+
+/** Attaches a measurement or observation to the running test's result. */
+export function note(text: string): void {
+  notes.push(text);
+}
 
 /** Notes what a test is doing now, so a timeout says where it hung. */
 export function step(text: string): void {
@@ -63,13 +71,14 @@ export async function runCases(
     if (only && !testCase.name.includes(only)) continue;
     const started = Date.now();
     lastStep = '';
+    notes = [];
     try {
       await withTimeout(testCase.body(), testCase.timeoutMs, testCase.name);
-      results.push({ name: testCase.name, ok: true, ms: Date.now() - started });
+      results.push({ name: testCase.name, ok: true, ms: Date.now() - started, ...(notes.length ? { notes } : {}) });
       log(`  ✓ ${testCase.name} (${Date.now() - started} ms)`);
     } catch (error) {
       const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      results.push({ name: testCase.name, ok: false, ms: Date.now() - started, error: text });
+      results.push({ name: testCase.name, ok: false, ms: Date.now() - started, error: text, ...(notes.length ? { notes } : {}) });
       log(`  ✗ ${testCase.name}\n${text.replace(/^/gm, '      ')}`);
     }
     for (const hook of afterEach) await hook().catch((error) => log(`  (clean-up failed: ${error})`));

@@ -43,7 +43,7 @@ export async function waitFor<T>(
       const context = JSON.stringify(await explain()) ?? '';
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)}) ${context}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 

@@ -1,0 +1,121 @@
+/**
+ * The extension host's two ways in that do not need VS Code: the loopback socket server (real
+ * TCP on 127.0.0.1) and the decoding of a snapshot returned by DAP `evaluate` (checked against
+ * the reprs a real Python prints). Their use inside VS Code is covered by test/vscode-suite.
+ */
+import { execFileSync } from 'node:child_process';
+import * as net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseSnapshotResult, unquotePythonString } from '../../src/extension/snapshotAtStop';
+import { RuntimeSocketServer, tokenMatches } from '../../src/extension/socketServer';
+
+const PYTHON = '/usr/bin/python3';
+
+function portOf(server: RuntimeSocketServer): number {
+  return Number(server.address.split(':').pop());
+}
+
+/** Connects, writes `lines`, and resolves when the server closes the connection (or after `ms`). */
+function exchange(port: number, lines: string[], ms = 1500): Promise<{ closedByServer: boolean }> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(lines.map((l) => `${l}\n`).join('')));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ closedByServer: false });
+    }, ms);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ closedByServer: true });
+    });
+    socket.on('error', () => undefined);
+  });
+}
+
+const auth = (token: string, pid = 42) => JSON.stringify({ kind: 'auth', token, pid });
+const batch = (n: number) => JSON.stringify({ protocolVersion: '1.0', pid: 42, batch: n, events: [] });
+
+describe('RuntimeSocketServer', () => {
+  const servers: RuntimeSocketServer[] = [];
+  const start = async () => {
+    const server = await RuntimeSocketServer.start();
+    servers.push(server);
+    return server;
+  };
+  afterEach(() => {
+    for (const server of servers.splice(0)) server.close();
+  });
+
+  it('listens on loopback with a fresh 32-byte token', async () => {
+    const [a, b] = [await start(), await start()];
+    expect(a.address).toMatch(/^tcp:127\.0\.0\.1:\d+$/);
+    expect(a.token).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.token).not.toBe(b.token);
+  });
+
+  it('closes a connection whose first line has a wrong token, and delivers nothing', async () => {
+    const server = await start();
+    const received: unknown[] = [];
+    server.claim((value) => received.push(value));
+    const wrong = server.token.slice(0, -1) + (server.token.endsWith('0') ? '1' : '0');
+    expect(await exchange(portOf(server), [auth(wrong), batch(1)])).toEqual({ closedByServer: true });
+    expect(await exchange(portOf(server), ['not json', batch(1)])).toEqual({ closedByServer: true });
+    expect(received).toEqual([]);
+    expect(server.rejected).toBe(2);
+  });
+
+  it('delivers batches with the pid after a right token, including those sent before a claim', async () => {
+    const server = await start();
+    await exchange(portOf(server), [auth(server.token, 7), batch(1)], 300);
+    const received: Array<[unknown, number | null]> = [];
+    server.claim((value, pid) => received.push([value, pid]));
+    await exchange(portOf(server), [auth(server.token, 7), batch(2), '', batch(3)], 300);
+    expect(received.map(([value, pid]) => [(value as { batch: number }).batch, pid])).toEqual([
+      [1, 7],
+      [2, 7],
+      [3, 7],
+    ]);
+  });
+
+  it('refuses connections once closed', async () => {
+    const server = await start();
+    const port = portOf(server);
+    server.close();
+    await expect(
+      new Promise<void>((resolve, reject) => net.connect(port, '127.0.0.1', () => resolve()).on('error', reject)),
+    ).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('compares tokens by value and length', () => {
+    expect(tokenMatches('ab', 'ab')).toBe(true);
+    expect(tokenMatches('ab', 'abc')).toBe(false);
+    expect(tokenMatches(12, '12')).toBe(false);
+  });
+});
+
+describe('snapshot results from evaluate', () => {
+  it('decodes the quoted reprs Python prints for awkward strings', () => {
+    const samples = ['plain', "it's", 'say "hi"', 'both \' and "', 'tab\tnew\nline\\back', '\x00\x1b\x7f', 'é ☃ 𝄞', ''];
+    const reprs: string[] = JSON.parse(
+      execFileSync(PYTHON, ['-c', 'import json,sys; print(json.dumps([repr(s) for s in json.loads(sys.argv[1])]))', JSON.stringify(samples)], {
+        encoding: 'utf8',
+      }),
+    );
+    expect(reprs.map(unquotePythonString)).toEqual(samples);
+  });
+
+  it('accepts raw and quoted JSON batches alike', () => {
+    const json = JSON.stringify({ protocolVersion: '1.0', pid: 1, batch: 0, events: [] });
+    const quoted = execFileSync(PYTHON, ['-c', 'import sys; print(repr(sys.argv[1]))', json], { encoding: 'utf8' });
+    for (const text of [json, quoted]) {
+      const outcome = parseSnapshotResult(text);
+      expect(outcome.ok && outcome.batch.pid).toBe(1);
+    }
+  });
+
+  it('reports a missing runtime and other garbage without throwing', () => {
+    const missing = parseSnapshotResult("ModuleNotFoundError: No module named 'deferred_graph'");
+    expect(missing).toMatchObject({ ok: false, missingRuntime: true });
+    expect(parseSnapshotResult('{"not": "a batch"}')).toMatchObject({ ok: false, missingRuntime: false });
+    expect(parseSnapshotResult("'unterminated")).toMatchObject({ ok: false });
+  });
+});
