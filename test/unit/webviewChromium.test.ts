@@ -1,0 +1,82 @@
+// @vitest-environment node
+/**
+ * The production bundle in a real browser (Debian's Chromium) under the CSP from
+ * renderWebviewHtml: it loads with no CSP violation or error, draws the notebook's rows with
+ * codicons, keeps hostile text inert, answers real keys and clicks, and its CSS row height is
+ * the one the virtualised tree computes with.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startWebview } from '../../bench/webview-harness.mjs';
+import { ROW_HEIGHT } from '../../webview/treeView';
+import { cb, deferred, fired, init } from './webviewBuilders';
+
+const XSS = '<img src=x onerror=alert(1)>';
+let harness: Awaited<ReturnType<typeof startWebview>>;
+let page: Page;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  harness = await startWebview();
+  page = await harness.browser.newPage({ viewport: { width: 900, height: 500 } });
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.addInitScript(() => {
+    const w = window as unknown as Record<string, unknown>;
+    const posted: unknown[] = [];
+    w.__posted = posted;
+    w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => posted.push(m), getState: () => undefined, setState: () => undefined });
+    document.addEventListener('securitypolicyviolation', (e) => posted.push({ violation: e.violatedDirective }));
+  });
+  await page.goto(harness.url);
+  await page.waitForFunction(() => ((window as unknown as { __posted: Array<{ type?: string }> }).__posted).some((m) => m.type === 'ready'));
+  const message = init([
+    deferred(1, { name: 'a', called: true, hasResult: true, result: { kind: 'deferred', id: 2 }, waitingOn: 2, status: 'waiting', callbacks: [cb('on_done', 90)] }),
+    deferred(2, { name: 'b', callbacks: [{ callback: null, errback: null, continues: 1 }] }),
+    fired(3, `'${'x'.repeat(1_000_000)}'`, { name: XSS }),
+  ]);
+  await page.evaluate((m) => window.postMessage(m, '*'), message);
+  await page.waitForSelector('[data-key="d3"]');
+  await page.evaluate(() => document.fonts.ready);
+}, 120_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+const posted = () => page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
+
+describe('the webview in Chromium', () => {
+  it('draws the rows, with b nested under a, and hostile text inert', async () => {
+    const rows = await page.$$eval('[role="treeitem"].row-deferred', (els) =>
+      els.map((el) => [el.getAttribute('aria-level'), el.querySelector('.cell-label')!.textContent, el.querySelector('.cell-result')!.textContent!.slice(0, 12)]));
+    expect(rows).toEqual([['1', 'a', '→ #2'], ['2', 'b', 'N/A'], ['1', XSS, "'xxxxxxxxxxx"]]);
+    expect(await page.$$('img')).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.outerHTML.length)).toBeLessThan(60_000);
+  });
+
+  it('loads its stylesheet and the codicon font under the CSP', async () => {
+    const height = await page.$eval('[data-key="d1"]', (el) => el.getBoundingClientRect().height);
+    expect(height).toBe(ROW_HEIGHT);
+    expect(await page.evaluate(() => document.fonts.check('16px codicon'))).toBe(true);
+    expect(await page.$eval('[data-key="d1"] .twistie', (el) => getComputedStyle(el).fontFamily)).toBe('codicon');
+  });
+
+  it('answers real key presses and clicks: End, collapsing and expanding a, opening a location', async () => {
+    await page.click('[data-key="d1"] .cell-state');
+    await page.keyboard.press('End');
+    expect(await page.$eval('[role="tree"]', (el) => el.getAttribute('aria-activedescendant'))).toBe('dg-row-d3');
+    // a is open for its chain; a click closes it, another opens it with its details.
+    await page.click('[data-key="d1"] .twistie');
+    expect(await page.$eval('[data-key="d1"]', (el) => el.getAttribute('aria-expanded'))).toBe('false');
+    await page.click('[data-key="d1"] .twistie');
+    expect(await page.$eval('[data-key="d1"]', (el) => el.getAttribute('aria-expanded'))).toBe('true');
+    await page.click('[data-key="d1.0"] .link');
+    expect(await posted()).toContainEqual({ type: 'openLocation', file: '/work/examples/notebook.py', line: 90 });
+  });
+
+  it('reported no CSP violation and no error', async () => {
+    expect((await posted()).filter((m) => (m as { violation?: string }).violation)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});
