@@ -290,7 +290,10 @@ export class DeferredGraphApp {
     if (!this.store.has(id)) return;
     this.structure ??= buildStructure(this.store, this.sortedIds());
     const { parent } = this.structure;
-    for (let p = parent.get(id); p !== undefined; p = parent.get(p)) rememberExpansion(this.view, p, true);
+    // A parent is open by default (it has a child); undo a "closed" choice, without adding details.
+    for (let p = parent.get(id); p !== undefined; p = parent.get(p)) {
+      if (this.view.expanded.get(p) === false) this.view.expanded.delete(p);
+    }
     const target = this.store.get(id)!;
     if (this.view.hideCollected && target.collected) this.view.hideCollected = false;
     if (this.view.hideFired && target.status === 'fired') this.view.hideFired = false;

@@ -60,6 +60,19 @@ describe('webview interaction', () => {
     expect(selectedKey(root)).toBe('d1');
   });
 
+  it('reveals a Deferred from a reference row: opens its collapsed parents and selects it', () => {
+    const { root, send } = mount(new RecordingHost({ expanded: [[1, false]] }));
+    send(init([
+      deferred(1, { type: 'DeferredList', members: [3] }),
+      deferred(2, { type: 'DeferredList', members: [3] }),
+      deferred(3, { name: 'shared' }),
+    ]));
+    expect(rows(root).map((r) => r.key)).toEqual(['d1', 'd2', 'd2>3']);
+    (rowEl(root, 'd2>3').querySelector('.link') as HTMLElement).click();
+    expect(rows(root).map((r) => r.key)).toEqual(['d1', 'd3', 'd2', 'd2>3']);
+    expect(selectedKey(root)).toBe('d3');
+  });
+
   it('hides fired and collected Deferreds on request, keeping what is nested under them', () => {
     const { root, send, runFrames } = mount();
     send(init([...notebook(), fired(4, '1', { type: 'DeferredList', members: [5] }), deferred(5, { name: 'member' })]));
