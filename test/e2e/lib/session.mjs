@@ -11,11 +11,12 @@ import { launchBrowser, openWorkbench } from '../../harness/workbench.mjs';
 import { DapLog } from './dap-log.mjs';
 
 /** A copy of examples/ with the scenario's launch.json, so nothing a run does touches the source tree. */
-function makeWorkspace(dir, launch, compounds) {
+function makeWorkspace(dir, launch, compounds, files = []) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const skip = (src) => !/(__pycache__|\.pyc$)/.test(src);
   if (fs.existsSync(EXAMPLES)) fs.cpSync(EXAMPLES, dir, { recursive: true, filter: skip });
+  for (const f of files) fs.copyFileSync(f, path.join(dir, path.basename(f)));
   fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
   fs.writeFileSync(path.join(dir, '.vscode', 'launch.json'), JSON.stringify({ version: '0.2.0', configurations: launch, compounds }, null, 2));
   return dir;
@@ -26,6 +27,7 @@ function makeWorkspace(dir, launch, compounds) {
  * @param {string} o.name           scenario name (folder under test-results/runs/)
  * @param {object[]} [o.launch]     launch configurations written to .vscode/launch.json
  * @param {object[]} [o.compounds]  compound launch configurations
+ * @param {string[]} [o.files]      more files copied into the workspace root
  * @param {string} [o.python]       interpreter for the adapter and the debuggee
  * @param {'light'|'dark'} [o.theme]
  * @param {object} [o.settings]     extra user settings
@@ -37,7 +39,7 @@ export async function openSession(o) {
   const runDir = path.join(RESULTS, 'runs', o.name);
   fs.rmSync(runDir, { recursive: true, force: true });
   fs.mkdirSync(runDir, { recursive: true });
-  const workspace = makeWorkspace(path.join(runDir, 'workspace'), o.launch ?? [], o.compounds ?? []);
+  const workspace = makeWorkspace(path.join(runDir, 'workspace'), o.launch ?? [], o.compounds ?? [], o.files);
   const dapLogFile = path.join(runDir, 'dap.jsonl');
   const dap = new DapLog(dapLogFile);
   const python = o.python ?? PY_TW22;
