@@ -18,6 +18,7 @@ import functools
 import json
 import os
 import threading
+import time
 from typing import Any, Dict, Mapping, Optional
 
 from . import wire
@@ -83,14 +84,14 @@ def _create_runtime(defer: Any, failure_type: type) -> _Runtime:
                         and defer.Deferred.__init__.__code__.co_filename)
     registry.deferred_type = defer.Deferred
     registry.failure_type = failure_type
-    names = {
+    names = {"_deferred_graph_" + key: value for key, value in registry.hook_names().items()}
+    names.update({
         "_deferred_graph_mark": registry.dirty.add,
         "_deferred_graph_fired": registry.fired.__setitem__,
-        "_deferred_graph_now": __import__("time").time,
+        "_deferred_graph_now": time.time,
         "_deferred_graph_failure": registry.note_failure,
-        "_deferred_graph_register": registry.register,
         "_deferred_graph_cancel": registry.note_cancel,
-    }
+    })
     patcher = install_hooks(defer, names, functools.partial(_wrap_inline, registry))
     registry.scan_existing(defer.Deferred)
     return _Runtime(defer, registry, Emitter(registry), patcher)

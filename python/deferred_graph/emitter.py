@@ -59,7 +59,6 @@ class Emitter:
         with self._lock:
             events, self._pending = self._pending, []
             try:
-                self._take_fire_times()
                 for _ in range(_MAX_ROUNDS):
                     if not self._drain_dirty(events):
                         break
@@ -68,34 +67,43 @@ class Emitter:
                 pass
             return events
 
-    def _take_fire_times(self) -> None:
-        reg = self.registry
-        fired = reg.fired
+    def _take_fire_times(self) -> Dict[int, float]:
+        """Fire times noted since the last drain (their ids count as dirty too)."""
+        fired = self.registry.fired
         if not fired:
-            return
-        items = list(fired.items())
-        for key, _ in items:
-            fired.pop(key, None)
-        for key, when in items:
-            entry = reg.entries.get(key)
-            if entry is not None and entry.fired_at is None:
-                entry.fired_at = when * 1000.0
-            reg.dirty.add(key)
+            return {}
+        times = fired.copy()
+        pop = fired.pop
+        for key in times:
+            pop(key, None)
+        return times
 
     def _drain_dirty(self, events: List[dict]) -> bool:
+        """Report every live Deferred born or written since the last round (its state as of
+        now, once however often it was written); False when there was nothing to do."""
         reg = self.registry
+        born = reg.absorb()
+        times = self._take_fire_times()
         keys = reg.dirty.copy()
-        if not keys:
+        if not keys and not born and not times:
             return False
         reg.dirty.difference_update(keys)
+        keys.update(times)
+        keys.update([entry.key for entry in born])
+        entries_get = reg.entries.get
         live = []
         for key in keys:
-            entry = reg.entries.get(key)
-            if entry is not None:
-                obj = entry()
-                if obj is not None:
-                    live.append((entry.serial, entry, obj))
-        live.sort(key=lambda item: item[0])
+            entry = entries_get(key)
+            if entry is None:
+                continue
+            obj = entry()
+            if obj is None:
+                continue
+            when = times.get(key)
+            if when is not None and entry.fired_at is None:
+                entry.fired_at = when * 1000.0
+            live.append((entry.site[2], entry, obj))
+        live.sort(key=lambda item: item[0])  # creation order, so serials follow it
         for _, entry, obj in live:
             kind = "changed" if entry.reported else "created"
             entry.reported = True
@@ -110,8 +118,8 @@ class Emitter:
                 entry = queue.popleft()
             except IndexError:
                 break
-            reg.forget(entry)
             if entry.reported:
+                reg.forget(entry)
                 events.append(self._event("collected", id=entry.serial,
                                           unhandledFailure=entry.unhandled))
             elif entry.unhandled is not None:
@@ -119,6 +127,7 @@ class Emitter:
                 events.append(self._event("collected", id=entry.serial,
                                           unhandledFailure=entry.unhandled))
             else:
+                reg.forget(entry)
                 self.ephemeral += 1
 
     def marker(self, name: str) -> List[dict]:
@@ -142,14 +151,17 @@ class Emitter:
         with self._lock:
             reg = self.registry
             states: List[dict] = []
-            done = set()
+            done: set = set()
+            kept: List[Entry] = []
             for _ in range(_MAX_ROUNDS):
-                todo = [e for e in reg.live_entries() if e.serial not in done]
+                reg.absorb()
+                todo = [e for e in reg.live_entries() if id(e) not in done]
                 if not todo:
                     break
-                todo.sort(key=lambda e: e.serial)
+                todo.sort(key=lambda e: e.site[2])
+                kept.extend(todo)  # keeps ids in ``done`` from being reused meanwhile
                 for entry in todo:
-                    done.add(entry.serial)
+                    done.add(id(entry))
                     obj = entry()
                     if obj is None:
                         continue

@@ -19,7 +19,9 @@ Inserted calls (names bound in the defer module's globals while installed):
   callback list (assignment, item assignment, ``del``, ``append``/``pop``/``extend``...);
 * ``_deferred_graph_fired(id(X), _deferred_graph_now())`` after ``X.called = ...`` (records when);
 * ``_deferred_graph_failure(X)`` after ``X._debugInfo.failResult = ...`` (rare: failure paths);
-* ``_deferred_graph_register(self)`` first in ``Deferred.__init__``;
+* first in ``Deferred.__init__``, the registration, inlined (creation site from
+  ``sys._getframe``, a weak-reference entry appended to ``registry.born``); it then needs no
+  notes on ``self``: registering reports the new Deferred;
 * ``_deferred_graph_cancel(self)`` first in every ``cancel`` method of a Deferred class there;
 * ``_deferred_graph_mark(id(S.deferred))`` after ``S.waitingOn = ...`` (an inlineCallbacks
   ``_CancellationStatus``: what its coroutine awaits changed, which no Deferred write shows).
@@ -183,12 +185,37 @@ def _note_stmts(writes: List[Tuple[ast.expr, str]], anchor: ast.stmt) -> List[as
     return out
 
 
-class _Instrumenter(ast.NodeTransformer):
-    """Rewrites every statement list: after each run of consecutive writing statements, one
-    note per written object (a run ends at any statement that writes nothing)."""
+def _quiet(stmt: ast.stmt) -> bool:
+    """A simple statement that calls nothing and cannot leave the block: pending marks may wait
+    past it (one mark per written object per straight-line run), since no user code runs and
+    no path skips the mark that follows."""
+    if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Pass)):
+        return False
+    return not any(isinstance(node, (ast.Call, ast.Yield, ast.YieldFrom, ast.Await,
+                                     ast.NamedExpr, ast.Lambda)) for node in ast.walk(stmt))
 
-    def __init__(self) -> None:
+
+class _Instrumenter(ast.NodeTransformer):
+    """Rewrites every statement list so that each write is followed by a note of the written
+    object before anything that may run other code or leave the block (a call, a compound
+    statement, return/break/raise, the end of the block), one note per object per run.
+
+    ``skip_self`` suppresses notes on ``self`` (in ``Deferred.__init__``, where the register
+    hook reports the new Deferred anyway)."""
+
+    def __init__(self, skip_self: bool = False) -> None:
         self.inserted = 0
+        self.skip_self = skip_self
+
+    def _flush(self, pending: List[Tuple[ast.expr, str]], anchor: Optional[ast.stmt],
+               out: List[ast.stmt]) -> None:
+        if self.skip_self:
+            pending = [(e, k) for e, k in pending
+                       if not (isinstance(e, ast.Name) and e.id == "self")]
+        if pending and anchor is not None:
+            notes = _note_stmts(pending, anchor)
+            self.inserted += len(notes)
+            out.extend(notes)
 
     def _rewrite_body(self, body: List[ast.stmt]) -> List[ast.stmt]:
         out: List[ast.stmt] = []
@@ -197,19 +224,18 @@ class _Instrumenter(ast.NodeTransformer):
         for stmt in body:
             stmt = self.visit(stmt)
             writes = statement_writes(stmt)
-            if not writes and pending:
-                notes = _note_stmts(pending, last)  # type: ignore[arg-type]
-                self.inserted += len(notes)
-                out.extend(notes)
-                pending = []
+            if not _quiet(stmt):
+                if pending and not writes:
+                    self._flush(pending, last, out)
+                    pending = []
+                elif pending:  # a writing call: earlier notes must precede what it runs
+                    self._flush(pending, last, out)
+                    pending = []
             out.append(stmt)
             if writes:
                 pending.extend(writes)
                 last = stmt
-        if pending:
-            notes = _note_stmts(pending, last)  # type: ignore[arg-type]
-            self.inserted += len(notes)
-            out.extend(notes)
+        self._flush(pending, last, out)
         return out
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
@@ -230,16 +256,50 @@ class _Instrumenter(ast.NodeTransformer):
         return node
 
 
-def _prepend(func: ast.FunctionDef, name: str) -> None:
-    """Insert ``name(self)`` first in a method body (after its docstring)."""
+_REGISTER_TEMPLATE = """
+try:
+    _deferred_graph_f = _deferred_graph_getframe(1)
+    while _deferred_graph_f.f_code.co_filename == _deferred_graph_file:
+        _deferred_graph_f = _deferred_graph_f.f_back
+    _deferred_graph_e = _deferred_graph_Entry(SELF, _deferred_graph_collected)
+    _deferred_graph_e.site = (_deferred_graph_f.f_code, _deferred_graph_f.f_lasti,
+                              _deferred_graph_now())
+    _deferred_graph_born(_deferred_graph_e)
+except Exception:
+    _deferred_graph_register(SELF)
+"""
+
+
+def _body_start(func: ast.FunctionDef) -> int:
     body = func.body
-    at = 1 if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+    return 1 if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
         and isinstance(body[0].value.value, str) else 0
-    anchor = body[at] if at < len(body) else body[-1]
-    first_arg = func.args.posonlyargs + func.args.args
-    if not first_arg:
+
+
+def _locate(nodes: List[ast.stmt], anchor: ast.stmt) -> List[ast.stmt]:
+    for stmt in nodes:
+        for node in ast.walk(stmt):
+            if "lineno" in node._attributes:
+                ast.copy_location(node, anchor)
+                node.end_lineno = anchor.lineno  # type: ignore[attr-defined]
+                node.end_col_offset = anchor.col_offset  # type: ignore[attr-defined]
+    return nodes
+
+
+def _prepend(func: ast.FunctionDef, name: str) -> None:
+    """Insert ``name(self)`` first in a method body (after its docstring); for the register
+    hook, the registration itself, inlined (a Python call per Deferred costs more than it)."""
+    args = func.args.posonlyargs + func.args.args
+    if not args:
         return
-    body.insert(at, _call_stmt(name, [ast.Name(id=first_arg[0].arg, ctx=ast.Load())], anchor))
+    at = _body_start(func)
+    anchor = func.body[at] if at < len(func.body) else func.body[-1]
+    if name == REGISTER:
+        source = _REGISTER_TEMPLATE.replace("SELF", args[0].arg)
+        stmts = ast.parse(source).body
+    else:
+        stmts = [_call_stmt(name, [ast.Name(id=args[0].arg, ctx=ast.Load())], anchor)]
+    func.body[at:at] = _locate(stmts, anchor)
 
 
 def _find_code(codes: Tuple[Any, ...], name: str) -> Optional[types.CodeType]:
@@ -347,7 +407,7 @@ def _instrument_one(module: types.ModuleType, patcher: Patcher, filename: str,
     # Decorators stay in the tree: the compiled module is never run (we only take the function's
     # code object), and with them co_firstlineno is the decorator's line, as in the original.
     new_node = copy.deepcopy(node)
-    instrumenter = _Instrumenter()
+    instrumenter = _Instrumenter(skip_self=prepend == REGISTER)
     new_node = instrumenter.visit(new_node)
     if prepend:
         _prepend(new_node, prepend)

@@ -13,6 +13,7 @@ into plain strings when Twisted records it.
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import sys
@@ -20,7 +21,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from typing import Any, Deque, Dict, Optional, Set
+from typing import Any, Deque, Dict, List, Optional, Set
 
 from . import saferepr
 
@@ -57,37 +58,62 @@ def _none() -> None:
     return None
 
 
+_SERIALS = itertools.count(1)  # process-wide: ids stay unique across install/uninstall cycles
+
+
 class Entry(weakref.ref):
     """What the runtime knows about one Deferred.  Being a weak reference, ``entry()`` returns
     the Deferred while it lives; its collection callback queues the entry itself.
 
-    No Python ``__init__``: entries are made for every Deferred, so ``new_entry`` sets the
-    fields right after the C-level weakref constructor (a Python ``__init__`` doubled the cost).
+    Entries are made for every Deferred, so creation sets only ``key`` and ``site`` (C-level
+    weakref constructor, two slot stores); everything else defaults on the class and lands in
+    the instance ``__dict__`` only when it first differs.  The serial id is taken on first use,
+    so Deferreds nobody ever sees consume none.
     """
 
-    __slots__ = ("serial", "key", "code", "line", "created_at", "fired_at", "label", "cancelled",
-                 "unhandled", "coroutine", "reported", "type_name")
+    __slots__ = ("key", "site", "__dict__")  # key: id(obj), set when absorbed (None: died unseen)
+    fired_at: Optional[float] = None
+    label: Optional[str] = None
+    cancelled = False
+    unhandled: Optional[dict] = None
+    coroutine: Optional[CoroutineLink] = None
+    reported = False
+    type_name = "Deferred"
+
+    @property
+    def serial(self) -> int:
+        """The Deferred's id on the wire, assigned the first time anyone asks."""
+        attrs = self.__dict__
+        serial = attrs.get("_serial")
+        if serial is None:
+            serial = attrs.setdefault("_serial", next(_SERIALS))
+        return serial
+
+    @property
+    def created_at(self) -> float:
+        """Milliseconds since the epoch when the Deferred was created (or first seen)."""
+        return self.site[2] * 1000.0
 
 
-def new_entry(obj: Any, callback: Any, serial: int, code: Any, line: int, now: float) -> Entry:
-    """An entry with every field set (for the slow paths; ``register`` inlines this)."""
+def new_entry(obj: Any, callback: Any) -> Entry:
+    """An entry for a Deferred first seen now (its creation site is unknown)."""
     entry = Entry(obj, callback)
-    entry.serial = serial
     entry.key = id(obj)
-    entry.code = code
-    entry.line = line
-    entry.created_at = now
+    entry.site = (None, 0, time.time())
     entry.type_name = type(obj).__name__
-    entry.fired_at = entry.label = entry.unhandled = entry.coroutine = None
-    entry.cancelled = entry.reported = False
     return entry
 
 
 class Registry:
-    """Entries by ``id(obj)``, the dirty-id set, fire times and the collected queue."""
+    """Entries by ``id(obj)``, the dirty-id set, fire times and the collected queue.
+
+    New entries are appended to ``born`` by the inlined registration in ``Deferred.__init__``
+    (a list append is the cheapest atomic hand-over) and moved into ``entries`` by ``absorb``,
+    which the emitter calls first in every drain and ``lookup`` calls on a miss."""
 
     def __init__(self, defer_file: Optional[str]) -> None:
         self.entries: Dict[int, Entry] = {}
+        self.born: List[Entry] = []
         self.dirty: Set[int] = set()
         self.fired: Dict[int, float] = {}
         self.collected: Deque[Entry] = deque()
@@ -95,40 +121,50 @@ class Registry:
         # Set by install: what counts as a Deferred / a Failure when reading state.
         self.deferred_type: Optional[type] = None
         self.failure_type: Optional[type] = None
-        self.serials = itertools.count(1)
-        # Serialises ``ensure`` (check-then-insert) between threads; the hot paths take no lock.
-        self.entries_lock = threading.Lock()
-        self.register = self._make_register()
+        # Serialises ``ensure`` and ``absorb`` between threads; the hot paths take no lock.
+        self.entries_lock = threading.RLock()
 
-    def _make_register(self) -> Any:
-        """Build the per-creation hook as a closure over locals: it runs for every Deferred."""
-        entries, serials, defer_file = self.entries, self.serials, self.defer_file
-        collected_append, now = self.collected.append, time.time
+    def hook_names(self) -> Dict[str, Any]:
+        """The objects the inlined registration in ``Deferred.__init__`` uses (see hooks)."""
+        return {"Entry": Entry, "collected": self.collected.append, "born": self.born.append,
+                "file": self.defer_file, "getframe": _getframe, "register": self.register}
 
-        def register(obj: Any) -> None:
-            try:
-                frame = _getframe(2)
-                while frame.f_code.co_filename == defer_file:
-                    frame = frame.f_back
-                entry = Entry(obj, collected_append)
-                entry.serial = next(serials)
-                entry.key = key = id(obj)
-                entry.code = frame.f_code
-                entry.line = frame.f_lineno
-                entry.created_at = now() * 1000.0
-                entry.type_name = type(obj).__name__
-                entry.fired_at = entry.label = entry.unhandled = entry.coroutine = None
-                entry.cancelled = entry.reported = False
-                # No lock: a dict store is atomic; see ``forget`` for reused ids.
-                entries[key] = entry
-            except Exception:  # no frame outside defer.py (or a hostile subclass): slow path
-                self.ensure(obj)
+    def register(self, obj: Any) -> None:
+        """Slow-path registration (the inlined one failed: no frame outside defer.py...)."""
+        try:
+            self.ensure(obj)
+        except Exception:
+            pass
 
-        return register
+    def absorb(self) -> List[Entry]:
+        """Move born entries into ``entries``; returns the live ones (to be reported)."""
+        born = self.born
+        count = len(born)
+        if not count:
+            return []
+        with self.entries_lock:
+            items = born[:count]
+            del born[:count]  # appends made meanwhile stay for the next absorb
+            entries = self.entries
+            live = []
+            for entry in items:
+                obj = entry()
+                if obj is not None:
+                    entry.key = key = id(obj)
+                    entries[key] = entry
+                    live.append(entry)
+                else:  # died unseen: nothing to forget later
+                    entry.key = None
+            return live
 
     def lookup(self, obj: Any) -> Optional[Entry]:
         """The live entry of ``obj``, or None (never registers)."""
         entry = self.entries.get(id(obj))
+        if entry is None or entry() is not obj:
+            if not self.born:
+                return None
+            self.absorb()
+            entry = self.entries.get(id(obj))
         if entry is not None and entry() is obj:
             return entry
         return None
@@ -139,8 +175,7 @@ class Registry:
         entry = self.lookup(obj)
         if entry is not None:
             return entry
-        entry = new_entry(obj, self.collected.append, next(self.serials), None, 0,
-                          time.time() * 1000.0)
+        entry = new_entry(obj, self.collected.append)
         with self.entries_lock:
             current = self.entries.get(entry.key)
             if current is not None and current() is obj:
@@ -154,9 +189,12 @@ class Registry:
 
         Lock-free because ``register`` (every Deferred creation) must not take a lock: pop,
         and if what we popped is a newer entry for a reused id, put it straight back."""
-        popped = self.entries.pop(entry.key, None)
+        key = getattr(entry, "key", None)  # unset: born and died before any absorb
+        if key is None:
+            return
+        popped = self.entries.pop(key, None)
         if popped is not None and popped is not entry:
-            self.entries.setdefault(entry.key, popped)
+            self.entries.setdefault(key, popped)
 
     def note_failure(self, deferred: Any) -> None:
         """Hook for ``X._debugInfo.failResult = ...``: keep a summary of the Failure Twisted will
@@ -206,9 +244,22 @@ class Registry:
 
 
 def creation_location(entry: Entry) -> dict:
-    """The wire ``Location`` of an entry's creation site (resolved lazily from its code)."""
-    code = entry.code
+    """The wire ``Location`` of an entry's creation site (resolved lazily from its code and
+    instruction offset: reading ``f_lineno`` at creation costs more than the rest together)."""
+    code, lasti, _ = entry.site
     if code is None:
         return {"file": "", "line": 0, "function": "<before install>"}
     name = getattr(code, "co_qualname", None) or code.co_name
-    return {"file": code.co_filename, "line": entry.line or 0, "function": name}
+    return {"file": code.co_filename, "line": line_of(code, lasti), "function": name}
+
+
+@functools.lru_cache(maxsize=4096)
+def line_of(code: Any, lasti: int) -> int:
+    """The source line of the instruction at byte offset ``lasti`` in ``code``."""
+    try:
+        for start, end, line in code.co_lines():
+            if start <= lasti < end:
+                return line or code.co_firstlineno
+    except Exception:
+        pass
+    return code.co_firstlineno

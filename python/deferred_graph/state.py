@@ -54,9 +54,10 @@ def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> dict:
     has_result = "result" in attrs
     result = _result(attrs["result"], id_of, registry, limit) if has_result else None
     chained = attrs.get("_chainedTo")
+    entry.type_name = type(d).__name__  # kept for a report after its death
     return {
         "id": entry.serial,
-        "type": type(d).__name__,
+        "type": entry.type_name,
         "label": entry.label,
         "called": bool(attrs.get("called", False)),
         "hasResult": has_result,
