@@ -117,7 +117,12 @@ async function main() {
       '',
     );
   }
-  lines.push(`Console errors: ${consoleErrors.length ? consoleErrors.slice(0, 5).join('; ') : 'none'}.`, '');
+  const met = results.filter((r) => r.stream.eventToPainted.p95 !== null && r.stream.eventToPainted.p95 <= 100).length;
+  lines.push(
+    `Summary: delta posted → painted p95 ≤ 100 ms in ${met} of ${results.length} scenarios at this machine load.`,
+    `Console errors: ${consoleErrors.length ? consoleErrors.slice(0, 5).join('; ') : 'none'}.`,
+    '',
+  );
   writeFileSync(join(root, 'bench/RESULTS-webview.md'), lines.join('\n'));
   console.log(lines.join('\n'));
   // Timings are figures, not pass/fail (they depend on the machine); a CSP violation or a page

@@ -46,7 +46,7 @@ afterAll(async () => {
 
 const posted = () => page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
 
-describe('the webview in Chromium', () => {
+describe('the webview in Chromium', { timeout: 30_000 }, () => {
   it('draws the rows, with b nested under a, and hostile text inert', async () => {
     const rows = await page.$$eval('[role="treeitem"].row-deferred', (els) =>
       els.map((el) => [el.getAttribute('aria-level'), el.querySelector('.cell-label')!.textContent, el.querySelector('.cell-result')!.textContent!.slice(0, 12)]));
