@@ -26,7 +26,7 @@ import traceback
 import weakref
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Deque, Dict, List, Mapping, Optional, Protocol
+from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Protocol
 
 from . import wire
 from .recording import RecordingTransport, child_recording_path
@@ -234,6 +234,7 @@ class Sender:
             self._channels.append(Channel(RecordingTransport(options.record), options.buffer))
 
     def _reset_sync(self) -> None:
+        self._fork_locked = False
         self._lock = threading.Lock()
         self._owner: Optional[int] = None
         self._wake = threading.Event()
@@ -366,6 +367,17 @@ class Sender:
         except Exception:
             self._count_error("stop failed:\n" + traceback.format_exc())
 
+    def _before_fork(self) -> None:
+        """Hold the cycle lock across fork so no drain is half done (with the emitter's lock
+        taken) at the moment the child is copied; bounded, as fork must not hang on us."""
+        if self._owner != threading.get_ident() and self._lock.acquire(timeout=1.0):
+            self._fork_locked = True
+
+    def _after_fork_in_parent(self) -> None:
+        if self._fork_locked:
+            self._fork_locked = False
+            self._lock.release()
+
     def _after_fork_in_child(self) -> None:
         self._reset_sync()
         self._batch_counter = 0
@@ -375,16 +387,21 @@ class Sender:
             self.start()
 
 
-def _after_fork_in_child() -> None:
-    for sender in list(_live_senders):
-        try:
-            sender._after_fork_in_child()
-        except Exception:
-            debug_log("restart after fork failed:\n" + traceback.format_exc())
+def _for_each_sender(method: str) -> Callable[[], None]:
+    def hook() -> None:
+        for sender in list(_live_senders):
+            try:
+                getattr(sender, method)()
+            except Exception:
+                debug_log("%s failed:\n%s" % (method, traceback.format_exc()))
+
+    return hook
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    os.register_at_fork(before=_for_each_sender("_before_fork"),
+                        after_in_parent=_for_each_sender("_after_fork_in_parent"),
+                        after_in_child=_for_each_sender("_after_fork_in_child"))
 
 
 def start_sender(emitter: EmitterLike, options: Optional[SenderOptions] = None) -> Sender:

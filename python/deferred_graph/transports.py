@@ -116,7 +116,15 @@ class DapTransport:
         return 0
 
     def wait_sent(self, timeout: float) -> None:
-        """The writer thread sends on its own; nothing to wait for here."""
+        """Give pydevd's writer thread up to ``timeout`` to empty its queue (at exit especially,
+        so the program's last state reaches the editor)."""
+        queue = getattr(self._writer, "_cmd_queue", None)
+        deadline = time.monotonic() + timeout
+        try:
+            while queue is not None and not queue.empty() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        except Exception:
+            pass
 
     def close(self) -> None:
         self._writer = None

@@ -153,3 +153,32 @@ def test_mark_from_a_repr_running_in_the_pump_does_not_deadlock(tmp_path):
     assert "done" in names
     assert any(e["kind"] in ("created", "changed") and e["deferred"]["result"]
                and e["deferred"]["result"].get("repr") == "Sneaky()" for e in recording.events())
+
+
+def test_forking_while_the_pump_is_busy_never_hangs_a_child(tmp_path):
+    """Forks land while the pump drains thousands of Deferreds; every child still records and
+    exits (the fork hooks keep the pump's locks out of the copy)."""
+    result, _ = run_recorded(tmp_path, """
+        import time
+        statuses = []
+        for round in range(15):
+            keep = [defer.succeed(i) for i in range(1000)]
+            time.sleep(0.001 * (round % 5))
+            pid = os.fork()
+            if pid == 0:
+                defer.succeed("child").addCallback(str)
+                deferred_graph.flush()
+                os._exit(7)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    statuses.append(os.waitstatus_to_exitcode(status))
+                    break
+                time.sleep(0.01)
+            else:
+                os.kill(pid, 9)
+                statuses.append("hung")
+        print(json.dumps(statuses))
+    """, **{wire.ENV_FLUSH_MS: "1"})
+    assert json.loads(result.stdout) == [7] * 15
