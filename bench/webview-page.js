@@ -96,6 +96,18 @@
     },
 
     /**
+     * A debugger stop: the host sends the exact state as one `full` message. Times it from
+     * posting to the frame painted with it (the stop's first row shows a marker result).
+     */
+    async stop(total) {
+      const stopped = population(total).map((d) => ({ ...d, result: { kind: 'value', typeName: 'int', repr: 'stop', truncated: false }, hasResult: true }));
+      const t0 = performance.now();
+      window.postMessage({ type: 'full', sessionId: 's1', header: header(total), deferreds: stopped }, '*');
+      while (document.querySelector('[role="treeitem"] .cell-result')?.textContent !== 'stop') await new Promise((r) => requestAnimationFrame(r));
+      return (await afterPaint()) - t0;
+    },
+
+    /**
      * Streams `eventsPerSecond` upserts for `seconds` in deltas of `perDelta`. Each delta also
      * changes the first visible row's result to its own number, so the frame that shows the
      * number proves the delta (and every one before it) was painted.
