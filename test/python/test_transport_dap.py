@@ -144,3 +144,11 @@ def test_the_program_runs_to_its_normal_end(session):
     """Output and exit code are the program's own."""
     assert session["exited"]["exitCode"] == 0
     assert session["output"] == "done True False True 400\n"
+
+
+def test_the_last_events_are_flushed_over_dap_at_exit(session):
+    """main() returns after the stop and its Deferreds die; the final flush at exit reports
+    them collected before debugpy says the process exited (a and b hold each other in a cycle
+    that only the garbage collector would free, so they are not among them)."""
+    collected = {e["id"] for e in _events(session["all"]) if e["kind"] == "collected"}
+    assert session["waiter_id"] in collected and len(collected) >= 401
