@@ -83,9 +83,11 @@ async function stopBench(ctx) {
   const latencies = [];
   for (let i = 1; i <= STOPS; i++) {
     await observePaints(s, 'stop');
+    const since = Date.now();
     await startDebugging(s, config.name);
-    const stop = await s.dap.waitForStop(i, 60000);
-    const painted = await poll(async () => (await paints(s))[0] ?? null, 30000, `the probe row at stop ${i}`);
+    const stop = await s.dap.waitForStop(i, 60000, since);
+    const painted = await poll(async () => (await paints(s))?.[0] ?? null, 30000, `the probe row at stop ${i}`)
+      .catch(async (err) => { await s.page.screenshot({ path: path.join(ROOT, 'test-results', 'bench-stop-failed.png') }); throw err; });
     latencies.push(painted.painted - stop.t);
     await continueRun(s);
     await poll(() => s.dap.entries().filter((e) => e.event === 'terminated').length >= i, 30000, `run ${i} to end`);
@@ -102,7 +104,7 @@ async function main() {
   let ev;
   let st;
   try {
-    ev = await eventsBench(ctx);
+    ev = process.argv.includes('--stops-only') ? stats([0]) : await eventsBench(ctx);
     st = await stopBench(ctx);
   } finally {
     for (const s of sessions) await s.close();

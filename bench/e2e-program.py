@@ -4,10 +4,10 @@
 with the wall-clock time in milliseconds at the moment it fires; the benchmark reads that number
 in the painted row, so (paint time - result) is the event-to-painted latency.
 
-``stop N``: creates N Deferreds (a third in "waiting on" chains, a third fired, a third pending),
-then ``probe``, then reaches the line marked ``# BREAK stop``; the benchmark times the debugger's
-stop until the view shows ``probe`` by its variable name (only the exact snapshot taken at the
-stop carries frame names).
+``stop N``: creates N Deferreds (two thirds in pairs where one waits on the other, the rest
+fired), then ``probe``, then reaches the line with the "BREAK stop" marker comment; the benchmark times
+the debugger's stop until the view shows ``probe`` by its variable name (only the exact snapshot
+taken at the stop carries frame names).
 """
 
 import sys

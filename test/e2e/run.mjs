@@ -13,7 +13,7 @@ import { ROOT, RESULTS } from '../harness/paths.mjs';
 import { run } from '../harness/proc.mjs';
 import { runTests, summarize } from './lib/runner.mjs';
 
-const SCENARIOS = ['package', 'smoke', 'vscode-suite', 'notebook', 'tale5', 'poetry', 'callback-failure', 'reload', 'screenshots'];
+const SCENARIOS = ['comparator', 'package', 'smoke', 'vscode-suite', 'notebook', 'tale5', 'poetry', 'callback-failure', 'reload', 'screenshots'];
 
 function parseArgs(argv) {
   const args = { suite: 'all', only: null, build: true };

@@ -39,20 +39,21 @@ export class DapLog {
     return sent.length ? [...sent.at(-1).lines].sort((a, b) => a - b) : [];
   }
 
-  ended() {
-    return this.entries().some((e) => e.kind === 'event' && (e.event === 'terminated' || e.event === 'exited'));
+  /** Whether a session ended (at or after `since`, a Date.now() time). */
+  ended(since = 0) {
+    return this.entries().some((e) => e.kind === 'event' && (e.event === 'terminated' || e.event === 'exited') && e.t >= since);
   }
 
   exitCode() {
     return this.entries().find((e) => e.kind === 'event' && e.event === 'exited')?.body?.exitCode;
   }
 
-  /** Waits for the n-th stop (1-based) and its stack top. */
-  async waitForStop(n, timeoutMs = 30000) {
+  /** Waits for the n-th stop (1-based) and its stack top; fails early if a session ends after `since`. */
+  async waitForStop(n, timeoutMs = 30000, since = 0) {
     return poll(() => {
       const s = this.stops();
       if (s.length >= n && s[n - 1].frame) return s[n - 1];
-      if (this.ended()) throw new Error(`debug session ended after ${s.length} stop(s), expected stop ${n}\n${this.output().slice(-2000)}`);
+      if (this.ended(since)) throw new Error(`debug session ended after ${s.length} stop(s), expected stop ${n}\n${this.output().slice(-2000)}`);
       return null;
     }, timeoutMs, `stop #${n}`);
   }
