@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 import weakref
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
@@ -38,8 +37,6 @@ listeners: List[Callable[[str], None]] = []
 
 _labelled: Dict[str, "weakref.ref[Any]"] = {}  # label -> newest Deferred with that label
 _lock = threading.Lock()  # the threaded tale marks from five threads at once
-
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def _runtime_active() -> bool:
@@ -133,11 +130,6 @@ def id_of(deferred: Any) -> Optional[int]:
         return _runtime.id_of(deferred)
     except Exception:
         return None
-
-
-def normalise_repr(text: str) -> str:
-    """A repr with memory addresses blanked, so two runs of an example compare equal."""
-    return _ADDRESS.sub(" at 0x…", text)
 
 
 def _text(kind: Callable[[Any], str], value: Any) -> str:

@@ -77,8 +77,8 @@ NOTEBOOK_STEPS = {
 
 
 def _notebook_run(experiment: str):
-    """Run one notebook experiment under the runtime; return the runtime states by step and
-    the labelled Deferreds' ids, having checked parity at every step."""
+    """Run one notebook experiment under the runtime, checking parity at every step; return
+    ``{step: {label: state}}``, the runtime's (replayed) state of each labelled Deferred."""
     sys.path.insert(0, str(HERE.parents[1] / "examples"))
     try:
         import graph_hooks
