@@ -51,6 +51,8 @@ export class GraphPanel implements vscode.Disposable {
   private needsInit = true;
   /** The session whose state the webview holds; another active session gets a `full`. */
   private shownSessionId: string | null = null;
+  /** The model the webview's rows came from (a restarted session gets a new one). */
+  private shownModel: SessionRecord['model'] | null = null;
   private shownHeader: GraphHeader | null = null;
   private readonly shown = new Map<number, DeferredView>();
   private messagesSent = 0;
@@ -181,6 +183,7 @@ export class GraphPanel implements vscode.Disposable {
     this.ready = false;
     this.needsInit = true;
     this.shownSessionId = null;
+    this.shownModel = null;
     this.shownHeader = null;
     this.shown.clear();
   }
@@ -258,7 +261,7 @@ export class GraphPanel implements vscode.Disposable {
       this.dirtyGraphs.clear();
       return null;
     }
-    if (this.shownSessionId !== activeId) {
+    if (this.shownSessionId !== activeId || this.shownModel !== record.model) {
       const deferreds = this.showFull(record);
       return { type: 'full', sessionId: activeId, header: record.model.header(), deferreds };
     }
@@ -280,9 +283,11 @@ export class GraphPanel implements vscode.Disposable {
     this.shown.clear();
     if (!record) {
       this.shownSessionId = null;
+      this.shownModel = null;
       this.shownHeader = null;
       return [];
     }
+    this.shownModel = record.model;
     record.model.takeDelta();
     const deferreds = record.model.views();
     for (const view of deferreds) this.shown.set(view.id, view);

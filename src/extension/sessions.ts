@@ -26,7 +26,10 @@ type NoticeKind = 'hint' | 'sticky';
 
 export interface SessionRecord {
   readonly session: vscode.DebugSession;
-  readonly model: SessionModel;
+  /** Replaced when the session restarts: one model shows one process. */
+  model: SessionModel;
+  /** How many times a debug adapter was started for this session (more than once = restart). */
+  adapterStarts: number;
   readonly startedAt: number;
   state: SessionSummary['state'];
   pid: number | null;
@@ -52,6 +55,15 @@ export interface SnapshotTiming {
   sinceStopMs: number;
   evaluateMs: number;
   applyMs: number;
+}
+
+function newModel(session: vscode.DebugSession): SessionModel {
+  const settings = readSettings(session.workspaceFolder?.uri);
+  return new SessionModel({
+    sessionId: session.id,
+    retainFired: settings.retainFired,
+    retainCollected: settings.retainCollected,
+  });
 }
 
 export class SessionManager implements vscode.Disposable {
@@ -145,14 +157,10 @@ export class SessionManager implements vscode.Disposable {
     if (known) return known;
     const parentTracked = session.parentSession && this.records.has(session.parentSession.id);
     if (!PYTHON_DEBUG_TYPES.has(session.type) && !parentTracked) return undefined;
-    const settings = readSettings(session.workspaceFolder?.uri);
     const record: SessionRecord = {
       session,
-      model: new SessionModel({
-        sessionId: session.id,
-        retainFired: settings.retainFired,
-        retainCollected: settings.retainCollected,
-      }),
+      model: newModel(session),
+      adapterStarts: 0,
       startedAt: Date.now(),
       state: 'running',
       pid: null,
@@ -175,6 +183,30 @@ export class SessionManager implements vscode.Disposable {
       this.activeId = session.id;
     }
     this.sessionsChanged.fire();
+    return record;
+  }
+
+  /**
+   * A debug adapter starts for the session. The second time is a restart (VS Code reuses the
+   * session for it): a new process, so the graph starts afresh.
+   */
+  adapterStarted(session: vscode.DebugSession): SessionRecord | undefined {
+    const record = this.ensure(session);
+    if (!record) return undefined;
+    record.adapterStarts += 1;
+    if (record.adapterStarts > 1) {
+      record.model = newModel(session);
+      record.pid = null;
+      record.state = 'running';
+      record.heardFromRuntime = false;
+      record.stopGeneration += 1;
+      record.lastSnapshot = null;
+      record.notice = null;
+      record.noticeKind = 'hint';
+      this.initialNotice(record, Boolean(session.parentSession && this.records.has(session.parentSession.id)));
+      this.sessionsChanged.fire();
+      this.graphChanged.fire(session.id);
+    }
     return record;
   }
 

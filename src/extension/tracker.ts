@@ -22,7 +22,7 @@ export class StopTrackerFactory implements vscode.DebugAdapterTrackerFactory {
   constructor(private readonly sessions: SessionManager) {}
 
   createDebugAdapterTracker(session: vscode.DebugSession): vscode.DebugAdapterTracker | undefined {
-    if (!this.sessions.ensure(session)) return undefined;
+    if (!this.sessions.adapterStarted(session)) return undefined;
     const sessions = this.sessions;
     return {
       onWillReceiveMessage(message: DapMessage) {

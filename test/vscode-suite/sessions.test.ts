@@ -32,6 +32,18 @@ late.addCallback(str)
 print("after")  # STOP:after
 `;
 
+/** Creates three Deferreds the first time it runs and one after that. */
+const RESTARTED_PROGRAM = `
+import os
+from twisted.internet import defer
+marker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ran-before")
+first_run = not os.path.exists(marker)
+open(marker, "w").close()
+first_run_only = [defer.Deferred(), defer.Deferred()] if first_run else []
+again_d = defer.Deferred()
+print("again")  # STOP:here
+`;
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -98,6 +110,26 @@ export function register(t: TestRegistry): void {
     assert.equal(childSummary.notice, null, `a child of an injected launch needs no notice: ${childSummary.notice}`);
     const parentNames = await s.deferredsByName(session.id);
     assert.equal(parentNames.has('child_d'), false, 'the child Deferred leaked into the parent graph');
+  }, 90_000);
+
+  t.test('restarting a session starts a fresh graph for the new process', async () => {
+    const program = s.writeProgram('restart/again.py', RESTARTED_PROGRAM);
+    s.breakAtStops(program);
+    const session = await s.startSession(s.launchConfig(program));
+    await s.waitForNames(session.id, ['again_d']);
+    const firstPid = (await summaryOf(session.id))?.pid;
+    assert.ok(firstPid, 'no pid before the restart');
+    const stops = s.stopCount(session);
+    await vscode.commands.executeCommand('workbench.action.debug.restart');
+    await s.stoppedThread(session, stops);
+    const restarted = await s.waitFor('the restarted process to be named', async () => {
+      const summary = await summaryOf(session.id);
+      const named = await s.deferredsByName(session.id);
+      return summary?.pid && summary.pid !== firstPid && named.has('again_d') ? summary : null;
+    });
+    assert.equal(restarted.notice, null, `notice after restart: ${restarted.notice}`);
+    const graph = (await s.api()).graph(session.id)!;
+    assert.deepEqual(graph.deferreds.map((d) => d.name), ['again_d'], 'Deferreds of the old process are still shown');
   }, 90_000);
 
   t.test('an attach session is not injected, says so, and can be instrumented at a stop', async () => {
