@@ -148,16 +148,27 @@ def _install_runtime():
     _import_runtime().install()
 
 
+def _import_machinery():
+    """(PathFinder, module_from_spec) without importing the ``importlib`` package, which a
+    plain start-up does not load: the frozen modules behind it are always there."""
+    frozen = sys.modules.get("_frozen_importlib")
+    external = sys.modules.get("_frozen_importlib_external")
+    if hasattr(frozen, "module_from_spec") and hasattr(external, "PathFinder"):
+        return external.PathFinder, frozen.module_from_spec
+    import importlib.machinery
+    import importlib.util
+
+    return importlib.machinery.PathFinder, importlib.util.module_from_spec
+
+
 def _next_sitecustomize_spec():
     """The ``sitecustomize`` Python would have imported had this folder not come first."""
-    import importlib.machinery
-
     here = os.path.realpath(os.path.dirname(os.path.abspath(__file__)))
     entries = [
         entry for entry in sys.path
         if os.path.realpath(os.path.abspath(entry or os.curdir)) != here
     ]
-    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", entries)
+    spec = _import_machinery()[0].find_spec("sitecustomize", entries)
     if spec is None or spec.loader is None:
         return None
     if spec.origin and os.path.realpath(spec.origin) == os.path.realpath(os.path.abspath(__file__)):
@@ -169,9 +180,7 @@ def _run_next_sitecustomize(spec):
     """Execute the next sitecustomize as ``sitecustomize``.  Its exceptions propagate to
     ``site``, which reports them exactly as it would have without us; on success the import
     system hands ``import sitecustomize`` the user's module, not ours."""
-    import importlib.util
-
-    module = importlib.util.module_from_spec(spec)
+    module = _import_machinery()[1](spec)
     sys.modules["sitecustomize"] = module
     spec.loader.exec_module(module)
 
