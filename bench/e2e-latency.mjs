@@ -69,7 +69,8 @@ async function eventsBench(ctx) {
   await startDebugging(s, config.name);
   await s.dap.waitForEnd(EVENTS * 1000 + 60000);
   await new Promise((r) => setTimeout(r, 1000));
-  const got = await paints(s);
+  const got = (await paints(s)) ?? [];
+  if (got.length === 0) await s.page.screenshot({ path: path.join(ROOT, 'test-results', 'bench-events-empty.png') });
   return stats(got.map((p) => p.painted - Number(p.result)));
 }
 
@@ -105,7 +106,7 @@ async function main() {
   let st;
   try {
     ev = process.argv.includes('--stops-only') ? stats([0]) : await eventsBench(ctx);
-    st = await stopBench(ctx);
+    st = process.argv.includes('--events-only') ? stats([0]) : await stopBench(ctx);
   } finally {
     for (const s of sessions) await s.close();
   }

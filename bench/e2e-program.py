@@ -20,7 +20,7 @@ try:
     from deferred_graph import label
 except ImportError:  # outside the debugger the benchmark program still runs
     def label(d, name):  # type: ignore[no-redef]
-        return d
+        pass
 
 
 def events(count: int) -> None:
@@ -34,7 +34,8 @@ def events(count: int) -> None:
         if i == count:
             reactor.callLater(0.5, reactor.stop)
             return
-        d = label(defer.Deferred(), "probe %d" % i)
+        d = defer.Deferred()
+        label(d, "probe %d" % i)
         keep.append(d)
         reactor.callLater(0.1, fire, d)
         reactor.callLater(0.25, step, i + 1)
