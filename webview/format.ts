@@ -27,7 +27,9 @@ function escapeChar(ch: string): string {
  */
 export function safeText(value: unknown, limit: number = ROW_TEXT_LIMIT): string {
   const text = typeof value === 'string' ? value : value == null ? '' : String(value);
-  const cut = text.length > limit ? text.slice(0, limit) : text;
+  // Never split a surrogate pair (an emoji) at the cut: half of one renders as garbage.
+  const end = limit > 0 && text.length > limit && /[\ud800-\udbff]/.test(text[limit - 1]) ? limit - 1 : limit;
+  const cut = text.length > limit ? text.slice(0, end) : text;
   const escaped = cut.replace(UNSAFE_CHARS, escapeChar);
   return text.length > limit ? `${escaped}…` : escaped;
 }

@@ -54,6 +54,12 @@ describe('hostile strings from the debuggee', () => {
     expect(rowEl(root, 'd1').querySelector('.cell-label')!.textContent).toBe('evil\\u202etxt.exe');
   });
 
+  it('cuts long text on a character boundary, never inside an emoji', () => {
+    const { root, send } = mount();
+    send(init([fired(1, `${'x'.repeat(199)}😀😀`)]));
+    expect(rowEl(root, 'd1').querySelector('.cell-result')!.textContent).toBe(`${'x'.repeat(199)}…`);
+  });
+
   it('survives fields of the wrong type without throwing', () => {
     const { root, send } = mount();
     const odd = deferred(1, { name: 42 as unknown as string, result: { kind: 'value', typeName: 'int', repr: null as unknown as string, truncated: false }, hasResult: true, status: 'fired' });
