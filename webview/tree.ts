@@ -200,8 +200,9 @@ export function matchesSearch(d: DeferredView, needle: string): boolean {
   return d.callbacks.some((p) => hay(p.callback?.name) || hay(p.errback?.name));
 }
 
+/** Whether a filter hides `d`. "Hide fired" keeps failed ones: a Failure is what one looks for. */
 export function isHidden(d: DeferredView, o: TreeOptions): boolean {
-  return (o.hideFired && d.status === 'fired' && !d.collected) || (o.hideCollected && d.collected);
+  return (o.hideFired && d.status === 'fired') || (o.hideCollected && d.collected);
 }
 
 type Task =
