@@ -73,20 +73,27 @@ describe('webview interaction', () => {
     expect(selectedKey(root)).toBe('d3');
   });
 
-  it('hides fired and collected Deferreds on request, keeping what is nested under them', () => {
+  it('hides fired (not failed) and collected Deferreds on request, keeping what is nested under them', () => {
     const { root, send, runFrames } = mount();
-    send(init([...notebook(), fired(4, '1', { type: 'DeferredList', members: [5] }), deferred(5, { name: 'member' })]));
+    const failure = { kind: 'failure' as const, excType: 'E', message: 'm', truncated: false };
+    send(init([
+      ...notebook(),
+      fired(4, '1', { type: 'DeferredList', members: [5] }),
+      deferred(5, { name: 'member' }),
+      deferred(6, { name: 'boom', called: true, hasResult: true, result: failure, status: 'failed' }),
+    ]));
     const toggle = (index: number) => {
       const box = root.querySelectorAll<HTMLInputElement>('.tools input[type="checkbox"]')[index];
       box.click();
       runFrames();
     };
     toggle(0);
-    expect(outline(root)).toEqual(['a | N/A | 2', 'c | N/A | 0', 'member | N/A | 0']);
+    const failed = 'boom | <twisted.python.failure.Failure E: m> | 0';
+    expect(outline(root)).toEqual(['a | N/A | 2', 'c | N/A | 0', 'member | N/A | 0', failed]);
     toggle(1);
-    expect(outline(root)).toEqual(['a | N/A | 2', 'member | N/A | 0']);
+    expect(outline(root)).toEqual(['a | N/A | 2', 'member | N/A | 0', failed]);
     toggle(0);
-    expect(outline(root).map((l) => l.split(' |')[0].trim())).toEqual(['a', 'b', 'Deferred #4 (DeferredList)', 'member']);
+    expect(outline(root).map((l) => l.split(' |')[0].trim())).toEqual(['a', 'b', 'Deferred #4 (DeferredList)', 'member', 'boom']);
   });
 
   it('searches by label and by function name, showing the path to a nested match', () => {
