@@ -21,7 +21,9 @@ export class DapLog {
     const stops = [];
     for (const e of this.entries()) {
       if (e.kind === 'event' && e.event === 'stopped') stops.push({ t: e.t, session: e.session, reason: e.body?.reason, frame: null });
-      else if (e.kind === 'stack' && stops.length && !stops.at(-1).frame && e.session === stops.at(-1).session) stops.at(-1).frame = e.frames[0] ?? null;
+      else if (e.kind === 'stack' && stops.length && !stops.at(-1).frame && e.session === stops.at(-1).session) {
+        Object.assign(stops.at(-1), { frame: e.frames[0] ?? null, frameT: e.t });
+      }
     }
     return stops;
   }
