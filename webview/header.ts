@@ -45,6 +45,7 @@ export class HeaderView {
   private readonly sessionState = el('span', 'badge session-state');
   private readonly counts = new Map<string, HTMLElement>();
   private readonly shownCount = el('span', 'count count-shown');
+  private readonly ephemeral = el('span', 'count count-ephemeral');
   private readonly dropped = el('span', 'dropped');
   private readonly marker = el('span', 'marker');
   private readonly notice = el('div', 'notice');
@@ -69,7 +70,9 @@ export class HeaderView {
       counts.append(value);
     }
     this.shownCount.dataset.count = 'shown';
-    counts.append(this.shownCount, this.dropped, this.marker);
+    this.ephemeral.dataset.count = 'ephemeral';
+    this.ephemeral.title = 'Deferreds created and collected between two updates: counted, not listed.';
+    counts.append(this.ephemeral, this.shownCount, this.dropped, this.marker);
 
     this.notice.setAttribute('role', 'status');
     this.error.setAttribute('role', 'alert');
@@ -109,6 +112,8 @@ export class HeaderView {
       value.textContent = h ? `${Number(h[name]) || 0} ${name}` : '';
     }
     this.shownCount.textContent = h ? `${data.shown} rows` : '';
+    const ephemeral = h ? Number(h.ephemeral) || 0 : 0;
+    this.ephemeral.textContent = ephemeral > 0 ? `${ephemeral} short-lived` : '';
     const dropped = h ? Number(h.dropped) || 0 : 0;
     this.dropped.textContent = dropped > 0 ? `${dropped} events dropped` : '';
     this.dropped.title = dropped > 0 ? 'The runtime could not send everything; the view resyncs at the next stop or snapshot.' : '';

@@ -158,12 +158,13 @@ describe('webview rendering from messages', () => {
     const notice = 'attach session: not instrumented — add `import deferred_graph; deferred_graph.install()` to the program';
     send(init([], {
       sessions: [{ ...SESSION, notice }],
-      header: header({ pending: 3, fired: 5, failed: 1, collected: 7, dropped: 120, error: 'protocol 2.0 is newer than this extension (1.x)' }),
+      header: header({ pending: 3, fired: 5, failed: 1, collected: 7, dropped: 120, ephemeral: 40, error: 'protocol 2.0 is newer than this extension (1.x)' }),
     }));
     const text = (sel: string) => root.querySelector(sel)?.textContent;
     expect([text('[data-count="pending"]'), text('[data-count="fired"]'), text('[data-count="failed"]'), text('[data-count="collected"]')])
       .toEqual(['3 pending', '5 fired', '1 failed', '7 collected']);
     expect(text('.dropped')).toBe('120 events dropped');
+    expect(text('[data-count="ephemeral"]')).toBe('40 short-lived');
     expect(text('.notice')).toBe(notice);
     expect(text('.error')).toBe('protocol 2.0 is newer than this extension (1.x)');
     expect(root.querySelector('.error')?.getAttribute('role')).toBe('alert');
