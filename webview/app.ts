@@ -271,7 +271,8 @@ export class DeferredGraphApp {
       this.scrollRestored = true;
       this.tree.scrollTo(this.view.scrollTop);
     }
-    this.root.dataset.empty = String(this.store.size === 0);
+    // What the empty tree says: nothing yet, or nothing passing the filters and search.
+    this.root.dataset.empty = this.store.size === 0 ? 'true' : this.rows.length === 0 ? 'filtered' : 'false';
     this.saveSoon();
   }
 

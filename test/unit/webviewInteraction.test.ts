@@ -115,6 +115,7 @@ describe('webview interaction', () => {
     expect(outline(root)).toEqual(['other | N/A | 0']);
     type('nothing like it');
     expect(outline(root)).toEqual([]);
+    expect(root.dataset.empty).toBe('filtered');
     type('');
     expect(outline(root).length).toBe(3);
   });
