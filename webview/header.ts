@@ -29,6 +29,11 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string): HTMLEle
   return e;
 }
 
+/** Sets text only when it changed: the header is updated every frame while a program runs. */
+function setText(target: HTMLElement, text: string): void {
+  if (target.textContent !== text) target.textContent = text;
+}
+
 function checkbox(text: string, onChange: (checked: boolean) => void): { label: HTMLLabelElement; input: HTMLInputElement } {
   const label = el('label', 'toggle');
   const input = el('input', '');
@@ -109,22 +114,22 @@ export class HeaderView {
     const h = data.header;
     for (const name of COUNTS) {
       const value = this.counts.get(name)!;
-      value.textContent = h ? `${Number(h[name]) || 0} ${name}` : '';
+      setText(value, h ? `${Number(h[name]) || 0} ${name}` : '');
     }
-    this.shownCount.textContent = h ? `${data.shown} rows` : '';
+    setText(this.shownCount, h ? `${data.shown} rows` : '');
     const ephemeral = h ? Number(h.ephemeral) || 0 : 0;
-    this.ephemeral.textContent = ephemeral > 0 ? `${ephemeral} short-lived` : '';
+    setText(this.ephemeral, ephemeral > 0 ? `${ephemeral} short-lived` : '');
     const dropped = h ? Number(h.dropped) || 0 : 0;
-    this.dropped.textContent = dropped > 0 ? `${dropped} events dropped` : '';
+    setText(this.dropped, dropped > 0 ? `${dropped} events dropped` : '');
     this.dropped.title = dropped > 0 ? 'The runtime could not send everything; the view resyncs at the next stop or snapshot.' : '';
-    this.marker.textContent = h?.lastMarker ? `mark: ${safeText(h.lastMarker, 80)}` : '';
+    setText(this.marker, h?.lastMarker ? `mark: ${safeText(h.lastMarker, 80)}` : '');
     const notice = active?.notice ?? (data.sessions.length === 0 ? 'No Python debug session. Start one to see its Deferreds here.' : null);
     this.show(this.notice, notice);
     this.show(this.error, data.error ?? h?.error ?? null);
   }
 
   private show(target: HTMLElement, text: string | null): void {
-    target.textContent = text ? safeText(text, 600) : '';
+    setText(target, text ? safeText(text, 600) : '');
     target.title = text ? tooltipText(text) : '';
     target.hidden = !text;
   }
@@ -133,8 +138,8 @@ export class HeaderView {
     const several = sessions.length > 1;
     this.sessionPicker.hidden = !several;
     this.sessionName.hidden = several;
-    this.sessionName.textContent = active ? safeText(active.name, 120) : 'No session';
-    this.sessionState.textContent = active ? safeText(active.state, 20) : '';
+    setText(this.sessionName, active ? safeText(active.name, 120) : 'No session');
+    setText(this.sessionState, active ? safeText(active.state, 20) : '');
     this.sessionState.hidden = !active;
     if (several) {
       const signature = sessions.map((s) => `${s.id}\u0000${s.name}\u0000${s.pid}`).join('\u0001');
