@@ -185,14 +185,64 @@ def _note_stmts(writes: List[Tuple[ast.expr, str]], anchor: ast.stmt) -> List[as
     return out
 
 
+def _safe_call(node: ast.Call) -> bool:
+    """A mutation of a Deferred's callback list (``X.callbacks.pop(0)``): runs no user code."""
+    func = node.func
+    return isinstance(func, ast.Attribute) and func.attr in LIST_MUTATORS \
+        and isinstance(func.value, ast.Attribute) and func.value.attr in CALLBACK_ATTRS
+
+
 def _quiet(stmt: ast.stmt) -> bool:
-    """A simple statement that calls nothing and cannot leave the block: pending marks may wait
-    past it (one mark per written object per straight-line run), since no user code runs and
-    no path skips the mark that follows."""
-    if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Pass)):
+    """A simple statement that runs no user code and cannot leave the block: pending notes may
+    wait past it (one note per written object per straight-line run), since nothing can observe
+    the delay and no path skips the note that follows."""
+    if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Pass)):
         return False
-    return not any(isinstance(node, (ast.Call, ast.Yield, ast.YieldFrom, ast.Await,
-                                     ast.NamedExpr, ast.Lambda)) for node in ast.walk(stmt))
+    for node in ast.walk(stmt):
+        if isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await, ast.NamedExpr, ast.Lambda)):
+            return False
+        if isinstance(node, ast.Call) and not _safe_call(node):
+            return False
+    return True
+
+
+def _leading_quiet_writes(body: List[ast.stmt]) -> set:
+    """Objects (as dumps) written by the quiet statements a block starts with."""
+    found = set()
+    for stmt in body:
+        if not _quiet(stmt):
+            break
+        found.update(ast.dump(expr) for expr, _ in statement_writes(stmt))
+    return found
+
+
+def _bindings(stmt: ast.stmt) -> set:
+    """Source text of every name/attribute/item a simple statement (re)binds."""
+    targets: List[ast.expr] = []
+    if isinstance(stmt, (ast.Assign, ast.Delete)):
+        targets = _flatten_targets(stmt.targets)
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+        targets = [stmt.target]
+    return {ast.unparse(t) for t in targets}
+
+
+def _prefixes(expr: ast.expr) -> set:
+    """``a.b[0].c`` -> {"a.b[0].c", "a.b[0]", "a.b", "a"}: what rebinding would change it."""
+    out = set()
+    node: Any = expr
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Name)):
+        out.add(ast.unparse(node))
+        if isinstance(node, ast.Name):
+            break
+        node = node.value
+    return out
+
+
+def _rebinds_pending(stmt: ast.stmt, pending: List[Tuple[ast.expr, str]]) -> bool:
+    """True when ``stmt`` changes what a pending note's expression refers to (``x.result.result
+    = None; x.result = r``): the note must be taken before it, or it would mark another object."""
+    bound = _bindings(stmt)
+    return bool(bound) and any(bound & _prefixes(expr) for expr, _ in pending)
 
 
 class _Instrumenter(ast.NodeTransformer):
@@ -217,13 +267,54 @@ class _Instrumenter(ast.NodeTransformer):
             self.inserted += len(notes)
             out.extend(notes)
 
-    def _rewrite_body(self, body: List[ast.stmt]) -> List[ast.stmt]:
+    def _carry_into_loop(self, stmt: ast.stmt, pending: List[Tuple[ast.expr, str]]) -> bool:
+        """``X.a = v; while T: X.b.pop(0) ...``: instead of a note before the loop, merge the
+        pending notes into the loop body's first one (same objects: free) and note them in the
+        loop's ``else`` (normal exit; a ``break`` comes after the body's first note)."""
+        if not pending or not isinstance(stmt, ast.While) or any(
+                isinstance(n, ast.Call) for n in ast.walk(stmt.test)):
+            return False
+        if not {ast.dump(e) for e, _ in pending} <= _leading_quiet_writes(stmt.body):
+            return False
+        stmt.body = self._rewrite_body(stmt.body, list(pending))
+        stmt.orelse = self._rewrite_body(stmt.orelse, list(pending)) if stmt.orelse else []
+        if not stmt.orelse:
+            self._flush(list(pending), stmt, stmt.orelse)
+        stmt.test = self.visit(stmt.test)
+        return True
+
+    def _carry_through_if(self, stmt: ast.stmt, pending: List[Tuple[ast.expr, str]]) -> bool:
+        """``X.a = v; if T: ...; X.b = w``: let pending notes flow through an ``if`` whose test
+        calls nothing: each branch notes them (merged with its own notes), and without an
+        ``else`` they stay pending after it, so the common skipped-branch path pays once."""
+        if not pending or not isinstance(stmt, ast.If) or any(
+                isinstance(n, ast.Call) for n in ast.walk(stmt.test)):
+            return False
+        stmt.body = self._rewrite_body(stmt.body, list(pending))
+        if stmt.orelse:
+            stmt.orelse = self._rewrite_body(stmt.orelse, list(pending))
+        return True
+
+    def _rewrite_body(self, body: List[ast.stmt],
+                      carried: Optional[List[Tuple[ast.expr, str]]] = None) -> List[ast.stmt]:
         out: List[ast.stmt] = []
-        pending: List[Tuple[ast.expr, str]] = []
-        last: Optional[ast.stmt] = None
+        pending: List[Tuple[ast.expr, str]] = carried or []
+        last: Optional[ast.stmt] = body[0] if carried else None
         for stmt in body:
+            if self._carry_into_loop(stmt, pending):
+                out.append(stmt)
+                pending = []
+                continue
+            if self._carry_through_if(stmt, pending):
+                out.append(stmt)
+                if stmt.orelse:
+                    pending = []
+                continue
             stmt = self.visit(stmt)
             writes = statement_writes(stmt)
+            if pending and _rebinds_pending(stmt, pending):
+                self._flush(pending, last, out)
+                pending = []
             if not _quiet(stmt):
                 if pending and not writes:
                     self._flush(pending, last, out)

@@ -142,15 +142,21 @@ def rt():
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
-@given(ops=OPS)
-def test_random_programs_keep_parity(rt, ops):
+@given(ops=OPS, debug=st.booleans())
+def test_random_programs_keep_parity(rt, ops, debug):
     """After each operation, snapshot and replayed events equal Twisted's attributes; at the
-    end, every Deferred that died is reported collected and no longer in the replayed state."""
+    end, every Deferred that died is reported collected and no longer in the replayed state.
+    Half the programs run with Twisted's ``setDebugging(True)`` (other code paths: DebugInfo
+    on every Deferred, failResult written on success too)."""
     program = Program()
-    for step, op in enumerate(ops):
-        program.run(*op)
-        rt.check(program.pool, "after step %d %r of %r" % (step, op, ops))
-        CHECKED["operations"] += 1
+    defer.setDebugging(debug)
+    try:
+        for step, op in enumerate(ops):
+            program.run(*op)
+            rt.check(program.pool, "after step %d %r of %r (debug=%s)" % (step, op, ops, debug))
+            CHECKED["operations"] += 1
+    finally:
+        defer.setDebugging(False)
     CHECKED["programs"] += 1
     ids = [deferred_graph.id_of(d) for d in program.pool]
     refs = [weakref.ref(d) for d in program.pool]
