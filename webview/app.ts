@@ -146,6 +146,7 @@ export class DeferredGraphApp {
           : `The extension speaks webview protocol ${data.version}, this view ${WEBVIEW_PROTOCOL_VERSION}: reload the window.`;
         this.sessions = data.sessions;
         this.activeSessionId = data.activeSessionId;
+        this.enterSession(data.activeSessionId);
         this.header = data.header;
         this.replaceAll(data.deferreds);
         this.render();
@@ -157,10 +158,12 @@ export class DeferredGraphApp {
         }
         this.sessions = data.sessions;
         this.activeSessionId = data.activeSessionId;
+        this.enterSession(data.activeSessionId);
         this.render();
         break;
       case 'full':
         this.activeSessionId = data.sessionId;
+        this.enterSession(data.sessionId);
         this.header = data.header;
         this.replaceAll(data.deferreds);
         this.render();
@@ -186,6 +189,22 @@ export class DeferredGraphApp {
         this.invalidate(false);
         break;
     }
+  }
+
+  /**
+   * Expansion choices, selection and scroll are kept per session: ids restart in every
+   * process, so a new debug run must not inherit the last run's open rows.
+   */
+  private enterSession(id: string | null): void {
+    if (id === this.view.sessionId || id === null) return;
+    const unknown = this.view.sessionId === null; // choices made before any session: keep them
+    this.view.sessionId = id;
+    if (unknown) return;
+    this.view.expanded.clear();
+    this.view.selectedKey = null;
+    this.tree.selectedKey = null;
+    this.view.scrollTop = 0;
+    if (this.scrollRestored) this.tree.scrollTo(0);
   }
 
   private noteNewId(id: number): void {

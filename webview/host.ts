@@ -20,13 +20,15 @@ export interface ViewState {
   expanded: Map<number, boolean>;
   scrollTop: number;
   selectedKey: string | null;
+  /** The session these choices were made in: Deferred ids mean nothing in another one. */
+  sessionId: string | null;
 }
 
 /** Expand/collapse choices remembered; older ones are dropped so the state stays small. */
 export const MAX_REMEMBERED_EXPANSIONS = 2000;
 
 export function defaultViewState(): ViewState {
-  return { hideFired: false, hideCollected: false, search: '', expanded: new Map(), scrollTop: 0, selectedKey: null };
+  return { hideFired: false, hideCollected: false, search: '', expanded: new Map(), scrollTop: 0, selectedKey: null, sessionId: null };
 }
 
 /** Reads a persisted state defensively: anything malformed falls back to the default. */
@@ -39,6 +41,7 @@ export function restoreViewState(raw: unknown): ViewState {
   if (typeof r.search === 'string') state.search = r.search.slice(0, 200);
   if (typeof r.scrollTop === 'number' && Number.isFinite(r.scrollTop) && r.scrollTop >= 0) state.scrollTop = r.scrollTop;
   if (typeof r.selectedKey === 'string') state.selectedKey = r.selectedKey;
+  if (typeof r.sessionId === 'string') state.sessionId = r.sessionId;
   if (Array.isArray(r.expanded)) {
     for (const pair of r.expanded.slice(-MAX_REMEMBERED_EXPANSIONS)) {
       if (Array.isArray(pair) && Number.isInteger(pair[0]) && typeof pair[1] === 'boolean') state.expanded.set(pair[0], pair[1]);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeferredView } from '../../src/protocol/protocol';
 import { defaultViewState, MAX_REMEMBERED_EXPANSIONS, persistableViewState, rememberExpansion, restoreViewState } from '../../webview/host';
-import { cb, deferred, fired, header, init, mount, outline, RecordingHost, rowEl, rows } from './webviewBuilders';
+import { cb, deferred, fired, header, init, mount, outline, RecordingHost, rowEl, rows, SESSION } from './webviewBuilders';
 
 function key(root: HTMLElement, k: string): void {
   root.querySelector<HTMLElement>('[role="tree"]')!.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
@@ -187,6 +187,24 @@ describe('webview interaction', () => {
     expect(second.app.rows.find((r) => r.key === 'd5')).toMatchObject({ expanded: true });
     expect(second.app.rows.some((r) => r.key === 'd5.0')).toBe(true);
     expect(selectedKey(second.root)).toBe(saved.selectedKey);
+  });
+
+  it('keeps open rows across a reload of the same session, forgets them in another (a new run)', () => {
+    const stale = { sessionId: 'old-run', expanded: [[1, true]], selectedKey: 'd1', scrollTop: 0 };
+    const { root, send, app, host } = mount(new RecordingHost(stale));
+    const one = () => [deferred(1, { callbacks: [cb('x')] })];
+    send(init(one()));
+    expect(rowEl(root, 'd1').getAttribute('aria-expanded')).toBe('false');
+    expect(app.tree.selectedKey).toBeNull();
+    (rowEl(root, 'd1').querySelector('.twistie') as HTMLElement).click();
+    app.saveNow();
+
+    const again = mount(new RecordingHost(host.state));
+    again.send(init(one()));
+    expect(rowEl(again.root, 'd1').getAttribute('aria-expanded')).toBe('true');
+    again.send({ type: 'sessions', sessions: [SESSION, { ...SESSION, id: 's2' }], activeSessionId: 's2' });
+    again.send({ type: 'full', sessionId: 's2', header: header({ sessionId: 's2' }), deferreds: one() });
+    expect(rowEl(again.root, 'd1').getAttribute('aria-expanded')).toBe('false');
   });
 
   it('ignores a malformed saved state', () => {
