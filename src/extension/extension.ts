@@ -31,7 +31,8 @@ export interface DeferredGraphApi {
 
 export function activate(context: vscode.ExtensionContext): DeferredGraphApi {
   const paths = runtimePaths(context.extensionPath);
-  const sessions = new SessionManager(paths.packageDir);
+  const log = vscode.window.createOutputChannel('Deferred Graph', { log: true });
+  const sessions = new SessionManager(paths.packageDir, log);
   const panel = new GraphPanel(context.extensionUri, sessions);
 
   const endpoints = async () => {
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): DeferredGraphApi {
   };
 
   context.subscriptions.push(
+    log,
     sessions,
     panel,
     vscode.debug.registerDebugConfigurationProvider('*', new InjectionProvider(paths, endpoints)),

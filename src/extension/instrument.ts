@@ -18,9 +18,10 @@ export function instrumentExpression(packageDir: string): string {
   );
 }
 
+/** The paused session the user is looking at: the focused frame's, else the active one. */
 function pausedRecord(sessions: SessionManager): SessionRecord | undefined {
-  const active = vscode.debug.activeDebugSession;
-  const record = active ? sessions.get(active.id) : undefined;
+  const focused = vscode.debug.activeStackItem?.session ?? vscode.debug.activeDebugSession;
+  const record = focused ? sessions.get(focused.id) : undefined;
   if (record?.state === 'stopped') return record;
   return sessions
     .summaries()

@@ -8,63 +8,24 @@
  * them — so a slow or hidden webview costs at most one state per Deferred here.
  */
 import * as vscode from 'vscode';
-import { SessionModel } from '../model';
 import { DAP_EVENT_NAME, type Batch, type SessionSummary } from '../protocol/protocol';
 import { injectedToken, isInjectable, isInjected } from './injection';
 import * as notices from './notices';
 import { PYTHON_DEBUG_TYPES, readSettings } from './settings';
 import { snapshotInFrame, topFrameId } from './snapshotAtStop';
 import type { RuntimeSocketServer } from './socketServer';
+import { newModel, newRecord, type NoticeKind, type SessionRecord } from './sessionRecord';
+
+export type { SessionRecord, SnapshotTiming } from './sessionRecord';
 
 /** Ended sessions kept for inspection after the program exits (oldest forgotten first). */
 const ENDED_SESSIONS_KEPT = 5;
 
+/** How long a terminated session's socket server waits for a restart before closing. */
+const RESTART_GRACE_MS = 3000;
+
 /** How long names from the last stop survive once the program runs again. */
 const NAMES_KEPT_AFTER_RESUME_MS = 400;
-
-type NoticeKind = 'hint' | 'sticky';
-
-export interface SessionRecord {
-  readonly session: vscode.DebugSession;
-  /** Replaced when the session restarts: one model shows one process. */
-  model: SessionModel;
-  /** How many times a debug adapter was started for this session (more than once = restart). */
-  adapterStarts: number;
-  readonly startedAt: number;
-  state: SessionSummary['state'];
-  pid: number | null;
-  notice: string | null;
-  /** A hint disappears once the runtime is heard from; a sticky notice stays. */
-  noticeKind: NoticeKind;
-  server: RuntimeSocketServer | null;
-  /** Incremented at every stop, so a frame is snapshotted once per stop. */
-  stopGeneration: number;
-  stoppedThreadId: number | null;
-  lastSnapshotKey: string | null;
-  snapshotRunning: boolean;
-  queuedFrameId: number | null;
-  heardFromRuntime: boolean;
-  stoppedAt: number;
-  /** Timings of the last snapshot at a stop (for the VS Code API suite and diagnostics). */
-  lastSnapshot: SnapshotTiming | null;
-}
-
-export interface SnapshotTiming {
-  frameId: number;
-  /** From the adapter's `stopped` event to the model holding the exact tree. */
-  sinceStopMs: number;
-  evaluateMs: number;
-  applyMs: number;
-}
-
-function newModel(session: vscode.DebugSession): SessionModel {
-  const settings = readSettings(session.workspaceFolder?.uri);
-  return new SessionModel({
-    sessionId: session.id,
-    retainFired: settings.retainFired,
-    retainCollected: settings.retainCollected,
-  });
-}
 
 export class SessionManager implements vscode.Disposable {
   private readonly records = new Map<string, SessionRecord>();
@@ -84,7 +45,10 @@ export class SessionManager implements vscode.Disposable {
   /** A session stopped (breakpoint, step, exception). */
   readonly onDidStop = this.sessionStopped.event;
 
-  constructor(private readonly packageDir: string) {
+  constructor(
+    private readonly packageDir: string,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     this.disposables.push(
       this.sessionsChanged,
       this.graphChanged,
@@ -157,25 +121,7 @@ export class SessionManager implements vscode.Disposable {
     if (known) return known;
     const parentTracked = session.parentSession && this.records.has(session.parentSession.id);
     if (!PYTHON_DEBUG_TYPES.has(session.type) && !parentTracked) return undefined;
-    const record: SessionRecord = {
-      session,
-      model: newModel(session),
-      adapterStarts: 0,
-      startedAt: Date.now(),
-      state: 'running',
-      pid: null,
-      notice: null,
-      noticeKind: 'hint',
-      server: null,
-      stopGeneration: 0,
-      stoppedThreadId: null,
-      lastSnapshotKey: null,
-      snapshotRunning: false,
-      queuedFrameId: null,
-      heardFromRuntime: false,
-      stoppedAt: 0,
-      lastSnapshot: null,
-    };
+    const record = newRecord(session);
     this.records.set(session.id, record);
     this.initialNotice(record, Boolean(parentTracked));
     this.claimServer(record);
@@ -243,7 +189,11 @@ export class SessionManager implements vscode.Disposable {
     const record = this.records.get(session.id);
     if (!record) return;
     record.state = 'ended';
-    record.server?.close();
+    // VS Code also reports a restart as a termination and then reuses the session (and its
+    // environment, so the socket token): close the server only if no new adapter follows.
+    setTimeout(() => {
+      if (record.state === 'ended') record.server?.close();
+    }, RESTART_GRACE_MS).unref?.();
     const ended = [...this.records.values()].filter((r) => r.state === 'ended');
     for (const old of ended.slice(0, Math.max(0, ended.length - ENDED_SESSIONS_KEPT))) {
       this.records.delete(old.session.id);
@@ -255,10 +205,11 @@ export class SessionManager implements vscode.Disposable {
   /** A Batch from the runtime (DAP event body or socket line); bad input lands in model.error. */
   receive(record: SessionRecord, value: unknown, pid: number | null): void {
     try {
-      record.model.applyBatch(value as Batch);
+      const outcome = record.model.applyBatch(value as Batch);
+      if (!outcome.ok) this.logRejected(record, outcome.error ?? 'rejected');
     } catch (error) {
-      // The model reports malformed input through `error`; anything thrown is a bug we contain.
-      console.error('deferred-graph: batch rejected', error);
+      // The model reports malformed input through its outcome; a throw is a bug we contain.
+      this.logRejected(record, String(error));
     }
     const batchPid = (value as Partial<Batch> | null)?.pid;
     const knownPid = pid ?? (typeof batchPid === 'number' ? batchPid : null);
@@ -290,6 +241,15 @@ export class SessionManager implements vscode.Disposable {
     if (record && record.pid !== pid) {
       record.pid = pid;
       this.sessionsChanged.fire();
+    }
+  }
+
+  /** Logs rejected input, the first few per session and then every thousandth. */
+  private logRejected(record: SessionRecord, error: string): void {
+    record.rejectedBatches += 1;
+    const n = record.rejectedBatches;
+    if (n <= 10 || n % 1000 === 0) {
+      this.log.warn(`${record.session.name}: input #${n} rejected: ${error.slice(0, 500)}`);
     }
   }
 
@@ -355,9 +315,10 @@ export class SessionManager implements vscode.Disposable {
         if (outcome.ok) {
           const evaluated = Date.now();
           try {
-            record.model.applySnapshotBatch(outcome.batch);
+            const applied = record.model.applySnapshotBatch(outcome.batch);
+            if (!applied.ok) this.logRejected(record, `snapshot: ${applied.error ?? 'rejected'}`);
           } catch (error) {
-            console.error('deferred-graph: snapshot rejected', error);
+            this.logRejected(record, `snapshot: ${error}`);
           }
           const applied = Date.now();
           record.lastSnapshot = {
@@ -370,6 +331,7 @@ export class SessionManager implements vscode.Disposable {
           record.heardFromRuntime = true;
           this.graphChanged.fire(record.session.id);
         } else if (record.state === 'stopped') {
+          this.log.warn(`${record.session.name}: snapshot at stop failed: ${outcome.message.slice(0, 500)}`);
           const notice = outcome.missingRuntime
             ? notices.missingRuntimeNotice(this.packageDir)
             : notices.snapshotFailedNotice(outcome.message);

@@ -156,8 +156,10 @@ export function register(t: TestRegistry): void {
       assert.match(missing, /deferred_graph\.install\(\)/);
 
       step('running the instrument command');
-      await vscode.commands.executeCommand('deferredGraph.instrumentSession');
-      await s.waitForNames(session.id, ['early']);
+      const instrumented = await vscode.commands.executeCommand<boolean>('deferredGraph.instrumentSession');
+      assert.equal(instrumented, true, `the command did not instrument: ${JSON.stringify((await s.api()).sessions())}`);
+      await s.waitFor('early to be named', async () => (await s.deferredsByName(session.id)).has('early'), 30_000,
+        async () => ({ sessions: (await s.api()).sessions().map((x) => [x.name, x.state, x.notice?.slice(0, 30)]), focus: vscode.debug.activeStackItem?.session.name }));
       assert.match((await summaryOf(session.id))?.notice ?? '', /created before that moment are missing/);
       await s.continueToNextStop(session);
       const after = await s.waitFor('late, created after instrumenting, with its callback', async () => {

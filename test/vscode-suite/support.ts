@@ -201,11 +201,14 @@ export async function waitForEnd(session: vscode.DebugSession, timeoutMs = 30_00
 /** Stops what the test started and removes its breakpoints, so tests do not see each other. */
 export async function cleanUp(): Promise<void> {
   vscode.debug.removeBreakpoints(breakpoints.splice(0));
+  const graph = await api();
+  // A restarted session ends and comes back under the same id, so ask the extension too.
+  const alive = (session: vscode.DebugSession) =>
+    !observe(session.id).ended || graph.sessions().some((x) => x.id === session.id && x.state !== 'ended');
   for (const session of started.splice(0)) {
-    if (!observe(session.id).ended) {
-      await vscode.debug.stopDebugging(session).then(undefined, () => undefined);
-      await waitForEnd(session, 15_000).catch(() => undefined);
-    }
+    if (!alive(session)) continue;
+    await vscode.debug.stopDebugging(session).then(undefined, () => undefined);
+    await waitFor(`${session.name} to end`, () => !alive(session), 15_000).catch(() => undefined);
   }
 }
 
