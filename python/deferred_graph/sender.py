@@ -38,6 +38,7 @@ MAX_BATCH_BYTES = 256 * 1024
 TRANSPORT_CHOICES = ("auto", "dap", "socket", "none")
 FLUSH_WAIT_S = 0.5  # how long flush()/mark() may wait for bytes to leave a socket
 STOP_WAIT_S = 1.5  # the same at exit, so recordings and consumers get the tail
+LOCK_WAIT_S = 2.0  # most flush()/stop() wait for a pump cycle stuck in a user __repr__
 
 
 def debug_log(message: str) -> None:
@@ -295,30 +296,32 @@ class Sender:
         """Connect, drain (with a marker if asked), queue, deliver — under one lock.
 
         Re-entry from the same thread (a user ``__repr__`` or a GC callback calling ``mark()``
-        while we drain) returns at once instead of deadlocking."""
+        while we drain) returns at once instead of deadlocking; a caller other than the pump
+        (``flush``, ``stop``) waits at most LOCK_WAIT_S for a cycle stuck in user code."""
         if self._closed or self._owner == threading.get_ident():
             return
-        with self._lock:
-            self._owner = threading.get_ident()
-            try:
-                for channel in self._channels:
-                    channel.connect(self)
-                if marker is None:
-                    events = self.emitter.drain()
-                else:
-                    events = self.emitter.marker(marker)
-                batches = self._make_batches(events) if events else []
-                for channel in self._channels:
-                    channel.offer(batches)
-                for channel in self._channels:
-                    channel.deliver(self)
-                    if wait:
-                        channel.transport.wait_sent(wait)
-                self.batches_sent += len(batches)
-            except Exception:
-                self._count_error("cycle failed:\n" + traceback.format_exc())
-            finally:
-                self._owner = None
+        pump = threading.current_thread() is self._thread
+        if not self._lock.acquire(timeout=-1 if pump else LOCK_WAIT_S):
+            self._count_error("gave up waiting for a running cycle")
+            return
+        self._owner = threading.get_ident()
+        try:
+            for channel in self._channels:
+                channel.connect(self)
+            events = self.emitter.drain() if marker is None else self.emitter.marker(marker)
+            batches = self._make_batches(events) if events else []
+            for channel in self._channels:
+                channel.offer(batches)
+            for channel in self._channels:
+                channel.deliver(self)
+                if wait:
+                    channel.transport.wait_sent(wait)
+            self.batches_sent += len(batches)
+        except Exception:
+            self._count_error("cycle failed:\n" + traceback.format_exc())
+        finally:
+            self._owner = None
+            self._lock.release()
 
     def _run(self) -> None:
         interval = self.options.flush_ms / 1000.0

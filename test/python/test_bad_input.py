@@ -6,6 +6,7 @@ for byte what they are without the runtime, and the event stream says what was l
 from __future__ import annotations
 
 import secrets
+import time
 
 from deferred_graph import wire
 from deferred_graph.recording import read_recording
@@ -126,3 +127,29 @@ def test_a_consumer_that_hangs_up_mid_stream_changes_nothing(tmp_path):
     assert "snapshot" in kinds and "dropped" in kinds
     report = events[kinds.index("dropped")]
     assert report["count"] > 0 and events[kinds.index("dropped") + 1]["kind"] == "snapshot"
+
+
+def test_a_repr_that_never_returns_cannot_hang_the_program(tmp_path):
+    """A result whose __repr__ blocks holds the pump forever; mark() and the final flush give
+    up after a bounded wait, and the program ends with its own output and status."""
+    program = write_program(tmp_path, "stuck.py", """
+        import sys, threading, time
+        from twisted.internet import defer
+        import deferred_graph
+
+        class Stuck:
+            def __repr__(self):
+                threading.Event().wait()
+                return "never"
+
+        deferred_graph.install()
+        d = defer.succeed(Stuck())
+        time.sleep(0.3)
+        deferred_graph.mark("after")
+        print("still running")
+        sys.exit(5)
+    """)
+    started = time.monotonic()
+    result = run_python([program], runtime_env({wire.ENV_RECORD: str(tmp_path / "stuck.jsonl")}), cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (5, b"still running\n", b"")
+    assert time.monotonic() - started < 30
