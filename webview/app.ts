@@ -3,6 +3,10 @@
  * and draws header and tree. `init` and `full` replace everything and draw at once (the exact
  * state at a stop); `delta`s are applied to the store immediately but drawn at most once per
  * animation frame, however many arrive — that is what keeps 5,000 events/s cheap.
+ *
+ * A frame's draw takes the cheapest path the updates allow: content changes patch the rows in
+ * place (patch.ts), lone top-level Deferreds created or collected are spliced in, and only a
+ * change of nesting, filters or expansion rebuilds the rows (tree.ts) — spaced out when costly.
  */
 import {
   WEBVIEW_PROTOCOL_VERSION,
