@@ -20,7 +20,10 @@ function tee(name, cmd, args) {
   fs.mkdirSync(LOGS, { recursive: true });
   const log = fs.createWriteStream(path.join(LOGS, `${name}.log`));
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // NO_COLOR, not FORCE_COLOR=0: pytest turns colour *on* for any FORCE_COLOR value.
+    const env = { ...process.env, NO_COLOR: '1', PY_COLORS: '0' };
+    delete env.FORCE_COLOR;
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const onData = (chunk) => {
       output += chunk;
@@ -35,7 +38,8 @@ function tee(name, cmd, args) {
 }
 
 /** "12 passed, 1 failed, 2 errors" → counts (pytest and vitest wording). */
-function countsIn(text) {
+function countsIn(raw) {
+  const text = raw.replace(/\x1b\[[0-9;]*m/g, '');
   const n = (re) => [...text.matchAll(re)].reduce((sum, m) => sum + Number(m[1]), 0);
   return { passed: n(/(\d+) passed/g), failed: n(/(\d+) failed/g) + n(/(\d+) errors?\b/g) };
 }
@@ -59,7 +63,7 @@ async function vitest() {
 /** One row per Twisted version, from run-both.sh's own summary lines. */
 async function python() {
   const { code, output } = await tee('python', 'bash', ['test/python/run-both.sh']);
-  const summary = output.split('=== summary').pop() ?? '';
+  const summary = (output.split('=== summary').pop() ?? '').replace(/\x1b\[[0-9;]*m/g, '');
   const rows = summary.split('\n').filter((l) => /^(ok|FAIL|MISSING)\s/.test(l)).map((line) => {
     const version = /Twisted ([\w.]+)/.exec(line)?.[1] ?? '?';
     const c = countsIn(line.split('): ').pop() ?? '');
