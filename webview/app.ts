@@ -33,6 +33,9 @@ const browserTiming: AppTiming = {
   now: () => performance.now(),
 };
 
+/** Updates kept for patching between two frames; beyond this, the next frame rebuilds. */
+const MAX_PENDING_UPDATES = 50_000;
+
 /** A rebuild of the rows costing more than this is spaced out (see `onFrame`). */
 const REBUILD_BUDGET_MS = 4;
 
@@ -190,6 +193,9 @@ export class DeferredGraphApp {
           else this.changes.push([before, d]);
           this.store.set(d.id, d);
         }
+        // Frames stop while the webview is hidden: past this many pending updates, a rebuild
+        // at the next frame is cheaper than keeping them all.
+        if (this.changes.length + this.addedIds.length + this.removedIds.length > MAX_PENDING_UPDATES) this.dropPending();
         this.invalidate(false);
         break;
     }
@@ -209,6 +215,14 @@ export class DeferredGraphApp {
     this.tree.selectedKey = null;
     this.view.scrollTop = 0;
     if (this.scrollRestored) this.tree.scrollTo(0);
+  }
+
+  private dropPending(): void {
+    this.changes = [];
+    this.addedIds = [];
+    this.removedIds = [];
+    this.structure = null;
+    this.reshape = true;
   }
 
   private noteNewId(id: number): void {

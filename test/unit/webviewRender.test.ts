@@ -126,6 +126,21 @@ describe('webview rendering from messages', () => {
     expect(outline(root)).toEqual(['Deferred #1 | N/A | 0']);
   });
 
+  it('keeps a bounded backlog when frames stop (a hidden webview) and still ends exact', () => {
+    const { root, send, runFrames, app } = mount();
+    send(init([deferred(1), deferred(2)]));
+    const pending = () => (app as unknown as { changes: unknown[] }).changes.length;
+    let most = 0;
+    for (let round = 1; round <= 30; round++) {
+      const upserts = Array.from({ length: 2000 }, (_, i) => deferred(1 + (i % 2), { callbacks: Array(round % 4).fill(cb('x')) }));
+      send({ type: 'delta', sessionId: 's1', header: header(), upserts, removed: [] });
+      most = Math.max(most, pending());
+    }
+    expect(most).toBeLessThanOrEqual(50_000);
+    runFrames();
+    expect(outline(root)).toEqual(['Deferred #1 | N/A | 2', 'Deferred #2 | N/A | 2']);
+  });
+
   it('ignores deltas for another session and replaces everything on full', () => {
     const { root, send, runFrames } = mount();
     send(init([deferred(1)]));
