@@ -57,6 +57,7 @@ export class GraphPanel implements vscode.Disposable {
   private readonly shown = new Map<number, DeferredView>();
   private messagesSent = 0;
   private lastStopAt = 0;
+  private lastSentAt = 0;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -207,9 +208,14 @@ export class GraphPanel implements vscode.Disposable {
     }
   }
 
+  /**
+   * Throttles delivery to one message per `flushIntervalMs`, on the leading edge: a change after
+   * a quiet spell goes out at once (latency), a burst waits out the rest of the interval and then
+   * goes out as one delta (the model keeps only the latest state per Deferred meanwhile).
+   */
   private schedule(delayMs?: number): void {
     if (this.timer || !this.panel) return;
-    const delay = delayMs ?? readSettings().flushIntervalMs;
+    const delay = delayMs ?? Math.max(0, this.lastSentAt + readSettings().flushIntervalMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flush();
@@ -224,6 +230,7 @@ export class GraphPanel implements vscode.Disposable {
       const message = this.nextMessage();
       if (message) {
         this.messagesSent += 1;
+        this.lastSentAt = Date.now();
         const delivered = await this.panel.webview.postMessage(message);
         if (!delivered) this.forgetWebview();
       }
