@@ -18,6 +18,13 @@
     getState: () => stateSaved,
     setState: (s) => (stateSaved = s),
   });
+  // ?baseline: the webview gets every message but only deserialises it (reads event.data), so
+  // the CPU measured is the stand-in host's and the message delivery's alone.
+  if (location.search.includes('baseline')) {
+    const add = window.addEventListener.bind(window);
+    window.addEventListener = (type, listener, options) =>
+      add(type, type === 'message' ? (event) => (event.data && event.data.type === 'init' ? listener(event) : void event.data) : listener, options);
+  }
   const violations = [];
   document.addEventListener('securitypolicyviolation', (e) => violations.push(`${e.violatedDirective} ${e.blockedURI}`));
 

@@ -21,6 +21,21 @@ const TOTAL = option('deferreds', 10_000);
 // burst of load from other processes on a shared machine does not decide the figure alone.
 const REPEAT = option('repeat', 3);
 
+/** Renderer CPU per second for a scenario with the webview only deserialising messages. */
+async function baselineCpu(browser, url, scenario) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.addInitScript({ path: join(root, 'bench/webview-page.js') });
+  await page.goto(`${url}?baseline`);
+  await page.evaluate((n) => window.__bench.init(n), TOTAL);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const before = await metrics(cdp);
+  await page.evaluate((o) => window.__bench.stream(o), { ...scenario, seconds: SECONDS, inputEveryMs: 500 });
+  const after = await metrics(cdp);
+  await page.close();
+  return ((after.ThreadTime - before.ThreadTime) * 1000) / (after.Timestamp - before.Timestamp);
+}
+
 async function metrics(cdp) {
   const { metrics: list } = await cdp.send('Performance.getMetrics');
   return Object.fromEntries(list.map((m) => [m.name, m.value]));
@@ -82,6 +97,7 @@ async function main() {
       runs.get(scenario).push({ scenario, initResult, stream, violations });
       await page.close();
     }
+    if (!PROFILE) for (const scenario of scenarios) scenario.baselineCpu = await baselineCpu(browser, url, scenario);
   } finally {
     await close();
   }
@@ -121,6 +137,7 @@ async function main() {
       `| **delta posted → painted** | **${fmt(stream.eventToPainted)}** — target p95 ≤ 100: ${pass ? 'met' : 'NOT met'} |`,
       `| p95 of each run (the median run is shown) | ${p95s.map((v) => v.toFixed(1)).join(', ')} ms |`,
       `| renderer main thread CPU (all work: messages, JS, style, layout, paint) | ${stream.mainThreadCpuPerSecond.toFixed(0)} ms per s (script ${stream.scriptPerSecond.toFixed(0)} ms per s) |`,
+      `| … of which the stand-in host and message delivery (same stream, webview only deserialising) | ${scenario.baselineCpu === undefined ? 'n/a' : `${scenario.baselineCpu.toFixed(0)} ms per s`} |`,
       `| frame gap | ${fmt(stream.frameGap)} |`,
       `| long tasks (> 50 ms) | ${stream.longTasks.count} (longest ${stream.longTasks.max.toFixed(0)} ms) |`,
       `| key press → painted | ${fmt(stream.inputToPainted)} |`,
