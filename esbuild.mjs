@@ -1,7 +1,7 @@
 // One esbuild config, one output per artifact: the extension host bundle, the webview bundle
 // and the CLI. Type checking is separate (`npm run typecheck`).
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, watchFile } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -56,6 +56,7 @@ function copyAssets() {
 copyAssets();
 
 if (watch) {
+  watchFile('media/webview.css', { interval: 500 }, copyAssets);
   for (const options of builds) {
     const context = await esbuild.context(options);
     await context.watch();
