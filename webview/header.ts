@@ -5,6 +5,7 @@
  * text, so typing in the search box is never interrupted by live data.
  */
 import type { GraphHeader, SessionSummary } from '../src/protocol/protocol';
+import { el, setText } from './dom';
 import { safeText, tooltipText } from './format';
 import type { ViewState } from './host';
 
@@ -22,17 +23,6 @@ export interface HeaderData {
 }
 
 const COUNTS = ['pending', 'fired', 'failed', 'collected'] as const;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  e.className = cls;
-  return e;
-}
-
-/** Sets text only when it changed: the header is updated every frame while a program runs. */
-function setText(target: HTMLElement, text: string): void {
-  if (target.textContent !== text) target.textContent = text;
-}
 
 function checkbox(text: string, onChange: (checked: boolean) => void): { label: HTMLLabelElement; input: HTMLInputElement } {
   const label = el('label', 'toggle');

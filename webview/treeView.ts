@@ -10,6 +10,7 @@
 import type { DeferredView } from '../src/protocol/protocol';
 import { labelOf, metaOf, refName, resultText, stateText, statusOf, tooltipText } from './format';
 import { detailRows, type Segment } from './details';
+import { setText, span } from './dom';
 import type { DeferredRow, DetailRow, RefRow, Row } from './tree';
 
 export const ROW_HEIGHT = 22;
@@ -32,14 +33,6 @@ const STATUS_ICONS: Record<string, string> = {
   fired: 'codicon-pass',
   failed: 'codicon-error',
 };
-
-function span(cls: string, text: string, title?: string): HTMLSpanElement {
-  const el = document.createElement('span');
-  el.className = cls;
-  el.textContent = text;
-  if (title) el.title = title;
-  return el;
-}
 
 function rowDomId(key: string): string {
   return `dg-row-${key}`;
@@ -204,8 +197,9 @@ export class TreeView {
       delete el.dataset.id;
       delete el.dataset.status;
     }
-    el.replaceChildren(...this.cells(row, parts));
-    if (row.kind === 'deferred') (el.firstChild as HTMLElement).style.paddingLeft = indent;
+    if (row.kind === 'deferred') this.fillDeferred(el, row, parts, indent);
+    else el.replaceChildren(...(row.kind === 'ref' ? this.refCells(row, parts) : this.detailCells(row)));
+    el.dataset.kind = row.kind;
     el.className = `row row-${row.kind}${selected ? ' selected' : ''}${row.kind === 'deferred' ? ` status-${statusOf(row.d)}${row.d.collected ? ' collected' : ''}` : ''}`;
   }
 
@@ -219,28 +213,37 @@ export class TreeView {
     return this.segments(row).map((s) => s.text);
   }
 
-  private cells(row: Row, parts: string[]): HTMLElement[] {
-    if (row.kind === 'deferred') return this.deferredCells(row, parts);
-    if (row.kind === 'ref') return this.refCells(row, parts);
-    return this.detailCells(row);
-  }
-
-  private deferredCells(row: DeferredRow, [label, meta, state, result, count, relation, unhandled]: string[]): HTMLElement[] {
+  /**
+   * Fills a Deferred row, updating the spans of one already drawn in place: a row whose result
+   * changes every frame keeps its elements, so a click on it is never lost to an update.
+   */
+  private fillDeferred(el: HTMLElement, row: DeferredRow, [label, meta, state, result, count, relation, unhandled]: string[], indent: string): void {
+    if (el.dataset.kind !== 'deferred') {
+      const first = span('cell-name', '');
+      first.append(span('twistie', ''), span('icon', ''), span('cell-label', ''), span('cell-meta', ''), span('badge', ''),
+        span('badge unhandled codicon codicon-warning', '', 'Collected with an unhandled failure'));
+      el.replaceChildren(first, span('cell-state', ''), span('cell-result', ''), span('cell-callbacks', ''));
+    }
+    const [first, stateEl, resultEl, countEl] = Array.from(el.children) as HTMLElement[];
+    const [twistie, icon, labelEl, metaEl, relationEl, unhandledEl] = Array.from(first.children) as HTMLElement[];
     const d = row.d;
-    const twistie = span(`twistie codicon ${row.expanded ? 'codicon-chevron-down' : 'codicon-chevron-right'}`, '');
-    const icon = span(`icon codicon ${STATUS_ICONS[statusOf(d)]}`, '');
-    const name = span('cell-label', label, tooltipText(d.name || d.label || label));
-    const first = span('cell-name', '');
-    first.append(twistie, icon, name, span('cell-meta', meta));
-    if (relation) first.append(span(`badge relation-${relation}`, relation));
-    if (unhandled) first.append(span('badge unhandled codicon codicon-warning', '', 'Collected with an unhandled failure'));
-    const fullResult = d.hasResult && d.result && d.result.kind !== 'deferred' ? resultText(d, 2000) : undefined;
-    return [
-      first,
-      span('cell-state', state, state),
-      span(`cell-result${result === 'N/A' ? ' na' : ''}`, result, fullResult),
-      span('cell-callbacks', count, `${count} pending callback pair${count === '1' ? '' : 's'} (len(d.callbacks))`),
-    ];
+    first.style.paddingLeft = indent;
+    twistie.className = `twistie codicon ${row.expanded ? 'codicon-chevron-down' : 'codicon-chevron-right'}`;
+    icon.className = `icon codicon ${STATUS_ICONS[statusOf(d)]}`;
+    setText(labelEl, label);
+    labelEl.title = tooltipText(d.name || d.label || label);
+    setText(metaEl, meta);
+    relationEl.className = `badge relation-${relation}`;
+    setText(relationEl, relation);
+    relationEl.hidden = !relation;
+    unhandledEl.hidden = !unhandled;
+    setText(stateEl, state);
+    stateEl.title = state;
+    resultEl.className = `cell-result${result === 'N/A' ? ' na' : ''}`;
+    setText(resultEl, result);
+    resultEl.title = d.hasResult && d.result && d.result.kind !== 'deferred' ? resultText(d, 2000) : '';
+    setText(countEl, count);
+    countEl.title = `${count} pending callback pair${count === '1' ? '' : 's'} (len(d.callbacks))`;
   }
 
   private refCells(row: RefRow, [name, relation]: string[]): HTMLElement[] {

@@ -40,6 +40,18 @@ describe('webview interaction', () => {
     expect(rows(root).find((r) => r.key === 'd1.0')?.level).toBe(2);
   });
 
+  it('updates a live row in place, so a click started before an update still lands', () => {
+    const { root, send, runFrames } = mount();
+    send(init(notebook()));
+    const twistie = rowEl(root, 'd1').querySelector<HTMLElement>('.twistie')!;
+    send({ type: 'delta', sessionId: 's1', header: header(), upserts: [fired(1, "'new'", { name: 'a2' })], removed: [] });
+    runFrames();
+    expect(rowEl(root, 'd1').querySelector('.cell-label')!.textContent).toBe('a2');
+    expect(twistie.isConnected).toBe(true);
+    twistie.click();
+    expect(rowEl(root, 'd1').getAttribute('aria-expanded')).toBe('true');
+  });
+
   it('posts openLocation with file and line when a location is clicked', () => {
     const { root, send, host } = mount();
     send(init(notebook()));
