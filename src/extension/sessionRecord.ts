@@ -5,6 +5,7 @@
 import type * as vscode from 'vscode';
 import { SessionModel } from '../model';
 import type { SessionSummary } from '../protocol/protocol';
+import { ResponseTap } from './responseTap';
 import { readSettings } from './settings';
 import type { RuntimeSocketServer } from './socketServer';
 
@@ -32,6 +33,8 @@ export interface SessionRecord {
   heardFromRuntime: boolean;
   rejectedBatches: number;
   stoppedAt: number;
+  /** Fed by the session's tracker: adapter responses seen before VS Code relays them. */
+  readonly tap: ResponseTap;
   /** Timings of the last snapshot at a stop (for the VS Code API suite and diagnostics). */
   lastSnapshot: SnapshotTiming | null;
 }
@@ -73,5 +76,6 @@ export function newRecord(session: vscode.DebugSession): SessionRecord {
     rejectedBatches: 0,
     stoppedAt: 0,
     lastSnapshot: null,
+    tap: new ResponseTap(),
   };
 }

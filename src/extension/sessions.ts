@@ -311,7 +311,7 @@ export class SessionManager implements vscode.Disposable {
       while (frameId !== null) {
         record.queuedFrameId = null;
         const started = Date.now();
-        const outcome = await snapshotInFrame(record.session, frameId);
+        const outcome = await snapshotInFrame(record.session, frameId, record.tap);
         if (outcome.ok) {
           const evaluated = Date.now();
           try {

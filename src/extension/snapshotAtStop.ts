@@ -9,6 +9,7 @@
  */
 import type * as vscode from 'vscode';
 import type { Batch } from '../protocol/protocol';
+import type { DapResponse, ResponseTap } from './responseTap';
 
 export const SNAPSHOT_EXPRESSION =
   "__import__('deferred_graph').debug_snapshot_json(locals(), globals())";
@@ -18,25 +19,34 @@ export type SnapshotOutcome =
   /** `missingRuntime` is true when the debuggee cannot import deferred_graph at all. */
   | { ok: false; missingRuntime: boolean; message: string };
 
-/** Evaluates the snapshot expression in `frameId` of a stopped session. Never throws. */
+/**
+ * Evaluates the snapshot expression in `frameId` of a stopped session. Never throws. With a
+ * `tap` on the session's tracker, the adapter's response is used as soon as it is seen.
+ */
 export async function snapshotInFrame(
   session: vscode.DebugSession,
   frameId: number,
+  tap?: ResponseTap,
 ): Promise<SnapshotOutcome> {
-  let response: { result?: unknown } | undefined;
-  try {
-    response = await session.customRequest('evaluate', {
-      expression: SNAPSHOT_EXPRESSION,
-      frameId,
-      context: 'clipboard',
-      format: { rawString: true },
-    });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+  const args = { expression: SNAPSHOT_EXPRESSION, frameId, context: 'clipboard', format: { rawString: true } };
+  const early = tap?.next(
+    (request) =>
+      request.command === 'evaluate' &&
+      request.arguments?.expression === SNAPSHOT_EXPRESSION &&
+      request.arguments?.frameId === frameId,
+  );
+  const relayed: Promise<DapResponse> = Promise.resolve(session.customRequest('evaluate', args)).then(
+    (body) => ({ success: true, body }),
+    (error) => ({ success: false, message: error instanceof Error ? error.message : String(error) }),
+  );
+  const response = await (early ? Promise.race([relayed, early.response]) : relayed);
+  early?.cancel();
+  if (!response.success) {
+    const message = response.message ?? 'evaluate failed';
     return { ok: false, missingRuntime: /deferred_graph|ModuleNotFoundError/.test(message), message };
   }
-  const text = typeof response?.result === 'string' ? response.result : '';
-  return parseSnapshotResult(text);
+  const result = response.body?.result;
+  return parseSnapshotResult(typeof result === 'string' ? result : '');
 }
 
 /** Turns an evaluate result (raw or quoted) into a Batch, or says why it is not one. */

@@ -4,6 +4,7 @@
  * process id — and forwards them to the session manager.
  */
 import * as vscode from 'vscode';
+import type { DapRequest, DapResponse } from './responseTap';
 import type { SessionManager } from './sessions';
 
 /** Requests after which the debuggee runs, whether or not the adapter sends `continued`. */
@@ -11,26 +12,27 @@ const RESUMING_REQUESTS = new Set([
   'continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'goto', 'restartFrame',
 ]);
 
-interface DapMessage {
+interface DapMessage extends DapRequest, DapResponse {
   type?: string;
   event?: string;
-  command?: string;
-  body?: Record<string, unknown>;
 }
 
 export class StopTrackerFactory implements vscode.DebugAdapterTrackerFactory {
   constructor(private readonly sessions: SessionManager) {}
 
   createDebugAdapterTracker(session: vscode.DebugSession): vscode.DebugAdapterTracker | undefined {
-    if (!this.sessions.adapterStarted(session)) return undefined;
+    const record = this.sessions.adapterStarted(session);
+    if (!record) return undefined;
     const sessions = this.sessions;
     return {
       onWillReceiveMessage(message: DapMessage) {
+        if (message.type === 'request') record.tap.request(message);
         if (message.type === 'request' && RESUMING_REQUESTS.has(message.command ?? '')) {
           sessions.resumed(session);
         }
       },
       onDidSendMessage(message: DapMessage) {
+        if (message.type === 'response') record.tap.response(message);
         if (message.type !== 'event') return;
         const body = message.body ?? {};
         switch (message.event) {

@@ -1,0 +1,65 @@
+/**
+ * Early sight of a debug adapter's responses. A DebugAdapterTracker runs in the extension host
+ * and sees each message as the adapter sends it; `customRequest` resolves only after VS Code has
+ * relayed the response through its main process — in code-server, through the browser and back.
+ * For the snapshot at a stop (hundreds of kilobytes with 1,000 Deferreds) that relay is a large
+ * part of the wait, so the snapshot takes whichever copy of the response arrives first.
+ */
+
+export interface DapRequest {
+  seq?: number;
+  command?: string;
+  arguments?: Record<string, unknown>;
+}
+
+export interface DapResponse {
+  request_seq?: number;
+  success?: boolean;
+  message?: string;
+  body?: Record<string, unknown>;
+}
+
+interface Waiter {
+  match: (request: DapRequest) => boolean;
+  resolve: (response: DapResponse) => void;
+}
+
+export class ResponseTap {
+  private waiting: Waiter[] = [];
+  private readonly bound = new Map<number, Waiter>();
+
+  /**
+   * The adapter's response to the next request `match` accepts. `cancel` forgets the wait (call
+   * it once the request settled by the ordinary route), so nothing accumulates.
+   */
+  next(match: (request: DapRequest) => boolean): { response: Promise<DapResponse>; cancel: () => void } {
+    let waiter!: Waiter;
+    const response = new Promise<DapResponse>((resolve) => {
+      waiter = { match, resolve };
+    });
+    this.waiting.push(waiter);
+    const cancel = () => {
+      this.waiting = this.waiting.filter((w) => w !== waiter);
+      for (const [seq, w] of this.bound) if (w === waiter) this.bound.delete(seq);
+    };
+    return { response, cancel };
+  }
+
+  /** A request on its way to the adapter (tracker `onWillReceiveMessage`). */
+  request(message: DapRequest): void {
+    if (this.waiting.length === 0 || typeof message.seq !== 'number') return;
+    const index = this.waiting.findIndex((w) => w.match(message));
+    if (index < 0) return;
+    this.bound.set(message.seq, this.waiting[index]);
+    this.waiting.splice(index, 1);
+  }
+
+  /** A response from the adapter (tracker `onDidSendMessage`). */
+  response(message: DapResponse): void {
+    if (typeof message.request_seq !== 'number') return;
+    const waiter = this.bound.get(message.request_seq);
+    if (!waiter) return;
+    this.bound.delete(message.request_seq);
+    waiter.resolve(message);
+  }
+}
