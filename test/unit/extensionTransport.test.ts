@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ResponseTap } from '../../src/extension/responseTap';
 import { parseSnapshotResult, unquotePythonString } from '../../src/extension/snapshotAtStop';
 import { RuntimeSocketServer, tokenMatches } from '../../src/extension/socketServer';
 
@@ -117,5 +118,33 @@ describe('snapshot results from evaluate', () => {
     expect(missing).toMatchObject({ ok: false, missingRuntime: true });
     expect(parseSnapshotResult('{"not": "a batch"}')).toMatchObject({ ok: false, missingRuntime: false });
     expect(parseSnapshotResult("'unterminated")).toMatchObject({ ok: false });
+  });
+});
+
+describe('ResponseTap', () => {
+  const isSnapshot = (request: { command?: string }) => request.command === 'evaluate';
+
+  it('hands over the response to the matching request, and only that one', async () => {
+    const tap = new ResponseTap();
+    const { response } = tap.next(isSnapshot);
+    tap.request({ seq: 4, command: 'stackTrace' });
+    tap.request({ seq: 5, command: 'evaluate' });
+    tap.response({ request_seq: 4, success: true, body: { stackFrames: [] } });
+    tap.response({ request_seq: 5, success: true, body: { result: 'snapshot' } });
+    await expect(response).resolves.toMatchObject({ request_seq: 5, body: { result: 'snapshot' } });
+  });
+
+  it('forgets a cancelled wait, so a later request of the same kind is not captured', async () => {
+    const tap = new ResponseTap();
+    const first = tap.next(isSnapshot);
+    first.cancel();
+    tap.request({ seq: 1, command: 'evaluate' });
+    const second = tap.next(isSnapshot);
+    tap.response({ request_seq: 1, success: true });
+    tap.request({ seq: 2, command: 'evaluate' });
+    tap.response({ request_seq: 2, success: false, message: 'boom' });
+    await expect(second.response).resolves.toMatchObject({ request_seq: 2, success: false });
+    const settled = await Promise.race([first.response.then(() => 'resolved'), new Promise((r) => setTimeout(() => r('pending'), 50))]);
+    expect(settled).toBe('pending');
   });
 });
