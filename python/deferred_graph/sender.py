@@ -4,8 +4,9 @@ The hooks only mark Deferreds dirty; everything slow (reading state, repr, JSON,
 here, on one daemon thread that wakes every ``flush_ms``.  Each transport gets a *channel* with a
 bounded outbox (at most ``buffer`` events): when a consumer is slow or gone, new batches are
 dropped and counted, and once the consumer accepts again it receives a ``dropped`` event and a
-resync ``snapshot``.  A new connection (first one or reconnect) is greeted with ``hello``, the
-backlog, and ``snapshot(reason="connect")`` so a consumer that comes back starts from exact state.
+resync ``snapshot``.  A new connection is greeted with ``hello``, then the backlog; a reconnect
+(or a first connection after events were missed) also gets ``snapshot(reason="connect")``, so a
+consumer that comes back starts from exact state.
 
 The thread is marked ``pydev_do_not_trace``/``is_pydev_daemon_thread`` before it starts: pydevd
 (debugpy 1.6 and 1.8 alike) neither traces nor suspends such threads, so events keep flowing
@@ -144,16 +145,19 @@ class Channel:
         self.connection: Any = None  # token of the current connection (None: not connected)
         self.greeted: Any = None  # connection token that got its hello
         self.pending_snapshot: Optional[str] = None  # reason of a snapshot still owed
+        self.missed = False  # a consumer of this channel may lack events: greet with a snapshot
 
     def lose(self, count: int) -> None:
         if count > 0:
             self.dropped += count
             self.dropped_total += count
+            self.missed = True
 
     def offer(self, batches: List[Outgoing]) -> None:
         """Queue the batches of one drain; from the first that does not fit, drop and count."""
         if not self.transport.listening():
-            return  # auto mode with no consumer anywhere: nothing is lost, nobody was told
+            self.missed = self.missed or bool(batches)  # auto mode, no consumer anywhere: discard
+            return
         full = False
         for out in batches:
             if full or self.queued + out.count > self.buffer:
@@ -171,8 +175,12 @@ class Channel:
         if self.connection is None or self.connection == self.greeted:
             return
         if transport.send(sender.control_batch([sender.emitter.hello_event(transport.name)])):
+            # The first connection of a channel that has queued everything since start gets the
+            # backlog alone; any other gets the backlog and then the full state.
+            if self.greeted is not None or self.missed:
+                self.pending_snapshot = "connect"
             self.greeted = self.connection
-            self.pending_snapshot = "connect"
+            self.missed = True  # from now on a reconnect may have lost what was in flight
 
     def deliver(self, sender: "Sender") -> None:
         """Send the backlog, then what is owed: a ``dropped`` count and a resync snapshot."""
@@ -203,6 +211,7 @@ class Channel:
         self.queued = self.dropped = self.dropped_total = 0
         self.connection = self.greeted = None
         self.pending_snapshot = None
+        self.missed = True  # the child's consumer never saw the parent's history
         self.transport.after_fork()
 
 
@@ -240,14 +249,6 @@ class Sender:
         self._owner: Optional[int] = None
         self._wake = threading.Event()
 
-    @property
-    def channels(self) -> List[Channel]:
-        return list(self._channels)
-
-    def dropped_total(self) -> int:
-        """Events lost on any channel since start (tests and diagnostics)."""
-        return sum(channel.dropped_total for channel in self._channels)
-
     # -- batches -------------------------------------------------------------------------
 
     def _next_batch_number(self) -> int:
@@ -266,21 +267,22 @@ class Sender:
         return result
 
     def _split_into(self, events: List[Any], result: List[Outgoing]) -> None:
-        """Serialise; halve a batch whose line is too long, and leave out an event that cannot
-        be serialised (counted as an error and reported as dropped) instead of losing all."""
-        pid = os.getpid()
+        """Serialise once; halve a batch whose line is too long, and leave out an event that
+        cannot be serialised (counted as an error and as dropped) instead of losing all."""
+        number = self._batch_counter + 1
+        body = wire.make_batch(os.getpid(), number, events)
         try:
-            line = _dumps(wire.make_batch(pid, 0, events))
+            line = _dumps(body)
         except (TypeError, ValueError):
             if len(events) == 1:
-                self._count_error("event could not be serialised: %r" % (events[0],)[:200])
+                self._count_error(("event could not be serialised: %r" % (events[0],))[:300])
                 for channel in self._channels:
                     channel.lose(1)
                 return
             line = b""
         if line and (len(line) <= MAX_BATCH_BYTES or len(events) == 1):
-            body = wire.make_batch(pid, self._next_batch_number(), events)
-            result.append(Outgoing(body, _dumps(body), len(events)))
+            self._batch_counter = number
+            result.append(Outgoing(body, line, len(events)))
             return
         middle = len(events) // 2
         self._split_into(events[:middle], result)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from deferred_graph import wire
 from deferred_graph.recording import child_recording_path, read_recording
-from deferred_graph.sender import MAX_BATCH_EVENTS, SenderOptions
+from deferred_graph.sender import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, SenderOptions
 from procs import check, run_python, runtime_env, write_program
 
 PROLOGUE = """
@@ -57,6 +57,20 @@ def test_a_large_drain_is_split_into_bounded_batches(tmp_path):
     assert len(created) >= 1300
     numbers = [batch["batch"] for batch in recording.batches]
     assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+
+
+def test_batches_stay_under_the_byte_limit(tmp_path):
+    """300 results of 5,000 characters each (1.5 MB in one drain) are split so that no batch
+    line exceeds MAX_BATCH_BYTES, and none of them is lost."""
+    _, recording = run_recorded(tmp_path, """
+        keep = [defer.succeed("%04d" % i + "x" * 4996) for i in range(300)]
+        deferred_graph.flush()
+    """, **{wire.ENV_REPR_LIMIT: "6000"})
+    lines = (tmp_path / "events.jsonl").read_bytes().splitlines()[1:]
+    assert len(lines) >= 7 and max(len(line) for line in lines) <= MAX_BATCH_BYTES
+    reprs = {e["deferred"]["result"]["repr"][1:5] for e in recording.events()
+             if e["kind"] in ("created", "changed") and e["deferred"]["result"]}
+    assert {"%04d" % i for i in range(300)} <= reprs
 
 
 def test_a_marker_follows_the_state_it_marks(tmp_path):

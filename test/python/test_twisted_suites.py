@@ -42,4 +42,4 @@ def test_twisteds_suite_passes_with_the_runtime_recording(tmp_path, suite):
     hello = recording.batches[0]["events"][0]
     assert hello["kind"] == "hello" and hello["twisted"] == twisted.__version__
     kinds = {event["kind"] for event in recording.events()}
-    assert {"created", "snapshot"} <= kinds
+    assert {"created", "collected"} <= kinds
