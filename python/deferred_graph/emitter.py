@@ -15,6 +15,7 @@ process-wide and strictly increasing in emission order.
 from __future__ import annotations
 
 import itertools
+import operator
 import os
 import platform
 import sys
@@ -28,6 +29,7 @@ from .state import dead_state, read_state
 
 _MAX_ROUNDS = 3  # drain rounds for Deferreds discovered while reading others' state
 _PENDING_LIMIT = 10000  # events kept for a later drain when no sender runs
+_KEY = operator.attrgetter("key")
 
 
 def _now_ms() -> float:
@@ -89,6 +91,7 @@ class Emitter:
             return False
         reg.dirty.difference_update(keys)
         keys.update(times)
+        keys &= reg.entries.keys()  # in C: drops the many ids of Deferreds that died unseen
         keys.update([entry.key for entry in born])
         entries_get = reg.entries.get
         live = []
@@ -102,7 +105,7 @@ class Emitter:
             when = times.get(key)
             if when is not None and entry.fired_at is None:
                 entry.fired_at = when * 1000.0
-            live.append((entry.site[2], entry, obj))
+            live.append((entry.born_at, entry, obj))
         live.sort(key=lambda item: item[0])  # creation order, so serials follow it
         for _, entry, obj in live:
             kind = "changed" if entry.reported else "created"
@@ -111,15 +114,17 @@ class Emitter:
         return True
 
     def _drain_collected(self, events: List[dict]) -> None:
+        """Report collected Deferreds that were reported (or died with an unhandled Failure);
+        count the others.  The common case — thousands that died unseen — is filtered in C."""
         reg = self.registry
         queue = reg.collected
-        while queue:
-            try:
-                entry = queue.popleft()
-            except IndexError:
-                break
+        items = list(itertools.islice(iter(queue.popleft, None), len(queue)))
+        keys = list(map(_KEY, items))
+        seen = list(itertools.compress(items, keys))  # absorbed: had a key
+        self.ephemeral += len(items) - len(seen)
+        for entry in seen:
+            reg.forget(entry)
             if entry.reported:
-                reg.forget(entry)
                 events.append(self._event("collected", id=entry.serial,
                                           unhandledFailure=entry.unhandled))
             elif entry.unhandled is not None:
@@ -127,7 +132,6 @@ class Emitter:
                 events.append(self._event("collected", id=entry.serial,
                                           unhandledFailure=entry.unhandled))
             else:
-                reg.forget(entry)
                 self.ephemeral += 1
 
     def marker(self, name: str) -> List[dict]:
@@ -158,7 +162,7 @@ class Emitter:
                 todo = [e for e in reg.live_entries() if id(e) not in done]
                 if not todo:
                     break
-                todo.sort(key=lambda e: e.site[2])
+                todo.sort(key=lambda e: e.born_at)
                 kept.extend(todo)  # keeps ids in ``done`` from being reused meanwhile
                 for entry in todo:
                     done.add(id(entry))

@@ -185,6 +185,29 @@ def _note_stmts(writes: List[Tuple[ast.expr, str]], anchor: ast.stmt) -> List[as
     return out
 
 
+def _clear_chained(stmt: ast.stmt) -> Optional[ast.stmt]:
+    """``X._chainedTo = None`` runs on every pass of ``_runCallbacks`` and almost never changes
+    anything: write it exactly as before, but note ``X`` only when it was set (a read and a
+    compare instead of a call).  ``_chainedTo`` has a class default, so the read cannot fail."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+        return None
+    target = stmt.targets[0]
+    if not (isinstance(target, ast.Attribute) and target.attr == "_chainedTo"
+            and isinstance(stmt.value, ast.Constant) and stmt.value.value is None
+            and _pure(target.value)):
+        return None
+    obj = target.value
+    test = ast.Compare(left=ast.Attribute(value=copy.deepcopy(obj), attr="_chainedTo",
+                                          ctx=ast.Load()),
+                       ops=[ast.IsNot()], comparators=[ast.Constant(value=None)])
+    mark = _call_stmt(MARK, [_id_of(obj)], stmt)
+    node = ast.If(test=test, body=[copy.deepcopy(stmt), mark], orelse=[copy.deepcopy(stmt)])
+    for sub in ast.walk(node):
+        if "lineno" in sub._attributes:
+            ast.copy_location(sub, stmt)
+    return node
+
+
 def _safe_call(node: ast.Call) -> bool:
     """A mutation of a Deferred's callback list (``X.callbacks.pop(0)``): runs no user code."""
     func = node.func
@@ -301,6 +324,14 @@ class _Instrumenter(ast.NodeTransformer):
         pending: List[Tuple[ast.expr, str]] = carried or []
         last: Optional[ast.stmt] = body[0] if carried else None
         for stmt in body:
+            cleared = _clear_chained(stmt)
+            if cleared is not None:
+                if pending and _rebinds_pending(stmt, pending):
+                    self._flush(pending, last, out)
+                    pending = []
+                self.inserted += 1
+                out.append(cleared)
+                continue
             if self._carry_into_loop(stmt, pending):
                 out.append(stmt)
                 pending = []
@@ -353,8 +384,9 @@ try:
     while _deferred_graph_f.f_code.co_filename == _deferred_graph_file:
         _deferred_graph_f = _deferred_graph_f.f_back
     _deferred_graph_e = _deferred_graph_Entry(SELF, _deferred_graph_collected)
-    _deferred_graph_e.site = (_deferred_graph_f.f_code, _deferred_graph_f.f_lasti,
-                              _deferred_graph_now())
+    _deferred_graph_e.code = _deferred_graph_f.f_code
+    _deferred_graph_e.lasti = _deferred_graph_f.f_lasti
+    _deferred_graph_e.born_at = _deferred_graph_now()
     _deferred_graph_born(_deferred_graph_e)
 except Exception:
     _deferred_graph_register(SELF)

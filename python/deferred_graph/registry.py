@@ -65,13 +65,17 @@ class Entry(weakref.ref):
     """What the runtime knows about one Deferred.  Being a weak reference, ``entry()`` returns
     the Deferred while it lives; its collection callback queues the entry itself.
 
-    Entries are made for every Deferred, so creation sets only ``key`` and ``site`` (C-level
-    weakref constructor, two slot stores); everything else defaults on the class and lands in
+    Entries are made for every Deferred, so creation sets only the creation site (C-level
+    weakref constructor, three slot stores); everything else defaults on the class and lands in
     the instance ``__dict__`` only when it first differs.  The serial id is taken on first use,
     so Deferreds nobody ever sees consume none.
     """
 
-    __slots__ = ("key", "site", "__dict__")  # key: id(obj), set when absorbed (None: died unseen)
+    # code/lasti: where it was created (the instruction, resolved to a line only when reported),
+    # born_at: time.time() then.  ``key`` (id(obj)) is set when absorbed; the class default None
+    # marks an entry whose Deferred died unseen, so the emitter can count those in C.
+    __slots__ = ("code", "lasti", "born_at", "__dict__")
+    key: Optional[int] = None
     fired_at: Optional[float] = None
     label: Optional[str] = None
     cancelled = False
@@ -92,14 +96,16 @@ class Entry(weakref.ref):
     @property
     def created_at(self) -> float:
         """Milliseconds since the epoch when the Deferred was created (or first seen)."""
-        return self.site[2] * 1000.0
+        return self.born_at * 1000.0
 
 
 def new_entry(obj: Any, callback: Any) -> Entry:
     """An entry for a Deferred first seen now (its creation site is unknown)."""
     entry = Entry(obj, callback)
     entry.key = id(obj)
-    entry.site = (None, 0, time.time())
+    entry.code = None
+    entry.lasti = 0
+    entry.born_at = time.time()
     entry.type_name = type(obj).__name__
     return entry
 
@@ -153,8 +159,6 @@ class Registry:
                     entry.key = key = id(obj)
                     entries[key] = entry
                     live.append(entry)
-                else:  # died unseen: nothing to forget later
-                    entry.key = None
             return live
 
     def lookup(self, obj: Any) -> Optional[Entry]:
@@ -189,7 +193,7 @@ class Registry:
 
         Lock-free because ``register`` (every Deferred creation) must not take a lock: pop,
         and if what we popped is a newer entry for a reused id, put it straight back."""
-        key = getattr(entry, "key", None)  # unset: born and died before any absorb
+        key = entry.key  # None: born and died before any absorb
         if key is None:
             return
         popped = self.entries.pop(key, None)
@@ -246,7 +250,7 @@ class Registry:
 def creation_location(entry: Entry) -> dict:
     """The wire ``Location`` of an entry's creation site (resolved lazily from its code and
     instruction offset: reading ``f_lineno`` at creation costs more than the rest together)."""
-    code, lasti, _ = entry.site
+    code, lasti = entry.code, entry.lasti
     if code is None:
         return {"file": "", "line": 0, "function": "<before install>"}
     name = getattr(code, "co_qualname", None) or code.co_name
