@@ -31,10 +31,11 @@ export interface Segment {
 /** Callback pairs listed in full before the rest is summarised (a chain can hold thousands). */
 export const MAX_CALLBACK_LINES = 50;
 
-function at(file: string | null | undefined, line: number | null | undefined): Segment[] {
-  if (!file) return [];
-  const seg: Segment = { text: locationText(file, line ?? null), title: safeText(file, 2000) };
-  if (line != null && line > 0) seg.location = { file, line };
+function at(file: unknown, line: unknown): Segment[] {
+  if (typeof file !== 'string' || !file) return [];
+  const lineNo = typeof line === 'number' && Number.isInteger(line) && line > 0 ? line : null;
+  const seg: Segment = { text: locationText(file, lineNo), title: safeText(file, 2000) };
+  if (lineNo !== null) seg.location = { file, line: lineNo };
   return [{ text: ' ', muted: true }, seg];
 }
 
@@ -42,9 +43,10 @@ function callableSegments(role: string, c: CallableInfo | null): Segment[] {
   return [{ text: `${role} `, muted: true }, { text: callableText(c) }, ...at(c?.file, c?.line)];
 }
 
-function pairLine(index: number, pair: CallbackPair, lookup: (id: number) => DeferredView | undefined): Segment[] {
+function pairLine(index: number, pair: CallbackPair | null, lookup: (id: number) => DeferredView | undefined): Segment[] {
   const head: Segment = { text: `${index + 1}. `, muted: true };
-  if (pair.continues != null) {
+  if (!pair || typeof pair !== 'object') return [head, { text: '?', muted: true }];
+  if (typeof pair.continues === 'number') {
     return [head, { text: 'continues ' }, { text: refName(pair.continues, lookup), target: pair.continues }];
   }
   const same = pair.callback && pair.errback && pair.callback.name === pair.errback.name && pair.callback.file === pair.errback.file;
@@ -93,7 +95,7 @@ export function detailRows(d: DeferredView, lookup: (id: number) => DeferredView
     const kind = c.kind === 'inlineCallbacks' ? '@inlineCallbacks' : 'coroutine';
     const waits: Segment[] = c.finished
       ? [{ text: ' — finished', muted: true }]
-      : c.waitingOn != null
+      : typeof c.waitingOn === 'number'
         ? [{ text: ' — awaiting ', muted: true }, { text: refName(c.waitingOn, lookup), target: c.waitingOn }]
         : [];
     lines.push([{ text: `${kind} `, muted: true }, { text: `${safeText(c.name, 160)}()` }, ...at(c.file, c.line), ...waits]);

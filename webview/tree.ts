@@ -194,10 +194,10 @@ export function buildStructure(store: Map<number, DeferredView>, sortedIds?: num
 
 /** Whether `d` matches the search text: its label, type, id, creation function, coroutine or callbacks. */
 export function matchesSearch(d: DeferredView, needle: string): boolean {
-  const hay = (s: string | null | undefined): boolean => !!s && s.toLowerCase().includes(needle);
+  const hay = (s: unknown): boolean => typeof s === 'string' && s.toLowerCase().includes(needle);
   if (hay(d.name) || hay(d.label) || hay(d.type) || `#${d.id}` === needle || hay(d.created?.function)) return true;
   if (d.coroutine && hay(d.coroutine.name)) return true;
-  return d.callbacks.some((p) => hay(p.callback?.name) || hay(p.errback?.name));
+  return d.callbacks.some((p) => !!p && (hay(p.callback?.name) || hay(p.errback?.name)));
 }
 
 /** Whether a filter hides `d`. "Hide fired" keeps failed ones: a Failure is what one looks for. */

@@ -161,13 +161,10 @@ export class TreeView {
     this.actions.changed();
   }
 
+  /** Draws one row; a row whose data cannot be drawn says so instead of stopping the frame. */
   private draw(index: number): void {
     const row = this.rows[index];
-    const selected = row.key === this.selectedKey;
-    const parts = this.texts(row);
-    const signature = `${index}|${row.level}|${row.posinset}/${row.setsize}|${selected}|${row.kind === 'deferred' ? `${row.expanded}${row.details}` : ''}|${parts.join('\u0000')}`;
     let entry = this.elements.get(row.key);
-    if (entry && entry.signature === signature) return;
     if (!entry) {
       entry = { el: document.createElement('div'), signature: '' };
       entry.el.setAttribute('role', 'treeitem');
@@ -175,11 +172,31 @@ export class TreeView {
       this.elements.set(row.key, entry);
       this.spacer.append(entry.el);
     }
+    const el = entry.el;
+    // Set only on change: this runs for every row in view on every frame.
+    if (el.dataset.index !== String(index)) {
+      el.dataset.index = String(index);
+      el.style.top = `${index * ROW_HEIGHT}px`;
+    }
+    if (el.dataset.key !== row.key) el.dataset.key = row.key;
+    try {
+      this.drawRow(index, entry);
+    } catch {
+      entry.signature = '';
+      el.dataset.kind = 'broken';
+      el.className = 'row row-broken';
+      el.textContent = '⚠ this row could not be drawn from the data received';
+    }
+  }
+
+  private drawRow(index: number, entry: { el: HTMLElement; signature: string }): void {
+    const row = this.rows[index];
+    const selected = row.key === this.selectedKey;
+    const parts = this.texts(row);
+    const signature = `${index}|${row.level}|${row.posinset}/${row.setsize}|${selected}|${row.kind === 'deferred' ? `${row.expanded}${row.details}` : ''}|${parts.join('\u0000')}`;
+    if (entry.signature === signature) return;
     entry.signature = signature;
     const el = entry.el;
-    el.dataset.index = String(index);
-    el.dataset.key = row.key;
-    el.style.top = `${index * ROW_HEIGHT}px`;
     // A Deferred row is a grid whose columns line up across rows: its indent goes inside the
     // first cell. Other rows indent as a whole.
     const indent = `${6 + Math.min(row.level - 1, MAX_INDENT_LEVELS) * 14}px`;

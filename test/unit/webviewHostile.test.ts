@@ -54,6 +54,35 @@ describe('hostile strings from the debuggee', () => {
     expect(rowEl(root, 'd1').querySelector('.cell-label')!.textContent).toBe('evil\\u202etxt.exe');
   });
 
+  it('draws malformed nested fields without throwing: null callbacks, odd locations, odd members', () => {
+    const { root, send, runFrames } = mount();
+    const odd = deferred(1, {
+      callbacks: [null as never, { callback: { name: 7, file: 3, line: 'x' }, errback: null, continues: 'no' } as never],
+      created: { file: 42, line: -1, function: null } as never,
+      members: 'abc' as never,
+      coroutine: { kind: 'coroutine', name: { x: 1 }, file: null, line: null, finished: false, waitingOn: '2' } as never,
+    });
+    send(init([odd, deferred(2)]));
+    (rowEl(root, 'd1').querySelector('.twistie') as HTMLElement).click();
+    const details = [...root.querySelectorAll<HTMLElement>('[data-key^="d1."]')].map((e) => e.textContent);
+    expect(details.slice(0, 2)).toEqual(['1. ?', '2. callback 7   errback —']);
+    expect(root.querySelectorAll('.link').length).toBe(0);
+    const search = root.querySelector<HTMLInputElement>('input.search')!;
+    search.value = 'zzz';
+    search.dispatchEvent(new Event('input'));
+    runFrames();
+    expect(root.dataset.empty).toBe('filtered');
+  });
+
+  it('shows a row it cannot draw as such and draws the others', () => {
+    const { root, send } = mount();
+    const broken = deferred(1);
+    Object.defineProperty(broken, 'name', { get: () => { throw new Error('boom'); } });
+    send(init([broken, deferred(2, { name: 'fine' })]));
+    expect(rowEl(root, 'd1').textContent).toBe('⚠ this row could not be drawn from the data received');
+    expect(rowEl(root, 'd2').querySelector('.cell-label')!.textContent).toBe('fine');
+  });
+
   it('cuts long text on a character boundary, never inside an emoji', () => {
     const { root, send } = mount();
     send(init([fired(1, `${'x'.repeat(199)}😀😀`)]));
