@@ -57,7 +57,7 @@ async function vitest() {
   if (!fs.existsSync(json)) return [{ name: 'vitest', passed: 0, failed: 1, note: `no report (exit ${code})` }];
   const r = JSON.parse(fs.readFileSync(json, 'utf8'));
   const failed = r.numFailedTests + (code !== 0 && r.numFailedTests === 0 ? 1 : 0);
-  return [{ name: 'vitest', passed: r.numPassedTests, failed, note: `${r.numTotalTestSuites ?? '?'} files` }];
+  return [{ name: 'vitest', passed: r.numPassedTests, failed, note: `${r.testResults?.length ?? '?'} files` }];
 }
 
 /** One row per Twisted version, from run-both.sh's own summary lines. */

@@ -87,8 +87,14 @@ function dapLogger(session) {
     } catch { /* the log is best effort */ }
   };
   write({ kind: 'start', config: { type: session.type, request: session.configuration.request, program: session.configuration.program } });
+  const evaluations = new Map();  // request seq -> its start, to time each evaluate
   return {
     onDidSendMessage(m) {
+      if (m.type === 'response' && evaluations.has(m.request_seq)) {
+        const started = evaluations.get(m.request_seq);
+        evaluations.delete(m.request_seq);
+        write({ kind: 'evaluate', started, ms: Date.now() - started, success: m.success, chars: String(m.body?.result ?? '').length });
+      }
       if (m.type === 'event' && ['stopped', 'continued', 'terminated', 'exited', 'output'].includes(m.event)) {
         write({ kind: 'event', event: m.event, body: m.body });
       } else if (m.type === 'response' && m.command === 'stackTrace' && m.success) {
@@ -96,6 +102,7 @@ function dapLogger(session) {
       }
     },
     onWillReceiveMessage(m) {
+      if (m.type === 'request' && m.command === 'evaluate') evaluations.set(m.seq, Date.now());
       if (m.type === 'request' && m.command === 'setBreakpoints') {
         write({ kind: 'breakpoints', path: m.arguments?.source?.path, lines: (m.arguments?.breakpoints || []).map((b) => b.line) });
       }
