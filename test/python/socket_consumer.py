@@ -29,8 +29,9 @@ class Connection:
 class Consumer:
     """Listen on ``tcp`` (127.0.0.1, a free port) or ``unix`` (a temporary path).
 
-    ``drop_after``: close the first accepted connection after that many batch lines, stop
-    listening for ``away_s`` seconds, then listen again on the same address."""
+    ``drop_after``: close the first accepted connection once it has sent that many events
+    (mid-stream, whatever the batching), stop listening for ``away_s`` seconds, then listen
+    again on the same address."""
 
     def __init__(self, token: str, kind: str = "tcp", drop_after: Optional[int] = None,
                  away_s: float = 0.0) -> None:
@@ -81,7 +82,7 @@ class Consumer:
                 first = len(self.connections) == 1
             limit = self.drop_after if first else None
             self._serve(sock, connection, limit)
-            if limit is not None and connection.batches and len(connection.batches) >= limit:
+            if limit is not None and len(connection.events()) >= limit:
                 self._go_away()
 
     def _go_away(self) -> None:
@@ -99,7 +100,7 @@ class Consumer:
                 return
             for line in stream:
                 connection.batches.append(json.loads(line))
-                if limit is not None and len(connection.batches) >= limit:
+                if limit is not None and len(connection.events()) >= limit:
                     return
 
     def accepted(self) -> List[Connection]:
