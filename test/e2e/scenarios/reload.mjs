@@ -21,7 +21,12 @@ export const tests = [{
     await s.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60000 });
     // Nobody runs "Show Deferred Graph" again: the restored panel must render the tree itself.
     await webview(s.page).locator('[role="tree"]').waitFor({ state: 'attached', timeout: 30000 });
-    await waitForGraph(s, (rows) => compareStop(expected, rows), { timeoutMs: 20000, what: 'state after reload' });
+    try {
+      await waitForGraph(s, (rows) => compareStop(expected, rows), { timeoutMs: 20000, what: 'state after reload' });
+    } catch (err) {
+      err.message += `\nheader after reload: ${(await headerText(s)).replace(/\s+/g, ' ')}`;
+      throw err;
+    }
     const after = await headerText(s);
     ctx.note(`header before: ${before.replace(/\s+/g, ' ').slice(0, 120)}`);
     ctx.note(`header after:  ${after.replace(/\s+/g, ' ').slice(0, 120)}`);
