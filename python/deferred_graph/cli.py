@@ -80,7 +80,7 @@ def parse_run_args(argv: List[str]) -> RunRequest:
                 value = ""
             if not value:
                 raise UsageError("--record needs a FILE")
-            request.record = value
+            request.record = os.path.abspath(value)  # the program may chdir before Twisted loads
         elif arg == "-m" or (arg.startswith("-m") and not arg.startswith("--")):
             module = arg[2:] or (argv[index + 1] if index + 1 < len(argv) else "")
             if not module:
@@ -123,6 +123,9 @@ def _install_when_twisted_loads(record: Optional[str]) -> None:
             sys.stderr.write("deferred_graph: runtime not installed, nothing recorded (%s)\n"
                              % deferred_graph.last_error)
 
+    # Under a debug launch the bootstrap's own watcher may be waiting too; ours (with the
+    # recording) replaces it, since the first install wins.
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "DeferImportWatcher"]
     _load_bootstrap().DeferImportWatcher(install).activate()
 
 

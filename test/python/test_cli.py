@@ -154,3 +154,15 @@ def test_help_and_usage_errors(tmp_path):
                           ([], b"usage:")):
         result = run_python(["-m", "deferred_graph"] + args, env)
         assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+
+
+def test_record_under_a_debug_launch_with_a_relative_path_and_a_chdir(tmp_path):
+    """With the bootstrap active too (a debug launch of the CLI), the CLI's --record wins, and
+    a relative FILE means the directory the CLI started in even if the program moves away."""
+    (tmp_path / "elsewhere").mkdir()
+    write_program(tmp_path, "prog.py", "import os\nos.chdir('elsewhere')\n" + TWISTED_PROGRAM)
+    result = check(run_python(["-m", "deferred_graph", "run", "--record", "rel.jsonl", "prog.py"],
+                              runtime_env(bootstrap=True), cwd=tmp_path))
+    assert result.stdout == b"42\n"
+    markers = [e["name"] for e in read_recording(str(tmp_path / "rel.jsonl")).events() if e["kind"] == "marker"]
+    assert markers == ["before"] and not (tmp_path / "elsewhere" / "rel.jsonl").exists()
