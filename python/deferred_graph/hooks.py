@@ -154,8 +154,8 @@ def _call_stmt(name: str, args: List[ast.expr], anchor: ast.stmt) -> ast.stmt:
     ast.copy_location(stmt, anchor)
     for node in ast.walk(stmt):
         ast.copy_location(node, anchor)
-        node.end_lineno = anchor.end_lineno  # type: ignore[attr-defined]
-        node.end_col_offset = anchor.end_col_offset  # type: ignore[attr-defined]
+        node.end_lineno = anchor.lineno  # type: ignore[attr-defined]
+        node.end_col_offset = anchor.col_offset  # type: ignore[attr-defined]
     return stmt
 
 
@@ -327,7 +327,7 @@ class _Instrumenter(ast.NodeTransformer):
             cleared = _clear_chained(stmt)
             if cleared is not None:
                 if pending and _rebinds_pending(stmt, pending):
-                    self._flush(pending, last, out)
+                    self._flush(pending, stmt, out)
                     pending = []
                 self.inserted += 1
                 out.append(cleared)
@@ -343,21 +343,16 @@ class _Instrumenter(ast.NodeTransformer):
                 continue
             stmt = self.visit(stmt)
             writes = statement_writes(stmt)
-            if pending and _rebinds_pending(stmt, pending):
-                self._flush(pending, last, out)
+            # Notes taken before a statement carry that statement's location, so a tracer
+            # (debugpy) sees no extra line events and a breakpoint on it still stops first.
+            if pending and (_rebinds_pending(stmt, pending) or not _quiet(stmt)):
+                self._flush(pending, stmt, out)
                 pending = []
-            if not _quiet(stmt):
-                if pending and not writes:
-                    self._flush(pending, last, out)
-                    pending = []
-                elif pending:  # a writing call: earlier notes must precede what it runs
-                    self._flush(pending, last, out)
-                    pending = []
             out.append(stmt)
             if writes:
                 pending.extend(writes)
                 last = stmt
-        self._flush(pending, last, out)
+        self._flush(pending, out[-1] if out else last, out)
         return out
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
