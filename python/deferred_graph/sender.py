@@ -37,7 +37,7 @@ DEBUG_ENV = "DEFERRED_GRAPH_DEBUG"
 MAX_BATCH_EVENTS = 500
 MAX_BATCH_BYTES = 256 * 1024
 TRANSPORT_CHOICES = ("auto", "dap", "socket", "none")
-FLUSH_WAIT_S = 0.5  # how long flush()/mark() may wait for bytes to leave a socket
+FLUSH_WAIT_S = 0.1  # how long flush()/mark() may wait for bytes to leave a socket
 STOP_WAIT_S = 1.5  # the same at exit, so recordings and consumers get the tail
 LOCK_WAIT_S = 2.0  # most flush()/stop() wait for a pump cycle stuck in a user __repr__
 

@@ -31,14 +31,15 @@ class Consumer:
 
     ``drop_after``: close the first accepted connection once it has sent that many events
     (mid-stream, whatever the batching), stop listening for ``away_s`` seconds, then listen
-    again on the same address."""
+    again on the same address.  ``stall_s``: after the auth line, read nothing for that long."""
 
     def __init__(self, token: str, kind: str = "tcp", drop_after: Optional[int] = None,
-                 away_s: float = 0.0) -> None:
+                 away_s: float = 0.0, stall_s: float = 0.0) -> None:
         self.token = token
         self.kind = kind
         self.drop_after = drop_after
         self.away_s = away_s
+        self.stall_s = stall_s  # a slow consumer: read nothing for this long after auth
         self.connections: List[Connection] = []
         self._lock = threading.Lock()
         self._stopped = False
@@ -98,6 +99,7 @@ class Consumer:
             if not connection.auth or connection.auth.get("token") != self.token:
                 connection.refused = True
                 return
+            time.sleep(self.stall_s)
             for line in stream:
                 connection.batches.append(json.loads(line))
                 if limit is not None and len(connection.events()) >= limit:

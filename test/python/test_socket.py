@@ -119,6 +119,46 @@ def test_a_consumer_that_leaves_and_returns_gets_hello_dropped_count_and_snapsho
     assert [e["name"] for e in events if e["kind"] == "marker"] == ["end"]
 
 
+def test_a_consumer_that_stops_reading_never_blocks_the_program(tmp_path):
+    """The consumer reads nothing for 6 s while the program produces ~20 MB of events and
+    calls mark() ten times: the socket and the outbox fill, yet the program's loop is done
+    long before the consumer wakes up; when it reads again it is told what was dropped and
+    gets the state back."""
+    token = secrets.token_hex(32)
+    consumer = Consumer(token, stall_s=6.0)
+    program = write_program(tmp_path, "flood.py", """
+        import json, time
+        from twisted.internet import defer
+        import deferred_graph
+
+        deferred_graph.install()
+        started = time.monotonic()
+        keep = []
+        for i in range(200):
+            keep.append(defer.succeed("%06d" % i + "z" * 100000))
+            if i % 20 == 0:
+                deferred_graph.mark("m%d" % i)
+            time.sleep(0.002)
+        elapsed = time.monotonic() - started
+        time.sleep(7 - elapsed)  # still running when the consumer reads again
+        print(json.dumps([elapsed, [deferred_graph.id_of(d) for d in keep]]))
+    """)
+    settings = {wire.ENV_SOCKET: consumer.address, wire.ENV_TOKEN: token,
+                wire.ENV_REPR_LIMIT: "120000", wire.ENV_BUFFER: "100"}
+    try:
+        result = check(run_python([program], runtime_env(settings), cwd=tmp_path))
+    finally:
+        consumer.close()
+    elapsed, ids = json.loads(result.stdout)
+    assert elapsed < 5.0, "the program waited for a consumer that was not reading"
+    (connection,) = consumer.accepted()
+    events = connection.events()
+    kinds = [e["kind"] for e in events]
+    assert "dropped" in kinds and kinds[kinds.index("dropped") + 1] == "snapshot"
+    known = {s["id"] for e in events if e["kind"] == "snapshot" for s in e["deferreds"]}
+    assert set(ids) <= known
+
+
 def test_socket_address_parsing_is_strict():
     """A malformed DEFERRED_GRAPH_SOCKET is rejected with a message naming the variable."""
     from deferred_graph.transports import parse_socket_address
