@@ -1,9 +1,10 @@
 """Which Deferreds exist, under which serial id, and which changed since the emitter last looked.
 
 The hooks write only here, and only cheaply: ``dirty.add(id(d))`` (a bound C method),
-``fired[id(d)] = time()``, and one Python call per Deferred creation (``register``).  Entries are
-keyed by ``id(obj)`` and are themselves weak references whose collection callback is the C-level
-``deque.append`` of ``collected``, so garbage collection in any thread costs almost nothing.
+``fired[id(d)] = time()``, and for each new Deferred an entry appended to ``born`` by code
+inlined in ``Deferred.__init__``.  Entries are keyed by ``id(obj)`` and are themselves weak
+references whose collection callback is the C-level ``deque.append`` of ``collected``, so
+garbage collection in any thread costs almost nothing.
 
 No strong reference to a Deferred, its ``__dict__``, its result or its Failure is kept: holding
 one would delay ``DebugInfo.__del__`` (Twisted's "Unhandled error in Deferred" log) and keep

@@ -280,3 +280,30 @@ def test_concurrent_drains_keep_parity(rt):
     live = set(snapshot_states())
     assert {deferred_graph.id_of(d) for d in keep} <= live
     assert set(rt.replay.states) == live
+
+
+def test_unhandled_error_logged_when_plain_twisted_would(rt):
+    """Holding no strong reference, the runtime leaves the "Unhandled error in Deferred" log
+    exactly where Twisted puts it: at the moment the last reference goes (no gc needed), even
+    after its state has been read, drained and snapshotted."""
+    from twisted.python import log
+
+    seen = []
+
+    def observer(event):
+        if event.get("isError") and "Unhandled error in Deferred" in str(
+                event.get("why") or event.get("log_format") or ""):
+            seen.append(event)
+
+    log.addObserver(observer)
+    try:
+        d = defer.Deferred()
+        d.errback(ValueError("nobody handles me"))
+        rt.drain()
+        deferred_graph.snapshot()
+        deferred_graph.debug_snapshot_json({"d": d}, {})
+        assert seen == []
+        del d
+        assert len(seen) == 1
+    finally:
+        log.removeObserver(observer)
