@@ -31,7 +31,7 @@ export async function openWorkbench(browser, url, { width = 1400, height = 900 }
  * Opens the command palette (F1) filtered to `text` and waits for a row containing `rowText`.
  * Retries for a while: right after start-up the extensions' commands may not be registered yet.
  */
-async function paletteWith(page, text, rowText, timeoutMs = 30000) {
+async function paletteWith(page, text, rowText, { click = false, timeoutMs = 30000 } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
     const input = page.locator('.quick-input-widget input.input');
@@ -54,6 +54,9 @@ async function paletteWith(page, text, rowText, timeoutMs = 30000) {
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: rowText }).first();
     try {
       await row.waitFor({ state: 'visible', timeout: 3000 });
+      // Run it with a click, not Enter: if focus was stolen meanwhile, Enter would go to the
+      // editor (a newline in the user's file); a click on a closed palette just fails and we retry.
+      if (click) await row.click({ timeout: 2000 });
       return;
     } catch (err) {
       await page.keyboard.press('Escape');
@@ -65,8 +68,7 @@ async function paletteWith(page, text, rowText, timeoutMs = 30000) {
 
 /** Runs a command by its title from the command palette (F1), as a user would. */
 export async function runCommand(page, title) {
-  await paletteWith(page, title, title);
-  await page.keyboard.press('Enter');
+  await paletteWith(page, title, title, { click: true });
   // The palette closes, or turns into the command's own quick pick (whose input has no '>').
   await page.waitForFunction(() => {
     const w = document.querySelector('.quick-input-widget');
@@ -119,9 +121,4 @@ export async function screenshot(page, name, locator) {
   const file = path.join(RESULTS, `${name}.png`);
   await (locator ?? page).screenshot({ path: file });
   return file;
-}
-
-/** Whether the debug toolbar says a session is paused (the Continue button is showing). */
-export function debugPaused(page) {
-  return page.locator('.debug-toolbar .codicon-debug-continue').first();
 }

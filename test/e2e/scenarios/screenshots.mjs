@@ -22,6 +22,14 @@ async function themed(ctx, theme) {
   const frame = s.page.locator('iframe.webview.ready');
   await frame.waitFor();
   await webview(s.page).locator('[role="treeitem"]').first().waitFor();
+  // Open a's row, as a user would, to show its pending callback and where a was created.
+  const a = webview(s.page).locator('[role="treeitem"].row-deferred').filter({ has: webview(s.page).locator('.cell-label', { hasText: /^a$/ }) }).first();
+  // A row opened only to show its chain lists its details once the user asks: click until they show.
+  const details = webview(s.page).locator('[role="treeitem"].row-detail');
+  for (let i = 0; i < 2 && (await details.count()) === 0; i++) {
+    await a.locator('.twistie').click();
+    await s.page.waitForTimeout(300);
+  }
   const box = await frame.boundingBox();
   assert.ok(box && box.width > 1000, `the panel is only ${box?.width} px wide`);
   // No hover tooltip from closing the tab over the picture.
