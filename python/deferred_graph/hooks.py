@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import ast
 import copy
+import gc
 import linecache
+import sys
 import types
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -58,25 +60,80 @@ class Patcher:
         self.module_attrs: Dict[str, Any] = {}  # name -> original value (or _MISSING)
         self.skipped: List[str] = []
         self.instrumented: List[str] = []
+        self.lingering: List[str] = []  # names left bound to no-ops by restore (see there)
 
     def set_module_attr(self, name: str, value: Any) -> None:
         if name not in self.module_attrs:
-            self.module_attrs[name] = self.module.__dict__.get(name, _MISSING)
+            current = self.module.__dict__.get(name, _MISSING)
+            self.module_attrs[name] = _MISSING if current is _noop else current
         setattr(self.module, name, value)
 
     def restore(self) -> None:
+        """Put back every original code object and module attribute.
+
+        Our own globals are removed only if no instrumented code can still run: a thread in
+        the middle of ``_runCallbacks``, a suspended 26.4 ``Deferred.__iter__`` (every pending
+        ``await d``), a 22.4 inlineCallbacks canceller closure made while installed.  Otherwise
+        they stay bound to a no-op (listed in ``lingering``) so that code finishes quietly;
+        removing them would raise NameError into the program."""
         for func, code in reversed(self.codes):
             try:
                 func.__code__ = code
             except Exception:
                 pass
+        ours = [name for name, value in self.module_attrs.items() if value is _MISSING]
+        in_use = bool(ours) and _instrumented_code_in_use()
         for name, value in self.module_attrs.items():
-            if value is _MISSING:
-                self.module.__dict__.pop(name, None)
-            else:
+            if value is not _MISSING:
                 setattr(self.module, name, value)
+            elif in_use:
+                setattr(self.module, name, _noop)
+                self.lingering.append(name)
+            else:
+                self.module.__dict__.pop(name, None)
         self.codes.clear()
         self.module_attrs.clear()
+
+
+def _noop(*args: Any, **kwargs: Any) -> None:
+    """What the hooks' globals become when instrumented code may still run after uninstall."""
+    return None
+
+
+# Every code object (nested ones included) compiled by any install in this process.
+_INSTRUMENTED: set = set()
+
+
+def _remember(code: types.CodeType) -> None:
+    _INSTRUMENTED.add(code)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _remember(const)
+
+
+def _instrumented_code_in_use() -> bool:
+    """True if a thread runs, a generator/coroutine is suspended in, or a function object
+    (a closure made while installed) holds, code an install compiled."""
+    try:
+        for frame in sys._current_frames().values():
+            while frame is not None:
+                if frame.f_code in _INSTRUMENTED:
+                    return True
+                frame = frame.f_back
+        gc.collect()
+        for obj in gc.get_objects():
+            kind = type(obj)
+            if kind is types.FunctionType:
+                if obj.__code__ in _INSTRUMENTED:
+                    return True
+            elif kind is types.GeneratorType or kind is types.CoroutineType:
+                code = getattr(obj, "gi_code", None) or getattr(obj, "cr_code", None)
+                if code in _INSTRUMENTED and (getattr(obj, "gi_frame", None) or
+                                              getattr(obj, "cr_frame", None)) is not None:
+                    return True
+        return False
+    except Exception:
+        return True  # when in doubt, keep the no-ops: never a NameError in the program
 
 
 _MISSING = object()
@@ -152,6 +209,7 @@ def _instrument_one(module: types.ModuleType, patcher: Patcher, filename: str,
         patcher.skipped.append("%s: compiled code does not match" % where)
         return
     patcher.codes.append((func, original))
+    _remember(code)
     func.__code__ = code
     patcher.instrumented.append(where)
 

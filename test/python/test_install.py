@@ -215,3 +215,36 @@ def test_hooks_add_no_trace_events(clean):
     plain = _trace_events(_chain_work)
     assert deferred_graph.install(start_sender=False)
     assert _trace_events(_chain_work) == plain
+
+
+def test_uninstall_while_instrumented_code_is_suspended(clean):
+    """Uninstalling while instrumented code can still run (a pending ``await d`` suspended in
+    26.4's ``Deferred.__iter__``, a 22.4 inlineCallbacks canceller made while installed) keeps
+    the hooks' names as no-ops, so that code completes without NameError; once it is gone, the
+    next uninstall removes them."""
+    import gc
+
+    assert deferred_graph.install(start_sender=False)
+    inner = defer.Deferred()
+
+    async def waiter():
+        return await inner
+
+    outer = defer.ensureDeferred(waiter())
+    patcher = deferred_graph._runtime.patcher  # noqa: SLF001
+    deferred_graph.uninstall()
+    assert patcher.lingering and hooks.note_names_are_bound(defer)
+    failures = []
+    outer.addErrback(failures.append)
+    outer.cancel()
+    inner.errback(ValueError("late"))
+    assert len(failures) == 1 and failures[0].check(defer.CancelledError, ValueError)
+    del inner, outer, waiter, failures
+    gc.collect()
+    before = _fingerprint()
+    assert deferred_graph.install(start_sender=False)
+    again = deferred_graph._runtime.patcher  # noqa: SLF001
+    deferred_graph.uninstall()
+    assert again.lingering == [] and not hooks.note_names_are_bound(defer)
+    attrs = {k for k in before[0] if k[0] == "module" and k[1].startswith("_deferred_graph_")}
+    assert attrs  # the first uninstall left them; the second took them away
