@@ -99,12 +99,14 @@ class Emitter:
             entry = entries_get(key)
             if entry is None:
                 continue
+            when = times.get(key)
+            # Noted even for a Deferred that died since (its collected event says it fired);
+            # a time before the entry's birth belongs to an earlier object at the same address.
+            if when is not None and entry.fired_at is None and when >= entry.born_at:
+                entry.fired_at = when * 1000.0
             obj = entry()
             if obj is None:
                 continue
-            when = times.get(key)
-            if when is not None and entry.fired_at is None:
-                entry.fired_at = when * 1000.0
             live.append((entry.born_at, entry, obj))
         live.sort(key=lambda item: item[0])  # creation order, so serials follow it
         for _, entry, obj in live:
@@ -124,13 +126,12 @@ class Emitter:
         self.ephemeral += len(items) - len(seen)
         for entry in seen:
             reg.forget(entry)
-            if entry.reported:
+            if entry.reported or entry.unhandled is not None:
+                if not entry.reported:
+                    events.append(self._event("created", deferred=dead_state(entry)))
                 events.append(self._event("collected", id=entry.serial,
-                                          unhandledFailure=entry.unhandled))
-            elif entry.unhandled is not None:
-                events.append(self._event("created", deferred=dead_state(entry)))
-                events.append(self._event("collected", id=entry.serial,
-                                          unhandledFailure=entry.unhandled))
+                                          unhandledFailure=entry.unhandled,
+                                          firedAt=entry.fired_at))
             else:
                 self.ephemeral += 1
 

@@ -168,7 +168,8 @@ class Registry:
         if entry is None or entry() is not obj:
             if not self.born:
                 return None
-            self.absorb()
+            # Absorbed here rather than by a drain: mark them so the next drain reports them.
+            self.dirty.update([born.key for born in self.absorb()])
             entry = self.entries.get(id(obj))
         if entry is not None and entry() is obj:
             return entry

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 
-PROTOCOL_VERSION = "1.0"
+PROTOCOL_VERSION = "1.1"
 """Major.minor version of the event schema."""
 
 RECORDING_FORMAT = "deferred-graph-recording"
@@ -173,13 +173,18 @@ class ChangedEvent(TypedDict):
 
 class CollectedEvent(TypedDict):
     """The Deferred was garbage-collected.  ``unhandledFailure`` is set when it still held a
-    Failure nobody handled, i.e. when Twisted logs "Unhandled error in Deferred"."""
+    Failure nobody handled, i.e. when Twisted logs "Unhandled error in Deferred".
+
+    ``firedAt`` (added in 1.1) is when it fired, or null if it never did: a Deferred can fire and
+    die between two drains, and then this is all that is known of its last moments — without it
+    the consumer would keep showing the last state it read, "pending"."""
 
     kind: Literal["collected"]
     seq: int
     t: float
     id: int
     unhandledFailure: Optional[FailureResult]
+    firedAt: Optional[float]
 
 
 class MarkerEvent(TypedDict):

@@ -44,6 +44,8 @@ interface Entry {
   collectedSeq: number | null;
   collectedAt: number | null;
   unhandledFailure: FailureResult | null;
+  /** From the collected event: it fired before it died, whatever the last state read says. */
+  firedAtDeath: number | null;
   bucket: Bucket | 'collected';
 }
 
@@ -54,6 +56,16 @@ interface Forgotten {
   collectedSeq: number | null;
   collectedAt: number | null;
   unhandledFailure: FailureResult | null;
+  firedAtDeath: number | null;
+}
+
+/**
+ * A Deferred can fire and be collected between two drains of the runtime; the collected event
+ * then says when it fired, and the last state read (not called yet) must not show it pending.
+ */
+function withDeathFire(state: DeferredState, firedAtDeath: number | null): DeferredState {
+  if (firedAtDeath === null || state.called) return state;
+  return { ...state, called: true, firedAt: state.firedAt ?? firedAtDeath };
 }
 
 const OUR_MINOR = Number(PROTOCOL_VERSION.split('.')[1]);
@@ -241,7 +253,7 @@ export class SessionModel {
       case 'changed':
         return this.applyState(event.deferred, event.seq, false);
       case 'collected':
-        return this.applyCollected(event.id, event.seq, event.t, event.unhandledFailure);
+        return this.applyCollected(event.id, event.seq, event.t, event.unhandledFailure, event.firedAt);
       case 'marker':
         return this.addMarker(event.name, event.seq);
       case 'dropped':
@@ -261,7 +273,7 @@ export class SessionModel {
       if (seq <= entry.stateSeq) return false;
       // Ids are never reused, so a state newer than the collection is a contradiction: keep the tombstone.
       if (entry.collectedSeq !== null && seq > entry.collectedSeq) return false;
-      entry.state = state;
+      entry.state = withDeathFire(state, entry.firedAtDeath);
       entry.stateSeq = seq;
       this.rebucket(id, entry);
       return true;
@@ -277,7 +289,7 @@ export class SessionModel {
         return false;
       }
       this.forgotten.delete(id);
-      this.insert(state, seq, known.collectedSeq, known.collectedAt, known.unhandledFailure);
+      this.insert(state, seq, known.collectedSeq, known.collectedAt, known.unhandledFailure, known.firedAtDeath);
       return true;
     }
     if (seq < this.latestSnapshotSeq) {
@@ -294,12 +306,12 @@ export class SessionModel {
    * The earliest evidence of collection wins (a collected event beats the snapshot that later
    * found the Deferred missing), so the result does not depend on arrival order.
    */
-  private applyCollected(id: number, seq: number, t: number | null, failure: FailureResult | null): boolean {
+  private applyCollected(id: number, seq: number, t: number | null, failure: FailureResult | null, firedAt: number | null = null): boolean {
     const target: Forgotten | Entry | undefined = this.entries.get(id) ?? this.forgotten.get(id);
     if (target?.collectedSeq == null) {
       this.collectedTotal++;
       if (target === undefined) {
-        this.forgotten.set(id, { stateSeq: -1, collectedSeq: seq, collectedAt: t, unhandledFailure: failure });
+        this.forgotten.set(id, { stateSeq: -1, collectedSeq: seq, collectedAt: t, unhandledFailure: failure, firedAtDeath: firedAt });
         return true;
       }
       target.collectedSeq = seq;
@@ -315,8 +327,12 @@ export class SessionModel {
       }
       if (newFailure) target.unhandledFailure = failure;
     }
+    if (firedAt !== null && target.firedAtDeath === null) target.firedAtDeath = firedAt;
     const entry = this.entries.get(id);
-    if (entry) this.rebucket(id, entry);
+    if (entry) {
+      entry.state = withDeathFire(entry.state, entry.firedAtDeath);
+      this.rebucket(id, entry);
+    }
     return true;
   }
 
@@ -356,13 +372,21 @@ export class SessionModel {
 
   // -- bookkeeping ------------------------------------------------------------------------------
 
-  private insert(state: DeferredState, seq: number, collectedSeq: number | null, collectedAt: number | null, failure: FailureResult | null): void {
+  private insert(
+    state: DeferredState,
+    seq: number,
+    collectedSeq: number | null,
+    collectedAt: number | null,
+    failure: FailureResult | null,
+    firedAtDeath: number | null = null,
+  ): void {
     const entry: Entry = {
-      state,
+      state: withDeathFire(state, firedAtDeath),
       stateSeq: seq,
       collectedSeq,
       collectedAt,
       unhandledFailure: failure,
+      firedAtDeath,
       bucket: 'pending',
     };
     this.counts.pending++;
@@ -396,8 +420,8 @@ export class SessionModel {
     this.leaveBucket(id, entry, null);
     this.entries.delete(id);
     this.touched.add(id);
-    const { stateSeq, collectedSeq, collectedAt, unhandledFailure } = entry;
-    this.forgotten.set(id, { stateSeq, collectedSeq, collectedAt, unhandledFailure });
+    const { stateSeq, collectedSeq, collectedAt, unhandledFailure, firedAtDeath } = entry;
+    this.forgotten.set(id, { stateSeq, collectedSeq, collectedAt, unhandledFailure, firedAtDeath });
   }
 
   /** Marks a row for the next delta. */

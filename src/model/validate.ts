@@ -194,7 +194,7 @@ export function versionSkewMessage(version: Version): string | null {
 export type ParsedEvent =
   | { kind: 'hello'; seq: number; t: number; protocolVersion: string; pid: number; python: string; twisted: string | null; transport: string }
   | { kind: 'created' | 'changed'; seq: number; t: number; deferred: DeferredState }
-  | { kind: 'collected'; seq: number; t: number; id: number; unhandledFailure: FailureResult | null }
+  | { kind: 'collected'; seq: number; t: number; id: number; unhandledFailure: FailureResult | null; firedAt: number | null }
   | { kind: 'marker'; seq: number; t: number; name: string }
   | { kind: 'dropped'; seq: number; t: number; count: number; total: number }
   | { kind: 'snapshot'; seq: number; t: number; reason: string; deferreds: DeferredState[]; ephemeral: number; frameNames: Record<string, string> | null };
@@ -230,7 +230,13 @@ export function parseEvent(v: unknown, p: string): ParsedEvent | undefined {
     case 'changed':
       return { kind, seq, t, deferred: deferredState(o.deferred, `${p}.deferred`) };
     case 'collected':
-      return { kind, seq, t, id: int(o.id, `${p}.id`), unhandledFailure: nullable(failureResult)(o.unhandledFailure, `${p}.unhandledFailure`) };
+      return {
+        kind, seq, t,
+        id: int(o.id, `${p}.id`),
+        unhandledFailure: nullable(failureResult)(o.unhandledFailure, `${p}.unhandledFailure`),
+        // 1.0 runtimes do not send it.
+        firedAt: o.firedAt === undefined ? null : nullable(num)(o.firedAt, `${p}.firedAt`),
+      };
     case 'marker':
       return { kind, seq, t, name: str(o.name, `${p}.name`) };
     case 'dropped':

@@ -8,7 +8,7 @@
  */
 
 /** Major.minor of the runtime event schema; a different major is rejected. */
-export const PROTOCOL_VERSION = '1.0';
+export const PROTOCOL_VERSION = '1.1';
 export const PROTOCOL_MAJOR = 1;
 
 export const RECORDING_FORMAT = 'deferred-graph-recording';
@@ -147,6 +147,8 @@ export interface CollectedEvent extends EventBase {
   kind: 'collected';
   id: number;
   unhandledFailure: FailureResult | null;
+  /** When it fired (null: never); added in 1.1, absent from 1.0 runtimes. */
+  firedAt: number | null;
 }
 
 export interface MarkerEvent extends EventBase {

@@ -79,12 +79,13 @@ export function waitingOn(id: number, on: number): DeferredState {
 
 export const created = (seq: number, deferred: DeferredState): RuntimeEvent => ({ kind: 'created', seq, t: seq, deferred });
 export const changed = (seq: number, deferred: DeferredState): RuntimeEvent => ({ kind: 'changed', seq, t: seq, deferred });
-export const collected = (seq: number, id: number, unhandled: string | null = null): RuntimeEvent => ({
+export const collected = (seq: number, id: number, unhandled: string | null = null, firedAt: number | null = null): RuntimeEvent => ({
   kind: 'collected',
   seq,
   t: seq,
   id,
   unhandledFailure: unhandled === null ? null : { kind: 'failure', excType: 'builtins.ValueError', message: unhandled, truncated: false },
+  firedAt,
 });
 export const marker = (seq: number, name: string): RuntimeEvent => ({ kind: 'marker', seq, t: seq, name });
 export const dropped = (seq: number, count: number, total: number): RuntimeEvent => ({ kind: 'dropped', seq, t: seq, count, total });

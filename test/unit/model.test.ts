@@ -47,6 +47,21 @@ describe('SessionModel reduction', () => {
     expect(model.header()).toMatchObject({ failed: 0, collected: 1 });
   });
 
+  it('shows a Deferred that fired and died between two drains as fired, in either arrival order', () => {
+    const inOrder = newModel();
+    inOrder.applyBatch(batch(created(1, pending(1)), collected(2, 1, null, 1234)));
+    expect(inOrder.get(1)).toMatchObject({ status: 'fired', called: true, firedAt: 1234, collected: true });
+
+    const reversed = newModel();
+    reversed.applyBatch(batch(collected(2, 1, null, 1234)));
+    reversed.applyBatch(batch(created(1, pending(1))));
+    expect(reversed.get(1)).toMatchObject({ status: 'fired', called: true, firedAt: 1234, collected: true });
+
+    const neverFired = newModel();
+    neverFired.applyBatch(batch(created(1, pending(1)), collected(2, 1)));
+    expect(neverFired.get(1)).toMatchObject({ status: 'pending', called: false, collected: true });
+  });
+
   it('names a Deferred after the frame variable, else its label(), else nothing', () => {
     const model = newModel();
     model.applyBatch(batch(created(1, pending(1)), created(2, pending(2, { label: 'install' })), created(3, pending(3))));

@@ -1,0 +1,50 @@
+"""A Deferred already reported to the consumer can fire and be collected before the next drain;
+its state after firing is then never read, so the collected event must say that it fired —
+else the view keeps showing it pending (seen in the tale's example 5 under the debugger)."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+from parity import Runtime
+from twisted.internet import defer
+
+import deferred_graph
+
+
+@pytest.fixture
+def rt():
+    runtime = Runtime()
+    yield runtime
+    runtime.close()
+
+
+def _collected(events, deferred_id):
+    return [e for e in events if e["kind"] == "collected" and e["id"] == deferred_id]
+
+
+def test_fired_then_collected_between_drains_reports_fire_time(rt):
+    """The last state read says pending; the collected event carries firedAt."""
+    d = defer.Deferred()
+    d_id = deferred_graph.id_of(d)
+    rt.drain()
+    assert rt.replay.states[d_id]["called"] is False
+    d.callback("done")
+    del d
+    gc.collect()
+    events = rt.drain()
+    assert [e["kind"] for e in events if e.get("id") == d_id or e.get("deferred", {}).get("id") == d_id] == ["collected"]
+    (event,) = _collected(events, d_id)
+    assert isinstance(event["firedAt"], float) and event["firedAt"] > 0
+
+
+def test_never_fired_then_collected_reports_no_fire_time(rt):
+    """A Deferred that never fired dies with firedAt null."""
+    d = defer.Deferred()
+    d_id = deferred_graph.id_of(d)
+    rt.drain()
+    del d
+    gc.collect()
+    (event,) = _collected(rt.drain(), d_id)
+    assert event["firedAt"] is None
