@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { DeferredView, GraphHeader, SessionSummary } from '../protocol/protocol';
 import { InjectionProvider, runtimePaths } from './injection';
 import { instrumentPausedSession } from './instrument';
+import { LastSessionStore } from './lastSession';
 import { INSTRUMENT_COMMAND } from './notices';
 import { GraphPanel, VIEW_TYPE, type PanelState } from './panel';
 import { SessionManager, type SnapshotTiming } from './sessions';
@@ -33,7 +34,8 @@ export function activate(context: vscode.ExtensionContext): DeferredGraphApi {
   const paths = runtimePaths(context.extensionPath);
   const log = vscode.window.createOutputChannel('Deferred Graph', { log: true });
   const sessions = new SessionManager(paths.packageDir, log);
-  const panel = new GraphPanel(context.extensionUri, sessions);
+  const lastSession = new LastSessionStore((context.storageUri ?? context.globalStorageUri).fsPath, sessions, log);
+  const panel = new GraphPanel(context.extensionUri, sessions, lastSession);
 
   const endpoints = async () => {
     const server = await RuntimeSocketServer.start();
@@ -44,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): DeferredGraphApi {
   context.subscriptions.push(
     log,
     sessions,
+    lastSession,
     panel,
     vscode.debug.registerDebugConfigurationProvider('*', new InjectionProvider(paths, endpoints)),
     vscode.debug.registerDebugAdapterTrackerFactory('*', new StopTrackerFactory(sessions)),

@@ -16,8 +16,10 @@ import {
   type DeferredView,
   type FromWebviewMessage,
   type GraphHeader,
+  type SessionSummary,
   type ToWebviewMessage,
 } from '../protocol/protocol';
+import type { LastSessionStore, RestoredGraph } from './lastSession';
 import type { SessionManager, SessionRecord } from './sessions';
 import { readSettings } from './settings';
 import { renderWebviewHtml } from './webviewHtml';
@@ -62,6 +64,7 @@ export class GraphPanel implements vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly sessions: SessionManager,
+    private readonly lastSession: LastSessionStore | null = null,
   ) {
     this.disposables.push(
       sessions.onDidChangeSessions(() => {
@@ -242,18 +245,29 @@ export class GraphPanel implements vscode.Disposable {
     if (this.sessionsDirty || this.dirtyGraphs.size > 0) this.schedule();
   }
 
+  /** The graph saved before a reload, shown (as ended) only while no live session is active. */
+  private restored(): RestoredGraph | null {
+    return this.sessions.activeSessionId === null ? (this.lastSession?.restored ?? null) : null;
+  }
+
+  private summaries(): SessionSummary[] {
+    const restored = this.restored();
+    return restored ? [...this.sessions.summaries(), restored.summary] : this.sessions.summaries();
+  }
+
   /** The next message the webview needs, updating what we believe it shows. */
   private nextMessage(): ToWebviewMessage | null {
     const activeId = this.sessions.activeSessionId;
     const record = activeId ? this.sessions.get(activeId) : undefined;
+    const restored = this.restored();
     if (this.needsInit) {
       this.needsInit = false;
       this.sessionsDirty = false;
-      const full = this.showFull(record);
+      const full = !record && restored ? this.showRestored(restored) : this.showFull(record);
       return {
         type: 'init',
         version: WEBVIEW_PROTOCOL_VERSION,
-        sessions: this.sessions.summaries(),
+        sessions: this.summaries(),
         activeSessionId: this.shownSessionId,
         header: this.shownHeader,
         deferreds: full,
@@ -261,11 +275,15 @@ export class GraphPanel implements vscode.Disposable {
     }
     if (this.sessionsDirty) {
       this.sessionsDirty = false;
-      return { type: 'sessions', sessions: this.sessions.summaries(), activeSessionId: activeId };
+      return { type: 'sessions', sessions: this.summaries(), activeSessionId: activeId ?? restored?.summary.id ?? null };
     }
     if (!record || !activeId) {
-      this.showFull(undefined);
       this.dirtyGraphs.clear();
+      if (restored && this.shownSessionId !== restored.summary.id) {
+        const deferreds = this.showRestored(restored);
+        return { type: 'full', sessionId: restored.summary.id, header: restored.header, deferreds };
+      }
+      if (!restored) this.showFull(undefined);
       return null;
     }
     if (this.shownSessionId !== activeId || this.shownModel !== record.model) {
@@ -301,6 +319,17 @@ export class GraphPanel implements vscode.Disposable {
     this.shownSessionId = record.session.id;
     this.shownHeader = record.model.header();
     return deferreds;
+  }
+
+  /** Mirrors a restored (ended, saved) graph; it never changes, so no model backs it. */
+  private showRestored(restored: RestoredGraph): DeferredView[] {
+    this.dirtyGraphs.clear();
+    this.shown.clear();
+    this.shownModel = null;
+    this.shownSessionId = restored.summary.id;
+    this.shownHeader = restored.header;
+    for (const view of restored.deferreds) this.shown.set(view.id, view);
+    return restored.deferreds;
   }
 
   dispose(): void {
