@@ -8,10 +8,10 @@
  * workspace's storage while the session runs, and shown by the restored panel as an ended
  * session with a notice saying so — never as live.
  *
- * Writes are bounded: at most one per `SAVE_INTERVAL_MS` (leading and trailing edge, so the state
- * at a stop is on disk at once and a burst ends with its last state), at most `MAX_BYTES` of
- * views (named and pending Deferreds kept first), and a final synchronous write when the host
- * shuts down.
+ * Writes are bounded: at most one per `SAVE_INTERVAL_MS`, or less often when saving is slow
+ * (`MAX_SAVE_SHARE`); on the leading and trailing edge, so the state at a stop is on disk at once
+ * and a burst ends with its last state; at most `MAX_BYTES` of views (named and pending
+ * Deferreds kept first); and a final synchronous write when the host shuts down.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,6 +22,8 @@ import type { SessionManager } from './sessions';
 const FILE_NAME = 'last-session.json';
 const FORMAT = 1;
 const SAVE_INTERVAL_MS = 1000;
+/** A save may take at most this share of the host's time (large graphs save less often). */
+const MAX_SAVE_SHARE = 0.02;
 const MAX_BYTES = 2_000_000;
 
 /** A session's graph as it was last saved; what the panel shows after a reload. */
@@ -44,6 +46,7 @@ export class LastSessionStore implements vscode.Disposable {
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
   private lastSavedAt = 0;
+  private intervalMs = SAVE_INTERVAL_MS;
   private readonly disposables: vscode.Disposable[];
 
   constructor(
@@ -68,7 +71,7 @@ export class LastSessionStore implements vscode.Disposable {
     this.loaded = null;
     this.dirty = true;
     if (this.timer) return;
-    const delay = Math.max(0, this.lastSavedAt + SAVE_INTERVAL_MS - Date.now());
+    const delay = Math.max(0, this.lastSavedAt + this.intervalMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       this.save();
@@ -90,6 +93,7 @@ export class LastSessionStore implements vscode.Disposable {
     } catch (error) {
       this.log.warn(`cannot save the last session state to ${this.file}: ${error}`);
     }
+    this.intervalMs = Math.max(SAVE_INTERVAL_MS, (Date.now() - this.lastSavedAt) / MAX_SAVE_SHARE);
   }
 
   private serialize(): string | null {
