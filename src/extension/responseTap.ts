@@ -63,3 +63,36 @@ export class ResponseTap {
     waiter.resolve(message);
   }
 }
+
+/**
+ * The top frame of the stopped thread, from whichever `stackTrace` response for it the adapter
+ * sends first — VS Code's own (the workbench asks at once) or the session manager's. Seen here,
+ * that response starts the snapshot before either request's answer has been relayed through
+ * the workbench (in code-server, through the browser and back). The session manager's own
+ * request still follows; snapshotFrame takes each frame once per stop.
+ */
+export class TopFrameWatch {
+  private threadId: number | null = null;
+  private readonly asked = new Set<number>();
+
+  stopped(threadId: number | null): void {
+    this.threadId = threadId;
+    this.asked.clear();
+  }
+
+  request(message: DapRequest): void {
+    if (this.threadId === null || message.command !== 'stackTrace' || typeof message.seq !== 'number') return;
+    const args = message.arguments ?? {};
+    if (args.threadId === this.threadId && (args.startFrame ?? 0) === 0) this.asked.add(message.seq);
+  }
+
+  /** The top frame's id when `message` answers a watched request, else null (and forgets it). */
+  response(message: DapResponse): number | null {
+    if (typeof message.request_seq !== 'number' || !this.asked.has(message.request_seq)) return null;
+    this.threadId = null;
+    this.asked.clear();
+    const frames: unknown = message.success ? message.body?.stackFrames : undefined;
+    const id = Array.isArray(frames) ? (frames[0] as { id?: unknown } | undefined)?.id : undefined;
+    return typeof id === 'number' ? id : null;
+  }
+}

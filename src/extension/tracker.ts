@@ -4,7 +4,7 @@
  * process id — and forwards them to the session manager.
  */
 import * as vscode from 'vscode';
-import type { DapRequest, DapResponse } from './responseTap';
+import { TopFrameWatch, type DapRequest, type DapResponse } from './responseTap';
 import type { SessionManager } from './sessions';
 
 /** Requests after which the debuggee runs, whether or not the adapter sends `continued`. */
@@ -24,20 +24,29 @@ export class StopTrackerFactory implements vscode.DebugAdapterTrackerFactory {
     const record = this.sessions.adapterStarted(session);
     if (!record) return undefined;
     const sessions = this.sessions;
+    const top = new TopFrameWatch();
     return {
       onWillReceiveMessage(message: DapMessage) {
-        if (message.type === 'request') record.tap.request(message);
+        if (message.type === 'request') {
+          record.tap.request(message);
+          top.request(message);
+        }
         if (message.type === 'request' && RESUMING_REQUESTS.has(message.command ?? '')) {
           sessions.resumed(session);
         }
       },
       onDidSendMessage(message: DapMessage) {
-        if (message.type === 'response') record.tap.response(message);
+        if (message.type === 'response') {
+          record.tap.response(message);
+          const frameId = top.response(message);
+          if (frameId !== null && record.state === 'stopped') sessions.snapshotFrame(record, frameId);
+        }
         if (message.type !== 'event') return;
         const body = message.body ?? {};
         switch (message.event) {
           case 'stopped': {
             const threadId = typeof body.threadId === 'number' ? body.threadId : null;
+            top.stopped(threadId);
             void sessions.stopped(session, threadId);
             break;
           }

@@ -27,7 +27,7 @@ import {
 } from '../protocol/protocol';
 import { BoundedMap, EvictionOrder, type Place } from './retention';
 import type { ApplyOutcome, Marker, ModelOptions, RuntimeInfo } from './types';
-import { bucketOf, buildView, deriveStatus, type Bucket } from './view';
+import { bucketOf, buildView, deriveStatus, sameJson, type Bucket } from './view';
 import {
   Malformed,
   parseBatchEnvelope,
@@ -125,16 +125,19 @@ export class SessionModel {
 
   /** Names from the selected frame, keyed by Deferred id as a string; null clears them. */
   setFrameNames(names: Record<string, string> | null): void {
-    for (const id of this.frameNames?.keys() ?? []) this.invalidate(id);
+    // Only rows whose name changes go into the next delta: a step in the same frame keeps most.
+    const before = this.frameNames;
     this.frameNames = null;
-    if (names === null) return;
-    this.frameNames = new Map();
-    for (const [key, name] of Object.entries(names)) {
-      const id = Number(key);
-      if (!Number.isSafeInteger(id) || typeof name !== 'string') continue;
-      this.frameNames.set(id, name);
-      this.invalidate(id);
+    if (names !== null) {
+      this.frameNames = new Map();
+      for (const [key, name] of Object.entries(names)) {
+        const id = Number(key);
+        if (!Number.isSafeInteger(id) || typeof name !== 'string') continue;
+        this.frameNames.set(id, name);
+        if (before?.get(id) !== name) this.invalidate(id);
+      }
     }
+    for (const id of before?.keys() ?? []) if (!this.frameNames?.has(id)) this.invalidate(id);
   }
 
   header(): GraphHeader {
@@ -273,8 +276,12 @@ export class SessionModel {
       if (seq <= entry.stateSeq) return false;
       // Ids are never reused, so a state newer than the collection is a contradiction: keep the tombstone.
       if (entry.collectedSeq !== null && seq > entry.collectedSeq) return false;
-      entry.state = withDeathFire(state, entry.firedAtDeath);
+      const next = withDeathFire(state, entry.firedAtDeath);
       entry.stateSeq = seq;
+      // A snapshot repeats most states the events already gave: those rows stay out of the delta
+      // (only their lastSeq moves, which the webview does not show).
+      if (sameJson(entry.state, next)) return true;
+      entry.state = next;
       this.rebucket(id, entry);
       return true;
     }

@@ -85,6 +85,21 @@ describe('SessionModel reduction', () => {
     expect(delta.upserts.map((v) => [v.id, v.name, v.status])).toEqual([[2, null, 'fired'], [1, 'a', 'pending']]);
   });
 
+  it('leaves out of the delta what a snapshot at a stop repeats: same state, same name', () => {
+    const model = newModel();
+    model.applyBatch(batch(created(1, pending(1)), created(2, pending(2)), created(3, pending(3))));
+    model.takeDelta();
+    model.applySnapshotBatch(batch(snapshot(4, [pending(1), pending(2), pending(3)], { frameNames: { '1': 'a', '2': 'b' } })));
+    expect(model.takeDelta().upserts.map((v) => [v.id, v.name])).toEqual([[1, 'a'], [2, 'b']]);
+
+    // The next stop: 2 fired, 1 keeps its name, 2 is now called c, 3 is still pending and unnamed.
+    model.applySnapshotBatch(batch(snapshot(5, [pending(1), fired(2, '7'), pending(3)], { frameNames: { '1': 'a', '2': 'c' } })));
+    expect(model.takeDelta().upserts.map((v) => [v.id, v.name, v.status])).toEqual([[2, 'c', 'fired']]);
+    model.applySnapshotBatch(batch(snapshot(6, [pending(1), fired(2, '7'), pending(3)], { frameNames: { '2': 'c' } })));
+    expect(model.takeDelta().upserts.map((v) => [v.id, v.name])).toEqual([[1, null]]);
+    expect(model.get(3)).toMatchObject({ lastSeq: 6, status: 'pending' });
+  });
+
   it('keeps markers in seq order and the latest as the header marker', () => {
     const model = newModel();
     model.applyBatch(batch(marker(5, 'second')));
