@@ -355,6 +355,13 @@ class Sender:
         except Exception:
             self._count_error("flush failed:\n" + traceback.format_exc())
 
+    def flush_at_shutdown(self) -> None:
+        """The flush at interpreter shutdown, while the debugger connection still exists."""
+        try:
+            self._cycle(None, STOP_WAIT_S)
+        except Exception:
+            self._count_error("shutdown flush failed:\n" + traceback.format_exc())
+
     def stop(self) -> None:
         """Final flush, then close every transport.  Idempotent."""
         if self._stopped:
@@ -410,10 +417,21 @@ if hasattr(os, "register_at_fork"):
 
 
 def start_sender(emitter: EmitterLike, options: Optional[SenderOptions] = None) -> Sender:
-    """Create the channels and start the pump; registers the final flush at exit."""
+    """Create the channels and start the pump; registers the final flushes at exit.
+
+    Two of them: ``atexit`` (after everything, for recordings and sockets), and before that
+    ``threading._register_atexit`` — run when the main thread's code is done but before it is
+    marked stopped, which is the last moment pydevd's writer is alive: its CheckAliveThread
+    tears the DAP connection down as soon as no program thread is left, ahead of ``atexit``."""
     sender = Sender(emitter, options or SenderOptions.from_env())
     _live_senders.add(sender)
     atexit.register(sender.stop)
+    register_thread_atexit = getattr(threading, "_register_atexit", None)
+    if register_thread_atexit is not None:
+        try:
+            register_thread_atexit(sender.flush_at_shutdown)
+        except RuntimeError:  # already shutting down
+            pass
     return sender.start()
 
 
