@@ -22,7 +22,12 @@ export interface DapResponse {
 interface Waiter {
   match: (request: DapRequest) => boolean;
   resolve: (response: DapResponse) => void;
+  /** Whether the relayed copy may lose its `body.result` (see `next`). */
+  take: boolean;
 }
+
+/** What the workbench's copy of a taken response carries instead of its result. */
+export const TAKEN_RESULT = '(taken by Deferred Graph from the debug adapter tracker)';
 
 export class ResponseTap {
   private waiting: Waiter[] = [];
@@ -31,11 +36,20 @@ export class ResponseTap {
   /**
    * The adapter's response to the next request `match` accepts. `cancel` forgets the wait (call
    * it once the request settled by the ordinary route), so nothing accumulates.
+   *
+   * With `take`, the copy VS Code relays to the workbench (and back to `customRequest`) gets a
+   * short placeholder for `body.result`: VS Code hands trackers the adapter's message before it
+   * clones and relays it. For the snapshot at a stop that relay was ~0.4 MB each way through the
+   * browser, in the same moments the panel's delta had to get through. The tap resolves first
+   * (synchronously, in the tracker), so the caller never needs the relayed copy.
    */
-  next(match: (request: DapRequest) => boolean): { response: Promise<DapResponse>; cancel: () => void } {
+  next(
+    match: (request: DapRequest) => boolean,
+    take = false,
+  ): { response: Promise<DapResponse>; cancel: () => void } {
     let waiter!: Waiter;
     const response = new Promise<DapResponse>((resolve) => {
-      waiter = { match, resolve };
+      waiter = { match, resolve, take };
     });
     this.waiting.push(waiter);
     const cancel = () => {
@@ -54,13 +68,16 @@ export class ResponseTap {
     this.waiting.splice(index, 1);
   }
 
-  /** A response from the adapter (tracker `onDidSendMessage`). */
+  /** A response from the adapter (tracker `onDidSendMessage`); may trim a taken one in place. */
   response(message: DapResponse): void {
     if (typeof message.request_seq !== 'number') return;
     const waiter = this.bound.get(message.request_seq);
     if (!waiter) return;
     this.bound.delete(message.request_seq);
-    waiter.resolve(message);
+    waiter.resolve({ ...message });
+    if (waiter.take && message.success && typeof message.body?.result === 'string') {
+      message.body = { ...message.body, result: TAKEN_RESULT };
+    }
   }
 }
 

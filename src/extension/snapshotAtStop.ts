@@ -6,6 +6,8 @@
  * debugpy truncates evaluate results to ~65 kB in the repl/watch/hover contexts; the `clipboard`
  * context returns the whole value (FIELD-NOTES §3). With `format.rawString` it comes unquoted;
  * adapters that ignore that flag return Python's quoted repr, which `unquotePythonString` undoes.
+ * The tap takes the response in the extension host, so VS Code's relayed copy (to the workbench
+ * and back) carries a placeholder instead of the ~0.4 MB result.
  */
 import type * as vscode from 'vscode';
 import type { Batch } from '../protocol/protocol';
@@ -34,6 +36,7 @@ export async function snapshotInFrame(
       request.command === 'evaluate' &&
       request.arguments?.expression === SNAPSHOT_EXPRESSION &&
       request.arguments?.frameId === frameId,
+    true,
   );
   const relayed: Promise<DapResponse> = Promise.resolve(session.customRequest('evaluate', args)).then(
     (body) => ({ success: true, body }),
