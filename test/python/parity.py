@@ -121,6 +121,9 @@ class Runtime:
     def __init__(self) -> None:
         from replay import Replay
 
+        # A runtime left installed by an earlier test may have a sender whose pump drains events
+        # the replay below must see: start from a runtime of our own, without one.
+        deferred_graph.uninstall()
         if not deferred_graph.install(start_sender=False):
             raise RuntimeError("install failed: %s" % deferred_graph.last_error)
         emitter = deferred_graph.emitter()
