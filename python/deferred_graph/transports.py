@@ -221,17 +221,21 @@ class SocketTransport:
             return True
         return data == b""  # anything the server says is ignored; only EOF matters
 
-    def _disconnect(self) -> None:
-        """Drop the connection; what was accepted but not written counts as lost."""
+    def _drop_socket(self) -> None:
+        """Close the socket (if any) and forget what was queued for it."""
         if self._sock is not None:
             try:
                 self._sock.close()
             except OSError:
                 pass
         self._sock = None
-        self._lost += sum(item[1] for item in self._pending)
         self._pending.clear()
         self._pending_bytes = 0
+
+    def _disconnect(self) -> None:
+        """Drop the connection; what was accepted but not written counts as lost."""
+        self._lost += sum(item[1] for item in self._pending)
+        self._drop_socket()
         if time.monotonic() - self._connected_at >= STABLE_CONNECTION_S:
             self._backoff = BACKOFF_MIN_S
         self._schedule_retry()
@@ -284,14 +288,7 @@ class SocketTransport:
             self._write_pending()
 
     def close(self) -> None:
-        if self._sock is not None:
-            try:
-                self._sock.close()
-            except OSError:
-                pass
-        self._sock = None
-        self._pending.clear()
-        self._pending_bytes = 0
+        self._drop_socket()
 
     def after_fork(self) -> None:
         """The child must not write into the parent's connection: close only its own copy of
