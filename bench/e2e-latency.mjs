@@ -39,10 +39,8 @@ function observePaints(session, kind) {
       window.__dgListening = true;
       window.addEventListener('message', (e) => {
         const m = e.data ?? {};
-        const views = m.upserts ?? m.deferreds ?? [];
-        const renamed = m.renamed ?? [];
-        const named = views.some((v) => v.name === 'probe') || renamed.some(([, name]) => name === 'probe');
-        window.__dgMessages.push({ type: m.type, rows: views.length + renamed.length, views: views.length, named, t: Date.now() });
+        const rows = (m.upserts ?? m.deferreds ?? []).length;
+        window.__dgMessages.push({ type: m.type, rows, named: (m.upserts ?? m.deferreds ?? []).some((v) => v.name === 'probe'), t: Date.now() });
       });
     }
     const seen = new Set();
@@ -133,7 +131,7 @@ async function stopBench(ctx) {
       afterEval.push(painted.painted - (snap.started + snap.ms));
       // The first message that carried the named row: when it reached the webview, its size.
       const got = (await messages(s)) ?? [];
-      if (process.env.DG_BENCH_TRACE) console.log(`stop ${i}: evaluate sent +${snap.started - stop.t}, answered +${snap.started + snap.ms - stop.t}, painted +${painted.painted - stop.t}; messages`, got.map((m) => `${m.type}:${m.views}+${m.rows - m.views}r@+${m.t - stop.t}`).join(' '),
+      if (process.env.DG_BENCH_TRACE) console.log(`stop ${i}: evaluate sent +${snap.started - stop.t}, answered +${snap.started + snap.ms - stop.t}, painted +${painted.painted - stop.t}; messages`, got.map((m) => `${m.type}:${m.rows}@+${m.t - stop.t}`).join(' '),
         '; ws frames', frames.filter((f) => f.t >= stop.t - 500).map((f) => `${f.dir}:${Math.round(f.n / 1000)}k@+${f.t - stop.t}`).join(' '));
       const named = got.find((m) => m.named);
       if (named) {

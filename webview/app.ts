@@ -49,8 +49,7 @@ export function isToWebviewMessage(data: unknown): data is ToWebviewMessage {
     case 'sessions':
       return Array.isArray(m.sessions);
     case 'delta':
-      return typeof m.sessionId === 'string' && Array.isArray(m.upserts) && Array.isArray(m.removed) && !!m.header
-        && (m.renamed === undefined || Array.isArray(m.renamed));
+      return typeof m.sessionId === 'string' && Array.isArray(m.upserts) && Array.isArray(m.removed) && !!m.header;
     case 'full':
       return typeof m.sessionId === 'string' && Array.isArray(m.deferreds) && !!m.header;
     default:
@@ -184,12 +183,15 @@ export class DeferredGraphApp {
           this.removedIds.push(id);
           this.idsHaveRemovals = true;
         }
-        for (const d of data.upserts) if (isDeferredView(d)) this.upsert(d);
-        for (const pair of data.renamed ?? []) {
-          // A rename is an update of the stored row, so labels, search and filters follow as for any.
-          const before = Array.isArray(pair) ? this.store.get(pair[0]) : undefined;
-          const name = pair[1];
-          if (before && (name === null || typeof name === 'string')) this.upsert({ ...before, name });
+        for (const d of data.upserts) {
+          if (!isDeferredView(d)) continue;
+          const before = this.store.get(d.id);
+          if (!before) {
+            this.noteNewId(d.id);
+            this.addedIds.push(d.id);
+          } else if (nestingChanged(before, d)) this.structure = null;
+          else this.changes.push([before, d]);
+          this.store.set(d.id, d);
         }
         // Frames stop while the webview is hidden: past this many pending updates, a rebuild
         // at the next frame is cheaper than keeping them all.
@@ -197,17 +199,6 @@ export class DeferredGraphApp {
         this.invalidate(false);
         break;
     }
-  }
-
-  /** Stores one added or changed row and notes what the next draw must redo for it. */
-  private upsert(d: DeferredView): void {
-    const before = this.store.get(d.id);
-    if (!before) {
-      this.noteNewId(d.id);
-      this.addedIds.push(d.id);
-    } else if (nestingChanged(before, d)) this.structure = null;
-    else this.changes.push([before, d]);
-    this.store.set(d.id, d);
   }
 
   /**

@@ -298,13 +298,8 @@ export class GraphPanel implements vscode.Disposable {
     const delta = record.model.takeDelta();
     for (const id of delta.removed) this.shown.delete(id);
     for (const view of delta.upserts) this.shown.set(view.id, view);
-    for (const [id, name] of delta.renamed) {
-      const view = this.shown.get(id);
-      if (view) this.shown.set(id, { ...view, name });
-    }
     this.shownHeader = record.model.header();
-    const { upserts, removed, renamed } = delta;
-    return { type: 'delta', sessionId: activeId, header: this.shownHeader, upserts, removed, ...(renamed.length ? { renamed } : {}) };
+    return { type: 'delta', sessionId: activeId, header: this.shownHeader, ...delta };
   }
 
   /** Resets our mirror to a session's full state (discarding its pending delta). */

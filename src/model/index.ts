@@ -18,7 +18,7 @@
  *   {@link displayName}, {@link resultText}, {@link statusRow}.
  */
 export { SessionModel } from './sessionModel';
-export type { ApplyOutcome, Marker, ModelDelta, ModelOptions, RuntimeInfo } from './types';
+export type { ApplyOutcome, Marker, ModelOptions, RuntimeInfo } from './types';
 export { parseRecording, replay, replayRecording, markersIn } from './recording';
 export type { LineError, ParsedRecording, ReplayOptions, ReplayResult } from './recording';
 export { anonymousName, deriveStatus, displayName, failureText, resultText } from './view';

@@ -26,7 +26,7 @@ import {
   type GraphHeader,
 } from '../protocol/protocol';
 import { BoundedMap, EvictionOrder, type Place } from './retention';
-import type { ApplyOutcome, Marker, ModelDelta, ModelOptions, RuntimeInfo } from './types';
+import type { ApplyOutcome, Marker, ModelOptions, RuntimeInfo } from './types';
 import { bucketOf, buildView, deriveStatus, sameJson, type Bucket } from './view';
 import {
   Malformed,
@@ -85,8 +85,6 @@ export class SessionModel {
   private readonly markerSeqs = new Set<number>();
   private frameNames: Map<number, string> | null = null;
   private readonly touched = new Set<number>();
-  /** Rows whose name alone changed: they travel as (id, name) pairs, not whole views. */
-  private readonly renamedIds = new Set<number>();
   private pid: number | null = null;
   private runtime: RuntimeInfo | null = null;
   private skewError: string | null = null;
@@ -136,10 +134,10 @@ export class SessionModel {
         const id = Number(key);
         if (!Number.isSafeInteger(id) || typeof name !== 'string') continue;
         this.frameNames.set(id, name);
-        if (before?.get(id) !== name) this.markRenamed(id);
+        if (before?.get(id) !== name) this.invalidate(id);
       }
     }
-    for (const id of before?.keys() ?? []) if (!this.frameNames?.has(id)) this.markRenamed(id);
+    for (const id of before?.keys() ?? []) if (!this.frameNames?.has(id)) this.invalidate(id);
   }
 
   header(): GraphHeader {
@@ -169,27 +167,17 @@ export class SessionModel {
     return entry && this.viewOf(entry);
   }
 
-  /**
-   * Changes since the last call: rows to add or replace, ids no longer in the model, and
-   * (id, name) for rows whose name alone changed. A stop renames every Deferred the frame
-   * holds; sending those as names keeps that delta small instead of repeating whole views.
-   */
-  takeDelta(): ModelDelta {
+  /** Changes since the last call: rows to add or replace, and ids no longer in the model. */
+  takeDelta(): { upserts: DeferredView[]; removed: number[] } {
     const upserts: DeferredView[] = [];
     const removed: number[] = [];
-    const renamed: Array<[number, string | null]> = [];
     for (const id of this.touched) {
       const entry = this.entries.get(id);
       if (entry) upserts.push(this.viewOf(entry));
       else removed.push(id);
     }
-    for (const id of this.renamedIds) {
-      const entry = this.entries.get(id);
-      if (entry && !this.touched.has(id)) renamed.push([id, this.nameOf(entry)]);
-    }
     this.touched.clear();
-    this.renamedIds.clear();
-    return { upserts, removed, renamed };
+    return { upserts, removed };
   }
 
   /** Markers in seq order. */
@@ -416,7 +404,7 @@ export class SessionModel {
   /** Moves an entry to the bucket its state now calls for, keeping counts and orders right. */
   private rebucket(id: number, entry: Entry): void {
     const bucket = entry.collectedSeq !== null ? 'collected' : bucketOf(deriveStatus(entry.state));
-    this.touched.add(id);
+    this.invalidate(id);
     if (bucket === entry.bucket) return;
     this.leaveBucket(id, entry, bucket);
     entry.bucket = bucket;
@@ -443,13 +431,9 @@ export class SessionModel {
     this.forgotten.set(id, { stateSeq, collectedSeq, collectedAt, unhandledFailure, firedAtDeath });
   }
 
-  /** Marks a row whose name changed for the next delta (a full upsert, if it also changes, wins). */
-  private markRenamed(id: number): void {
-    if (this.entries.has(id)) this.renamedIds.add(id);
-  }
-
-  private nameOf(entry: Entry): string | null {
-    return this.frameNames?.get(entry.state.id) ?? entry.state.label;
+  /** Marks a row for the next delta. */
+  private invalidate(id: number): void {
+    if (this.entries.has(id)) this.touched.add(id);
   }
 
   /**
@@ -459,7 +443,7 @@ export class SessionModel {
    */
   private viewOf(entry: Entry): DeferredView {
     const { state, collectedSeq } = entry;
-    return buildView(state, this.nameOf(entry), {
+    return buildView(state, this.frameNames?.get(state.id) ?? state.label, {
       collected: collectedSeq !== null,
       collectedAt: entry.collectedAt,
       unhandledFailure: entry.unhandledFailure,

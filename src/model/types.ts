@@ -1,7 +1,5 @@
 /** The model's public option and result types (kept apart so the CLI and tests import them lightly). */
 
-import type { DeferredView } from '../protocol/protocol';
-
 export interface ModelOptions {
   sessionId: string;
   /** Most fired/failed Deferreds kept (oldest evicted first); Infinity keeps all. */
@@ -32,14 +30,4 @@ export interface RuntimeInfo {
 export interface Marker {
   name: string;
   seq: number;
-}
-
-/** What changed since the last `takeDelta()`; a row is in at most one of the three lists. */
-export interface ModelDelta {
-  /** Rows added or changed beyond their name, as whole views (with their current name). */
-  upserts: DeferredView[];
-  /** Ids no longer in the model. */
-  removed: number[];
-  /** Rows whose name alone changed (a stop names them after the frame's variables): (id, name). */
-  renamed: Array<[number, string | null]>;
 }

@@ -202,7 +202,7 @@ export interface RecordingHeader {
 // ---------------------------------------------------------------------------------------------
 
 /** Version of the host↔webview messages; bumped when a message changes shape. */
-export const WEBVIEW_PROTOCOL_VERSION = 2;
+export const WEBVIEW_PROTOCOL_VERSION = 1;
 
 export type DeferredStatus = 'pending' | 'fired' | 'failed' | 'paused' | 'waiting';
 
@@ -257,11 +257,6 @@ export type ToWebviewMessage =
       header: GraphHeader;
       upserts: DeferredView[];
       removed: number[];
-      /**
-       * (id, new name) of shown rows whose name alone changed: a stop renames up to every row,
-       * and whole views for those would make the delta hundreds of kilobytes. Absent means none.
-       */
-      renamed?: Array<[number, string | null]>;
     }
   | {
       type: 'full';

@@ -51,7 +51,7 @@ describe('out-of-order and duplicate batches', () => {
     model.takeDelta();
     expect(model.applyBatch(snap)).toEqual({ ok: true, applied: 0, ignored: 1 });
     expect(JSON.stringify([model.views(), model.header()])).toBe(before);
-    expect(model.takeDelta()).toEqual({ upserts: [], removed: [], renamed: [] });
+    expect(model.takeDelta()).toEqual({ upserts: [], removed: [] });
   });
 });
 

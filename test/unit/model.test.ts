@@ -77,15 +77,12 @@ describe('SessionModel reduction', () => {
     const model = newModel();
     model.applyBatch(batch(created(1, pending(1)), created(2, pending(2))));
     expect(model.takeDelta().upserts.map((v) => v.id)).toEqual([1, 2]);
-    expect(model.takeDelta()).toEqual({ upserts: [], removed: [], renamed: [] });
+    expect(model.takeDelta()).toEqual({ upserts: [], removed: [] });
 
     model.applyBatch(batch(changed(3, fired(2, '7'))));
-    model.setFrameNames({ '1': 'a', '2': 'b' });
+    model.setFrameNames({ '1': 'a' });
     const delta = model.takeDelta();
-    // 2 changed state too, so it goes whole (with its new name); 1 only changed name.
-    expect(delta.upserts.map((v) => [v.id, v.name, v.status])).toEqual([[2, 'b', 'fired']]);
-    expect(delta.renamed).toEqual([[1, 'a']]);
-    expect(model.takeDelta()).toEqual({ upserts: [], removed: [], renamed: [] });
+    expect(delta.upserts.map((v) => [v.id, v.name, v.status])).toEqual([[2, null, 'fired'], [1, 'a', 'pending']]);
   });
 
   it('leaves out of the delta what a snapshot at a stop repeats: same state, same name', () => {
@@ -93,16 +90,13 @@ describe('SessionModel reduction', () => {
     model.applyBatch(batch(created(1, pending(1)), created(2, pending(2)), created(3, pending(3))));
     model.takeDelta();
     model.applySnapshotBatch(batch(snapshot(4, [pending(1), pending(2), pending(3)], { frameNames: { '1': 'a', '2': 'b' } })));
-    expect(model.takeDelta()).toEqual({ upserts: [], removed: [], renamed: [[1, 'a'], [2, 'b']] });
+    expect(model.takeDelta().upserts.map((v) => [v.id, v.name])).toEqual([[1, 'a'], [2, 'b']]);
 
     // The next stop: 2 fired, 1 keeps its name, 2 is now called c, 3 is still pending and unnamed.
     model.applySnapshotBatch(batch(snapshot(5, [pending(1), fired(2, '7'), pending(3)], { frameNames: { '1': 'a', '2': 'c' } })));
-    const step = model.takeDelta();
-    expect(step.upserts.map((v) => [v.id, v.name, v.status])).toEqual([[2, 'c', 'fired']]);
-    expect(step.renamed).toEqual([]);
-    // Leaving the frame: 1 falls back to no name, as a rename, not a whole row.
+    expect(model.takeDelta().upserts.map((v) => [v.id, v.name, v.status])).toEqual([[2, 'c', 'fired']]);
     model.applySnapshotBatch(batch(snapshot(6, [pending(1), fired(2, '7'), pending(3)], { frameNames: { '2': 'c' } })));
-    expect(model.takeDelta()).toEqual({ upserts: [], removed: [], renamed: [[1, null]] });
+    expect(model.takeDelta().upserts.map((v) => [v.id, v.name])).toEqual([[1, null]]);
     expect(model.get(3)).toMatchObject({ lastSeq: 6, status: 'pending' });
   });
 

@@ -61,7 +61,7 @@ export function header(over: Partial<GraphHeader> = {}): GraphHeader {
 }
 
 export function init(deferreds: DeferredView[], over: Partial<Extract<ToWebviewMessage, { type: 'init' }>> = {}): ToWebviewMessage {
-  return { type: 'init', version: 2, sessions: [SESSION], activeSessionId: 's1', header: header(), deferreds, ...over };
+  return { type: 'init', version: 1, sessions: [SESSION], activeSessionId: 's1', header: header(), deferreds, ...over };
 }
 
 export class RecordingHost implements HostApi {

@@ -52,26 +52,6 @@ describe('webview interaction', () => {
     expect(rowEl(root, 'd1').getAttribute('aria-expanded')).toBe('true');
   });
 
-  it('applies renamed pairs to the stored rows: labels, and search, follow the new names', () => {
-    const { root, send, runFrames } = mount();
-    send(init(notebook()));
-    const search = root.querySelector<HTMLInputElement>('input.search')!;
-    search.value = 'fresh';
-    search.dispatchEvent(new Event('input'));
-    runFrames();
-    expect(outline(root)).toEqual([]);
-    send({ type: 'delta', sessionId: 's1', header: header(), upserts: [], removed: [], renamed: [[2, 'fresh_b'], [3, null], [99, 'gone']] });
-    runFrames();
-    expect(outline(root).map((l) => l.split(' |')[0])).toEqual(['fresh_b']);
-    search.value = '';
-    search.dispatchEvent(new Event('input'));
-    runFrames();
-    expect(rowEl(root, 'd2').querySelector('.cell-label')!.textContent).toBe('fresh_b');
-    expect(rowEl(root, 'd3').querySelector('.cell-label')!.textContent).toBe('Deferred #3');
-    expect(rowEl(root, 'd1').querySelector('.cell-label')!.textContent).toBe('a');
-    expect(rows(root).some((r) => r.key === 'd99')).toBe(false);
-  });
-
   it('posts openLocation with file and line when a location is clicked', () => {
     const { root, send, host } = mount();
     send(init(notebook()));

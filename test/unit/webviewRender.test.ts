@@ -199,7 +199,7 @@ describe('webview rendering from messages', () => {
   it('posts ready on start and renders the init the host sends back through window messages', async () => {
     const { app, host, root } = mount();
     app.start(window);
-    expect(host.posted).toEqual([{ type: 'ready', version: 2 }]);
+    expect(host.posted).toEqual([{ type: 'ready', version: 1 }]);
     window.postMessage(init([fired(1, "'x'", { name: 'a' })]), '*');
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(outline(root)).toEqual(["a | 'x' | 0"]);
@@ -212,7 +212,7 @@ describe('webview rendering from messages', () => {
     document.body.replaceChildren(Object.assign(document.createElement('div'), { id: 'app' }));
     try {
       await import('../../webview/main');
-      expect(host.posted).toEqual([{ type: 'ready', version: 2 }]);
+      expect(host.posted).toEqual([{ type: 'ready', version: 1 }]);
       expect(document.querySelector('#app > header.header')).not.toBeNull();
       expect(document.querySelector('#app > [role="tree"]')).not.toBeNull();
     } finally {
