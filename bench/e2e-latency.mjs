@@ -37,10 +37,12 @@ function observePaints(session, kind) {
     // When each host message reached the webview (stage timing of the stop; installed once).
     if (!window.__dgListening) {
       window.__dgListening = true;
-      window.addEventListener('message', (e) => {
-        const m = e.data ?? {};
+      window.addEventListener('message', async (e) => {
+        const t = Date.now();
+        let m = e.data ?? {};
+        if (m.type === 'packed') m = JSON.parse(await new Response(new Blob([m.deflated]).stream().pipeThrough(new DecompressionStream('deflate'))).text());
         const rows = (m.upserts ?? m.deferreds ?? []).length;
-        window.__dgMessages.push({ type: m.type, rows, named: (m.upserts ?? m.deferreds ?? []).some((v) => v.name === 'probe'), t: Date.now() });
+        window.__dgMessages.push({ type: m.type, rows, named: (m.upserts ?? m.deferreds ?? []).some((v) => v.name === 'probe'), t });
       });
     }
     const seen = new Set();
@@ -133,6 +135,10 @@ async function stopBench(ctx) {
       const got = (await messages(s)) ?? [];
       if (process.env.DG_BENCH_TRACE) console.log(`stop ${i}: evaluate sent +${snap.started - stop.t}, answered +${snap.started + snap.ms - stop.t}, painted +${painted.painted - stop.t}; messages`, got.map((m) => `${m.type}:${m.rows}@+${m.t - stop.t}`).join(' '),
         '; ws frames', frames.filter((f) => f.t >= stop.t - 500).map((f) => `${f.dir}:${Math.round(f.n / 1000)}k@+${f.t - stop.t}`).join(' '));
+      if (process.env.DG_TEST_DAP_WIRE === '1') {
+        console.log(s.dap.entries().filter((e) => e.kind === 'wire' && e.t >= stop.t - 300 && e.t <= painted.painted)
+          .map((e) => `  +${e.t - stop.t} ${e.dir} ${e.type} ${e.name} ${e.seq ?? ''}/${e.requestSeq ?? ''} ${e.chars}`).join('\n'));
+      }
       const named = got.find((m) => m.named);
       if (named) {
         toWebview.push(named.t - (snap.started + snap.ms));

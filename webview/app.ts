@@ -20,6 +20,8 @@ import { persistableViewState, rememberExpansion, restoreViewState, type HostApi
 import { indexDeferredRows, patchLeafRoots, patchRows } from './patch';
 import { buildStructure, deferredKey, flatten, nestingChanged, type Row, type Structure } from './tree';
 import { TreeView } from './treeView';
+import { unpackMessage } from './unpack';
+import { isPackedMessage } from '../src/protocol/packedMessage';
 
 export interface AppTiming {
   /** Runs a callback before the next paint (requestAnimationFrame). */
@@ -94,6 +96,9 @@ export class DeferredGraphApp {
   private userReshape = false;
   private scrollRestored = false;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Messages still being unpacked, so that they are handled in the order they arrived. */
+  private inbox: Promise<void> = Promise.resolve();
+  private unpacking = 0;
   private readonly headerView: HeaderView;
   readonly tree: TreeView;
 
@@ -136,8 +141,29 @@ export class DeferredGraphApp {
 
   /** Listens to the host and starts the handshake: the host answers `ready` with `init`. */
   start(target: Window = window): void {
-    target.addEventListener('message', (event: MessageEvent) => this.handleMessage(event.data));
+    target.addEventListener('message', (event: MessageEvent) => this.receive(event.data));
     this.host.postMessage({ type: 'ready', version: WEBVIEW_PROTOCOL_VERSION });
+  }
+
+  /**
+   * Handles a message from the host, packed or not, in arrival order: a plain message goes
+   * straight through unless a packed one before it is still inflating. Resolves once handled.
+   */
+  receive(data: unknown): Promise<void> {
+    if (this.unpacking === 0 && !isPackedMessage(data)) {
+      this.handleMessage(data);
+      return Promise.resolve();
+    }
+    this.unpacking += 1;
+    const unpacked = unpackMessage(data);
+    this.inbox = this.inbox.then(async () => {
+      try {
+        this.handleMessage(await unpacked);
+      } finally {
+        this.unpacking -= 1;
+      }
+    }).catch(() => undefined); // a failed draw must not stall the messages after it
+    return this.inbox;
   }
 
   handleMessage(data: unknown): void {

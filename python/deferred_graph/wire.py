@@ -23,9 +23,13 @@ This module must not import Twisted: the extension's drift test and the CLI load
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import zlib
 from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 
-PROTOCOL_VERSION = "1.1"
+PROTOCOL_VERSION = "1.2"
 """Major.minor version of the event schema."""
 
 RECORDING_FORMAT = "deferred-graph-recording"
@@ -36,6 +40,11 @@ RECORDING_FORMAT_VERSION = 1
 
 DAP_EVENT_NAME = "deferredGraph"
 """Name of the custom DAP event whose body is a :class:`Batch`."""
+
+PACKED_PREFIX = "zlib64:"
+"""Starts a packed Batch's text: then the base64 of its zlib-deflated JSON (see :func:`pack`).
+Used by the DAP route (large event bodies, the snapshot ``evaluate`` at a stop); socket and
+recording lines are plain JSON."""
 
 SOCKET_AUTH_KIND = "auth"
 """``kind`` of the first line a socket client sends: ``{"kind": "auth", "token": HEX, "pid": N}``."""
@@ -232,6 +241,17 @@ class Batch(TypedDict):
     events: List[Event]
 
 
+class PackedBatch(TypedDict):
+    """A DAP event body carrying a Batch packed (since 1.2): ``packed`` is :func:`pack` of the
+    Batch's JSON; the envelope fields repeat the Batch's own. The runtime packs large batches
+    only; receivers accept both forms."""
+
+    protocolVersion: str
+    pid: int
+    batch: int
+    packed: str
+
+
 class RecordingHeader(TypedDict):
     """First line of a recording file."""
 
@@ -241,6 +261,21 @@ class RecordingHeader(TypedDict):
     pid: int
     startedAt: float
     argv: List[str]
+
+
+def pack(json_text: bytes) -> str:
+    """``PACKED_PREFIX`` + base64 of the zlib-deflated (level 1: fast) JSON text."""
+    return PACKED_PREFIX + base64.b64encode(zlib.compress(json_text, 1)).decode("ascii")
+
+
+def unpack(text: str) -> Any:
+    """The JSON value :func:`pack` packed (raises ValueError when ``text`` is not packed JSON)."""
+    if not text.startswith(PACKED_PREFIX):
+        raise ValueError("not packed: %r" % text[:40])
+    try:
+        return json.loads(zlib.decompress(base64.b64decode(text[len(PACKED_PREFIX):], validate=True)))
+    except (zlib.error, binascii.Error, UnicodeDecodeError) as exc:
+        raise ValueError("packed text does not inflate to JSON: %s" % exc) from None
 
 
 def make_batch(pid: int, batch: int, events: List[Any]) -> Batch:

@@ -21,6 +21,7 @@ import {
 } from '../protocol/protocol';
 import type { LastSessionStore, RestoredGraph } from './lastSession';
 import type { SessionManager, SessionRecord } from './sessions';
+import { packMessage } from './packMessage';
 import { readSettings } from './settings';
 import { renderWebviewHtml } from './webviewHtml';
 
@@ -234,7 +235,7 @@ export class GraphPanel implements vscode.Disposable {
       if (message) {
         this.messagesSent += 1;
         this.lastSentAt = Date.now();
-        const delivered = await this.panel.webview.postMessage(message);
+        const delivered = await this.panel.webview.postMessage(packMessage(message));
         if (!delivered) this.forgetWebview();
       }
     } catch {

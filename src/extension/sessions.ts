@@ -11,7 +11,9 @@ import * as vscode from 'vscode';
 import { DAP_EVENT_NAME, type Batch, type SessionSummary } from '../protocol/protocol';
 import { injectedToken, isInjectable, isInjected } from './injection';
 import * as notices from './notices';
+import { unpackBatch } from './packedBatch';
 import { PYTHON_DEBUG_TYPES, readSettings } from './settings';
+import { isTakenEventBody } from './tracker';
 import { snapshotInFrame, topFrameId } from './snapshotAtStop';
 import type { RuntimeSocketServer } from './socketServer';
 import { newModel, newRecord, type NoticeKind, type SessionRecord } from './sessionRecord';
@@ -57,7 +59,7 @@ export class SessionManager implements vscode.Disposable {
       vscode.debug.onDidStartDebugSession((session) => this.started(session)),
       vscode.debug.onDidTerminateDebugSession((session) => this.terminated(session)),
       vscode.debug.onDidReceiveDebugSessionCustomEvent((event) => {
-        if (event.event !== DAP_EVENT_NAME) return;
+        if (event.event !== DAP_EVENT_NAME || isTakenEventBody(event.body)) return;
         const record = this.ensure(event.session);
         if (record) this.receive(record, event.body, null);
       }),
@@ -203,7 +205,13 @@ export class SessionManager implements vscode.Disposable {
   }
 
   /** A Batch from the runtime (DAP event body or socket line); bad input lands in model.error. */
-  receive(record: SessionRecord, value: unknown, pid: number | null): void {
+  receive(record: SessionRecord, body: unknown, pid: number | null): void {
+    const unpacked = unpackBatch(body);
+    if (!unpacked.ok) {
+      this.logRejected(record, unpacked.error);
+      return;
+    }
+    const value = unpacked.value;
     try {
       const outcome = record.model.applyBatch(value as Batch);
       if (!outcome.ok) this.logRejected(record, outcome.error ?? 'rejected');

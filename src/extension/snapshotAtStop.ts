@@ -1,7 +1,9 @@
 /**
  * The exact snapshot at a debugger stop: one DAP `evaluate` in the selected frame that calls the
- * runtime's `debug_snapshot_json(locals(), globals())`, returning a JSON Batch with one
- * `snapshot` event whose `frameNames` map Deferred ids to that frame's variable names.
+ * runtime's `debug_snapshot_packed(locals(), globals())`, returning a Batch with one `snapshot`
+ * event whose `frameNames` map Deferred ids to that frame's variable names — as JSON deflated
+ * and base64-encoded behind PACKED_PREFIX (about a twelfth of the JSON's size; plain
+ * JSON is accepted too).
  *
  * debugpy truncates evaluate results to ~65 kB in the repl/watch/hover contexts; the `clipboard`
  * context returns the whole value (FIELD-NOTES §3). With `format.rawString` it comes unquoted;
@@ -10,11 +12,12 @@
  * and back) carries a placeholder instead of the ~0.4 MB result.
  */
 import type * as vscode from 'vscode';
-import type { Batch } from '../protocol/protocol';
+import { PACKED_PREFIX, type Batch } from '../protocol/protocol';
+import { inflatePacked } from './packedBatch';
 import type { DapResponse, ResponseTap } from './responseTap';
 
 export const SNAPSHOT_EXPRESSION =
-  "__import__('deferred_graph').debug_snapshot_json(locals(), globals())";
+  "__import__('deferred_graph').debug_snapshot_packed(locals(), globals())";
 
 export type SnapshotOutcome =
   | { ok: true; batch: Batch }
@@ -52,10 +55,11 @@ export async function snapshotInFrame(
   return parseSnapshotResult(typeof result === 'string' ? result : '');
 }
 
-/** Turns an evaluate result (raw or quoted) into a Batch, or says why it is not one. */
+/** Turns an evaluate result (raw or quoted, packed or JSON) into a Batch, or says why not. */
 export function parseSnapshotResult(text: string): SnapshotOutcome {
   const trimmed = text.trim();
-  const raw = /^[rbu]?['"]/i.test(trimmed) ? unquotePythonString(trimmed) : trimmed;
+  const unquoted = /^[rbu]?['"]/i.test(trimmed) ? unquotePythonString(trimmed) : trimmed;
+  const raw = unquoted?.startsWith(PACKED_PREFIX) ? inflatePacked(unquoted) : unquoted;
   if (raw === null) return { ok: false, missingRuntime: false, message: 'unreadable evaluate result' };
   let value: unknown;
   try {

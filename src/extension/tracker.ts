@@ -1,11 +1,26 @@
 /**
- * A read-only DebugAdapterTracker for Python sessions: it watches the DAP traffic for the moments
- * the model cares about — a stop (snapshot time), the program running again, and the debuggee's
- * process id — and forwards them to the session manager.
+ * A DebugAdapterTracker for Python sessions: it watches the DAP traffic for the moments the model
+ * cares about — a stop (snapshot time), the program running again, and the debuggee's process
+ * id — and forwards them to the session manager.
+ *
+ * It also takes the runtime's own `deferredGraph` events as the adapter sends them, and leaves a
+ * small placeholder body in the copy VS Code relays: otherwise every batch (hundreds of kB when
+ * a program creates many Deferreds) travels to the workbench and back before
+ * `onDidReceiveDebugSessionCustomEvent` fires — in code-server through the browser, competing
+ * with the stop's snapshot and the panel's messages (bench/RESULTS-e2e.md). Nobody else listens
+ * for our event; sessions without a tracker still get it by the ordinary route.
  */
 import * as vscode from 'vscode';
+import { DAP_EVENT_NAME } from '../protocol/protocol';
 import { TopFrameWatch, type DapRequest, type DapResponse } from './responseTap';
 import type { SessionManager } from './sessions';
+
+/** What the relayed copy of a runtime event carries once the tracker has taken its batch. */
+export const TAKEN_EVENT_BODY = Object.freeze({ takenByTracker: true });
+
+export function isTakenEventBody(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as { takenByTracker?: unknown }).takenByTracker === true;
+}
 
 /** Requests after which the debuggee runs, whether or not the adapter sends `continued`. */
 const RESUMING_REQUESTS = new Set([
@@ -44,6 +59,10 @@ export class StopTrackerFactory implements vscode.DebugAdapterTrackerFactory {
         if (message.type !== 'event') return;
         const body = message.body ?? {};
         switch (message.event) {
+          case DAP_EVENT_NAME:
+            sessions.receive(record, body, null);
+            message.body = TAKEN_EVENT_BODY;
+            break;
           case 'stopped': {
             const threadId = typeof body.threadId === 'number' ? body.threadId : null;
             top.stopped(threadId);

@@ -8,13 +8,15 @@
  */
 
 /** Major.minor of the runtime event schema; a different major is rejected. */
-export const PROTOCOL_VERSION = '1.1';
+export const PROTOCOL_VERSION = '1.2';
 export const PROTOCOL_MAJOR = 1;
 
 export const RECORDING_FORMAT = 'deferred-graph-recording';
 export const RECORDING_FORMAT_VERSION = 1;
 export const DAP_EVENT_NAME = 'deferredGraph';
 export const SOCKET_AUTH_KIND = 'auth';
+/** Starts a packed Batch's text, then base64 of its zlib-deflated JSON (DAP route only). */
+export const PACKED_PREFIX = 'zlib64:';
 
 /** Environment variables read by the runtime's bootstrap and transports. */
 export const ENV = {
@@ -184,6 +186,14 @@ export interface Batch {
   pid: number;
   batch: number;
   events: RuntimeEvent[];
+}
+
+/** A DAP event body carrying a Batch packed (since 1.2); `packed` starts with PACKED_PREFIX. */
+export interface PackedBatch {
+  protocolVersion: string;
+  pid: number;
+  batch: number;
+  packed: string;
 }
 
 export interface RecordingHeader {

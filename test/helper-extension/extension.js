@@ -88,8 +88,13 @@ function dapLogger(session) {
   };
   write({ kind: 'start', config: { type: session.type, request: session.configuration.request, program: session.configuration.program } });
   const evaluations = new Map();  // request seq -> its start, to time each evaluate
+  // DG_TEST_DAP_WIRE=1 (bench tracing): one line per message, its name and size.
+  const wire = process.env.DG_TEST_DAP_WIRE === '1'
+    ? (dir, m) => write({ kind: 'wire', dir, type: m.type, name: m.command ?? m.event, seq: m.seq, requestSeq: m.request_seq, chars: JSON.stringify(m).length })
+    : () => undefined;
   return {
     onDidSendMessage(m) {
+      wire('in', m);
       if (m.type === 'response' && evaluations.has(m.request_seq)) {
         const started = evaluations.get(m.request_seq);
         evaluations.delete(m.request_seq);
@@ -102,6 +107,7 @@ function dapLogger(session) {
       }
     },
     onWillReceiveMessage(m) {
+      wire('out', m);
       if (m.type === 'request' && m.command === 'evaluate') evaluations.set(m.seq, Date.now());
       if (m.type === 'request' && m.command === 'setBreakpoints') {
         write({ kind: 'breakpoints', path: m.arguments?.source?.path, lines: (m.arguments?.breakpoints || []).map((b) => b.line) });

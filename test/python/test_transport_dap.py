@@ -14,7 +14,7 @@ import pytest
 import twisted
 
 from dap_client import DapClient
-from deferred_graph import wire
+from deferred_graph import transports, wire
 from procs import BOOTSTRAP_DIR, PYTHON_DIR, clean_env, write_program
 
 PROGRAM = """
@@ -42,8 +42,14 @@ main()
 SNAPSHOT_EXPR = "__import__('deferred_graph').debug_snapshot_json(locals(), globals())"
 
 
+def _batch(message: Dict[str, Any]) -> Dict[str, Any]:
+    """The Batch a deferredGraph event carries, plain or packed (wire.PackedBatch)."""
+    body = message["body"]
+    return wire.unpack(body["packed"]) if "packed" in body else body
+
+
 def _events(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    return [event for message in messages for event in message["body"]["events"]]
+    return [event for message in messages for event in _batch(message)["events"]]
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +71,10 @@ def session(tmp_path_factory) -> Dict[str, Any]:
         evaluate = {"frameId": frame["id"], "context": "clipboard", "format": {"rawString": True}}
         record["snapshot_text"] = client.request("evaluate", dict(evaluate, expression=SNAPSHOT_EXPR))["result"]
         record["threads"] = client.request("threads")["threads"]
+        record["nodelay"] = int(client.request("evaluate", dict(evaluate, expression=(
+            "__import__('pydevd').get_global_debugger().writer.sock.getsockopt(6, 1)")))["result"])
+        record["packed_text"] = client.request("evaluate", dict(evaluate, expression=SNAPSHOT_EXPR.replace(
+            "debug_snapshot_json", "debug_snapshot_packed")))["result"]
         waiter_id = int(client.request("evaluate", dict(evaluate, expression=(
             "__import__('deferred_graph').id_of(waiter)")))["result"])
         record["waiter_id"] = waiter_id
@@ -73,7 +83,7 @@ def session(tmp_path_factory) -> Dict[str, Any]:
                                     "expression": "waiter.callback('fired while stopped')"})
         fired = client.wait_event(wire.DAP_EVENT_NAME, start=start, where=lambda m: any(
             e["kind"] == "changed" and e["deferred"]["id"] == waiter_id and e["deferred"]["hasResult"]
-            for e in m["body"]["events"]))
+            for e in _batch(m)["events"]))
         record["while_stopped"] = client.received[start:client.received.index(fired) + 1]
         client.request("continue", {"threadId": stopped["body"]["threadId"]})
         record["exited"] = client.wait_event("exited")["body"]
@@ -90,15 +100,46 @@ def test_batches_arrive_as_custom_events_starting_with_hello(session):
     """The first event over DAP is hello (transport "dap"), and every body is a valid batch."""
     messages = session["before_stop"]
     assert messages, "no deferredGraph event before the breakpoint"
-    hello = messages[0]["body"]["events"][0]
+    hello = _batch(messages[0])["events"][0]
     assert hello["kind"] == "hello" and hello["transport"] == "dap"
     assert hello["protocolVersion"] == wire.PROTOCOL_VERSION and hello["twisted"] == twisted.__version__
     for message in session["all"]:
-        body = message["body"]
-        assert body["protocolVersion"] == wire.PROTOCOL_VERSION and body["pid"] == hello["pid"]
-        assert isinstance(body["batch"], int) and body["events"]
+        body, batch = message["body"], _batch(message)
+        assert body["protocolVersion"] == batch["protocolVersion"] == wire.PROTOCOL_VERSION
+        assert body["pid"] == batch["pid"] == hello["pid"]
+        assert isinstance(body["batch"], int) and body["batch"] == batch["batch"] and batch["events"]
         assert all(event["kind"] in wire.EVENT_KINDS and isinstance(event["seq"], int)
-                   for event in body["events"])
+                   for event in batch["events"])
+
+
+def test_large_batches_travel_packed_and_small_ones_plain(session):
+    """The 400-Deferred burst goes as packed bodies a fraction of their JSON's size; hello and
+    the one-Deferred change made while stopped go as plain Batches."""
+    packed = [m for m in session["all"] if "packed" in m["body"]]
+    assert packed and all(set(m["body"]) == {"protocolVersion", "pid", "batch", "packed"} for m in packed)
+    for message in packed:
+        plain = json.dumps(_batch(message), separators=(",", ":"))
+        assert len(plain) >= transports.DAP_PACK_MIN_BYTES
+        assert len(message["body"]["packed"]) * 4 < len(plain)
+    assert "events" in session["before_stop"][0]["body"]
+    assert "events" in session["while_stopped"][-1]["body"]
+
+
+def test_the_debugger_connection_sends_small_messages_without_delay(session):
+    """The runtime sets TCP_NODELAY on pydevd's socket to the adapter: pydevd writes a message
+    as header then body, and without it a small body waits for the adapter's delayed ACK
+    (~40 ms per stackTrace or evaluate answer; bench/RESULTS-e2e.md)."""
+    assert session["nodelay"] != 0
+
+
+def test_the_packed_snapshot_is_the_same_snapshot_at_a_tenth_of_the_size(session):
+    """What the extension evaluates at a stop: debug_snapshot_json, packed."""
+    packed, plain = session["packed_text"], json.loads(session["snapshot_text"])
+    assert packed.startswith(wire.PACKED_PREFIX) and len(packed) * 8 < len(session["snapshot_text"])
+    (event,) = wire.unpack(packed)["events"]
+    (expected,) = plain["events"]
+    assert event["frameNames"] == expected["frameNames"]
+    assert event["deferreds"] == expected["deferreds"]
 
 
 def test_state_before_the_stop_was_sent_while_running(session):

@@ -5,12 +5,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as net from 'node:net';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResponseTap } from '../../src/extension/responseTap';
+import { unpackBatch } from '../../src/extension/packedBatch';
 import { parseSnapshotResult, unquotePythonString } from '../../src/extension/snapshotAtStop';
 import { RuntimeSocketServer, tokenMatches } from '../../src/extension/socketServer';
+import { PACKED_PREFIX, type Batch, type SnapshotEvent } from '../../src/protocol/protocol';
 
 const PYTHON = '/usr/bin/python3';
+const PYTHON_DIR = resolve(__dirname, '../../python');
 
 function portOf(server: RuntimeSocketServer): number {
   return Number(server.address.split(':').pop());
@@ -110,6 +114,44 @@ describe('snapshot results from evaluate', () => {
     for (const text of [json, quoted]) {
       const outcome = parseSnapshotResult(text);
       expect(outcome.ok && outcome.batch.pid).toBe(1);
+    }
+  });
+
+  it('unpacks what the runtime packs at a stop, quoted or raw, into the same batch as its JSON', () => {
+    const script = [
+      'import json, sys, deferred_graph',
+      'from twisted.internet import defer',
+      'deferred_graph.install()',
+      'a, b = defer.Deferred(), defer.Deferred()',
+      'a.addCallback(lambda _: b); a.callback(1)',
+      'crowd = [defer.succeed("x" * 50) for _ in range(300)]',
+      'packed = deferred_graph.debug_snapshot_packed(locals(), globals())',
+      'print(json.dumps([packed, repr(packed), deferred_graph.debug_snapshot_json(locals(), globals())]))',
+    ].join('\n');
+    const [packed, quoted, json] = JSON.parse(
+      execFileSync(PYTHON, ['-c', script], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: PYTHON_DIR } }),
+    ) as string[];
+    expect(packed.startsWith(PACKED_PREFIX)).toBe(true);
+    expect(packed.length * 4).toBeLessThan(json.length);
+    const expected = JSON.parse(json) as Batch;
+    for (const text of [packed, quoted]) {
+      const outcome = parseSnapshotResult(text);
+      expect(outcome.ok && outcome.batch.events[0]).toEqual({ ...expected.events[0], seq: expect.any(Number), t: expect.any(Number) });
+      expect(outcome.ok && (outcome.batch.events[0] as SnapshotEvent).frameNames).toMatchObject({ [String(1)]: 'a', [String(2)]: 'b' });
+    }
+    expect(parseSnapshotResult(PACKED_PREFIX + 'bm90IHpsaWI=')).toMatchObject({ ok: false, message: 'unreadable evaluate result' });
+  });
+
+  it('unpacks a PackedBatch DAP body packed by the runtime, and passes plain bodies through', () => {
+    const batch = { protocolVersion: '1.2', pid: 7, batch: 3, events: [{ kind: 'marker', seq: 9, t: 1, name: 'é ☃ <img onerror>' }] };
+    const packed = execFileSync(PYTHON, ['-c', 'import json, sys; from deferred_graph import wire; print(wire.pack(sys.argv[1].encode()))', JSON.stringify(batch)], {
+      encoding: 'utf8', env: { ...process.env, PYTHONPATH: PYTHON_DIR },
+    }).trim();
+    const body = { protocolVersion: '1.2', pid: 7, batch: 3, packed };
+    expect(unpackBatch(body)).toEqual({ ok: true, value: batch });
+    expect(unpackBatch(batch)).toEqual({ ok: true, value: batch });
+    for (const broken of [packed.slice(0, -8), 'zlib64:!!!!', 'plain text', 42]) {
+      expect(unpackBatch({ ...body, packed: broken })).toEqual({ ok: false, error: 'Rejected packed batch 3: its data is not deflated JSON.' });
     }
   });
 

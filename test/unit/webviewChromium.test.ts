@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startWebview } from '../../bench/webview-harness.mjs';
 import { ROW_HEIGHT } from '../../webview/treeView';
-import { cb, deferred, fired, init } from './webviewBuilders';
+import { packMessage } from '../../src/extension/packMessage';
+import type { PackedMessage } from '../../src/protocol/packedMessage';
+import { cb, deferred, fired, header, init, SESSION } from './webviewBuilders';
 
 const XSS = '<img src=x onerror=alert(1)>';
 let harness: Awaited<ReturnType<typeof startWebview>>;
@@ -73,6 +75,26 @@ describe('the webview in Chromium', { timeout: 30_000 }, () => {
     expect(await page.$eval('[data-key="d1"]', (el) => el.getAttribute('aria-expanded'))).toBe('true');
     await page.click('[data-key="d1.0"] .link');
     expect(await posted()).toContainEqual({ type: 'openLocation', file: '/work/examples/notebook.py', line: 90 });
+  });
+
+  it('inflates packed messages with the browser zlib, in arrival order, and rejects bad ones', async () => {
+    const many = Array.from({ length: 1500 }, (_, i) => fired(100 + i, `'row ${i}'`, { name: `crowd[${i}]` }));
+    const big = packMessage({ type: 'delta', sessionId: SESSION.id, header: header({ fired: 1503 }), upserts: [...many, fired(3, "'from the packed message'")], removed: [] });
+    expect(big.type).toBe('packed');
+    const bytes = (big as PackedMessage).deflated;
+    expect(bytes.length * 5).toBeLessThan(JSON.stringify(many).length);
+    const small = packMessage({ type: 'delta', sessionId: SESSION.id, header: header(), upserts: [fired(3, "'from the plain message after it'")], removed: [] });
+    expect(small.type).toBe('delta');
+    // Posted in one task: the plain message must wait for the packed one before it.
+    await page.evaluate(([packed, plain]) => {
+      window.postMessage({ type: 'packed', deflated: new Uint8Array(packed as number[]) }, '*');
+      window.postMessage(plain, '*');
+    }, [[...bytes], small] as const);
+    await page.waitForSelector('[data-key="d100"]');
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    expect(await page.$eval('[data-key="d3"] .cell-result', (el) => el.textContent)).toBe("'from the plain message after it'");
+    await page.evaluate(() => window.postMessage({ type: 'packed', deflated: new Uint8Array([1, 2, 3]) }, '*'));
+    await page.waitForFunction(() => /Ignored 1 malformed message/.test(document.body.textContent ?? ''));
   });
 
   it('reported no CSP violation and no error', async () => {
