@@ -5,9 +5,9 @@
  * Delivery is pull-based so memory stays bounded however slow or hidden the webview is: models
  * keep only the latest state per changed Deferred (`takeDelta`), the panel asks for it at most
  * every `flushIntervalMs`, and only while the webview is visible, has said `ready`, and has
- * acknowledged the previous message. A hidden panel loses its webview (no
- * retainContextWhenHidden); when it is shown again the webview says `ready` and gets `init`
- * with the full state.
+ * acknowledged the previous message (a stop's exact tree excepted). A hidden panel loses its
+ * webview (no retainContextWhenHidden); when it is shown again the webview says `ready` and
+ * gets `init` with the full state.
  */
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
@@ -46,7 +46,8 @@ export class GraphPanel implements vscode.Disposable {
   private panelDisposables: vscode.Disposable[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
-  private sending = false;
+  /** Messages posted and not yet acknowledged. */
+  private inFlight = 0;
   private timer: NodeJS.Timeout | null = null;
   private sessionsDirty = true;
   private readonly dirtyGraphs = new Set<string>();
@@ -61,6 +62,8 @@ export class GraphPanel implements vscode.Disposable {
   private messagesSent = 0;
   private lastStopAt = 0;
   private lastSentAt = 0;
+  /** The next delivery skips the throttle (see scheduleNow). */
+  private urgent = false;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -78,6 +81,9 @@ export class GraphPanel implements vscode.Disposable {
       }),
       sessions.onDidStop(() => {
         this.lastStopAt = Date.now();
+      }),
+      sessions.onDidApplySnapshot((id) => {
+        if (id === this.sessions.activeSessionId) this.scheduleNow();
       }),
     );
   }
@@ -219,19 +225,35 @@ export class GraphPanel implements vscode.Disposable {
    */
   private schedule(delayMs?: number): void {
     if (this.timer || !this.panel) return;
-    const delay = delayMs ?? Math.max(0, this.lastSentAt + readSettings().flushIntervalMs - Date.now());
+    const throttled = Math.max(0, this.lastSentAt + readSettings().flushIntervalMs - Date.now());
+    const delay = delayMs ?? (this.urgent ? 0 : throttled);
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flush();
     }, delay);
   }
 
-  /** Sends what changed since the last delivery, one message at a time. */
+  /**
+   * A stop's exact tree skips the throttle and does not wait for the message in flight to be
+   * acknowledged (VS Code keeps the order): the user is waiting for it, and the program is
+   * stopped, so no burst follows.
+   */
+  private scheduleNow(): void {
+    this.urgent = true;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.schedule();
+  }
+
+  /** Sends what changed since the last delivery, one message at a time (but see scheduleNow). */
   private async flush(): Promise<void> {
-    if (this.sending || !this.panel || !this.ready || !this.panel.visible) return;
-    this.sending = true;
+    if ((this.inFlight > 0 && !this.urgent) || !this.panel || !this.ready || !this.panel.visible) return;
+    this.inFlight += 1;
     try {
       const message = this.nextMessage();
+      this.urgent = false;
       if (message) {
         this.messagesSent += 1;
         this.lastSentAt = Date.now();
@@ -241,9 +263,9 @@ export class GraphPanel implements vscode.Disposable {
     } catch {
       this.forgetWebview();
     } finally {
-      this.sending = false;
+      this.inFlight -= 1;
     }
-    if (this.sessionsDirty || this.dirtyGraphs.size > 0) this.schedule();
+    if (this.inFlight === 0 && (this.sessionsDirty || this.dirtyGraphs.size > 0)) this.schedule();
   }
 
   /** The graph saved before a reload, shown (as ended) only while no live session is active. */

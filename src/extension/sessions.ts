@@ -38,6 +38,7 @@ export class SessionManager implements vscode.Disposable {
   private readonly graphChanged = new vscode.EventEmitter<string>();
   private readonly sessionStarted = new vscode.EventEmitter<SessionRecord>();
   private readonly sessionStopped = new vscode.EventEmitter<SessionRecord>();
+  private readonly snapshotApplied = new vscode.EventEmitter<string>();
   /** The session list, its states, notices or the active session changed. */
   readonly onDidChangeSessions = this.sessionsChanged.event;
   /** A session's model changed (its id). */
@@ -46,6 +47,8 @@ export class SessionManager implements vscode.Disposable {
   readonly onDidStartSession = this.sessionStarted.event;
   /** A session stopped (breakpoint, step, exception). */
   readonly onDidStop = this.sessionStopped.event;
+  /** A stop's exact snapshot is in a session's model (its id); onDidChangeGraph fires too. */
+  readonly onDidApplySnapshot = this.snapshotApplied.event;
 
   constructor(
     private readonly packageDir: string,
@@ -56,6 +59,7 @@ export class SessionManager implements vscode.Disposable {
       this.graphChanged,
       this.sessionStarted,
       this.sessionStopped,
+      this.snapshotApplied,
       vscode.debug.onDidStartDebugSession((session) => this.started(session)),
       vscode.debug.onDidTerminateDebugSession((session) => this.terminated(session)),
       vscode.debug.onDidReceiveDebugSessionCustomEvent((event) => {
@@ -337,6 +341,7 @@ export class SessionManager implements vscode.Disposable {
           };
           if (record.noticeKind === 'hint' && record.notice) this.setNotice(record, null, 'hint');
           record.heardFromRuntime = true;
+          this.snapshotApplied.fire(record.session.id);
           this.graphChanged.fire(record.session.id);
         } else if (record.state === 'stopped') {
           this.log.warn(`${record.session.name}: snapshot at stop failed: ${outcome.message.slice(0, 500)}`);
