@@ -21,6 +21,7 @@ import { showGraph } from '../test/e2e/lib/graph.mjs';
 import { openSession } from '../test/e2e/lib/session.mjs';
 
 const PROGRAM = path.join(ROOT, 'bench', 'e2e-program.py');
+const NOTES_HEADING = '## Notes';
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : fallback;
@@ -190,13 +191,17 @@ ${[['for reference: stop → VS Code\'s own first stack trace answered', st.stac
 
 Rows in the message that named the row (the stop's delta/full): p50 ${st.rows?.p50}, max ${st.rows?.max}.
 
-On a machine this loaded (other suites were running), wall-clock figures include time spent
-waiting for a CPU; rerun on a quiet machine for the product's own latency.
+Wall-clock figures include any time spent waiting for a CPU (2 cores shared by the debuggee,
+debugpy's adapter, code-server, the extension host and Chromium): compare runs at similar load.
 The event figure includes the runtime's batching interval (\`deferredGraph.flushIntervalMs\`,
 default 50 ms), the DAP hop through debugpy's adapter, the extension host's model and the
 webview's per-frame coalescing.
 `;
-  fs.writeFileSync(path.join(ROOT, 'bench', 'RESULTS-e2e.md'), text);
+  // Everything from the notes heading on is written by hand (history, analysis) and kept.
+  const file = path.join(ROOT, 'bench', 'RESULTS-e2e.md');
+  const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const notes = previous.indexOf(NOTES_HEADING);
+  fs.writeFileSync(file, notes >= 0 ? `${text}\n${previous.slice(notes)}` : text);
   console.log(text);
 }
 
