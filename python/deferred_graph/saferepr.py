@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import reprlib
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Tuple, Type
 
 DEFAULT_LIMIT = 300
 
@@ -27,8 +27,9 @@ class _BoundedRepr(reprlib.Repr):
     """reprlib with a failing repr caught per element and dicts never sorted (sorting a huge
     dict costs O(n log n) and may call user ``__lt__``)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, by_identity: Tuple[Type[Any], ...] = ()) -> None:
         super().__init__()
+        self.by_identity = by_identity
         self.maxstring = limit
         self.maxother = limit
         self.maxlong = limit
@@ -55,6 +56,8 @@ class _BoundedRepr(reprlib.Repr):
         return "{%s}" % ", ".join(pieces)
 
     def repr_instance(self, x: Any, level: int) -> str:
+        if self.by_identity and isinstance(x, self.by_identity):
+            return "<%s at 0x%x>" % (type(x).__name__, id(x))
         text = repr(x)
         if not isinstance(text, str):
             raise TypeError("__repr__ returned %s" % type(text).__name__)
@@ -69,11 +72,17 @@ def _failed(exc: BaseException) -> str:
     return "<repr failed: %s>" % name
 
 
-def safe_repr(value: Any, limit: Optional[int] = None) -> Tuple[str, bool]:
-    """(text, truncated): ``repr(value)`` bounded to ``limit`` characters."""
+def safe_repr(value: Any, limit: Optional[int] = None,
+              by_identity: Tuple[Type[Any], ...] = ()) -> Tuple[str, bool]:
+    """(text, truncated): ``repr(value)`` bounded to ``limit`` characters.
+
+    Instances of ``by_identity`` classes inside ``value`` print as ``<Name at 0xADDR>``: the
+    runtime passes Deferred, whose repr shows its current result — state that changes without
+    the holder changing, so the holder's captured text would go stale between stops. The nested
+    Deferred's state is on its own row."""
     limit = repr_limit() if limit is None else limit
     try:
-        text = _BoundedRepr(limit).repr(value)
+        text = _BoundedRepr(limit, by_identity).repr(value)
     except BaseException as exc:  # noqa: B036
         text = _failed(exc)
     return _cut(text, limit)

@@ -98,7 +98,7 @@ def _result(value: Any, id_of: Callable[[Any], Optional[int]], registry: Registr
     failure_type = registry.failure_type
     if failure_type is not None and issubclass(type(value), failure_type):
         return saferepr.failure_result(value, limit)
-    text, truncated = saferepr.safe_repr(value, limit)
+    text, truncated = saferepr.safe_repr(value, limit, (dtype,) if dtype is not None else ())
     return {"kind": "value", "typeName": saferepr.type_name(type(value)), "repr": text,
             "truncated": truncated}
 

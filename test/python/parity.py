@@ -55,7 +55,8 @@ def expected_result(d: Deferred) -> Optional[dict]:
         return {"kind": "deferred", "id": deferred_graph.id_of(value)}
     if isinstance(value, Failure):
         return {"kind": "failure", "excType": saferepr.type_name(value.type)}
-    return {"kind": "value", "repr": saferepr.safe_repr(value)[0]}
+    # A Deferred nested in a result prints by identity (saferepr.safe_repr): its own row shows it.
+    return {"kind": "value", "repr": saferepr.safe_repr(value, by_identity=(Deferred,))[0]}
 
 
 def _continues(pair: Any) -> Optional[int]:

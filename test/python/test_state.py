@@ -72,6 +72,25 @@ def test_deferred_list_members_and_firing(rt):
     assert rt.state(join)["called"] is True
 
 
+def test_a_deferred_inside_a_result_prints_by_identity_and_never_goes_stale(rt):
+    """A result holding a Deferred (here a fireOnOneCallback DeferredList's (result, index)
+    whose result is itself a Deferred) shows it as ``<Deferred at 0x...>``: Twisted's repr of
+    the inner one changes when it fires, which the holder's captured text could not follow.
+    The event stream and the snapshot agree before and after the inner one fires."""
+    inner, member = defer.Deferred(), defer.Deferred()
+    holder = defer.DeferredList([member], fireOnOneCallback=True)
+    member.callback(None)
+    member.addCallback(lambda _: (inner, "tag"))
+    crowd = {"inner": inner, "member": member, "holder": holder}
+    rt.check(crowd, "before the inner one fires")
+    identity = "<Deferred at 0x%x>" % id(inner)
+    assert rt.state(member)["result"]["repr"] == "(%s, 'tag')" % identity
+    inner.callback("now with a result")
+    assert "current result" in repr(member.result[0])
+    rt.check(crowd, "after the inner one fired")
+    assert rt.state(member)["result"]["repr"] == "(%s, 'tag')" % identity
+
+
 def test_pause_chain_and_failure(rt):
     """pause/unpause, chainDeferred and a raising callback are seen as Twisted has them."""
     a, b = defer.Deferred(), defer.Deferred()
