@@ -193,6 +193,11 @@ export class GraphPanel implements vscode.Disposable {
   private forgetWebview(): void {
     this.ready = false;
     this.needsInit = true;
+    this.forgetShown();
+  }
+
+  /** What we believe the webview shows: nothing. */
+  private forgetShown(): void {
     this.shownSessionId = null;
     this.shownModel = null;
     this.shownHeader = null;
@@ -298,7 +303,15 @@ export class GraphPanel implements vscode.Disposable {
     }
     if (this.sessionsDirty) {
       this.sessionsDirty = false;
-      return { type: 'sessions', sessions: this.summaries(), activeSessionId: activeId ?? restored?.summary.id ?? null };
+      const shownNext = activeId ?? restored?.summary.id ?? null;
+      // The webview empties its tree when the active session changes (then waits for `full`).
+      // Forget our mirror too, or a switch away and back before that `full` went out would
+      // leave us believing the webview still shows the session it just emptied.
+      if (shownNext !== this.shownSessionId) {
+        this.forgetShown();
+        if (shownNext !== null) this.dirtyGraphs.add(shownNext); // so that `full` follows
+      }
+      return { type: 'sessions', sessions: this.summaries(), activeSessionId: shownNext };
     }
     if (!record || !activeId) {
       this.dirtyGraphs.clear();
