@@ -8,7 +8,7 @@
  * passed beside the RPC message as binary and handed to the iframe as is, and deflated it is
  * about a tenth of the size (bench/RESULTS-e2e.md). Small messages stay plain objects.
  *
- * The host packs with Node's zlib (src/extension/panel.ts), the webview unpacks with the
+ * The host packs with Node's zlib (src/extension/packMessage.ts), the webview unpacks with the
  * browser's DecompressionStream (webview/unpack.ts); both speak the zlib ("deflate") format.
  */
 
