@@ -96,8 +96,9 @@ const started = Date.now();
 try {
   await ensureAll();
 } catch (err) {
-  console.error(`setup failed: ${err.stack || err}`);
-  rows.push({ name: 'setup (node_modules, venv, code-server)', passed: 0, failed: 1, ms: 0 });
+  // Nothing can run without its set-up: stop at once with what to do, not after a table of failures.
+  console.error(`\nnpm test cannot set up: ${err.message}`);
+  process.exit(1);
 }
 for (const [name, step] of STEPS) {
   console.log(`\n════════ ${name} ════════`);

@@ -1,11 +1,13 @@
 /**
- * "Install what is missing" for `npm test` and `npm start` on a fresh clone: node_modules, the
+ * "Install what is missing" for `npm test` and `npm start` on a fresh clone: the Debian packages
+ * (debian.mjs), node_modules, the
  * Twisted 26.4 venv from the machine's local wheelhouse, code-server, and the build/package steps.
  * Each step checks first and does nothing when the thing is already there.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { ensureDebianPackages } from './debian.mjs';
 import { installCodeServer } from './install-code-server.mjs';
 import { CACHE, PY_TW26, ROOT, VSIX } from './paths.mjs';
 import { run } from './proc.mjs';
@@ -79,6 +81,7 @@ export async function packageVsix() {
 
 /** Everything a run needs that may be missing, the slow installs started side by side. */
 export async function ensureAll({ venv = true, codeServer = true } = {}) {
+  await ensureDebianPackages();
   await ensureNodeModules();
   await Promise.all([venv ? ensureVenv() : null, codeServer ? ensureCodeServer() : null]);
 }

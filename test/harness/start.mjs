@@ -14,7 +14,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { startCodeServer } from './code-server.mjs';
 import { CACHE, EXAMPLES, HELPER_EXTENSION, PY_TW22, VSIX } from './paths.mjs';
-import { ensureCodeServer, ensureNodeModules, packageVsix } from './setup.mjs';
+import { ensureAll, packageVsix } from './setup.mjs';
 
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,9 +33,13 @@ function portFree(port) {
 const python = option('python', process.env.DG_TEST_PYTHON || PY_TW22);
 const wanted = Number(option('port', process.env.PORT || '8080'));
 
-await ensureNodeModules();
-console.log('Installing code-server if needed (first time: a few minutes)…');
-await ensureCodeServer();
+console.log('Installing what is missing (first time: Debian packages, node_modules, code-server; a few minutes)…');
+try {
+  await ensureAll({ venv: false });
+} catch (err) {
+  console.error(`\nnpm start cannot set up: ${err.message}`);
+  process.exit(1);
+}
 console.log('Building and packaging the extension…');
 await packageVsix();
 
