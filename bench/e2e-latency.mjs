@@ -147,7 +147,7 @@ async function stopBench(ctx) {
         rows.push(named.rows);
       }
     }
-    await continueRun(s);
+    await continueRun(s, i);
     await poll(() => s.dap.entries().filter((e) => e.event === 'terminated').length >= i, 30000, `run ${i} to end`);
   }
   return { ...stats(latencies), stack: stats(stacks), evalStart: stats(evalStart), evalMs: stats(evalMs), afterEval: stats(afterEval), toWebview: stats(toWebview), inWebview: stats(inWebview), rows: stats(rows) };

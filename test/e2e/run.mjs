@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureCodeServer, ensureNodeModules, ensureVenv, packageVsix } from '../harness/setup.mjs';
+import { ensureAll, packageVsix } from '../harness/setup.mjs';
 import { ROOT, RESULTS } from '../harness/paths.mjs';
 import { run } from '../harness/proc.mjs';
 import { runTests, summarize } from './lib/runner.mjs';
@@ -40,8 +40,7 @@ async function loadTests(args) {
 
 /** Build steps; a failure here is reported as a failed test of each selected suite. */
 async function prepare(args) {
-  await ensureNodeModules();
-  await Promise.all([ensureCodeServer(), ensureVenv()]);
+  await ensureAll();
   if (!args.build) return;
   console.log('▶ npm run package (production build + vsce)');
   await packageVsix();

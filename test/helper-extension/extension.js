@@ -6,9 +6,9 @@
  *    cannot be downloaded here. The product's injection then runs against a real debugpy.
  * 2. `deferredGraphTest.runSuite` runs the VS Code API suite inside this real extension host
  *    (code-server rejects --extensionTestsPath) and writes its results where the harness waits.
- * 3. A read-only DAP tracker appends stops, stack tops, output and session ends to a JSON Lines
- *    file, so the end-to-end tests know exactly when and where the real debugger stopped (and what
- *    the program printed) instead of guessing from pixels.
+ * 3. A read-only DAP tracker appends stops, stack tops, step requests and their answers, output
+ *    and session ends to a JSON Lines file, so the end-to-end tests know exactly when and where
+ *    the real debugger stopped (and what the program printed) instead of guessing from pixels.
  */
 'use strict';
 const fs = require('fs');
@@ -77,6 +77,9 @@ async function runSuite() {
   fs.renameSync(`${out}.tmp`, out);
 }
 
+/** Requests that resume or step the debuggee: logged with their answers, so a test can wait for the one it caused. */
+const STEP_COMMANDS = new Set(['continue', 'next', 'stepIn', 'stepOut', 'pause']);
+
 /** One JSON line per DAP message of interest; never throws into the debug session. */
 function dapLogger(session) {
   const file = option('dapLog', 'DG_TEST_DAP_LOG', '');
@@ -88,6 +91,10 @@ function dapLogger(session) {
   };
   write({ kind: 'start', config: { type: session.type, request: session.configuration.request, program: session.configuration.program } });
   const evaluations = new Map();  // request seq -> its start, to time each evaluate
+  // stackTrace request seq -> its arguments: a stop's top frame is the answer to a request for
+  // frame 0, not whatever stack answer comes next (VS Code fetches the rest lazily from frame 1,
+  // and that answer can arrive after the next stop).
+  const stackRequests = new Map();
   // DG_TEST_DAP_WIRE=1 (bench tracing): one line per message, its name and size.
   const wire = process.env.DG_TEST_DAP_WIRE === '1'
     ? (dir, m) => write({ kind: 'wire', dir, type: m.type, name: m.command ?? m.event, seq: m.seq, requestSeq: m.request_seq, chars: JSON.stringify(m).length })
@@ -103,12 +110,18 @@ function dapLogger(session) {
       if (m.type === 'event' && ['stopped', 'continued', 'terminated', 'exited', 'output'].includes(m.event)) {
         write({ kind: 'event', event: m.event, body: m.body });
       } else if (m.type === 'response' && m.command === 'stackTrace' && m.success) {
-        write({ kind: 'stack', frames: (m.body.stackFrames || []).slice(0, 3).map((f) => ({ name: f.name, line: f.line, path: f.source?.path })) });
+        const args = stackRequests.get(m.request_seq) ?? {};
+        stackRequests.delete(m.request_seq);
+        write({ kind: 'stack', requestSeq: m.request_seq, threadId: args.threadId, startFrame: args.startFrame ?? 0, frames: (m.body.stackFrames || []).slice(0, 3).map((f) => ({ name: f.name, line: f.line, path: f.source?.path })) });
+      } else if (m.type === 'response' && STEP_COMMANDS.has(m.command)) {
+        write({ kind: 'response', command: m.command, requestSeq: m.request_seq, success: m.success });
       }
     },
     onWillReceiveMessage(m) {
       wire('out', m);
       if (m.type === 'request' && m.command === 'evaluate') evaluations.set(m.seq, Date.now());
+      if (m.type === 'request' && m.command === 'stackTrace') stackRequests.set(m.seq, m.arguments ?? {});
+      if (m.type === 'request' && STEP_COMMANDS.has(m.command)) write({ kind: 'request', command: m.command, seq: m.seq, threadId: m.arguments?.threadId });
       if (m.type === 'request' && m.command === 'setBreakpoints') {
         write({ kind: 'breakpoints', path: m.arguments?.source?.path, lines: (m.arguments?.breakpoints || []).map((b) => b.line) });
       }

@@ -16,16 +16,34 @@ export class DapLog {
     return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
   }
 
-  /** Stops so far, each with the first stack trace VS Code fetched after it. */
+  /**
+   * Stops so far, each with its top frame: the first answer, after the `stopped` event, to a
+   * stackTrace request for frame 0 of the stopped thread. Not simply the next stack answer: VS
+   * Code fetches the rest of a stack lazily (from frame 1), and that answer can arrive after the
+   * program has been continued and stopped again, which would put a stop at its caller's line.
+   */
   stops() {
     const stops = [];
     for (const e of this.entries()) {
-      if (e.kind === 'event' && e.event === 'stopped') stops.push({ t: e.t, session: e.session, reason: e.body?.reason, frame: null });
-      else if (e.kind === 'stack' && stops.length && !stops.at(-1).frame && e.session === stops.at(-1).session) {
-        Object.assign(stops.at(-1), { frame: e.frames[0] ?? null, frameT: e.t });
+      if (e.kind === 'event' && e.event === 'stopped') {
+        stops.push({ t: e.t, session: e.session, threadId: e.body?.threadId, reason: e.body?.reason, frame: null });
+        continue;
       }
+      const last = stops.at(-1);
+      if (e.kind !== 'stack' || !last || last.frame || e.session !== last.session || e.startFrame) continue;
+      if (last.threadId !== undefined && e.threadId !== undefined && e.threadId !== last.threadId) continue;
+      Object.assign(last, { frame: e.frames[0] ?? null, frameT: e.t });
     }
     return stops;
+  }
+
+  /** The step requests (`continue`, `next`, …) VS Code sent, each with whether it was answered. */
+  steps(command) {
+    const answered = new Map();
+    for (const e of this.entries()) if (e.kind === 'response') answered.set(`${e.session}/${e.requestSeq}`, e);
+    return this.entries()
+      .filter((e) => e.kind === 'request' && (!command || e.command === command))
+      .map((e) => ({ ...e, response: answered.get(`${e.session}/${e.seq}`) ?? null }));
   }
 
   /** Everything the debuggee printed (stdout/stderr output events), in order. */

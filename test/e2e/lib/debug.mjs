@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openFile, runCommand, toggleBreakpoint } from '../../harness/workbench.mjs';
+import { poll } from './dap-log.mjs';
 
 /** 1-based line numbers of the `# BREAK <name>` marker comments in a file, with their names. */
 export function breakMarkers(file) {
@@ -38,12 +39,26 @@ export async function startDebugging(session, configName) {
 }
 
 /**
- * Continue while paused: the debug toolbar's Continue button (F5 goes wherever keyboard focus is,
- * and after "Show Deferred Graph" that is the webview).
+ * Continue while paused at stop `n` (1-based), then wait for the debugger's own answer: exactly
+ * one `continue` request sent after that stop, and its successful response. Clicks the debug
+ * toolbar's Continue button (F5 goes wherever keyboard focus is, and after "Show Deferred Graph"
+ * that is the webview). Waiting on the DAP answer, not on the click, is what keeps a loaded
+ * machine from skipping a stop or resuming twice.
  */
-export async function continueRun(session) {
+export async function continueRun(session, n) {
+  const { dap } = session;
+  const stop = dap.stops()[n - 1];
+  if (!stop?.frame) throw new Error(`continueRun(${n}): the debugger is not known to be at stop ${n}`);
+  const sinceStop = () => dap.steps('continue').filter((r) => r.t >= stop.t && r.session === stop.session);
+  if (sinceStop().length) throw new Error(`continueRun(${n}): a continue was already sent at stop ${n}`);
   const button = session.page.locator('.debug-toolbar .action-label.codicon-debug-continue');
-  await button.click({ timeout: 10000 });
+  await button.click({ timeout: 30000 });
+  const answered = await poll(() => {
+    const sent = sinceStop();
+    if (sent.length > 1) throw new Error(`one click on Continue sent ${sent.length} continue requests at stop ${n}`);
+    return sent[0]?.response ?? null;
+  }, 60000, `the answer to the continue request of stop ${n}`);
+  if (!answered.success) throw new Error(`continue at stop ${n} failed: ${JSON.stringify(answered)}`);
 }
 
 /** Absolute path of a workspace file. */

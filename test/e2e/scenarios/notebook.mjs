@@ -35,7 +35,7 @@ async function notebook(ctx, python, twisted) {
     await waitForGraph(s, (rows) => compareStop(exp, rows), { what: `stop ${i + 1} (${exp.marker}, line ${exp.line})` });
     ctx.note(`${exp.marker}: ${exp.deferreds.map((d) => `${d.names[0]}=(${d.result.text ?? d.result.kind}, ${d.callbacks})`).join(' ')} — matched in ${Date.now() - t0} ms`);
     if (SHOTS.has(exp.marker)) await screenshot(s.page, `notebook-tw${twisted}-${exp.marker.replace(/\W+/g, '-')}`);
-    await continueRun(s);
+    await continueRun(s, i + 1);
   }
   await s.dap.waitForEnd();
   assert.equal(s.dap.stops().length, expected.length, 'the debugger stopped more often than Python reached BREAK lines');
