@@ -13,7 +13,8 @@ the ``Deferred`` class (24.7+ checks ``type(x) in _DEFERRED_SUBCLASSES``), its `
 references held by ``from twisted.internet.defer import succeed`` elsewhere, and bound methods
 created before install.  Tracebacks and breakpoints in defer.py keep pointing at the right lines.
 
-The rewriting itself (which statements write what, where the notes go) is in ``rewrite``.
+The rewriting itself is in ``writes`` (which statements write what) and ``rewrite`` (where
+the notes go).
 
 Anything that cannot be found, parsed or compiled is skipped and listed in ``skipped``; the
 runtime then degrades (fewer observed writes) instead of failing.
@@ -273,4 +274,4 @@ def note_names_are_bound(module: types.ModuleType) -> bool:
     return MARK in module.__dict__
 
 
-__all__ = ["install_hooks", "Patcher", "statement_writes", "note_names_are_bound"]
+__all__ = ["install_hooks", "Patcher", "note_names_are_bound"]
