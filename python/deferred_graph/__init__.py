@@ -18,11 +18,10 @@ import functools
 import json
 import os
 import threading
-import time
 from typing import Any, Dict, Mapping, Optional
 
-from . import wire
-from .emitter import Emitter
+from . import clock, wire
+from .emitter import Emitter, idle_snapshot_event
 from .registry import Registry
 from .state import find_cancellation_status
 
@@ -88,7 +87,7 @@ def _create_runtime(defer: Any, failure_type: type) -> _Runtime:
     names.update({
         "_deferred_graph_mark": registry.dirty.add,
         "_deferred_graph_fired": registry.fired.__setitem__,
-        "_deferred_graph_now": time.time,
+        "_deferred_graph_now": clock.now,
         "_deferred_graph_failure": registry.note_failure,
         "_deferred_graph_cancel": registry.note_cancel,
     })
@@ -215,8 +214,7 @@ def snapshot(reason: str = "request", frame_names: Optional[Dict[str, str]] = No
     runtime = _runtime
     try:
         if runtime is None:
-            event = {"kind": "snapshot", "seq": 0, "t": 0.0, "reason": reason, "deferreds": [],
-                     "ephemeral": 0, "frameNames": frame_names}
+            event = idle_snapshot_event(reason, frame_names)
         else:
             event = runtime.emitter.snapshot_event(reason, frame_names)
         return wire.make_batch(os.getpid(), 0, [event])

@@ -235,7 +235,7 @@ def run(request: RunRequest) -> int:
     try:
         _install_when_twisted_loads(request.record)
     except Exception as error:  # the program runs regardless
-        from .sender import debug_log
+        from .debuglog import debug_log
 
         debug_log("lazy install unavailable: %r" % (error,))
     try:

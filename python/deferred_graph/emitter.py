@@ -20,20 +20,15 @@ import os
 import platform
 import sys
 import threading
-import time
 from typing import Any, Dict, List, Optional
 
-from . import wire
+from . import clock, wire
 from .registry import Entry, Registry
 from .state import dead_state, read_state
 
 _MAX_ROUNDS = 3  # drain rounds for Deferreds discovered while reading others' state
 _PENDING_LIMIT = 10000  # events kept for a later drain when no sender runs
 _KEY = operator.attrgetter("key")
-
-
-def _now_ms() -> float:
-    return time.time() * 1000.0
 
 
 class Emitter:
@@ -46,13 +41,8 @@ class Emitter:
         self._seq = itertools.count(1)
         self._pending: List[dict] = []
 
-    def next_seq(self) -> int:
-        """A fresh process-wide sequence number (the sender numbers its own events with it)."""
-        with self._lock:
-            return next(self._seq)
-
     def _event(self, kind: str, **fields: Any) -> dict:
-        event: Dict[str, Any] = {"kind": kind, "seq": next(self._seq), "t": _now_ms()}
+        event: Dict[str, Any] = {"kind": kind, "seq": next(self._seq), "t": clock.wire_now()}
         event.update(fields)
         return event
 
@@ -103,7 +93,7 @@ class Emitter:
             # Noted even for a Deferred that died since (its collected event says it fired);
             # a time before the entry's birth belongs to an earlier object at the same address.
             if when is not None and entry.fired_at is None and when >= entry.born_at:
-                entry.fired_at = when * 1000.0
+                entry.fired_at = clock.to_wire(when)
             obj = entry()
             if obj is None:
                 continue
@@ -187,6 +177,15 @@ class Emitter:
                                twisted=str(version) if version is not None else None,
                                argv=[str(a) for a in sys.argv], transport=transport)
 
-    def entry_of(self, obj: Any) -> Entry:
-        """The registry entry of ``obj`` (registered now if unknown)."""
-        return self.registry.ensure(obj)
+    def dropped_event(self, count: int, total: int) -> dict:
+        """``count`` events a channel could not deliver since its last report (``total`` since
+        start); the channel sends a resync snapshot right after it."""
+        with self._lock:
+            return self._event("dropped", count=count, total=total)
+
+
+def idle_snapshot_event(reason: str, frame_names: Optional[Dict[str, str]] = None) -> dict:
+    """The snapshot when the runtime is not installed: nothing known, and outside any event
+    stream (``seq`` and ``t`` 0), so no consumer orders it against real events."""
+    return {"kind": "snapshot", "seq": 0, "t": 0.0, "reason": reason, "deferreds": [],
+            "ephemeral": 0, "frameNames": frame_names}

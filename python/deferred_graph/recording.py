@@ -17,12 +17,10 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, List, Optional
+from typing import Any, Iterator, List, Optional
 
-from . import wire
-
-if TYPE_CHECKING:
-    from .sender import Outgoing
+from . import clock, wire
+from .outbox import Outgoing
 
 REOPEN_DELAY_S = 1.0
 
@@ -34,7 +32,7 @@ def make_header(pid: int, argv: List[str]) -> wire.RecordingHeader:
         "formatVersion": wire.RECORDING_FORMAT_VERSION,
         "protocolVersion": wire.PROTOCOL_VERSION,
         "pid": pid,
-        "startedAt": time.time() * 1000.0,
+        "startedAt": clock.wire_now(),
         "argv": [str(arg) for arg in argv],
     }
 
@@ -82,7 +80,7 @@ class RecordingTransport:
             return False
         return True
 
-    def send(self, out: "Outgoing") -> bool:
+    def send(self, out: Outgoing) -> bool:
         if self._fd is None:
             return False
         if not self._write(out.line + b"\n"):

@@ -19,12 +19,11 @@ import gc
 import itertools
 import sys
 import threading
-import time
 import weakref
 from collections import deque
 from typing import Any, Deque, Dict, List, Optional, Set
 
-from . import saferepr
+from . import clock, saferepr
 
 _getframe = sys._getframe
 
@@ -73,7 +72,7 @@ class Entry(weakref.ref):
     """
 
     # code/lasti: where it was created (the instruction, resolved to a line only when reported),
-    # born_at: time.time() then.  ``key`` (id(obj)) is set when absorbed; the class default None
+    # born_at: clock.now() then.  ``key`` (id(obj)) is set when absorbed; the class default None
     # marks an entry whose Deferred died unseen, so the emitter can count those in C.
     __slots__ = ("code", "lasti", "born_at", "__dict__")
     key: Optional[int] = None
@@ -97,7 +96,7 @@ class Entry(weakref.ref):
     @property
     def created_at(self) -> float:
         """Milliseconds since the epoch when the Deferred was created (or first seen)."""
-        return self.born_at * 1000.0
+        return clock.to_wire(self.born_at)
 
 
 def new_entry(obj: Any, callback: Any) -> Entry:
@@ -106,7 +105,7 @@ def new_entry(obj: Any, callback: Any) -> Entry:
     entry.key = id(obj)
     entry.code = None
     entry.lasti = 0
-    entry.born_at = time.time()
+    entry.born_at = clock.now()
     entry.type_name = type(obj).__name__
     return entry
 

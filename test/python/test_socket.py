@@ -161,7 +161,7 @@ def test_a_consumer_that_stops_reading_never_blocks_the_program(tmp_path):
 
 def test_socket_address_parsing_is_strict():
     """A malformed DEFERRED_GRAPH_SOCKET is rejected with a message naming the variable."""
-    from deferred_graph.transports import parse_socket_address
+    from deferred_graph.socket_transport import parse_socket_address
 
     assert parse_socket_address("tcp:127.0.0.1:4711")[1] == ("127.0.0.1", 4711)
     assert parse_socket_address("tcp:[::1]:4711")[1] == ("::1", 4711)

@@ -14,7 +14,7 @@ import pytest
 import twisted
 
 from dap_client import DapClient
-from deferred_graph import transports, wire
+from deferred_graph import dap_transport, wire
 from procs import BOOTSTRAP_DIR, PYTHON_DIR, clean_env, write_program
 
 PROGRAM = """
@@ -119,7 +119,7 @@ def test_large_batches_travel_packed_and_small_ones_plain(session):
     assert packed and all(set(m["body"]) == {"protocolVersion", "pid", "batch", "packed"} for m in packed)
     for message in packed:
         plain = json.dumps(_batch(message), separators=(",", ":"))
-        assert len(plain) >= transports.DAP_PACK_MIN_BYTES
+        assert len(plain) >= dap_transport.DAP_PACK_MIN_BYTES
         assert len(message["body"]["packed"]) * 4 < len(plain)
     assert "events" in session["before_stop"][0]["body"]
     assert "events" in session["while_stopped"][-1]["body"]
