@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List, Optional
+from typing import Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -89,7 +89,7 @@ def _set_mode(mode: str, on: bool) -> Optional[str]:
     return None
 
 
-def run_modes(debugpy: bool, rounds: int = RUNS) -> List[Dict[str, object]]:
+def run_modes(debugpy: bool, rounds: int = RUNS) -> list[dict[str, object]]:
     """Alternate the modes ``rounds`` times in this one process, one 50,000-iteration run each,
     and keep each mode's best: alternating makes the ratios fair on a machine whose load
     changes over time (a shared CI runner)."""
@@ -117,9 +117,9 @@ def run_modes(debugpy: bool, rounds: int = RUNS) -> List[Dict[str, object]]:
             for mode in MODES]
 
 
-def run_all(interpreters: List[str]) -> List[Dict[str, object]]:
+def run_all(interpreters: list[str]) -> list[dict[str, object]]:
     """Both conditions (plain, under debugpy) under every interpreter, each in a fresh process."""
-    results: List[Dict[str, object]] = []
+    results: list[dict[str, object]] = []
     for python in interpreters:
         for debugpy in (False, True):
             args = [python, os.path.abspath(__file__), "--one"]
@@ -135,7 +135,7 @@ def run_all(interpreters: List[str]) -> List[Dict[str, object]]:
     return results
 
 
-def table(results: List[Dict[str, object]]) -> str:
+def table(results: list[dict[str, object]]) -> str:
     """Markdown rows: µs/iteration and the ratio to plain under the same conditions."""
     base = {(r["twisted"], r["debugpy"]): r["usPerIter"] for r in results if r["mode"] == "plain"}
     lines = ["| Twisted | under debugpy | mode | µs/iteration | × plain |", "|---|---|---|---|---|"]
@@ -146,7 +146,7 @@ def table(results: List[Dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: Optional[list[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--one", action="store_true", help="measure in this process only")
     parser.add_argument("--debugpy", action="store_true", help="run under debugpy.listen()")

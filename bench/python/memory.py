@@ -18,7 +18,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from typing import Dict, List, Optional
+from typing import Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -53,7 +53,7 @@ def churn(count: int) -> None:
             d.callback(i)
 
 
-def run_one(mode: str) -> Dict[str, object]:
+def run_one(mode: str) -> dict[str, object]:
     record = None
     if mode == "installed":
         sys.path.insert(0, os.path.join(REPO, "python"))
@@ -88,7 +88,7 @@ def run_one(mode: str) -> Dict[str, object]:
     return result
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: Optional[list[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--one", choices=["plain", "installed"])
     parser.add_argument("--out")

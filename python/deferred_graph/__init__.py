@@ -18,7 +18,8 @@ import functools
 import json
 import os
 import threading
-from typing import Any, Dict, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Optional
 
 from . import clock, wire
 from .emitter import Emitter, idle_snapshot_event
@@ -209,7 +210,7 @@ def emitter() -> Optional[Emitter]:
     return runtime.emitter if runtime is not None else None
 
 
-def snapshot(reason: str = "request", frame_names: Optional[Dict[str, str]] = None) -> dict:
+def snapshot(reason: str = "request", frame_names: Optional[dict[str, str]] = None) -> dict:
     """The full current state as a Batch holding one ``snapshot`` event."""
     runtime = _runtime
     try:
@@ -254,9 +255,9 @@ def debug_snapshot_packed(frame_locals: Optional[Mapping[str, Any]] = None,
         return text
 
 
-def _frame_names(*scopes: Optional[Mapping[str, Any]]) -> Dict[str, str]:
+def _frame_names(*scopes: Optional[Mapping[str, Any]]) -> dict[str, str]:
     runtime = _runtime
-    names: Dict[str, str] = {}
+    names: dict[str, str] = {}
     if runtime is None:
         return names
 

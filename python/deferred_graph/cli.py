@@ -26,7 +26,7 @@ import signal
 import sys
 import types
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Optional
 
 USAGE = """\
 usage: python -m deferred_graph run [--record FILE] SCRIPT [ARGS...]
@@ -59,10 +59,10 @@ class RunRequest:
     record: Optional[str] = None
     module: Optional[str] = None
     script: Optional[str] = None
-    args: List[str] = field(default_factory=list)
+    args: list[str] = field(default_factory=list)
 
 
-def parse_run_args(argv: List[str]) -> RunRequest:
+def parse_run_args(argv: list[str]) -> RunRequest:
     """Options end at SCRIPT or ``-m MODULE``; everything after belongs to the program."""
     request = RunRequest()
     index = 0
@@ -135,6 +135,7 @@ def _write_empty_recording_at_exit(record: str) -> None:
 
     def finish() -> None:
         import deferred_graph
+
         from .recording import RecordingTransport
 
         if not deferred_graph.is_installed() and not os.path.exists(record):
@@ -182,7 +183,7 @@ def _report_uncaught(error: BaseException, interrupt_exit: _InterruptExit) -> in
     return 1
 
 
-def _run_script(script: str, args: List[str]) -> None:
+def _run_script(script: str, args: list[str]) -> None:
     path = os.path.abspath(script)
     sys.argv[:] = [script] + args
     if os.path.isdir(path) or _is_zip(path):
@@ -195,7 +196,7 @@ def _run_script(script: str, args: List[str]) -> None:
     except OSError as error:
         sys.stderr.write("%s: can't open file %r: [Errno %s] %s\n"
                          % (sys.executable, path, error.errno, error.strerror))
-        raise SystemExit(2)
+        raise SystemExit(2) from None  # the message above is all Python itself prints
     sys.path[0] = os.path.dirname(path)
     main = types.ModuleType("__main__")
     main.__dict__.update(__file__=path, __builtins__=builtins, __spec__=None, __package__=None,
@@ -214,7 +215,7 @@ def _is_zip(path: str) -> bool:
         return False
 
 
-def _run_module(module: str, args: List[str]) -> None:
+def _run_module(module: str, args: list[str]) -> None:
     """Exactly ``python -m``: a fresh ``__main__`` and runpy's own entry point, which prints
     "No module named …" and exits 1 as Python does."""
     sys.argv[:] = ["-m"] + args
@@ -250,7 +251,7 @@ def run(request: RunRequest) -> int:
     return 0
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of ``python -m deferred_graph``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):

@@ -20,7 +20,7 @@ import os
 import platform
 import sys
 import threading
-from typing import Any, Dict, List, Optional
+from typing import Any, Optional
 
 from . import clock, wire
 from .registry import Entry, Registry
@@ -39,14 +39,14 @@ class Emitter:
         self.ephemeral = 0
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
-        self._pending: List[dict] = []
+        self._pending: list[dict] = []
 
     def _event(self, kind: str, **fields: Any) -> dict:
-        event: Dict[str, Any] = {"kind": kind, "seq": next(self._seq), "t": clock.wire_now()}
+        event: dict[str, Any] = {"kind": kind, "seq": next(self._seq), "t": clock.wire_now()}
         event.update(fields)
         return event
 
-    def drain(self) -> List[dict]:
+    def drain(self) -> list[dict]:
         """Events since the last drain (plus markers recorded while no sender ran)."""
         with self._lock:
             events, self._pending = self._pending, []
@@ -59,7 +59,7 @@ class Emitter:
                 pass
             return events
 
-    def _take_fire_times(self) -> Dict[int, float]:
+    def _take_fire_times(self) -> dict[int, float]:
         """Fire times noted since the last drain (their ids count as dirty too)."""
         fired = self.registry.fired
         if not fired:
@@ -70,7 +70,7 @@ class Emitter:
             pop(key, None)
         return times
 
-    def _drain_dirty(self, events: List[dict]) -> bool:
+    def _drain_dirty(self, events: list[dict]) -> bool:
         """Report every live Deferred born or written since the last round (its state as of
         now, once however often it was written); False when there was nothing to do."""
         reg = self.registry
@@ -105,7 +105,7 @@ class Emitter:
             events.append(self._event(kind, deferred=read_state(obj, entry, reg)))
         return True
 
-    def _drain_collected(self, events: List[dict]) -> None:
+    def _drain_collected(self, events: list[dict]) -> None:
         """Report collected Deferreds that were reported (or died with an unhandled Failure);
         count the others.  The common case — thousands that died unseen — is filtered in C."""
         reg = self.registry
@@ -125,7 +125,7 @@ class Emitter:
             else:
                 self.ephemeral += 1
 
-    def marker(self, name: str) -> List[dict]:
+    def marker(self, name: str) -> list[dict]:
         """``drain()`` then a marker event, so the marker follows the state it marks."""
         with self._lock:
             events = self.drain()
@@ -139,15 +139,15 @@ class Emitter:
             events = self.marker(name)
             self._pending = events[-_PENDING_LIMIT:]
 
-    def snapshot_event(self, reason: str, frame_names: Optional[Dict[str, str]] = None) -> dict:
+    def snapshot_event(self, reason: str, frame_names: Optional[dict[str, str]] = None) -> dict:
         """The full current state of every live Deferred.  Unless the snapshot was merely
         requested (``reason == "request"``, which may never reach the event stream's consumer),
         the Deferreds in it count as reported: later writes are ``changed``, death ``collected``."""
         with self._lock:
             reg = self.registry
-            states: List[dict] = []
+            states: list[dict] = []
             done: set = set()
-            kept: List[Entry] = []
+            kept: list[Entry] = []
             for _ in range(_MAX_ROUNDS):
                 reg.absorb()
                 todo = [e for e in reg.live_entries() if id(e) not in done]
@@ -184,7 +184,7 @@ class Emitter:
             return self._event("dropped", count=count, total=total)
 
 
-def idle_snapshot_event(reason: str, frame_names: Optional[Dict[str, str]] = None) -> dict:
+def idle_snapshot_event(reason: str, frame_names: Optional[dict[str, str]] = None) -> dict:
     """The snapshot when the runtime is not installed: nothing known, and outside any event
     stream (``seq`` and ``t`` 0), so no consumer orders it against real events."""
     return {"kind": "snapshot", "seq": 0, "t": 0.0, "reason": reason, "deferreds": [],

@@ -28,14 +28,14 @@ import gc
 import linecache
 import sys
 import types
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Optional
 
 from .rewrite import CANCEL, MARK, REGISTER, Instrumenter, prepend_hook
 
 CANCELLABLE_INLINE = "_cancellableInlineCallbacks"
 
 
-def _find_code(codes: Tuple[Any, ...], name: str) -> Optional[types.CodeType]:
+def _find_code(codes: tuple[Any, ...], name: str) -> Optional[types.CodeType]:
     for const in codes:
         if isinstance(const, types.CodeType) and const.co_name == name:
             return const
@@ -57,11 +57,11 @@ class Patcher:
 
     def __init__(self, module: types.ModuleType) -> None:
         self.module = module
-        self.codes: List[Tuple[types.FunctionType, types.CodeType]] = []
-        self.module_attrs: Dict[str, Any] = {}  # name -> original value (or _MISSING)
-        self.skipped: List[str] = []
-        self.instrumented: List[str] = []
-        self.lingering: List[str] = []  # names left bound to no-ops by restore (see there)
+        self.codes: list[tuple[types.FunctionType, types.CodeType]] = []
+        self.module_attrs: dict[str, Any] = {}  # name -> original value (or _MISSING)
+        self.skipped: list[str] = []
+        self.instrumented: list[str] = []
+        self.lingering: list[str] = []  # names left bound to no-ops by restore (see there)
 
     def set_module_attr(self, name: str, value: Any) -> None:
         if name not in self.module_attrs:
@@ -250,7 +250,7 @@ def _future_flags() -> int:
 _FUTURE_FLAGS = _future_flags()
 
 
-def install_hooks(module: types.ModuleType, names: Dict[str, Callable[..., Any]],
+def install_hooks(module: types.ModuleType, names: dict[str, Callable[..., Any]],
                   wrap_inline: Optional[Callable[[Callable[..., Any]], Callable[..., Any]]] = None
                   ) -> Patcher:
     """Bind the note functions in ``module``'s globals, instrument it, wrap

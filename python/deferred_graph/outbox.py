@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 from collections import deque
-from typing import Any, Callable, Deque, Dict, List, Optional, Protocol, Tuple
+from typing import Any, Callable, Optional, Protocol
 
 from . import wire
 
@@ -73,11 +73,11 @@ class Transport(Protocol):
 class EmitterLike(Protocol):
     """What the pump and its channels need from :mod:`deferred_graph.emitter` (thread-safe)."""
 
-    def drain(self) -> List[Any]: ...
+    def drain(self) -> list[Any]: ...
 
-    def marker(self, name: str) -> List[Any]: ...
+    def marker(self, name: str) -> list[Any]: ...
 
-    def snapshot_event(self, reason: str, frame_names: Optional[Dict[str, str]] = None) -> Any: ...
+    def snapshot_event(self, reason: str, frame_names: Optional[dict[str, str]] = None) -> Any: ...
 
     def hello_event(self, transport: str) -> Any: ...
 
@@ -91,21 +91,21 @@ class Batcher:
         self.on_error = on_error
         self.count = 0
 
-    def control_batch(self, events: List[Any]) -> Outgoing:
+    def control_batch(self, events: list[Any]) -> Outgoing:
         """A batch the pump itself composes (hello, dropped, snapshot): never split."""
         self.count += 1
         body = wire.make_batch(os.getpid(), self.count, events)
         return Outgoing(body, encode(body), len(events))
 
-    def make_batches(self, events: List[Any]) -> Tuple[List[Outgoing], int]:
+    def make_batches(self, events: list[Any]) -> tuple[list[Outgoing], int]:
         """The batches of one drain, and how many events were left out (not serialisable)."""
-        result: List[Outgoing] = []
+        result: list[Outgoing] = []
         lost = 0
         for start in range(0, len(events), MAX_BATCH_EVENTS):
             lost += self._split_into(events[start : start + MAX_BATCH_EVENTS], result)
         return result, lost
 
-    def _split_into(self, events: List[Any], result: List[Outgoing]) -> int:
+    def _split_into(self, events: list[Any], result: list[Outgoing]) -> int:
         """Serialise once; halve a batch whose line is too long, and leave out an event that
         cannot be serialised (reported, and returned as lost) instead of losing all."""
         number = self.count + 1
@@ -131,7 +131,7 @@ class Channel:
     def __init__(self, transport: Transport, buffer: int) -> None:
         self.transport = transport
         self.buffer = buffer
-        self.outbox: Deque[Outgoing] = deque()
+        self.outbox: deque[Outgoing] = deque()
         self.queued = 0
         self.dropped = 0  # since the last `dropped` event
         self.dropped_total = 0
@@ -146,7 +146,7 @@ class Channel:
             self.dropped_total += count
             self.missed = True
 
-    def offer(self, batches: List[Outgoing]) -> None:
+    def offer(self, batches: list[Outgoing]) -> None:
         """Queue the batches of one drain; from the first that does not fit, drop and count."""
         if not self.transport.listening():
             self.missed = self.missed or bool(batches)  # auto mode, no consumer anywhere: discard
@@ -187,7 +187,7 @@ class Channel:
         self.lose(transport.take_lost())
         if self.outbox or not (self.dropped or self.pending_snapshot):
             return
-        events: List[Any] = []
+        events: list[Any] = []
         if self.dropped:
             events.append(emitter.dropped_event(self.dropped, self.dropped_total))
         events.append(emitter.snapshot_event(self.pending_snapshot or "resync"))

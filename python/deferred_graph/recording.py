@@ -16,8 +16,9 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator, List, Optional
+from typing import Any, Optional
 
 from . import clock, wire
 from .outbox import Outgoing
@@ -25,7 +26,7 @@ from .outbox import Outgoing
 REOPEN_DELAY_S = 1.0
 
 
-def make_header(pid: int, argv: List[str]) -> wire.RecordingHeader:
+def make_header(pid: int, argv: list[str]) -> wire.RecordingHeader:
     """The first line of a recording written by process ``pid``."""
     return {
         "format": wire.RECORDING_FORMAT,
@@ -123,7 +124,7 @@ class Recording:
     """A recording read back: its header and its batches, in file order."""
 
     header: wire.RecordingHeader
-    batches: List[wire.Batch] = field(default_factory=list)
+    batches: list[wire.Batch] = field(default_factory=list)
 
     def events(self) -> Iterator[wire.Event]:
         """Every event of every batch, in file order."""
@@ -167,7 +168,7 @@ def _check_batch(path: str, number: int, batch: Any) -> None:
 
 def read_recording(path: str) -> Recording:
     """Read and validate a whole recording; raises :class:`RecordingError` with the line."""
-    with open(path, "r", encoding="utf-8", newline="\n") as handle:
+    with open(path, encoding="utf-8", newline="\n") as handle:
         lines = handle.read().split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the newline that ends the last line

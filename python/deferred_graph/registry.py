@@ -21,7 +21,7 @@ import sys
 import threading
 import weakref
 from collections import deque
-from typing import Any, Deque, Dict, List, Optional, Set
+from typing import Any, Optional
 
 from . import clock, saferepr
 
@@ -118,11 +118,11 @@ class Registry:
     which the emitter calls first in every drain and ``lookup`` calls on a miss."""
 
     def __init__(self, defer_file: Optional[str]) -> None:
-        self.entries: Dict[int, Entry] = {}
-        self.born: List[Entry] = []
-        self.dirty: Set[int] = set()
-        self.fired: Dict[int, float] = {}
-        self.collected: Deque[Entry] = deque()
+        self.entries: dict[int, Entry] = {}
+        self.born: list[Entry] = []
+        self.dirty: set[int] = set()
+        self.fired: dict[int, float] = {}
+        self.collected: deque[Entry] = deque()
         self.defer_file = defer_file
         # Set by install: what counts as a Deferred / a Failure when reading state.
         self.deferred_type: Optional[type] = None
@@ -130,7 +130,7 @@ class Registry:
         # Serialises ``ensure`` and ``absorb`` between threads; the hot paths take no lock.
         self.entries_lock = threading.RLock()
 
-    def hook_names(self) -> Dict[str, Any]:
+    def hook_names(self) -> dict[str, Any]:
         """The objects the inlined registration in ``Deferred.__init__`` uses (see hooks)."""
         return {"Entry": Entry, "collected": self.collected.append, "born": self.born.append,
                 "file": self.defer_file, "getframe": _getframe, "register": self.register}
@@ -142,7 +142,7 @@ class Registry:
         except Exception:
             pass
 
-    def absorb(self) -> List[Entry]:
+    def absorb(self) -> list[Entry]:
         """Move born entries into ``entries``; returns the live ones (to be reported)."""
         born = self.born
         count = len(born)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import ast
 import copy
-from typing import Dict, List, Optional
+from typing import Optional
 
 from .writes import (
     KIND_FAILURE,
@@ -48,7 +48,7 @@ REGISTER = "_deferred_graph_register"
 CANCEL = "_deferred_graph_cancel"
 
 
-def _call_stmt(name: str, args: List[ast.expr], anchor: ast.stmt) -> ast.stmt:
+def _call_stmt(name: str, args: list[ast.expr], anchor: ast.stmt) -> ast.stmt:
     call = ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=args, keywords=[])
     return _locate([ast.Expr(value=call)], anchor)[0]
 
@@ -57,9 +57,9 @@ def _id_of(expr: ast.expr) -> ast.expr:
     return ast.Call(func=ast.Name(id="id", ctx=ast.Load()), args=[copy.deepcopy(expr)], keywords=[])
 
 
-def _note_stmts(writes: List[Write], anchor: ast.stmt) -> List[ast.stmt]:
+def _note_stmts(writes: list[Write], anchor: ast.stmt) -> list[ast.stmt]:
     """One call per written object (the strongest kind wins), in first-write order."""
-    kinds: Dict[str, Write] = {}
+    kinds: dict[str, Write] = {}
     rank = {KIND_MARK: 0, KIND_FIRED: 1, KIND_FAILURE: 2}
     for expr, kind in writes:
         if not pure(expr):
@@ -67,7 +67,7 @@ def _note_stmts(writes: List[Write], anchor: ast.stmt) -> List[ast.stmt]:
         key = ast.dump(expr)
         if key not in kinds or rank[kind] > rank[kinds[key][1]]:
             kinds[key] = (expr, kind)
-    out: List[ast.stmt] = []
+    out: list[ast.stmt] = []
     for expr, kind in kinds.values():
         if kind == KIND_MARK:
             out.append(_call_stmt(MARK, [_id_of(expr)], anchor))
@@ -114,8 +114,8 @@ class Instrumenter(ast.NodeTransformer):
         self.inserted = 0
         self.skip_self = skip_self
 
-    def _flush(self, pending: List[Write], anchor: Optional[ast.stmt],
-               out: List[ast.stmt]) -> None:
+    def _flush(self, pending: list[Write], anchor: Optional[ast.stmt],
+               out: list[ast.stmt]) -> None:
         if self.skip_self:
             pending = [(e, k) for e, k in pending
                        if not (isinstance(e, ast.Name) and e.id == "self")]
@@ -124,7 +124,7 @@ class Instrumenter(ast.NodeTransformer):
             self.inserted += len(notes)
             out.extend(notes)
 
-    def _carry_into_loop(self, stmt: ast.stmt, pending: List[Write]) -> bool:
+    def _carry_into_loop(self, stmt: ast.stmt, pending: list[Write]) -> bool:
         """``X.a = v; while T: X.b.pop(0) ...``: instead of a note before the loop, merge the
         pending notes into the loop body's first one (same objects: free) and note them in the
         loop's ``else`` (normal exit; a ``break`` comes after the body's first note)."""
@@ -140,7 +140,7 @@ class Instrumenter(ast.NodeTransformer):
         stmt.test = self.visit(stmt.test)
         return True
 
-    def _carry_through_if(self, stmt: ast.stmt, pending: List[Write]) -> bool:
+    def _carry_through_if(self, stmt: ast.stmt, pending: list[Write]) -> bool:
         """``X.a = v; if T: ...; X.b = w``: let pending notes flow through an ``if`` whose test
         calls nothing: each branch notes them (merged with its own notes), and without an
         ``else`` they stay pending after it, so the common skipped-branch path pays once."""
@@ -152,10 +152,10 @@ class Instrumenter(ast.NodeTransformer):
             stmt.orelse = self._rewrite_body(stmt.orelse, list(pending))
         return True
 
-    def _rewrite_body(self, body: List[ast.stmt],
-                      carried: Optional[List[Write]] = None) -> List[ast.stmt]:
-        out: List[ast.stmt] = []
-        pending: List[Write] = carried or []
+    def _rewrite_body(self, body: list[ast.stmt],
+                      carried: Optional[list[Write]] = None) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        pending: list[Write] = carried or []
         last: Optional[ast.stmt] = body[0] if carried else None
         for stmt in body:
             cleared = _clear_chained(stmt)
@@ -228,7 +228,7 @@ def _body_start(func: ast.FunctionDef) -> int:
         and isinstance(body[0].value.value, str) else 0
 
 
-def _locate(nodes: List[ast.stmt], anchor: ast.stmt) -> List[ast.stmt]:
+def _locate(nodes: list[ast.stmt], anchor: ast.stmt) -> list[ast.stmt]:
     for stmt in nodes:
         for node in ast.walk(stmt):
             if "lineno" in node._attributes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import reprlib
-from typing import Any, Optional, Tuple, Type
+from typing import Any, Optional
 
 DEFAULT_LIMIT = 300
 
@@ -27,7 +27,7 @@ class _BoundedRepr(reprlib.Repr):
     """reprlib with a failing repr caught per element and dicts never sorted (sorting a huge
     dict costs O(n log n) and may call user ``__lt__``)."""
 
-    def __init__(self, limit: int, by_identity: Tuple[Type[Any], ...] = ()) -> None:
+    def __init__(self, limit: int, by_identity: tuple[type[Any], ...] = ()) -> None:
         super().__init__()
         self.by_identity = by_identity
         self.maxstring = limit
@@ -73,7 +73,7 @@ def _failed(exc: BaseException) -> str:
 
 
 def safe_repr(value: Any, limit: Optional[int] = None,
-              by_identity: Tuple[Type[Any], ...] = ()) -> Tuple[str, bool]:
+              by_identity: tuple[type[Any], ...] = ()) -> tuple[str, bool]:
     """(text, truncated): ``repr(value)`` bounded to ``limit`` characters.
 
     Instances of ``by_identity`` classes inside ``value`` print as ``<Name at 0xADDR>``: the
@@ -88,7 +88,7 @@ def safe_repr(value: Any, limit: Optional[int] = None,
     return _cut(text, limit)
 
 
-def safe_str(value: Any, limit: Optional[int] = None) -> Tuple[str, bool]:
+def safe_str(value: Any, limit: Optional[int] = None) -> tuple[str, bool]:
     """(text, truncated): ``str(value)`` bounded; falls back to the repr when ``str`` fails."""
     limit = repr_limit() if limit is None else limit
     try:
@@ -101,7 +101,7 @@ def safe_str(value: Any, limit: Optional[int] = None) -> Tuple[str, bool]:
     return _cut(text, limit)
 
 
-def _cut(text: str, limit: int) -> Tuple[str, bool]:
+def _cut(text: str, limit: int) -> tuple[str, bool]:
     if len(text) <= limit:
         return text, False
     return text[: max(0, limit - 3)] + "...", True

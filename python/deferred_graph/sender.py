@@ -21,8 +21,9 @@ import os
 import threading
 import traceback
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Optional
 
 from . import wire
 from .debuglog import debug_log
@@ -56,12 +57,12 @@ class SenderOptions:
     buffer: int = 20000
 
     @classmethod
-    def from_env(cls, environ: Optional[Mapping[str, str]] = None, **overrides: Any) -> "SenderOptions":
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None, **overrides: Any) -> SenderOptions:
         """Read ``wire.ENV_*``; an override that is None is ignored, and so are keys this class
         does not know (``install()`` passes its own options through).  Bad values fall back to
         the defaults rather than raising: the environment is not the program's fault."""
         env = os.environ if environ is None else environ
-        raw: Dict[str, Any] = {
+        raw: dict[str, Any] = {
             "transport": env.get(wire.ENV_TRANSPORT),
             "record": env.get(wire.ENV_RECORD) or None,
             "socket": env.get(wire.ENV_SOCKET) or None,
@@ -83,7 +84,7 @@ class SenderOptions:
         )
 
 
-_live_senders: "weakref.WeakSet[Sender]" = weakref.WeakSet()
+_live_senders: weakref.WeakSet[Sender] = weakref.WeakSet()
 
 
 class Sender:
@@ -95,7 +96,7 @@ class Sender:
         self.errors = 0
         self.batches_sent = 0
         self._batcher = Batcher(self._count_error)
-        self._channels: List[Channel] = []
+        self._channels: list[Channel] = []
         self._stopped = False  # the pump thread should end
         self._closed = False  # transports closed: nothing more is sent
         self._thread: Optional[threading.Thread] = None
@@ -165,7 +166,7 @@ class Sender:
 
     # -- public --------------------------------------------------------------------------
 
-    def start(self) -> "Sender":
+    def start(self) -> Sender:
         """Start the pump thread (marked so debugpy never traces or suspends it)."""
         thread = threading.Thread(target=self._run, name="deferred-graph-sender", daemon=True)
         thread.pydev_do_not_trace = True  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ import select
 import socket
 import time
 from collections import deque
-from typing import Any, Deque, List, Optional, Tuple
+from typing import Any, Optional
 
 from . import wire
 from .outbox import Outgoing
@@ -25,7 +25,7 @@ BACKOFF_MAX_S = 2.0
 STABLE_CONNECTION_S = 2.0  # a connection that lived this long resets the backoff
 
 
-def parse_socket_address(spec: str) -> Tuple[int, Any]:
+def parse_socket_address(spec: str) -> tuple[int, Any]:
     """``tcp:HOST:PORT`` → (AF_INET/AF_INET6, (host, port)); ``unix:PATH`` → (AF_UNIX, path)."""
     kind, _, rest = spec.partition(":")
     if kind == "unix" and rest:
@@ -59,7 +59,7 @@ class SocketTransport:
         self._family, self._address = parse_socket_address(spec)
         self._token = token
         self._sock: Optional[socket.socket] = None
-        self._pending: Deque[List[Any]] = deque()  # [bytes, events, offset]
+        self._pending: deque[list[Any]] = deque()  # [bytes, events, offset]
         self._pending_bytes = 0
         self._lost = 0
         self._generation = 0

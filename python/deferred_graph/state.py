@@ -12,7 +12,7 @@ Never raises.
 from __future__ import annotations
 
 import types
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Optional
 
 from . import saferepr
 from .registry import Entry, Registry, creation_location
@@ -103,7 +103,7 @@ def _result(value: Any, id_of: Callable[[Any], Optional[int]], registry: Registr
             "truncated": truncated}
 
 
-def _callbacks(attrs: dict, id_of: Callable[[Any], Optional[int]]) -> List[dict]:
+def _callbacks(attrs: dict, id_of: Callable[[Any], Optional[int]]) -> list[dict]:
     chain = attrs.get("callbacks")
     if not isinstance(chain, list):
         chain = attrs.get("_callbacks")
@@ -140,7 +140,8 @@ def callable_info(func: Any) -> dict:
             target = inner
         code = getattr(getattr(target, "__func__", target), "__code__", None)
         if not isinstance(code, types.CodeType):
-            call = getattr(type(target), "__call__", None)
+            # Not a callability test: the class's __call__ is where a callable object's code is.
+            call = getattr(type(target), "__call__", None)  # noqa: B004
             code = getattr(call, "__code__", None)
         name = getattr(target, "__qualname__", None)
         if not isinstance(name, str):
@@ -153,7 +154,7 @@ def callable_info(func: Any) -> dict:
         return {"name": "?", "file": None, "line": None}
 
 
-def _members(attrs: dict, id_of: Callable[[Any], Optional[int]]) -> Optional[List[int]]:
+def _members(attrs: dict, id_of: Callable[[Any], Optional[int]]) -> Optional[list[int]]:
     members = attrs.get("_deferredList")
     if not isinstance(members, list):
         return None

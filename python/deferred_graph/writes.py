@@ -11,7 +11,7 @@ the tree and changes nothing.
 from __future__ import annotations
 
 import ast
-from typing import Any, List, Optional, Tuple
+from typing import Any, Optional
 
 STATE_ATTRS = frozenset({"result", "paused", "_chainedTo"})
 CALLBACK_ATTRS = frozenset({"callbacks", "_callbacks"})
@@ -24,7 +24,7 @@ LIST_MUTATORS = frozenset(
 # run of statements: a failure note also marks dirty, a fired note implies dirty.
 KIND_MARK, KIND_FIRED, KIND_FAILURE = "mark", "fired", "failure"
 
-Write = Tuple[ast.expr, str]
+Write = tuple[ast.expr, str]
 """The expression of a written object and the kind of note it needs."""
 
 
@@ -42,8 +42,8 @@ def pure(node: ast.expr) -> bool:
             return False
 
 
-def _flatten_targets(targets: List[ast.expr]) -> List[ast.expr]:
-    out: List[ast.expr] = []
+def _flatten_targets(targets: list[ast.expr]) -> list[ast.expr]:
+    out: list[ast.expr] = []
     for t in targets:
         if isinstance(t, (ast.Tuple, ast.List)):
             out.extend(_flatten_targets(list(t.elts)))
@@ -79,7 +79,7 @@ class _CallFinder(ast.NodeVisitor):
     nested definitions, which run at another time)."""
 
     def __init__(self) -> None:
-        self.found: List[Write] = []
+        self.found: list[Write] = []
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         return None
@@ -93,9 +93,9 @@ class _CallFinder(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def statement_writes(stmt: ast.stmt) -> List[Write]:
+def statement_writes(stmt: ast.stmt) -> list[Write]:
     """Every (object expression, kind) a simple statement writes; empty for other statements."""
-    writes: List[Write] = []
+    writes: list[Write] = []
     if isinstance(stmt, ast.Assign):
         targets = _flatten_targets(stmt.targets)
     elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
@@ -139,7 +139,7 @@ def quiet(stmt: ast.stmt) -> bool:
     return True
 
 
-def leading_quiet_writes(body: List[ast.stmt]) -> set:
+def leading_quiet_writes(body: list[ast.stmt]) -> set:
     """Objects (as dumps) written by the quiet statements a block starts with."""
     found = set()
     for stmt in body:
@@ -151,7 +151,7 @@ def leading_quiet_writes(body: List[ast.stmt]) -> set:
 
 def _bindings(stmt: ast.stmt) -> set:
     """Source text of every name/attribute/item a simple statement (re)binds."""
-    targets: List[ast.expr] = []
+    targets: list[ast.expr] = []
     if isinstance(stmt, (ast.Assign, ast.Delete)):
         targets = _flatten_targets(stmt.targets)
     elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
@@ -171,7 +171,7 @@ def _prefixes(expr: ast.expr) -> set:
     return out
 
 
-def rebinds_pending(stmt: ast.stmt, pending: List[Write]) -> bool:
+def rebinds_pending(stmt: ast.stmt, pending: list[Write]) -> bool:
     """True when ``stmt`` changes what a pending note's expression refers to (``x.result.result
     = None; x.result = r``): the note must be taken before it, or it would mark another object."""
     bound = _bindings(stmt)

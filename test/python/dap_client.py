@@ -10,9 +10,9 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Optional
 
-Message = Dict[str, Any]
+Message = dict[str, Any]
 
 
 class DapError(AssertionError):
@@ -25,11 +25,11 @@ class DapClient:
     Every received message is kept in :attr:`received` (in arrival order), so tests can ask
     both "wait until X arrives" and "what had arrived before Y"."""
 
-    def __init__(self, python: str = sys.executable, env: Optional[Dict[str, str]] = None) -> None:
+    def __init__(self, python: str = sys.executable, env: Optional[dict[str, str]] = None) -> None:
         self.process = subprocess.Popen(
             [python, "-m", "debugpy.adapter"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, env=env)
-        self.received: List[Message] = []
+        self.received: list[Message] = []
         self._seq = itertools.count(1)
         self._condition = threading.Condition()
         self._closed = False
@@ -65,7 +65,7 @@ class DapClient:
                 self._closed = True
                 self._condition.notify_all()
 
-    def send_request(self, command: str, arguments: Optional[Dict[str, Any]] = None) -> int:
+    def send_request(self, command: str, arguments: Optional[dict[str, Any]] = None) -> int:
         """Send a request without waiting; returns its ``seq``."""
         seq = next(self._seq)
         message = {"seq": seq, "type": "request", "command": command, "arguments": arguments or {}}
@@ -110,12 +110,12 @@ class DapClient:
             raise DapError("%s failed: %s" % (message.get("command"), message.get("message")))
         return message
 
-    def request(self, command: str, arguments: Optional[Dict[str, Any]] = None,
-                timeout: float = 30.0) -> Dict[str, Any]:
+    def request(self, command: str, arguments: Optional[dict[str, Any]] = None,
+                timeout: float = 30.0) -> dict[str, Any]:
         """Send a request and return its response body."""
         return self.response(self.send_request(command, arguments), timeout).get("body") or {}
 
-    def events(self, name: str) -> List[Message]:
+    def events(self, name: str) -> list[Message]:
         """Every event of that name received so far."""
         with self._condition:
             return [m for m in self.received if m.get("type") == "event" and m.get("event") == name]
@@ -127,8 +127,8 @@ class DapClient:
 
     # -- sessions -----------------------------------------------------------------------
 
-    def launch(self, program: str, env: Dict[str, str], cwd: str, python: str,
-               breakpoints: Optional[Dict[str, List[int]]] = None) -> None:
+    def launch(self, program: str, env: dict[str, str], cwd: str, python: str,
+               breakpoints: Optional[dict[str, list[int]]] = None) -> None:
         """initialize → launch → (initialized) → setBreakpoints → configurationDone, as VS Code
         does; returns once the launch has been answered."""
         self.request("initialize", {

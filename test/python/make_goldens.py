@@ -22,9 +22,10 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Optional
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = REPO / "examples"
@@ -42,14 +43,14 @@ class Example:
     """How to run one example quickly and deterministically."""
 
     script: str
-    args: Tuple[str, ...] = ()
-    env: Dict[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
     downloads: int = 0  # a poetry client: how many poems to fetch from one fresh server
     golden: bool = True  # False: no Twisted, so nothing to record (the runtime never installs)
-    golden_env: Dict[str, str] = field(default_factory=dict)  # settings for a deterministic recording
+    golden_env: dict[str, str] = field(default_factory=dict)  # settings for a deterministic recording
 
 
-EXAMPLES: Dict[str, Example] = {
+EXAMPLES: dict[str, Example] = {
     "tale1_blocking": Example("tale1_blocking.py", golden=False),
     "tale2_threads": Example("tale2_threads.py", golden=False),
     # A delay of 0 makes the recordings deterministic: every timer of a batch is due at the
@@ -75,7 +76,7 @@ POETRY_SERVER_ARGS = ("--num-bytes", "200", "--delay", "0.01")
 _SERVING = re.compile(r"Serving .* on ([\d.]+):(\d+)\.")
 
 
-def example_env(example: Example, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+def example_env(example: Example, extra: Optional[dict[str, str]] = None) -> dict[str, str]:
     """The environment for a fast run: the runtime importable, fast delays, no bytecode."""
     env = dict(os.environ)
     env.pop(EXPECT_ENV, None)
@@ -104,7 +105,7 @@ class PoetryServer:
             raise RuntimeError("the poetry server did not start: %r" % line)
         self.port = int(found.group(2))
 
-    def __enter__(self) -> "PoetryServer":
+    def __enter__(self) -> PoetryServer:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -122,7 +123,7 @@ class PoetryServer:
 
 
 def run_example(name: str, python: str = sys.executable, runtime: bool = False,
-                record: Optional[Path] = None, env: Optional[Dict[str, str]] = None,
+                record: Optional[Path] = None, env: Optional[dict[str, str]] = None,
                 args: Optional[Sequence[str]] = None, timeout: float = 60,
                 prefix: Sequence[str] = (), golden: bool = False) -> subprocess.CompletedProcess:
     """Run example ``name`` to completion, plainly or under ``python -m deferred_graph run``.
@@ -135,7 +136,7 @@ def run_example(name: str, python: str = sys.executable, runtime: bool = False,
     settings = dict(example.golden_env) if golden else {}
     downloads = int(settings.pop("downloads", example.downloads))
     env = {**settings, **(env or {})}
-    command: List[str] = [python, *prefix]
+    command: list[str] = [python, *prefix]
     if runtime:
         command += ["-m", "deferred_graph", "run"]
         if record is not None:
@@ -152,14 +153,14 @@ def run_example(name: str, python: str = sys.executable, runtime: bool = False,
         return run([str(server.port)] + ["127.0.0.1:%d" % server.port] * (downloads - 1))
 
 
-def read_expectations(path: Path) -> List[Dict[str, Any]]:
+def read_expectations(path: Path) -> list[dict[str, Any]]:
     """The marker records an example wrote (one JSON object per line)."""
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def record_example(name: str, out_dir: Path, python: str = sys.executable) -> Dict[str, Any]:
+def record_example(name: str, out_dir: Path, python: str = sys.executable) -> dict[str, Any]:
     """Record ``name`` into ``out_dir``: ``NAME.jsonl`` and ``NAME.expected.json``; return the latter."""
     out_dir.mkdir(parents=True, exist_ok=True)
     recording = out_dir / ("%s.jsonl" % name)
@@ -184,19 +185,19 @@ def record_example(name: str, out_dir: Path, python: str = sys.executable) -> Di
     return expected
 
 
-def _versions(python: str) -> Dict[str, str]:
+def _versions(python: str) -> dict[str, str]:
     code = "import sys, twisted; print(sys.version.split()[0], twisted.__version__)"
     py, tw = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     return {"python": py, "twisted": tw}
 
 
-def structure(expected: Dict[str, Any]) -> List[Tuple[str, Dict[str, Any]]]:
+def structure(expected: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """What must not change between two regenerations: markers in order, labels, status values.
 
     Runtime ids are left out (they count every Deferred the process made), and so are memory
     addresses inside reprs; a reference to an unlabelled Deferred becomes "<id>".
     """
-    def clean(status: Dict[str, Any]) -> Dict[str, Any]:
+    def clean(status: dict[str, Any]) -> dict[str, Any]:
         kept = {k: v for k, v in status.items() if k != "id"}
         for key in ("resultDeferred", "waitingOn"):
             if isinstance(kept.get(key), int):

@@ -12,15 +12,16 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Optional
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON_DIR = REPO / "python"
 BOOTSTRAP_DIR = PYTHON_DIR / "bootstrap"
 
 
-def clean_env(extra: Optional[Dict[str, str]] = None, pythonpath: Sequence[Path] = ()) -> Dict[str, str]:
+def clean_env(extra: Optional[dict[str, str]] = None, pythonpath: Sequence[Path] = ()) -> dict[str, str]:
     """This process's environment without any DEFERRED_GRAPH_* or PYTHONPATH, plus ``extra``."""
     env = {key: value for key, value in os.environ.items()
            if not key.startswith("DEFERRED_GRAPH_") and key != "PYTHONPATH"}
@@ -30,7 +31,7 @@ def clean_env(extra: Optional[Dict[str, str]] = None, pythonpath: Sequence[Path]
     return env
 
 
-def runtime_env(extra: Optional[Dict[str, str]] = None, bootstrap: bool = False) -> Dict[str, str]:
+def runtime_env(extra: Optional[dict[str, str]] = None, bootstrap: bool = False) -> dict[str, str]:
     """The environment the extension gives a debug launch: bootstrap first (when asked), then
     the runtime package, then ``extra`` (``DEFERRED_GRAPH_*`` settings)."""
     path = [BOOTSTRAP_DIR, PYTHON_DIR] if bootstrap else [PYTHON_DIR]
@@ -47,7 +48,7 @@ def write_program(directory: Path, name: str, source: str) -> Path:
     return path
 
 
-def run_python(args: List[str], env: Dict[str, str], cwd: Optional[Path] = None,
+def run_python(args: list[str], env: dict[str, str], cwd: Optional[Path] = None,
                timeout: float = 120, python: str = sys.executable) -> subprocess.CompletedProcess:
     """Run ``python ARGS`` to completion, capturing stdout and stderr as bytes."""
     return subprocess.run([python] + [str(arg) for arg in args], env=env,

@@ -5,11 +5,18 @@ sitecustomize working (errors included), and cannot break the program."""
 from __future__ import annotations
 
 import json
-import sys
 
 from deferred_graph import wire
 from deferred_graph.recording import read_recording
-from procs import BOOTSTRAP_DIR, PYTHON_DIR, check, clean_env, run_python, runtime_env, write_program
+from procs import (
+    BOOTSTRAP_DIR,
+    PYTHON_DIR,
+    check,
+    clean_env,
+    run_python,
+    runtime_env,
+    write_program,
+)
 
 PROBE = """
 import json, sys

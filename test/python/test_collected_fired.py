@@ -7,10 +7,10 @@ from __future__ import annotations
 import gc
 
 import pytest
-from parity import Runtime
 from twisted.internet import defer
 
 import deferred_graph
+from parity import Runtime
 
 
 @pytest.fixture

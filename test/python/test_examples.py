@@ -17,12 +17,20 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import List
 
 import pytest
 
-from make_goldens import (EXAMPLES, EXAMPLES_DIR, GOLDEN_DIR, GOLDEN_NAMES, PoetryServer,
-                          example_env, record_example, run_example, structure)
+from make_goldens import (
+    EXAMPLES,
+    EXAMPLES_DIR,
+    GOLDEN_DIR,
+    GOLDEN_NAMES,
+    PoetryServer,
+    example_env,
+    record_example,
+    run_example,
+    structure,
+)
 
 NOTEBOOK_STATUS = {
     "exp1/created": "status(d) = [('N/A', 0)]",
@@ -41,7 +49,7 @@ NOTEBOOK_STATUS = {
 """The notebook's own status(a, b) outputs (seed 002), step by step."""
 
 
-def lines(text: str) -> List[str]:
+def lines(text: str) -> list[str]:
     return [re.sub(r" at 0x[0-9a-fA-F]+", " at 0x…", line) for line in text.splitlines()]
 
 
@@ -71,7 +79,7 @@ def test_tale1_installs_one_customer_after_another(mode: str) -> None:
 def test_tale1_takes_the_customer_count_from_the_command_line() -> None:
     """``tale1_blocking.py 3`` serves Customer 0..2 instead of the four named customers."""
     done = run("tale1_blocking", "plain", args=["3"])
-    assert [l for l in lines(done.stdout) if l.startswith("All done")] == [
+    assert [line for line in lines(done.stdout) if line.startswith("All done")] == [
         "All done for Customer %d" % i for i in range(3)]
 
 
@@ -139,7 +147,7 @@ def test_notebook_prints_the_notebooks_status_at_every_step(mode: str) -> None:
 def test_notebook_runs_chosen_experiments_and_rejects_unknown_ones() -> None:
     """``notebook.py 3b`` runs only 3.b; an unknown experiment name is an error, not a no-op."""
     done = run("notebook", "plain", args=["3b"])
-    steps = [l.split(":")[0] for l in lines(done.stdout) if ": status(" in l]
+    steps = [line.split(":")[0] for line in lines(done.stdout) if ": status(" in line]
     assert steps == ["exp3b/chained", "exp3b/b-fired", "exp3b/a-fired"]
     done = run_example("notebook", args=["5"])
     assert done.returncode != 0 and "unknown experiment" in done.stderr

@@ -228,7 +228,7 @@ def test_uninstall_while_instrumented_code_is_suspended(clean):
     inner = defer.Deferred()
 
     async def waiter():
-        return await inner
+        return await inner  # noqa: F821 - bound whenever this runs; the del below frees it for gc
 
     outer = defer.ensureDeferred(waiter())
     patcher = deferred_graph._runtime.patcher  # noqa: SLF001

@@ -11,9 +11,10 @@ from __future__ import annotations
 import ast
 import importlib
 from pathlib import Path
-from typing import Dict, List, Optional, Set
+from typing import Optional
 
 import pytest
+
 from conftest import PYTHON_DIR
 
 PACKAGE = "deferred_graph"
@@ -21,10 +22,10 @@ PACKAGE_DIR = PYTHON_DIR / PACKAGE
 MODULES = sorted(path.stem for path in PACKAGE_DIR.glob("*.py"))
 
 
-def _imported_modules(source: str, modules: Set[str]) -> Set[str]:
+def _imported_modules(source: str, modules: set[str]) -> set[str]:
     """The package's modules one module's source imports, wherever the import statement is
     (module level, a function, an ``if TYPE_CHECKING`` block)."""
-    found: Set[str] = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -43,7 +44,7 @@ def _imported_modules(source: str, modules: Set[str]) -> Set[str]:
     return found & modules
 
 
-def import_graph(package_dir: Path) -> Dict[str, Set[str]]:
+def import_graph(package_dir: Path) -> dict[str, set[str]]:
     """Module name (file stem) -> the package modules it imports."""
     modules = {path.stem for path in package_dir.glob("*.py")}
     return {
@@ -52,12 +53,12 @@ def import_graph(package_dir: Path) -> Dict[str, Set[str]]:
     }
 
 
-def find_cycle(graph: Dict[str, Set[str]]) -> Optional[List[str]]:
+def find_cycle(graph: dict[str, set[str]]) -> Optional[list[str]]:
     """One import circle as a path that ends where it starts, or None."""
-    done: Set[str] = set()
-    path: List[str] = []
+    done: set[str] = set()
+    path: list[str] = []
 
-    def visit(module: str) -> Optional[List[str]]:
+    def visit(module: str) -> Optional[list[str]]:
         if module in path:
             return path[path.index(module) :] + [module]
         if module in done:
@@ -101,7 +102,7 @@ def test_the_cycle_finder_sees_a_circle_through_a_lazy_or_type_checking_import(t
 def test_star_import_of_every_module_works(module: str) -> None:
     name = PACKAGE if module == "__init__" else "%s.%s" % (PACKAGE, module)
     exported = getattr(importlib.import_module(name), "__all__", None)
-    namespace: Dict[str, object] = {}
+    namespace: dict[str, object] = {}
     exec("from %s import *" % name, namespace)
     if exported is not None:
         assert set(exported) <= set(namespace)

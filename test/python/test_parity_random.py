@@ -14,15 +14,15 @@ from __future__ import annotations
 import gc
 import os
 import weakref
-from typing import Any, List
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from parity import Runtime
 from twisted.internet import defer
 
 import deferred_graph
+from parity import Runtime
 
 KINDS = ["new", "add", "add", "add", "fire", "fire", "pause", "unpause", "chain", "cancel",
          "dlist", "inline"]
@@ -35,9 +35,9 @@ class Program:
     """A pool of Deferreds with ranks, and the interpreter of one random operation."""
 
     def __init__(self) -> None:
-        self.pool: List[defer.Deferred] = []
-        self.rank: List[float] = []
-        self.handled: List[Any] = []
+        self.pool: list[defer.Deferred] = []
+        self.rank: list[float] = []
+        self.handled: list[Any] = []
 
     def add(self, d: defer.Deferred, rank: float) -> None:
         self.pool.append(d)

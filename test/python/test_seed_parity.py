@@ -21,22 +21,23 @@ import os
 import runpy
 import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 if __name__ == "__main__":  # driver mode: no conftest has set the paths
     sys.path[:0] = [str(HERE.parents[1] / "python"), str(HERE)]
 
+import pytest  # noqa: E402
+
 import deferred_graph  # noqa: E402
 import parity  # noqa: E402
-import pytest  # noqa: E402
 from make_goldens import EXAMPLES, run_example  # noqa: E402
 
 PARITY_EXIT = 3
 """Exit status of the driver when a check found a mismatch."""
 
 
-def live_deferreds() -> Dict[str, Any]:
+def live_deferreds() -> dict[str, Any]:
     """Every Deferred alive in this process, named by its runtime id."""
     from twisted.internet.defer import Deferred
 
@@ -47,10 +48,10 @@ def live_deferreds() -> Dict[str, Any]:
 class Checker:
     """Checks every live Deferred against Twisted and keeps count and mismatches."""
 
-    def __init__(self, runtime: "parity.Runtime") -> None:
+    def __init__(self, runtime: parity.Runtime) -> None:
         self.runtime = runtime
         self.checks = 0
-        self.problems: List[str] = []
+        self.problems: list[str] = []
 
     def check(self, where: str) -> None:
         deferreds = live_deferreds()
@@ -87,7 +88,7 @@ def _notebook_run(experiment: str):
         sys.path.pop(0)
     runtime = parity.Runtime()
     checker = Checker(runtime)
-    steps: Dict[str, Dict[str, dict]] = {}
+    steps: dict[str, dict[str, dict]] = {}
 
     def at_step(name: str) -> None:
         checker.check(name)
@@ -173,7 +174,7 @@ def test_reactor_example_agrees_with_twisted_at_every_reactor_step(name: str) ->
     assert checks >= 4, "only %d checks" % checks
 
 
-def drive(argv: List[str]) -> int:
+def drive(argv: list[str]) -> int:
     """Driver mode: run SCRIPT ARGS as ``__main__`` under the runtime, checking parity at every
     reactor iteration and marker; print "PARITY checks=N problems=M" and exit non-zero on any
     mismatch (or with the script's own status)."""
@@ -182,8 +183,9 @@ def drive(argv: List[str]) -> int:
     sys.path.insert(0, os.path.dirname(script))
     runtime = parity.Runtime()
     checker = Checker(runtime)
-    import graph_hooks
     from twisted.internet import reactor
+
+    import graph_hooks
 
     graph_hooks.listeners.append(lambda name: checker.check("marker " + name))
     original = reactor.runUntilCurrent

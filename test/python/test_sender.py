@@ -8,8 +8,8 @@ import textwrap
 from pathlib import Path
 
 from deferred_graph import wire
-from deferred_graph.recording import child_recording_path, read_recording
 from deferred_graph.outbox import MAX_BATCH_BYTES, MAX_BATCH_EVENTS
+from deferred_graph.recording import child_recording_path, read_recording
 from deferred_graph.sender import SenderOptions
 from procs import check, run_python, runtime_env, write_program
 

@@ -8,10 +8,10 @@ import gc
 import warnings
 
 import pytest
-from parity import Runtime, snapshot_states
 from twisted.internet import defer, task
 
 import deferred_graph
+from parity import Runtime, snapshot_states
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 import twisted
@@ -42,25 +41,25 @@ main()
 SNAPSHOT_EXPR = "__import__('deferred_graph').debug_snapshot_json(locals(), globals())"
 
 
-def _batch(message: Dict[str, Any]) -> Dict[str, Any]:
+def _batch(message: dict[str, Any]) -> dict[str, Any]:
     """The Batch a deferredGraph event carries, plain or packed (wire.PackedBatch)."""
     body = message["body"]
     return wire.unpack(body["packed"]) if "packed" in body else body
 
 
-def _events(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def _events(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [event for message in messages for event in _batch(message)["events"]]
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory) -> Dict[str, Any]:
+def session(tmp_path_factory) -> dict[str, Any]:
     """One debug session, driven step by step; the tests below check what it recorded."""
     folder = tmp_path_factory.mktemp("dap")
     program = write_program(folder, "program.py", PROGRAM)
     line = PROGRAM.lstrip().splitlines().index("    stop_here = True  # BREAK") + 1
     env = {"PYTHONPATH": "%s:%s" % (BOOTSTRAP_DIR, PYTHON_DIR), wire.ENV_ENABLE: "1"}
     client = DapClient(sys.executable, env=clean_env())
-    record: Dict[str, Any] = {}
+    record: dict[str, Any] = {}
     try:
         client.launch(str(program), env, str(folder), sys.executable, {str(program): [line]})
         stopped = client.wait_event("stopped")
