@@ -175,7 +175,7 @@ def label(d: Any, name: str) -> None:
             return
         entry = runtime.registry.ensure(d)
         entry.label = str(name)
-        runtime.registry.dirty.add(entry.key)
+        runtime.registry.dirty.add(id(d))
     except Exception:
         pass
 
@@ -210,7 +210,9 @@ def emitter() -> Optional[Emitter]:
     return runtime.emitter if runtime is not None else None
 
 
-def snapshot(reason: str = "request", frame_names: Optional[dict[str, str]] = None) -> dict:
+def snapshot(
+    reason: str = "request", frame_names: Optional[dict[str, str]] = None
+) -> wire.Batch:
     """The full current state as a Batch holding one ``snapshot`` event."""
     runtime = _runtime
     try:

@@ -30,6 +30,9 @@ _MAX_ROUNDS = 3  # drain rounds for Deferreds discovered while reading others' s
 _PENDING_LIMIT = 10000  # events kept for a later drain when no sender runs
 _KEY = operator.attrgetter("key")
 
+EventDict = dict[str, Any]
+"""A ``wire.Event``, built field by field (the TypedDicts there say which fields each has)."""
+
 
 class Emitter:
     """Events since the last drain, markers and snapshots for one registry."""
@@ -39,14 +42,14 @@ class Emitter:
         self.ephemeral = 0
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
-        self._pending: list[dict] = []
+        self._pending: list[EventDict] = []
 
-    def _event(self, kind: str, **fields: Any) -> dict:
+    def _event(self, kind: str, **fields: Any) -> EventDict:
         event: dict[str, Any] = {"kind": kind, "seq": next(self._seq), "t": clock.wire_now()}
         event.update(fields)
         return event
 
-    def drain(self) -> list[dict]:
+    def drain(self) -> list[EventDict]:
         """Events since the last drain (plus markers recorded while no sender ran)."""
         with self._lock:
             events, self._pending = self._pending, []
@@ -70,7 +73,7 @@ class Emitter:
             pop(key, None)
         return times
 
-    def _drain_dirty(self, events: list[dict]) -> bool:
+    def _drain_dirty(self, events: list[EventDict]) -> bool:
         """Report every live Deferred born or written since the last round (its state as of
         now, once however often it was written); False when there was nothing to do."""
         reg = self.registry
@@ -82,7 +85,7 @@ class Emitter:
         reg.dirty.difference_update(keys)
         keys.update(times)
         keys &= reg.entries.keys()  # in C: drops the many ids of Deferreds that died unseen
-        keys.update([entry.key for entry in born])
+        keys.update(born)
         entries_get = reg.entries.get
         live = []
         for key in keys:
@@ -105,7 +108,7 @@ class Emitter:
             events.append(self._event(kind, deferred=read_state(obj, entry, reg)))
         return True
 
-    def _drain_collected(self, events: list[dict]) -> None:
+    def _drain_collected(self, events: list[EventDict]) -> None:
         """Report collected Deferreds that were reported (or died with an unhandled Failure);
         count the others.  The common case — thousands that died unseen — is filtered in C."""
         reg = self.registry
@@ -125,7 +128,7 @@ class Emitter:
             else:
                 self.ephemeral += 1
 
-    def marker(self, name: str) -> list[dict]:
+    def marker(self, name: str) -> list[EventDict]:
         """``drain()`` then a marker event, so the marker follows the state it marks."""
         with self._lock:
             events = self.drain()
@@ -139,14 +142,14 @@ class Emitter:
             events = self.marker(name)
             self._pending = events[-_PENDING_LIMIT:]
 
-    def snapshot_event(self, reason: str, frame_names: Optional[dict[str, str]] = None) -> dict:
+    def snapshot_event(self, reason: str, frame_names: Optional[dict[str, str]] = None) -> EventDict:
         """The full current state of every live Deferred.  Unless the snapshot was merely
         requested (``reason == "request"``, which may never reach the event stream's consumer),
         the Deferreds in it count as reported: later writes are ``changed``, death ``collected``."""
         with self._lock:
             reg = self.registry
-            states: list[dict] = []
-            done: set = set()
+            states: list[wire.DeferredState] = []
+            done: set[int] = set()
             kept: list[Entry] = []
             for _ in range(_MAX_ROUNDS):
                 reg.absorb()
@@ -167,7 +170,7 @@ class Emitter:
             return self._event("snapshot", reason=reason, deferreds=states,
                                ephemeral=self.ephemeral, frameNames=frame_names)
 
-    def hello_event(self, transport: str) -> dict:
+    def hello_event(self, transport: str) -> EventDict:
         """The first event of a stream: protocol version and who is talking."""
         twisted = sys.modules.get("twisted")
         version = getattr(twisted, "__version__", None) if twisted is not None else None
@@ -177,14 +180,14 @@ class Emitter:
                                twisted=str(version) if version is not None else None,
                                argv=[str(a) for a in sys.argv], transport=transport)
 
-    def dropped_event(self, count: int, total: int) -> dict:
+    def dropped_event(self, count: int, total: int) -> EventDict:
         """``count`` events a channel could not deliver since its last report (``total`` since
         start); the channel sends a resync snapshot right after it."""
         with self._lock:
             return self._event("dropped", count=count, total=total)
 
 
-def idle_snapshot_event(reason: str, frame_names: Optional[dict[str, str]] = None) -> dict:
+def idle_snapshot_event(reason: str, frame_names: Optional[dict[str, str]] = None) -> EventDict:
     """The snapshot when the runtime is not installed: nothing known, and outside any event
     stream (``seq`` and ``t`` 0), so no consumer orders it against real events."""
     return {"kind": "snapshot", "seq": 0, "t": 0.0, "reason": reason, "deferreds": [],

@@ -102,7 +102,7 @@ def _noop(*args: Any, **kwargs: Any) -> None:
 
 
 # Every code object (nested ones included) compiled by any install in this process.
-_INSTRUMENTED: set = set()
+_INSTRUMENTED: set[types.CodeType] = set()
 
 
 def _remember(code: types.CodeType) -> None:
@@ -116,7 +116,8 @@ def _instrumented_code_in_use() -> bool:
     """True if a thread runs, a generator/coroutine is suspended in, or a function object
     (a closure made while installed) holds, code an install compiled."""
     try:
-        for frame in sys._current_frames().values():
+        for top in sys._current_frames().values():
+            frame: Optional[types.FrameType] = top
             while frame is not None:
                 if frame.f_code in _INSTRUMENTED:
                     return True
@@ -140,9 +141,9 @@ def _instrumented_code_in_use() -> bool:
 _MISSING = object()
 
 
-def _deferred_classes(module: types.ModuleType) -> set:
+def _deferred_classes(module: types.ModuleType) -> set[str]:
     base = getattr(module, "Deferred", None)
-    out = set()
+    out: set[str] = set()
     for value in vars(module).values():
         if isinstance(value, type) and base is not None and issubclass(value, base):
             out.add(value.__name__)
@@ -151,9 +152,12 @@ def _deferred_classes(module: types.ModuleType) -> set:
 
 def instrument_module(module: types.ModuleType, patcher: Patcher) -> None:
     """Recompile every function of ``module`` that writes Deferred state; swap the code in."""
-    filename = getattr(module, "__file__", None)
+    filename: Optional[str] = getattr(module, "__file__", None)
+    if not filename:
+        patcher.skipped.append("module: no source")
+        return
     try:
-        source = "".join(linecache.getlines(filename)) if filename else ""
+        source = "".join(linecache.getlines(filename))
         if not source:
             raise OSError("no source")
         tree = ast.parse(source, filename)
@@ -177,8 +181,9 @@ def instrument_module(module: types.ModuleType, patcher: Patcher) -> None:
 
 def _instrument_one(module: types.ModuleType, patcher: Patcher, filename: str,
                     cls_node: Optional[ast.ClassDef], node: ast.FunctionDef, live: Any,
-                    deferred_classes: set) -> None:
-    where = "%s.%s" % (cls_node.name, node.name) if cls_node else node.name
+                    deferred_classes: set[str]) -> None:
+    class_name = cls_node.name if cls_node is not None else None
+    where = "%s.%s" % (class_name, node.name) if class_name else node.name
     func = _unwrap(live)
     if func is None:
         return
@@ -186,9 +191,9 @@ def _instrument_one(module: types.ModuleType, patcher: Patcher, filename: str,
     first_line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
     if original.co_firstlineno not in (first_line, node.lineno):
         return  # an @overload stub or a redefinition: not the live function
-    in_deferred = cls_node is not None and cls_node.name in deferred_classes
+    in_deferred = class_name is not None and class_name in deferred_classes
     prepend = None
-    if in_deferred and cls_node.name == "Deferred" and node.name == "__init__":
+    if in_deferred and class_name == "Deferred" and node.name == "__init__":
         prepend = REGISTER
     elif in_deferred and node.name == "cancel":
         prepend = CANCEL

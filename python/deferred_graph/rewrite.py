@@ -124,11 +124,11 @@ class Instrumenter(ast.NodeTransformer):
             self.inserted += len(notes)
             out.extend(notes)
 
-    def _carry_into_loop(self, stmt: ast.stmt, pending: list[Write]) -> bool:
+    def _carry_into_loop(self, stmt: ast.While, pending: list[Write]) -> bool:
         """``X.a = v; while T: X.b.pop(0) ...``: instead of a note before the loop, merge the
         pending notes into the loop body's first one (same objects: free) and note them in the
         loop's ``else`` (normal exit; a ``break`` comes after the body's first note)."""
-        if not pending or not isinstance(stmt, ast.While) or any(
+        if not pending or any(
                 isinstance(n, ast.Call) for n in ast.walk(stmt.test)):
             return False
         if not {ast.dump(e) for e, _ in pending} <= leading_quiet_writes(stmt.body):
@@ -140,11 +140,11 @@ class Instrumenter(ast.NodeTransformer):
         stmt.test = self.visit(stmt.test)
         return True
 
-    def _carry_through_if(self, stmt: ast.stmt, pending: list[Write]) -> bool:
+    def _carry_through_if(self, stmt: ast.If, pending: list[Write]) -> bool:
         """``X.a = v; if T: ...; X.b = w``: let pending notes flow through an ``if`` whose test
         calls nothing: each branch notes them (merged with its own notes), and without an
         ``else`` they stay pending after it, so the common skipped-branch path pays once."""
-        if not pending or not isinstance(stmt, ast.If) or any(
+        if not pending or any(
                 isinstance(n, ast.Call) for n in ast.walk(stmt.test)):
             return False
         stmt.body = self._rewrite_body(stmt.body, list(pending))
@@ -166,11 +166,11 @@ class Instrumenter(ast.NodeTransformer):
                 self.inserted += 1
                 out.append(cleared)
                 continue
-            if self._carry_into_loop(stmt, pending):
+            if isinstance(stmt, ast.While) and self._carry_into_loop(stmt, pending):
                 out.append(stmt)
                 pending = []
                 continue
-            if self._carry_through_if(stmt, pending):
+            if isinstance(stmt, ast.If) and self._carry_through_if(stmt, pending):
                 out.append(stmt)
                 if stmt.orelse:
                     pending = []

@@ -12,6 +12,8 @@ import os
 import reprlib
 from typing import Any, Optional
 
+from . import wire
+
 DEFAULT_LIMIT = 300
 
 
@@ -43,7 +45,7 @@ class _BoundedRepr(reprlib.Repr):
         except BaseException as exc:  # noqa: B036 - a repr may raise anything, even SystemExit
             return _failed(exc)
 
-    def repr_dict(self, x: dict, level: int) -> str:
+    def repr_dict(self, x: dict[Any, Any], level: int) -> str:
         n = len(x)
         if n == 0:
             return "{}"
@@ -121,7 +123,7 @@ def type_name(cls: Any) -> str:
         return "?"
 
 
-def failure_result(fail: Any, limit: Optional[int] = None) -> dict:
+def failure_result(fail: Any, limit: Optional[int] = None) -> wire.FailureResult:
     """The wire ``FailureResult`` of a Twisted Failure (or an exception): type and message."""
     try:
         value = getattr(fail, "value", fail)

@@ -14,13 +14,15 @@ from __future__ import annotations
 import types
 from typing import Any, Callable, Optional
 
-from . import saferepr
+from . import saferepr, wire
 from .registry import Entry, Registry, creation_location
 
 _NAME_LIMIT = 200
 
 
-def read_state(d: Any, entry: Entry, registry: Registry, limit: Optional[int] = None) -> dict:
+def read_state(
+    d: Any, entry: Entry, registry: Registry, limit: Optional[int] = None
+) -> wire.DeferredState:
     """The wire ``DeferredState`` of ``d`` now."""
     try:
         return _read(d, entry, registry, saferepr.repr_limit() if limit is None else limit)
@@ -28,9 +30,9 @@ def read_state(d: Any, entry: Entry, registry: Registry, limit: Optional[int] = 
         return _minimal(entry, "<state failed: %s>" % type(exc).__name__)
 
 
-def _minimal(entry: Entry, note: Optional[str] = None) -> dict:
+def _minimal(entry: Entry, note: Optional[str] = None) -> wire.DeferredState:
     """A state built from the entry alone (the Deferred is gone or unreadable)."""
-    result = entry.unhandled
+    result: Optional[wire.Result] = entry.unhandled
     if result is None and note is not None:
         result = {"kind": "value", "typeName": "?", "repr": note, "truncated": False}
     return {
@@ -43,16 +45,16 @@ def _minimal(entry: Entry, note: Optional[str] = None) -> dict:
     }
 
 
-def dead_state(entry: Entry) -> dict:
+def dead_state(entry: Entry) -> wire.DeferredState:
     """State for a Deferred reported only after its death (it died with an unhandled Failure)."""
     return _minimal(entry)
 
 
-def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> dict:
+def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> wire.DeferredState:
     attrs = d.__dict__
     id_of = _id_getter(registry)
     has_result = "result" in attrs
-    result = _result(attrs["result"], id_of, registry, limit) if has_result else None
+    result = _result(attrs["result"], registry, limit) if has_result else None
     chained = attrs.get("_chainedTo")
     entry.type_name = type(d).__name__  # kept for a report after its death
     return {
@@ -90,11 +92,10 @@ def _int(value: Any) -> int:
     return value if type(value) is int else 0
 
 
-def _result(value: Any, id_of: Callable[[Any], Optional[int]], registry: Registry,
-            limit: int) -> dict:
+def _result(value: Any, registry: Registry, limit: int) -> wire.Result:
     dtype = registry.deferred_type
     if dtype is not None and issubclass(type(value), dtype):
-        return {"kind": "deferred", "id": id_of(value)}
+        return {"kind": "deferred", "id": registry.ensure(value).serial}
     failure_type = registry.failure_type
     if failure_type is not None and issubclass(type(value), failure_type):
         return saferepr.failure_result(value, limit)
@@ -103,13 +104,15 @@ def _result(value: Any, id_of: Callable[[Any], Optional[int]], registry: Registr
             "truncated": truncated}
 
 
-def _callbacks(attrs: dict, id_of: Callable[[Any], Optional[int]]) -> list[dict]:
+def _callbacks(
+    attrs: dict[str, Any], id_of: Callable[[Any], Optional[int]]
+) -> list[wire.CallbackPair]:
     chain = attrs.get("callbacks")
     if not isinstance(chain, list):
         chain = attrs.get("_callbacks")
     if not isinstance(chain, list):
         return []
-    pairs = []
+    pairs: list[wire.CallbackPair] = []
     for item in list(chain):
         try:
             (cb, cb_args, _kw), (eb, _eb_args, _ekw) = item
@@ -129,7 +132,7 @@ def _is_continue(value: Any) -> bool:
     return type(value).__name__ == "_Sentinel" and getattr(value, "name", None) == "_CONTINUE"
 
 
-def callable_info(func: Any) -> dict:
+def callable_info(func: Any) -> wire.CallableInfo:
     """Name and source location of a callback (unwrapping bound methods and partials)."""
     try:
         target = func
@@ -154,14 +157,16 @@ def callable_info(func: Any) -> dict:
         return {"name": "?", "file": None, "line": None}
 
 
-def _members(attrs: dict, id_of: Callable[[Any], Optional[int]]) -> Optional[list[int]]:
+def _members(attrs: dict[str, Any], id_of: Callable[[Any], Optional[int]]) -> Optional[list[int]]:
     members = attrs.get("_deferredList")
     if not isinstance(members, list):
         return None
     return [i for i in (id_of(m) for m in list(members)) if i is not None]
 
 
-def _coroutine(entry: Entry, id_of: Callable[[Any], Optional[int]]) -> Optional[dict]:
+def _coroutine(
+    entry: Entry, id_of: Callable[[Any], Optional[int]]
+) -> Optional[wire.CoroutineInfo]:
     link = entry.coroutine
     if link is None:
         return None
@@ -172,7 +177,7 @@ def _coroutine(entry: Entry, id_of: Callable[[Any], Optional[int]]) -> Optional[
             else getattr(gen, "cr_frame", None)
     finished = gen is None or frame is None
     running = bool(getattr(gen, "gi_running", False) or getattr(gen, "cr_running", False))
-    waiting_on = None
+    waiting_on: Optional[int] = None
     if not finished and not running:
         status = link.status()
         awaited = getattr(status, "waitingOn", None) if status is not None else None
@@ -185,7 +190,7 @@ def _coroutine(entry: Entry, id_of: Callable[[Any], Optional[int]]) -> Optional[
     }
 
 
-def _timer(attrs: dict) -> Optional[dict]:
+def _timer(attrs: dict[str, Any]) -> Optional[wire.TimerInfo]:
     """The DelayedCall a ``deferLater`` canceller closes over, when still reachable."""
     canceller = attrs.get("_canceller")
     for cell in getattr(canceller, "__closure__", None) or ():

@@ -112,8 +112,8 @@ def statement_writes(stmt: ast.stmt) -> list[Write]:
             writes.append(hit)
     if not isinstance(stmt, ast.Delete):
         finder = _CallFinder()
-        if stmt.value is not None:  # type: ignore[union-attr]
-            finder.visit(stmt.value)  # type: ignore[union-attr]
+        if stmt.value is not None:
+            finder.visit(stmt.value)
         writes.extend(finder.found)
     return writes
 
@@ -139,9 +139,9 @@ def quiet(stmt: ast.stmt) -> bool:
     return True
 
 
-def leading_quiet_writes(body: list[ast.stmt]) -> set:
+def leading_quiet_writes(body: list[ast.stmt]) -> set[str]:
     """Objects (as dumps) written by the quiet statements a block starts with."""
-    found = set()
+    found: set[str] = set()
     for stmt in body:
         if not quiet(stmt):
             break
@@ -149,7 +149,7 @@ def leading_quiet_writes(body: list[ast.stmt]) -> set:
     return found
 
 
-def _bindings(stmt: ast.stmt) -> set:
+def _bindings(stmt: ast.stmt) -> set[str]:
     """Source text of every name/attribute/item a simple statement (re)binds."""
     targets: list[ast.expr] = []
     if isinstance(stmt, (ast.Assign, ast.Delete)):
@@ -159,9 +159,9 @@ def _bindings(stmt: ast.stmt) -> set:
     return {ast.unparse(t) for t in targets}
 
 
-def _prefixes(expr: ast.expr) -> set:
+def _prefixes(expr: ast.expr) -> set[str]:
     """``a.b[0].c`` -> {"a.b[0].c", "a.b[0]", "a.b", "a"}: what rebinding would change it."""
-    out = set()
+    out: set[str] = set()
     node: Any = expr
     while isinstance(node, (ast.Attribute, ast.Subscript, ast.Name)):
         out.add(ast.unparse(node))
