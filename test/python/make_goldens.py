@@ -47,7 +47,8 @@ class Example:
     env: dict[str, str] = field(default_factory=dict)
     downloads: int = 0  # a poetry client: how many poems to fetch from one fresh server
     golden: bool = True  # False: no Twisted, so nothing to record (the runtime never installs)
-    golden_env: dict[str, str] = field(default_factory=dict)  # settings for a deterministic recording
+    # Settings for a deterministic recording.
+    golden_env: dict[str, str] = field(default_factory=dict)
 
 
 EXAMPLES: dict[str, Example] = {
