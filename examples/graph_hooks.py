@@ -116,7 +116,10 @@ def real_status(deferred: Any, reference: Callable[[Any], Union[str, int, None]]
     if isinstance(result, Deferred):
         status["resultDeferred"] = reference(result)
     elif isinstance(result, Failure):
-        status["failure"] = {"excType": _type_name(result.type), "message": _text(str, result.value)}
+        status["failure"] = {
+            "excType": _type_name(result.type),
+            "message": _text(str, result.value),
+        }
     elif has_result:
         status["result"] = _text(repr, result)
     return status
@@ -164,6 +167,9 @@ def _append_expectation(path: str, marker: str) -> None:
     def reference(other: Any) -> Union[str, int, None]:
         return names.get(id(other), id_of(other))
 
-    record = {"marker": marker, "deferreds": {n: real_status(d, reference) for n, d in live.items()}}
+    record = {
+        "marker": marker,
+        "deferreds": {n: real_status(d, reference) for n, d in live.items()},
+    }
     with _lock, open(path, "a", encoding="utf-8") as out:
         out.write(json.dumps(record) + "\n")

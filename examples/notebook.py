@@ -41,7 +41,10 @@ def show(step, **named):
             deferreds[name] = value
     for name, d in deferreds.items():
         label(d, name)
-    print("%s: status(%s) = %s" % (step, ", ".join(deferreds), status(*deferreds.values())), flush=True)
+    print(
+        "%s: status(%s) = %s" % (step, ", ".join(deferreds), status(*deferreds.values())),
+        flush=True,
+    )
     mark(step)
 
 
@@ -181,7 +184,10 @@ NOTEBOOK_ORDER = ["1", "2", "3a", "3b", "4a", "4b"]
 def main(names):
     unknown = [name for name in names if name not in EXPERIMENTS]
     if unknown:
-        sys.exit("unknown experiment(s) %s; choose from %s" % (", ".join(unknown), ", ".join(EXPERIMENTS)))
+        sys.exit(
+            "unknown experiment(s) %s; choose from %s"
+            % (", ".join(unknown), ", ".join(EXPERIMENTS))
+        )
     for name in names or NOTEBOOK_ORDER:
         print("--- Experiment %s ---" % name, flush=True)
         EXPERIMENTS[name]()

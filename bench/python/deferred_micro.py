@@ -105,16 +105,24 @@ def run_modes(debugpy: bool, rounds: int = RUNS) -> list[dict[str, object]]:
         for mode in MODES:
             record = _set_mode(mode, True)
             # setDebugging is 15-30x slower: a tenth of the iterations keeps the run short
-            best[mode] = min(best[mode], measure(1, ITERATIONS // (10 if mode == "debugging"
-                                                                   else 1)))
+            best[mode] = min(
+                best[mode], measure(1, ITERATIONS // (10 if mode == "debugging" else 1))
+            )
             _set_mode(mode, False)
             if record:
                 recording_bytes = os.path.getsize(record)
                 os.unlink(record)
-    return [{"mode": mode, "debugpy": debugpy, "usPerIter": best[mode], "python": sys.executable,
-             "twisted": twisted.__version__,
-             **({"recordingBytes": recording_bytes} if mode == "installed" else {})}
-            for mode in MODES]
+    return [
+        {
+            "mode": mode,
+            "debugpy": debugpy,
+            "usPerIter": best[mode],
+            "python": sys.executable,
+            "twisted": twisted.__version__,
+            **({"recordingBytes": recording_bytes} if mode == "installed" else {}),
+        }
+        for mode in MODES
+    ]
 
 
 def run_all(interpreters: list[str]) -> list[dict[str, object]]:
@@ -141,8 +149,10 @@ def table(results: list[dict[str, object]]) -> str:
     lines = ["| Twisted | under debugpy | mode | µs/iteration | × plain |", "|---|---|---|---|---|"]
     for r in results:
         ratio = r["usPerIter"] / base[(r["twisted"], r["debugpy"])]
-        lines.append("| %s | %s | %s | %.2f | %.2fx |" % (
-            r["twisted"], "yes" if r["debugpy"] else "no", r["mode"], r["usPerIter"], ratio))
+        lines.append(
+            "| %s | %s | %s | %.2f | %.2fx |"
+            % (r["twisted"], "yes" if r["debugpy"] else "no", r["mode"], r["usPerIter"], ratio)
+        )
     return "\n".join(lines)
 
 

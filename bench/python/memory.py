@@ -75,9 +75,15 @@ def run_one(mode: str) -> dict[str, object]:
     after = rss_mb()
     import twisted
 
-    result = {"mode": mode, "twisted": twisted.__version__, "rssBeforeMB": round(before, 1),
-              "rssAfterMB": round(after, 1), "growthMB": round(after - before, 1),
-              "deferreds": COUNT + COUNT // 10, "liveEntriesAfter": live_entries}
+    result = {
+        "mode": mode,
+        "twisted": twisted.__version__,
+        "rssBeforeMB": round(before, 1),
+        "rssAfterMB": round(after, 1),
+        "growthMB": round(after - before, 1),
+        "deferreds": COUNT + COUNT // 10,
+        "liveEntriesAfter": live_entries,
+    }
     if record:
         import deferred_graph
 
@@ -99,8 +105,12 @@ def main(argv: Optional[list[str]] = None) -> None:
     results = []
     for python in INTERPRETERS:
         for mode in ("plain", "installed"):
-            out = subprocess.run([python, os.path.abspath(__file__), "--one", mode],
-                                 capture_output=True, text=True, timeout=1800)
+            out = subprocess.run(
+                [python, os.path.abspath(__file__), "--one", mode],
+                capture_output=True,
+                text=True,
+                timeout=1800,
+            )
             if out.returncode != 0:
                 raise SystemExit(out.stderr)
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))

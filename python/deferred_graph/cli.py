@@ -40,8 +40,9 @@ options:
   -h, --help     show this help and exit
 """
 
-BOOTSTRAP_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                              "bootstrap", "sitecustomize.py")
+BOOTSTRAP_FILE = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bootstrap", "sitecustomize.py"
+)
 
 
 class UsageError(Exception):
@@ -86,19 +87,19 @@ def parse_run_args(argv: list[str]) -> RunRequest:
             if not module:
                 raise UsageError("-m needs a MODULE")
             request.module = module
-            request.args = argv[index + (1 if arg[2:] else 2):]
+            request.args = argv[index + (1 if arg[2:] else 2) :]
             return request
         elif arg == "--":
             if index + 1 >= len(argv):
                 raise UsageError("missing SCRIPT after --")
-            request.script, request.args = argv[index + 1], argv[index + 2:]
+            request.script, request.args = argv[index + 1], argv[index + 2 :]
             return request
         elif arg == "-":
             raise UsageError("reading the program from standard input is not supported")
         elif arg.startswith("-"):
             raise UsageError("unknown option %s" % arg)
         else:
-            request.script, request.args = arg, argv[index + 1:]
+            request.script, request.args = arg, argv[index + 1 :]
             return request
         index += 1
     raise UsageError("missing SCRIPT or -m MODULE")
@@ -120,8 +121,10 @@ def _install_when_twisted_loads(record: Optional[str]) -> None:
         import deferred_graph
 
         if not deferred_graph.install(record=record) and record:
-            sys.stderr.write("deferred_graph: runtime not installed, nothing recorded (%s)\n"
-                             % deferred_graph.last_error)
+            sys.stderr.write(
+                "deferred_graph: runtime not installed, nothing recorded (%s)\n"
+                % deferred_graph.last_error
+            )
 
     # Under a debug launch the bootstrap's own watcher may be waiting too; ours (with the
     # recording) replaces it, since the first install wins.
@@ -169,7 +172,9 @@ def _user_traceback(tb: Optional[types.TracebackType]) -> Optional[types.Traceba
     """Drop the leading frames of this module and runpy, as the traceback of ``python SCRIPT``
     starts in the program."""
     ours = {os.path.normcase(os.path.abspath(path)) for path in (__file__, runpy.__file__)}
-    while tb is not None and os.path.normcase(os.path.abspath(tb.tb_frame.f_code.co_filename)) in ours:
+    while (
+        tb is not None and os.path.normcase(os.path.abspath(tb.tb_frame.f_code.co_filename)) in ours
+    ):
         tb = tb.tb_next
     return tb
 
@@ -194,14 +199,21 @@ def _run_script(script: str, args: list[str]) -> None:
         with io.open_code(path) as handle:
             source = handle.read()
     except OSError as error:
-        sys.stderr.write("%s: can't open file %r: [Errno %s] %s\n"
-                         % (sys.executable, path, error.errno, error.strerror))
+        sys.stderr.write(
+            "%s: can't open file %r: [Errno %s] %s\n"
+            % (sys.executable, path, error.errno, error.strerror)
+        )
         raise SystemExit(2) from None  # the message above is all Python itself prints
     sys.path[0] = os.path.dirname(path)
     main = types.ModuleType("__main__")
-    main.__dict__.update(__file__=path, __builtins__=builtins, __spec__=None, __package__=None,
-                         __cached__=None,
-                         __loader__=importlib.machinery.SourceFileLoader("__main__", path))
+    main.__dict__.update(
+        __file__=path,
+        __builtins__=builtins,
+        __spec__=None,
+        __package__=None,
+        __cached__=None,
+        __loader__=importlib.machinery.SourceFileLoader("__main__", path),
+    )
     sys.modules["__main__"] = main
     exec(compile(source, path, "exec", dont_inherit=True), main.__dict__)
 
@@ -258,7 +270,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         (sys.stdout if argv else sys.stderr).write(USAGE)
         return 0 if argv else 2
     if argv[0] != "run":
-        sys.stderr.write(USAGE + "\nerror: unknown command %r (the only command is 'run')\n" % argv[0])
+        sys.stderr.write(
+            USAGE + "\nerror: unknown command %r (the only command is 'run')\n" % argv[0]
+        )
         return 2
     try:
         request = parse_run_args(argv[1:])

@@ -103,8 +103,12 @@ def _dap_body(out: Outgoing) -> Any:
     if len(out.line) < DAP_PACK_MIN_BYTES:
         return out.body
     body = out.body
-    return {"protocolVersion": body["protocolVersion"], "pid": body["pid"], "batch": body["batch"],
-            "packed": wire.pack(out.line)}
+    return {
+        "protocolVersion": body["protocolVersion"],
+        "pid": body["pid"],
+        "batch": body["batch"],
+        "packed": wire.pack(out.line),
+    }
 
 
 def _disable_nagle(sock: Any) -> None:

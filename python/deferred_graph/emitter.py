@@ -122,9 +122,14 @@ class Emitter:
             if entry.reported or entry.unhandled is not None:
                 if not entry.reported:
                     events.append(self._event("created", deferred=dead_state(entry)))
-                events.append(self._event("collected", id=entry.serial,
-                                          unhandledFailure=entry.unhandled,
-                                          firedAt=entry.fired_at))
+                events.append(
+                    self._event(
+                        "collected",
+                        id=entry.serial,
+                        unhandledFailure=entry.unhandled,
+                        firedAt=entry.fired_at,
+                    )
+                )
             else:
                 self.ephemeral += 1
 
@@ -142,7 +147,9 @@ class Emitter:
             events = self.marker(name)
             self._pending = events[-_PENDING_LIMIT:]
 
-    def snapshot_event(self, reason: str, frame_names: Optional[dict[str, str]] = None) -> EventDict:
+    def snapshot_event(
+        self, reason: str, frame_names: Optional[dict[str, str]] = None
+    ) -> EventDict:
         """The full current state of every live Deferred.  Unless the snapshot was merely
         requested (``reason == "request"``, which may never reach the event stream's consumer),
         the Deferreds in it count as reported: later writes are ``changed``, death ``collected``."""
@@ -167,18 +174,28 @@ class Emitter:
                     if reason != "request":
                         entry.reported = True
             states.sort(key=lambda s: s["id"])
-            return self._event("snapshot", reason=reason, deferreds=states,
-                               ephemeral=self.ephemeral, frameNames=frame_names)
+            return self._event(
+                "snapshot",
+                reason=reason,
+                deferreds=states,
+                ephemeral=self.ephemeral,
+                frameNames=frame_names,
+            )
 
     def hello_event(self, transport: str) -> EventDict:
         """The first event of a stream: protocol version and who is talking."""
         twisted = sys.modules.get("twisted")
         version = getattr(twisted, "__version__", None) if twisted is not None else None
         with self._lock:
-            return self._event("hello", protocolVersion=wire.PROTOCOL_VERSION, pid=os.getpid(),
-                               python=platform.python_version(),
-                               twisted=str(version) if version is not None else None,
-                               argv=[str(a) for a in sys.argv], transport=transport)
+            return self._event(
+                "hello",
+                protocolVersion=wire.PROTOCOL_VERSION,
+                pid=os.getpid(),
+                python=platform.python_version(),
+                twisted=str(version) if version is not None else None,
+                argv=[str(a) for a in sys.argv],
+                transport=transport,
+            )
 
     def dropped_event(self, count: int, total: int) -> EventDict:
         """``count`` events a channel could not deliver since its last report (``total`` since
@@ -190,5 +207,12 @@ class Emitter:
 def idle_snapshot_event(reason: str, frame_names: Optional[dict[str, str]] = None) -> EventDict:
     """The snapshot when the runtime is not installed: nothing known, and outside any event
     stream (``seq`` and ``t`` 0), so no consumer orders it against real events."""
-    return {"kind": "snapshot", "seq": 0, "t": 0.0, "reason": reason, "deferreds": [],
-            "ephemeral": 0, "frameNames": frame_names}
+    return {
+        "kind": "snapshot",
+        "seq": 0,
+        "t": 0.0,
+        "reason": reason,
+        "deferreds": [],
+        "ephemeral": 0,
+        "frameNames": frame_names,
+    }

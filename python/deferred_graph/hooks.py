@@ -130,8 +130,11 @@ def _instrumented_code_in_use() -> bool:
                     return True
             elif kind is types.GeneratorType or kind is types.CoroutineType:
                 code = getattr(obj, "gi_code", None) or getattr(obj, "cr_code", None)
-                if code in _INSTRUMENTED and (getattr(obj, "gi_frame", None) or
-                                              getattr(obj, "cr_frame", None)) is not None:
+                if (
+                    code in _INSTRUMENTED
+                    and (getattr(obj, "gi_frame", None) or getattr(obj, "cr_frame", None))
+                    is not None
+                ):
                     return True
         return False
     except Exception:
@@ -167,21 +170,41 @@ def instrument_module(module: types.ModuleType, patcher: Patcher) -> None:
     deferred_classes = _deferred_classes(module)
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
-            _instrument_one(module, patcher, filename, None, node, module.__dict__.get(node.name),
-                            deferred_classes)
+            _instrument_one(
+                module,
+                patcher,
+                filename,
+                None,
+                node,
+                module.__dict__.get(node.name),
+                deferred_classes,
+            )
         elif isinstance(node, ast.ClassDef):
             cls = module.__dict__.get(node.name)
             if not isinstance(cls, type):
                 continue
             for item in node.body:
                 if isinstance(item, ast.FunctionDef):
-                    _instrument_one(module, patcher, filename, node, item,
-                                    cls.__dict__.get(item.name), deferred_classes)
+                    _instrument_one(
+                        module,
+                        patcher,
+                        filename,
+                        node,
+                        item,
+                        cls.__dict__.get(item.name),
+                        deferred_classes,
+                    )
 
 
-def _instrument_one(module: types.ModuleType, patcher: Patcher, filename: str,
-                    cls_node: Optional[ast.ClassDef], node: ast.FunctionDef, live: Any,
-                    deferred_classes: set[str]) -> None:
+def _instrument_one(
+    module: types.ModuleType,
+    patcher: Patcher,
+    filename: str,
+    cls_node: Optional[ast.ClassDef],
+    node: ast.FunctionDef,
+    live: Any,
+    deferred_classes: set[str],
+) -> None:
     class_name = cls_node.name if cls_node is not None else None
     where = "%s.%s" % (class_name, node.name) if class_name else node.name
     func = _unwrap(live)
@@ -220,13 +243,15 @@ def _instrument_one(module: types.ModuleType, patcher: Patcher, filename: str,
     patcher.instrumented.append(where)
 
 
-def _compile(node: ast.FunctionDef, cls_node: Optional[ast.ClassDef], filename: str,
-             original: types.CodeType) -> Optional[types.CodeType]:
+def _compile(
+    node: ast.FunctionDef, cls_node: Optional[ast.ClassDef], filename: str, original: types.CodeType
+) -> Optional[types.CodeType]:
     """Compile one function as the compiler saw it (inside its class, for name mangling and the
     ``__class__`` cell of ``super()``) and return its code if its free variables match."""
     if cls_node is not None:
-        holder = ast.ClassDef(name=cls_node.name, bases=[], keywords=[], body=[node],
-                              decorator_list=[])
+        holder = ast.ClassDef(
+            name=cls_node.name, bases=[], keywords=[], body=[node], decorator_list=[]
+        )
         ast.copy_location(holder, cls_node)
         module = ast.Module(body=[holder], type_ignores=[])
     else:
@@ -246,6 +271,7 @@ def _compile(node: ast.FunctionDef, cls_node: Optional[ast.ClassDef], filename: 
 
 def _future_flags() -> int:
     import __future__
+
     flags = 0
     for name in __future__.all_feature_names:
         flags |= getattr(__future__, name).compiler_flag
@@ -255,9 +281,11 @@ def _future_flags() -> int:
 _FUTURE_FLAGS = _future_flags()
 
 
-def install_hooks(module: types.ModuleType, names: dict[str, Callable[..., Any]],
-                  wrap_inline: Optional[Callable[[Callable[..., Any]], Callable[..., Any]]] = None
-                  ) -> Patcher:
+def install_hooks(
+    module: types.ModuleType,
+    names: dict[str, Callable[..., Any]],
+    wrap_inline: Optional[Callable[[Callable[..., Any]], Callable[..., Any]]] = None,
+) -> Patcher:
     """Bind the note functions in ``module``'s globals, instrument it, wrap
     ``_cancellableInlineCallbacks``; return the patcher that undoes all of it."""
     patcher = Patcher(module)

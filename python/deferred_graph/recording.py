@@ -76,7 +76,7 @@ class RecordingTransport:
         view = memoryview(data)
         try:
             while view:
-                view = view[os.write(self._fd, view):]  # type: ignore[arg-type]
+                view = view[os.write(self._fd, view) :]  # type: ignore[arg-type]
         except OSError:
             return False
         return True
@@ -141,15 +141,26 @@ def _parse_line(path: str, number: int, text: str) -> Any:
 
 def _check_header(path: str, header: Any) -> None:
     if not isinstance(header, dict) or header.get("format") != wire.RECORDING_FORMAT:
-        raise RecordingError(path, 1, "not a Deferred Graph recording (header format is not %r)"
-                             % wire.RECORDING_FORMAT)
+        raise RecordingError(
+            path,
+            1,
+            "not a Deferred Graph recording (header format is not %r)" % wire.RECORDING_FORMAT,
+        )
     if header.get("formatVersion") != wire.RECORDING_FORMAT_VERSION:
-        raise RecordingError(path, 1, "unsupported recording formatVersion %r (this reader: %d)"
-                             % (header.get("formatVersion"), wire.RECORDING_FORMAT_VERSION))
+        raise RecordingError(
+            path,
+            1,
+            "unsupported recording formatVersion %r (this reader: %d)"
+            % (header.get("formatVersion"), wire.RECORDING_FORMAT_VERSION),
+        )
     major = str(header.get("protocolVersion", "")).split(".")[0]
     if major != wire.PROTOCOL_VERSION.split(".")[0]:
-        raise RecordingError(path, 1, "protocol version %r is not compatible with %s"
-                             % (header.get("protocolVersion"), wire.PROTOCOL_VERSION))
+        raise RecordingError(
+            path,
+            1,
+            "protocol version %r is not compatible with %s"
+            % (header.get("protocolVersion"), wire.PROTOCOL_VERSION),
+        )
 
 
 def _check_batch(path: str, number: int, batch: Any) -> None:
@@ -162,8 +173,9 @@ def _check_batch(path: str, number: int, batch: Any) -> None:
         if not isinstance(event, dict) or not isinstance(event.get("kind"), str):
             raise RecordingError(path, number, "event %d has no 'kind'" % index)
         if not isinstance(event.get("seq"), int):
-            raise RecordingError(path, number, "event %d (%s) has no integer 'seq'"
-                                 % (index, event["kind"]))
+            raise RecordingError(
+                path, number, "event %d (%s) has no integer 'seq'" % (index, event["kind"])
+            )
 
 
 def read_recording(path: str) -> Recording:

@@ -138,8 +138,14 @@ class Registry:
 
     def hook_names(self) -> dict[str, Any]:
         """The objects the inlined registration in ``Deferred.__init__`` uses (see hooks)."""
-        return {"Entry": Entry, "collected": self.collected.append, "born": self.born.append,
-                "file": self.defer_file, "getframe": _getframe, "register": self.register}
+        return {
+            "Entry": Entry,
+            "collected": self.collected.append,
+            "born": self.born.append,
+            "file": self.defer_file,
+            "getframe": _getframe,
+            "register": self.register,
+        }
 
     def register(self, obj: Any) -> None:
         """Slow-path registration (the inlined one failed: no frame outside defer.py...)."""

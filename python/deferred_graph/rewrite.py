@@ -86,14 +86,20 @@ def _clear_chained(stmt: ast.stmt) -> Optional[ast.stmt]:
     if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
         return None
     target = stmt.targets[0]
-    if not (isinstance(target, ast.Attribute) and target.attr == "_chainedTo"
-            and isinstance(stmt.value, ast.Constant) and stmt.value.value is None
-            and pure(target.value)):
+    if not (
+        isinstance(target, ast.Attribute)
+        and target.attr == "_chainedTo"
+        and isinstance(stmt.value, ast.Constant)
+        and stmt.value.value is None
+        and pure(target.value)
+    ):
         return None
     obj = target.value
-    test = ast.Compare(left=ast.Attribute(value=copy.deepcopy(obj), attr="_chainedTo",
-                                          ctx=ast.Load()),
-                       ops=[ast.IsNot()], comparators=[ast.Constant(value=None)])
+    test = ast.Compare(
+        left=ast.Attribute(value=copy.deepcopy(obj), attr="_chainedTo", ctx=ast.Load()),
+        ops=[ast.IsNot()],
+        comparators=[ast.Constant(value=None)],
+    )
     mark = _call_stmt(MARK, [_id_of(obj)], stmt)
     node = ast.If(test=test, body=[copy.deepcopy(stmt), mark], orelse=[copy.deepcopy(stmt)])
     for sub in ast.walk(node):
@@ -114,11 +120,11 @@ class Instrumenter(ast.NodeTransformer):
         self.inserted = 0
         self.skip_self = skip_self
 
-    def _flush(self, pending: list[Write], anchor: Optional[ast.stmt],
-               out: list[ast.stmt]) -> None:
+    def _flush(self, pending: list[Write], anchor: Optional[ast.stmt], out: list[ast.stmt]) -> None:
         if self.skip_self:
-            pending = [(e, k) for e, k in pending
-                       if not (isinstance(e, ast.Name) and e.id == "self")]
+            pending = [
+                (e, k) for e, k in pending if not (isinstance(e, ast.Name) and e.id == "self")
+            ]
         if pending and anchor is not None:
             notes = _note_stmts(pending, anchor)
             self.inserted += len(notes)
@@ -128,8 +134,7 @@ class Instrumenter(ast.NodeTransformer):
         """``X.a = v; while T: X.b.pop(0) ...``: instead of a note before the loop, merge the
         pending notes into the loop body's first one (same objects: free) and note them in the
         loop's ``else`` (normal exit; a ``break`` comes after the body's first note)."""
-        if not pending or any(
-                isinstance(n, ast.Call) for n in ast.walk(stmt.test)):
+        if not pending or any(isinstance(n, ast.Call) for n in ast.walk(stmt.test)):
             return False
         if not {ast.dump(e) for e, _ in pending} <= leading_quiet_writes(stmt.body):
             return False
@@ -144,16 +149,16 @@ class Instrumenter(ast.NodeTransformer):
         """``X.a = v; if T: ...; X.b = w``: let pending notes flow through an ``if`` whose test
         calls nothing: each branch notes them (merged with its own notes), and without an
         ``else`` they stay pending after it, so the common skipped-branch path pays once."""
-        if not pending or any(
-                isinstance(n, ast.Call) for n in ast.walk(stmt.test)):
+        if not pending or any(isinstance(n, ast.Call) for n in ast.walk(stmt.test)):
             return False
         stmt.body = self._rewrite_body(stmt.body, list(pending))
         if stmt.orelse:
             stmt.orelse = self._rewrite_body(stmt.orelse, list(pending))
         return True
 
-    def _rewrite_body(self, body: list[ast.stmt],
-                      carried: Optional[list[Write]] = None) -> list[ast.stmt]:
+    def _rewrite_body(
+        self, body: list[ast.stmt], carried: Optional[list[Write]] = None
+    ) -> list[ast.stmt]:
         out: list[ast.stmt] = []
         pending: list[Write] = carried or []
         last: Optional[ast.stmt] = body[0] if carried else None
@@ -195,8 +200,12 @@ class Instrumenter(ast.NodeTransformer):
             if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
                 setattr(node, field, self._rewrite_body(value))
         for field, value in ast.iter_fields(node):
-            if field in ("body", "orelse", "finalbody") and isinstance(value, list) \
-                    and value and isinstance(value[0], ast.stmt):
+            if (
+                field in ("body", "orelse", "finalbody")
+                and isinstance(value, list)
+                and value
+                and isinstance(value[0], ast.stmt)
+            ):
                 continue
             if isinstance(value, list):
                 for item in value:
@@ -224,8 +233,14 @@ except Exception:
 
 def _body_start(func: ast.FunctionDef) -> int:
     body = func.body
-    return 1 if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-        and isinstance(body[0].value.value, str) else 0
+    return (
+        1
+        if body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+        else 0
+    )
 
 
 def _locate(nodes: list[ast.stmt], anchor: ast.stmt) -> list[ast.stmt]:

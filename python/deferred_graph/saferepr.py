@@ -51,8 +51,10 @@ class _BoundedRepr(reprlib.Repr):
             return "{}"
         if level <= 0:
             return "{...}"
-        pieces = ["%s: %s" % (self.repr1(k, level - 1), self.repr1(v, level - 1))
-                  for k, v in itertools.islice(x.items(), self.maxdict)]
+        pieces = [
+            "%s: %s" % (self.repr1(k, level - 1), self.repr1(v, level - 1))
+            for k, v in itertools.islice(x.items(), self.maxdict)
+        ]
         if n > self.maxdict:
             pieces.append("...")
         return "{%s}" % ", ".join(pieces)
@@ -74,8 +76,9 @@ def _failed(exc: BaseException) -> str:
     return "<repr failed: %s>" % name
 
 
-def safe_repr(value: Any, limit: Optional[int] = None,
-              by_identity: tuple[type[Any], ...] = ()) -> tuple[str, bool]:
+def safe_repr(
+    value: Any, limit: Optional[int] = None, by_identity: tuple[type[Any], ...] = ()
+) -> tuple[str, bool]:
     """(text, truncated): ``repr(value)`` bounded to ``limit`` characters.
 
     Instances of ``by_identity`` classes inside ``value`` print as ``<Name at 0xADDR>``: the
@@ -129,7 +132,11 @@ def failure_result(fail: Any, limit: Optional[int] = None) -> wire.FailureResult
         value = getattr(fail, "value", fail)
         exc_type = getattr(fail, "type", None) or type(value)
         message, truncated = safe_str(value, limit)
-        return {"kind": "failure", "excType": type_name(exc_type), "message": message,
-                "truncated": truncated}
+        return {
+            "kind": "failure",
+            "excType": type_name(exc_type),
+            "message": message,
+            "truncated": truncated,
+        }
     except BaseException:  # noqa: B036
         return {"kind": "failure", "excType": "?", "message": "", "truncated": False}

@@ -14,6 +14,7 @@ while the program is stopped at a breakpoint, and pydevd does not wait for it at
 Nothing here may raise into, block, or change the debugged program: every failure is counted in
 :attr:`Sender.errors` and, with ``DEFERRED_GRAPH_DEBUG=1``, logged to the raw stderr descriptor.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -57,7 +58,9 @@ class SenderOptions:
     buffer: int = 20000
 
     @classmethod
-    def from_env(cls, environ: Optional[Mapping[str, str]] = None, **overrides: Any) -> SenderOptions:
+    def from_env(
+        cls, environ: Optional[Mapping[str, str]] = None, **overrides: Any
+    ) -> SenderOptions:
         """Read ``wire.ENV_*``; an override that is None is ignored, and so are keys this class
         does not know (``install()`` passes its own options through).  Bad values fall back to
         the defaults rather than raising: the environment is not the program's fault."""
@@ -238,9 +241,11 @@ def _for_each_sender(method: str) -> Callable[[], None]:
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_for_each_sender("_before_fork"),
-                        after_in_parent=_for_each_sender("_after_fork_in_parent"),
-                        after_in_child=_for_each_sender("_after_fork_in_child"))
+    os.register_at_fork(
+        before=_for_each_sender("_before_fork"),
+        after_in_parent=_for_each_sender("_after_fork_in_parent"),
+        after_in_child=_for_each_sender("_after_fork_in_child"),
+    )
 
 
 def start_sender(emitter: EmitterLike, options: Optional[SenderOptions] = None) -> Sender:

@@ -36,12 +36,22 @@ def _minimal(entry: Entry, note: Optional[str] = None) -> wire.DeferredState:
     if result is None and note is not None:
         result = {"kind": "value", "typeName": "?", "repr": note, "truncated": False}
     return {
-        "id": entry.serial, "type": entry.type_name, "label": entry.label,
+        "id": entry.serial,
+        "type": entry.type_name,
+        "label": entry.label,
         "called": entry.fired_at is not None or result is not None,
-        "hasResult": result is not None, "result": result, "callbacks": [], "paused": 0,
-        "waitingOn": None, "cancelled": entry.cancelled, "created": creation_location(entry),
-        "createdAt": entry.created_at, "firedAt": entry.fired_at, "members": None,
-        "coroutine": None, "timer": None,
+        "hasResult": result is not None,
+        "result": result,
+        "callbacks": [],
+        "paused": 0,
+        "waitingOn": None,
+        "cancelled": entry.cancelled,
+        "created": creation_location(entry),
+        "createdAt": entry.created_at,
+        "firedAt": entry.fired_at,
+        "members": None,
+        "coroutine": None,
+        "timer": None,
     }
 
 
@@ -100,8 +110,12 @@ def _result(value: Any, registry: Registry, limit: int) -> wire.Result:
     if failure_type is not None and issubclass(type(value), failure_type):
         return saferepr.failure_result(value, limit)
     text, truncated = saferepr.safe_repr(value, limit, (dtype,) if dtype is not None else ())
-    return {"kind": "value", "typeName": saferepr.type_name(type(value)), "repr": text,
-            "truncated": truncated}
+    return {
+        "kind": "value",
+        "typeName": saferepr.type_name(type(value)),
+        "repr": text,
+        "truncated": truncated,
+    }
 
 
 def _callbacks(
@@ -123,8 +137,9 @@ def _callbacks(
             waiting = cb_args[0] if cb_args else None
             pairs.append({"callback": None, "errback": None, "continues": id_of(waiting)})
         else:
-            pairs.append({"callback": callable_info(cb), "errback": callable_info(eb),
-                          "continues": None})
+            pairs.append(
+                {"callback": callable_info(cb), "errback": callable_info(eb), "continues": None}
+            )
     return pairs
 
 
@@ -150,8 +165,11 @@ def callable_info(func: Any) -> wire.CallableInfo:
         if not isinstance(name, str):
             name = getattr(code, "co_qualname", None) or saferepr.type_name(type(target))
         if isinstance(code, types.CodeType):
-            return {"name": name[:_NAME_LIMIT], "file": code.co_filename,
-                    "line": code.co_firstlineno}
+            return {
+                "name": name[:_NAME_LIMIT],
+                "file": code.co_filename,
+                "line": code.co_firstlineno,
+            }
         return {"name": name[:_NAME_LIMIT], "file": None, "line": None}
     except Exception:
         return {"name": "?", "file": None, "line": None}
@@ -164,17 +182,18 @@ def _members(attrs: dict[str, Any], id_of: Callable[[Any], Optional[int]]) -> Op
     return [i for i in (id_of(m) for m in list(members)) if i is not None]
 
 
-def _coroutine(
-    entry: Entry, id_of: Callable[[Any], Optional[int]]
-) -> Optional[wire.CoroutineInfo]:
+def _coroutine(entry: Entry, id_of: Callable[[Any], Optional[int]]) -> Optional[wire.CoroutineInfo]:
     link = entry.coroutine
     if link is None:
         return None
     gen = link.gen()
     frame = None
     if gen is not None:
-        frame = getattr(gen, "gi_frame", None) if link.kind == "inlineCallbacks" \
+        frame = (
+            getattr(gen, "gi_frame", None)
+            if link.kind == "inlineCallbacks"
             else getattr(gen, "cr_frame", None)
+        )
     finished = gen is None or frame is None
     running = bool(getattr(gen, "gi_running", False) or getattr(gen, "cr_running", False))
     waiting_on: Optional[int] = None
@@ -184,9 +203,12 @@ def _coroutine(
         if awaited is not None:
             waiting_on = id_of(awaited)
     return {
-        "kind": link.kind, "name": link.name, "file": link.file,
+        "kind": link.kind,
+        "name": link.name,
+        "file": link.file,
         "line": frame.f_lineno if frame is not None else link.line,
-        "finished": finished, "waitingOn": waiting_on,
+        "finished": finished,
+        "waitingOn": waiting_on,
     }
 
 
@@ -203,9 +225,12 @@ def _timer(attrs: dict[str, Any]) -> Optional[wire.TimerInfo]:
                 at = float(call.getTime())
                 seconds = getattr(call, "seconds", None)
                 now = float(seconds()) if callable(seconds) else at
-                return {"callAt": at, "delay": at - now,
-                        "function": callable_info(call.func)["name"],
-                        "active": bool(call.active())}
+                return {
+                    "callAt": at,
+                    "delay": at - now,
+                    "function": callable_info(call.func)["name"],
+                    "active": bool(call.active()),
+                }
             except Exception:
                 return None
     return None

@@ -71,7 +71,9 @@ class AutoTransport:
         self._active = self._socket
 
 
-def make_live_transport(choice: str, socket_spec: Optional[str], token: Optional[str]) -> Optional[Transport]:
+def make_live_transport(
+    choice: str, socket_spec: Optional[str], token: Optional[str]
+) -> Optional[Transport]:
     """The live transport for ``DEFERRED_GRAPH_TRANSPORT`` (auto|dap|socket|none), or None.
 
     A socket without a valid token is not used: the server would refuse it anyway."""

@@ -273,7 +273,9 @@ def unpack(text: str) -> Any:
     if not text.startswith(PACKED_PREFIX):
         raise ValueError("not packed: %r" % text[:40])
     try:
-        return json.loads(zlib.decompress(base64.b64decode(text[len(PACKED_PREFIX):], validate=True)))
+        return json.loads(
+            zlib.decompress(base64.b64decode(text[len(PACKED_PREFIX) :], validate=True))
+        )
     except (zlib.error, binascii.Error, UnicodeDecodeError) as exc:
         raise ValueError("packed text does not inflate to JSON: %s" % exc) from None
 

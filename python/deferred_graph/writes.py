@@ -16,8 +16,19 @@ from typing import Any, Optional
 STATE_ATTRS = frozenset({"result", "paused", "_chainedTo"})
 CALLBACK_ATTRS = frozenset({"callbacks", "_callbacks"})
 LIST_MUTATORS = frozenset(
-    {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "__setitem__",
-     "__delitem__", "__iadd__"}
+    {
+        "append",
+        "extend",
+        "insert",
+        "pop",
+        "remove",
+        "clear",
+        "sort",
+        "reverse",
+        "__setitem__",
+        "__delitem__",
+        "__iadd__",
+    }
 )
 
 # Kinds of inserted call, in the order we prefer when one object is written several ways in a
@@ -62,8 +73,11 @@ def _target_write(target: ast.expr) -> Optional[Write]:
             return target.value, KIND_FIRED
         if attr in STATE_ATTRS or attr in CALLBACK_ATTRS:
             return target.value, KIND_MARK
-        if attr == "failResult" and isinstance(target.value, ast.Attribute) \
-                and target.value.attr == "_debugInfo":
+        if (
+            attr == "failResult"
+            and isinstance(target.value, ast.Attribute)
+            and target.value.attr == "_debugInfo"
+        ):
             return target.value.value, KIND_FAILURE
         if attr == "waitingOn":  # inlineCallbacks' _CancellationStatus: its Deferred changed
             return ast.Attribute(value=target.value, attr="deferred", ctx=ast.Load()), KIND_MARK
@@ -121,8 +135,12 @@ def statement_writes(stmt: ast.stmt) -> list[Write]:
 def _safe_call(node: ast.Call) -> bool:
     """A mutation of a Deferred's callback list (``X.callbacks.pop(0)``): runs no user code."""
     func = node.func
-    return isinstance(func, ast.Attribute) and func.attr in LIST_MUTATORS \
-        and isinstance(func.value, ast.Attribute) and func.value.attr in CALLBACK_ATTRS
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr in LIST_MUTATORS
+        and isinstance(func.value, ast.Attribute)
+        and func.value.attr in CALLBACK_ATTRS
+    )
 
 
 def quiet(stmt: ast.stmt) -> bool:

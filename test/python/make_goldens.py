@@ -95,8 +95,11 @@ class PoetryServer:
     def __init__(self, python: str, args: Sequence[str]) -> None:
         self.process = subprocess.Popen(
             [python, str(EXAMPLES_DIR / "poetry_server.py"), "--port", "0", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=example_env(Example("poetry_server.py")))
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=example_env(Example("poetry_server.py")),
+        )
         self.stderr = ""
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -123,10 +126,17 @@ class PoetryServer:
         return self.process.returncode
 
 
-def run_example(name: str, python: str = sys.executable, runtime: bool = False,
-                record: Optional[Path] = None, env: Optional[dict[str, str]] = None,
-                args: Optional[Sequence[str]] = None, timeout: float = 60,
-                prefix: Sequence[str] = (), golden: bool = False) -> subprocess.CompletedProcess:
+def run_example(
+    name: str,
+    python: str = sys.executable,
+    runtime: bool = False,
+    record: Optional[Path] = None,
+    env: Optional[dict[str, str]] = None,
+    args: Optional[Sequence[str]] = None,
+    timeout: float = 60,
+    prefix: Sequence[str] = (),
+    golden: bool = False,
+) -> subprocess.CompletedProcess:
     """Run example ``name`` to completion, plainly or under ``python -m deferred_graph run``.
 
     ``prefix`` goes between the interpreter and the script (e.g. a driver that installs hooks).
@@ -145,8 +155,14 @@ def run_example(name: str, python: str = sys.executable, runtime: bool = False,
     command += [str(EXAMPLES_DIR / example.script), *(example.args if args is None else args)]
 
     def run(extra_args: Sequence[str]) -> subprocess.CompletedProcess:
-        return subprocess.run(command + list(extra_args), cwd=str(EXAMPLES_DIR), capture_output=True,
-                              text=True, timeout=timeout, env=example_env(example, env))
+        return subprocess.run(
+            command + list(extra_args),
+            cwd=str(EXAMPLES_DIR),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=example_env(example, env),
+        )
 
     if not downloads:
         return run(())
@@ -169,11 +185,20 @@ def record_example(name: str, out_dir: Path, python: str = sys.executable) -> di
         recording.unlink()
     with tempfile.TemporaryDirectory() as scratch:
         expect_file = Path(scratch) / "expect.jsonl"
-        done = run_example(name, python, runtime=True, record=recording, golden=True,
-                           env={EXPECT_ENV: str(expect_file)})
+        done = run_example(
+            name,
+            python,
+            runtime=True,
+            record=recording,
+            golden=True,
+            env={EXPECT_ENV: str(expect_file)},
+        )
         if done.returncode not in (0,):
             raise RuntimeError("%s exited %d:\n%s" % (name, done.returncode, done.stderr[-3000:]))
-        markers = [{"name": r["marker"], "deferreds": r["deferreds"]} for r in read_expectations(expect_file)]
+        markers = [
+            {"name": r["marker"], "deferreds": r["deferreds"]}
+            for r in read_expectations(expect_file)
+        ]
     expected = {
         "format": EXPECTED_FORMAT,
         "example": name,
@@ -182,13 +207,17 @@ def record_example(name: str, out_dir: Path, python: str = sys.executable) -> di
         "generatedWith": _versions(python),
         "markers": markers,
     }
-    (out_dir / ("%s.expected.json" % name)).write_text(json.dumps(expected, indent=1) + "\n", encoding="utf-8")
+    (out_dir / ("%s.expected.json" % name)).write_text(
+        json.dumps(expected, indent=1) + "\n", encoding="utf-8"
+    )
     return expected
 
 
 def _versions(python: str) -> dict[str, str]:
     code = "import sys, twisted; print(sys.version.split()[0], twisted.__version__)"
-    py, tw = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    py, tw = subprocess.run(
+        [python, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     return {"python": py, "twisted": tw}
 
 
@@ -198,6 +227,7 @@ def structure(expected: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     Runtime ids are left out (they count every Deferred the process made), and so are memory
     addresses inside reprs; a reference to an unlabelled Deferred becomes "<id>".
     """
+
     def clean(status: dict[str, Any]) -> dict[str, Any]:
         kept = {k: v for k, v in status.items() if k != "id"}
         for key in ("resultDeferred", "waitingOn"):
@@ -207,8 +237,10 @@ def structure(expected: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             kept["result"] = re.sub(r" at 0x[0-9a-fA-F]+", " at 0x…", kept["result"])
         return kept
 
-    return [(m["name"], {label: clean(s) for label, s in m["deferreds"].items()})
-            for m in expected["markers"]]
+    return [
+        (m["name"], {label: clean(s) for label, s in m["deferreds"].items()})
+        for m in expected["markers"]
+    ]
 
 
 def main(argv: Sequence[str]) -> int:

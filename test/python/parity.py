@@ -110,8 +110,9 @@ def mismatches(deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None
     return problems
 
 
-def assert_parity(deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None,
-                  context: Any = "") -> None:
+def assert_parity(
+    deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None, context: Any = ""
+) -> None:
     """Fail with every mismatch listed (and ``context``, e.g. the step that led here)."""
     problems = mismatches(deferreds, states)
     if problems:

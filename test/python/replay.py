@@ -25,8 +25,9 @@ class Replay:
     def apply(self, events: Iterable[dict]) -> Replay:
         for event in sorted(events, key=lambda e: e["seq"]):
             if event["seq"] <= self.last_seq:
-                raise AssertionError("seq not increasing: %r after %r" % (event["seq"],
-                                                                          self.last_seq))
+                raise AssertionError(
+                    "seq not increasing: %r after %r" % (event["seq"], self.last_seq)
+                )
             self.last_seq = event["seq"]
             kind = event["kind"]
             if kind == "created":

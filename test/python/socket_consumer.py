@@ -33,8 +33,14 @@ class Consumer:
     (mid-stream, whatever the batching), stop listening for ``away_s`` seconds, then listen
     again on the same address.  ``stall_s``: after the auth line, read nothing for that long."""
 
-    def __init__(self, token: str, kind: str = "tcp", drop_after: Optional[int] = None,
-                 away_s: float = 0.0, stall_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        token: str,
+        kind: str = "tcp",
+        drop_after: Optional[int] = None,
+        away_s: float = 0.0,
+        stall_s: float = 0.0,
+    ) -> None:
         self.token = token
         self.kind = kind
         self.drop_after = drop_after

@@ -84,7 +84,9 @@ def test_the_runtime_has_no_import_circle() -> None:
     assert cycle is None, "import circle: " + " -> ".join(cycle or [])
 
 
-def test_the_cycle_finder_sees_a_circle_through_a_lazy_or_type_checking_import(tmp_path: Path) -> None:
+def test_the_cycle_finder_sees_a_circle_through_a_lazy_or_type_checking_import(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "a.py").write_text("from .b import x\n")
     (tmp_path / "b.py").write_text("def f():\n    from .c import y\n")
     (tmp_path / "c.py").write_text(

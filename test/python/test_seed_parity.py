@@ -152,7 +152,9 @@ def test_experiment_4_join_fires_only_with_its_last_member() -> None:
     assert not steps["exp4a/fired-3"]["join"]["hasResult"]
     join = steps["exp4a/all-fired"]["join"]
     assert _value(join) == "[(True, 0), (True, 1), (True, 2), (True, 3), (True, 4)]"
-    assert join["members"] == [steps["exp4a/all-fired"]["deferreds[%d]" % i]["id"] for i in range(5)]
+    assert join["members"] == [
+        steps["exp4a/all-fired"]["deferreds[%d]" % i]["id"] for i in range(5)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
