@@ -8,8 +8,9 @@ Reusable by every Python suite (seeds, examples, random programs)::
 
 "Twisted itself" means the attributes the notebook's ``status()`` and ``repr(d)`` read:
 ``hasattr(d, "result")``, ``d.result``, ``len(d.callbacks)``, ``d.paused``, ``d._chainedTo`` and
-``d.called`` — plus, per callback pair, which Deferred a ``_CONTINUE`` entry continues.  On 26.4 ``d.callbacks`` is read exactly as a user would (its DeprecationWarning
-silenced here), so a change in what Twisted means by it shows up as a mismatch.
+``d.called`` — plus, per callback pair, which Deferred a ``_CONTINUE`` entry continues.  On 26.4
+``d.callbacks`` is read exactly as a user would (its DeprecationWarning silenced here), so a
+change in what Twisted means by it shows up as a mismatch.
 """
 
 from __future__ import annotations
