@@ -35,7 +35,9 @@ def report(failure):
 
 
 def main():
-    orders = [label(defer.Deferred().addCallback(parse_quantity), "order %d" % n) for n in (1, 2, 3)]
+    orders = [
+        label(defer.Deferred().addCallback(parse_quantity), "order %d" % n) for n in (1, 2, 3)
+    ]
     orders[0].addCallback(ship)
     mark("waiting")
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterator, List, Optional, Sequence
+from typing import Optional
 
 
 def seconds(env_name: str, default: float) -> float:
@@ -43,7 +44,7 @@ def customer_count(argv: Optional[Sequence[str]] = None) -> Optional[int]:
         sys.exit(f"the customer count must be a whole number, not {value!r}")
 
 
-def customers(default: Sequence[str]) -> List[str]:
+def customers(default: Sequence[str]) -> list[str]:
     """The day's customers: ``default``, or "Customer 0".."Customer N-1" when a count is given."""
     count = customer_count()
     if count is None:
@@ -51,7 +52,7 @@ def customers(default: Sequence[str]) -> List[str]:
     return ["Customer %d" % i for i in range(count)]
 
 
-def numbered_customers(count: int = 15) -> List[str]:
+def numbered_customers(count: int = 15) -> list[str]:
     """The tale's usual list, "Customer 0" to "Customer 14"."""
     return customers(["Customer %d" % i for i in range(count)])
 

@@ -20,7 +20,7 @@ import json
 import os
 import threading
 import weakref
-from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 try:
     import deferred_graph as _runtime
@@ -32,10 +32,10 @@ EXPECT_ENV = "DEFERRED_GRAPH_EXAMPLES_EXPECT"
 
 T = TypeVar("T")
 
-listeners: List[Callable[[str], None]] = []
+listeners: list[Callable[[str], None]] = []
 """Called with the marker name at every ``mark()``, before the runtime's marker is emitted."""
 
-_labelled: Dict[str, "weakref.ref[Any]"] = {}  # label -> newest Deferred with that label
+_labelled: dict[str, weakref.ref[Any]] = {}  # label -> newest Deferred with that label
 _lock = threading.Lock()  # the threaded tale marks from five threads at once
 
 
@@ -90,7 +90,7 @@ def pending_callbacks(deferred: Any) -> int:
     return len(callbacks)
 
 
-def real_status(deferred: Any, reference: Callable[[Any], Union[str, int, None]]) -> Dict[str, Any]:
+def real_status(deferred: Any, reference: Callable[[Any], Union[str, int, None]]) -> dict[str, Any]:
     """What Twisted's own attributes say about ``deferred``, in the golden expectation format.
 
     ``reference`` turns another Deferred (the result, or the one this waits on) into its label
@@ -102,7 +102,7 @@ def real_status(deferred: Any, reference: Callable[[Any], Union[str, int, None]]
     has_result = "result" in vars(deferred)
     result = vars(deferred).get("result")
     waiting_on = getattr(deferred, "_chainedTo", None)
-    status: Dict[str, Any] = {
+    status: dict[str, Any] = {
         "id": id_of(deferred),
         "hasResult": has_result,
         "result": None,
@@ -116,7 +116,10 @@ def real_status(deferred: Any, reference: Callable[[Any], Union[str, int, None]]
     if isinstance(result, Deferred):
         status["resultDeferred"] = reference(result)
     elif isinstance(result, Failure):
-        status["failure"] = {"excType": _type_name(result.type), "message": _text(str, result.value)}
+        status["failure"] = {
+            "excType": _type_name(result.type),
+            "message": _text(str, result.value),
+        }
     elif has_result:
         status["result"] = _text(repr, result)
     return status
@@ -150,7 +153,7 @@ def _type_name(cls: Any) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _live_labelled() -> Dict[str, Any]:
+def _live_labelled() -> dict[str, Any]:
     with _lock:
         pairs = [(name, ref()) for name, ref in _labelled.items()]
     return {name: d for name, d in pairs if d is not None}
@@ -164,6 +167,9 @@ def _append_expectation(path: str, marker: str) -> None:
     def reference(other: Any) -> Union[str, int, None]:
         return names.get(id(other), id_of(other))
 
-    record = {"marker": marker, "deferreds": {n: real_status(d, reference) for n, d in live.items()}}
+    record = {
+        "marker": marker,
+        "deferreds": {n: real_status(d, reference) for n, d in live.items()},
+    }
     with _lock, open(path, "a", encoding="utf-8") as out:
         out.write(json.dumps(record) + "\n")

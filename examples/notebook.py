@@ -41,7 +41,10 @@ def show(step, **named):
             deferreds[name] = value
     for name, d in deferreds.items():
         label(d, name)
-    print("%s: status(%s) = %s" % (step, ", ".join(deferreds), status(*deferreds.values())), flush=True)
+    print(
+        "%s: status(%s) = %s" % (step, ", ".join(deferreds), status(*deferreds.values())),
+        flush=True,
+    )
     mark(step)
 
 
@@ -119,7 +122,7 @@ def experiment_3b():
     show("exp3b/chained", a=a, b=b)  # BREAK exp3b/chained
     b.callback(4)  # step: b fires first; with no callbacks its result is simply 4
     show("exp3b/b-fired", a=a, b=b)  # BREAK exp3b/b-fired
-    a.callback(3)  # step: b_callback returns b, already fired: a takes its 4 at once, b.result becomes None
+    a.callback(3)  # step: b_callback returns fired b: a takes its 4 at once, b.result becomes None
     show("exp3b/a-fired", a=a, b=b)  # BREAK exp3b/a-fired
 
 
@@ -137,7 +140,7 @@ def experiment_4a(deferreds, join):
     for i in range(4):
         deferreds[i].callback(i)  # step: fire one member; join keeps waiting
         show("exp4a/fired-%d" % i, deferreds=deferreds, join=join)
-    deferreds[4].callback(4)  # step: the last member fires; join runs on_done with the list of results
+    deferreds[4].callback(4)  # step: the last member fires; join runs on_done with the results
     show("exp4a/all-fired", deferreds=deferreds, join=join)  # BREAK exp4a/all-fired
     print("join.result =", join.result)
 
@@ -181,7 +184,10 @@ NOTEBOOK_ORDER = ["1", "2", "3a", "3b", "4a", "4b"]
 def main(names):
     unknown = [name for name in names if name not in EXPERIMENTS]
     if unknown:
-        sys.exit("unknown experiment(s) %s; choose from %s" % (", ".join(unknown), ", ".join(EXPERIMENTS)))
+        sys.exit(
+            "unknown experiment(s) %s; choose from %s"
+            % (", ".join(unknown), ", ".join(EXPERIMENTS))
+        )
     for name in names or NOTEBOOK_ORDER:
         print("--- Experiment %s ---" % name, flush=True)
         EXPERIMENTS[name]()

@@ -64,7 +64,9 @@ def get_poetry(host, port, wait=0.0):
 def parse_args():
     parser = argparse.ArgumentParser(description="Download poems from poetry servers.")
     parser.add_argument("addresses", nargs="+", metavar="[HOST:]PORT")
-    parser.add_argument("--wait", type=float, default=0.0, help="retry refused connections for this many seconds")
+    parser.add_argument(
+        "--wait", type=float, default=0.0, help="retry refused connections for this many seconds"
+    )
     options = parser.parse_args()
     addresses = []
     for address in options.addresses:

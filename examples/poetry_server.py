@@ -22,7 +22,7 @@ class PoetryProtocol(Protocol):
     def connectionMade(self):
         poem = self.factory.poem
         size = self.factory.num_bytes or len(poem)
-        chunks = [poem[i:i + size] for i in range(0, len(poem), size)]
+        chunks = [poem[i : i + size] for i in range(0, len(poem), size)]
         self.sending = task.LoopingCall(self.send_next, iter(chunks))
         self.sending.start(self.factory.delay)
 
@@ -54,14 +54,26 @@ class PoetryFactory(ServerFactory):
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="Serve a poem over TCP, like the book's poetry server.")
+    parser = argparse.ArgumentParser(
+        description="Serve a poem over TCP, like the book's poetry server."
+    )
     parser.add_argument("poem", nargs="?", default=DEFAULT_POEM, help="the poem file to serve")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("POETRY_PORT", "0")),
-                        help="port to listen on (0: any free port, printed at start)")
-    parser.add_argument("--iface", default="127.0.0.1", help="interface to listen on (default loopback)")
-    parser.add_argument("--num-bytes", type=int, default=0, help="bytes per write (0: the whole poem)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("POETRY_PORT", "0")),
+        help="port to listen on (0: any free port, printed at start)",
+    )
+    parser.add_argument(
+        "--iface", default="127.0.0.1", help="interface to listen on (default loopback)"
+    )
+    parser.add_argument(
+        "--num-bytes", type=int, default=0, help="bytes per write (0: the whole poem)"
+    )
     parser.add_argument("--delay", type=float, default=0.0, help="seconds between writes")
-    parser.add_argument("--serve", type=int, default=0, help="exit after this many clients (0: never)")
+    parser.add_argument(
+        "--serve", type=int, default=0, help="exit after this many clients (0: never)"
+    )
     return parser.parse_args()
 
 
@@ -72,7 +84,10 @@ def main():
     factory = PoetryFactory(poem, options.num_bytes, options.delay, options.serve)
     port = reactor.listenTCP(options.port, factory, interface=options.iface)
     address = port.getHost()
-    print("Serving %s on %s:%d." % (os.path.basename(options.poem), address.host, address.port), flush=True)
+    print(
+        "Serving %s on %s:%d." % (os.path.basename(options.poem), address.host, address.port),
+        flush=True,
+    )
     reactor.run()
 
 

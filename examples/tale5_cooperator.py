@@ -23,7 +23,9 @@ SLOTS = 5
 def twisted_developer_day(customers):
     print("Goodmorning from Twisted developer", flush=True)
     # A generator, not a list: an installation starts only when a slot asks for it.
-    work = (label(inline_install(customer), "installation for %s" % customer) for customer in customers)
+    work = (
+        label(inline_install(customer), "installation for %s" % customer) for customer in customers
+    )
     # We use the Cooperator mechanism to make the secretary not
     # service more than 5 customers simultaneously.
     coop = task.Cooperator()

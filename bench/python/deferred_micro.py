@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List, Optional
+from typing import Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -89,7 +89,7 @@ def _set_mode(mode: str, on: bool) -> Optional[str]:
     return None
 
 
-def run_modes(debugpy: bool, rounds: int = RUNS) -> List[Dict[str, object]]:
+def run_modes(debugpy: bool, rounds: int = RUNS) -> list[dict[str, object]]:
     """Alternate the modes ``rounds`` times in this one process, one 50,000-iteration run each,
     and keep each mode's best: alternating makes the ratios fair on a machine whose load
     changes over time (a shared CI runner)."""
@@ -105,21 +105,29 @@ def run_modes(debugpy: bool, rounds: int = RUNS) -> List[Dict[str, object]]:
         for mode in MODES:
             record = _set_mode(mode, True)
             # setDebugging is 15-30x slower: a tenth of the iterations keeps the run short
-            best[mode] = min(best[mode], measure(1, ITERATIONS // (10 if mode == "debugging"
-                                                                   else 1)))
+            best[mode] = min(
+                best[mode], measure(1, ITERATIONS // (10 if mode == "debugging" else 1))
+            )
             _set_mode(mode, False)
             if record:
                 recording_bytes = os.path.getsize(record)
                 os.unlink(record)
-    return [{"mode": mode, "debugpy": debugpy, "usPerIter": best[mode], "python": sys.executable,
-             "twisted": twisted.__version__,
-             **({"recordingBytes": recording_bytes} if mode == "installed" else {})}
-            for mode in MODES]
+    return [
+        {
+            "mode": mode,
+            "debugpy": debugpy,
+            "usPerIter": best[mode],
+            "python": sys.executable,
+            "twisted": twisted.__version__,
+            **({"recordingBytes": recording_bytes} if mode == "installed" else {}),
+        }
+        for mode in MODES
+    ]
 
 
-def run_all(interpreters: List[str]) -> List[Dict[str, object]]:
+def run_all(interpreters: list[str]) -> list[dict[str, object]]:
     """Both conditions (plain, under debugpy) under every interpreter, each in a fresh process."""
-    results: List[Dict[str, object]] = []
+    results: list[dict[str, object]] = []
     for python in interpreters:
         for debugpy in (False, True):
             args = [python, os.path.abspath(__file__), "--one"]
@@ -135,18 +143,20 @@ def run_all(interpreters: List[str]) -> List[Dict[str, object]]:
     return results
 
 
-def table(results: List[Dict[str, object]]) -> str:
+def table(results: list[dict[str, object]]) -> str:
     """Markdown rows: µs/iteration and the ratio to plain under the same conditions."""
     base = {(r["twisted"], r["debugpy"]): r["usPerIter"] for r in results if r["mode"] == "plain"}
     lines = ["| Twisted | under debugpy | mode | µs/iteration | × plain |", "|---|---|---|---|---|"]
     for r in results:
         ratio = r["usPerIter"] / base[(r["twisted"], r["debugpy"])]
-        lines.append("| %s | %s | %s | %.2f | %.2fx |" % (
-            r["twisted"], "yes" if r["debugpy"] else "no", r["mode"], r["usPerIter"], ratio))
+        lines.append(
+            "| %s | %s | %s | %.2f | %.2fx |"
+            % (r["twisted"], "yes" if r["debugpy"] else "no", r["mode"], r["usPerIter"], ratio)
+        )
     return "\n".join(lines)
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: Optional[list[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--one", action="store_true", help="measure in this process only")
     parser.add_argument("--debugpy", action="store_true", help="run under debugpy.listen()")

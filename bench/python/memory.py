@@ -18,7 +18,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from typing import Dict, List, Optional
+from typing import Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -53,7 +53,7 @@ def churn(count: int) -> None:
             d.callback(i)
 
 
-def run_one(mode: str) -> Dict[str, object]:
+def run_one(mode: str) -> dict[str, object]:
     record = None
     if mode == "installed":
         sys.path.insert(0, os.path.join(REPO, "python"))
@@ -75,9 +75,15 @@ def run_one(mode: str) -> Dict[str, object]:
     after = rss_mb()
     import twisted
 
-    result = {"mode": mode, "twisted": twisted.__version__, "rssBeforeMB": round(before, 1),
-              "rssAfterMB": round(after, 1), "growthMB": round(after - before, 1),
-              "deferreds": COUNT + COUNT // 10, "liveEntriesAfter": live_entries}
+    result = {
+        "mode": mode,
+        "twisted": twisted.__version__,
+        "rssBeforeMB": round(before, 1),
+        "rssAfterMB": round(after, 1),
+        "growthMB": round(after - before, 1),
+        "deferreds": COUNT + COUNT // 10,
+        "liveEntriesAfter": live_entries,
+    }
     if record:
         import deferred_graph
 
@@ -88,7 +94,7 @@ def run_one(mode: str) -> Dict[str, object]:
     return result
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: Optional[list[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--one", choices=["plain", "installed"])
     parser.add_argument("--out")
@@ -99,8 +105,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     results = []
     for python in INTERPRETERS:
         for mode in ("plain", "installed"):
-            out = subprocess.run([python, os.path.abspath(__file__), "--one", mode],
-                                 capture_output=True, text=True, timeout=1800)
+            out = subprocess.run(
+                [python, os.path.abspath(__file__), "--one", mode],
+                capture_output=True,
+                text=True,
+                timeout=1800,
+            )
             if out.returncode != 0:
                 raise SystemExit(out.stderr)
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))

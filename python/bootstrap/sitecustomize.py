@@ -165,8 +165,7 @@ def _next_sitecustomize_spec():
     """The ``sitecustomize`` Python would have imported had this folder not come first."""
     here = os.path.realpath(os.path.dirname(os.path.abspath(__file__)))
     entries = [
-        entry for entry in sys.path
-        if os.path.realpath(os.path.abspath(entry or os.curdir)) != here
+        entry for entry in sys.path if os.path.realpath(os.path.abspath(entry or os.curdir)) != here
     ]
     spec = _import_machinery()[0].find_spec("sitecustomize", entries)
     if spec is None or spec.loader is None:

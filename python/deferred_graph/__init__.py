@@ -18,16 +18,26 @@ import functools
 import json
 import os
 import threading
-import time
-from typing import Any, Dict, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Optional
 
-from . import wire
-from .emitter import Emitter
+from . import clock, wire
+from .emitter import Emitter, idle_snapshot_event
 from .registry import Registry
 from .state import find_cancellation_status
 
-__all__ = ["install", "uninstall", "is_installed", "id_of", "label", "mark", "flush", "snapshot",
-           "debug_snapshot_json", "debug_snapshot_packed"]
+__all__ = [
+    "install",
+    "uninstall",
+    "is_installed",
+    "id_of",
+    "label",
+    "mark",
+    "flush",
+    "snapshot",
+    "debug_snapshot_json",
+    "debug_snapshot_packed",
+]
 
 
 class _Runtime:
@@ -51,9 +61,14 @@ def _note_error(where: str, exc: BaseException) -> None:
     last_error = "%s: %s: %s" % (where, type(exc).__name__, exc)
 
 
-def install(*, transport: Optional[str] = None, record: Optional[str] = None,
-            flush_ms: Optional[int] = None, buffer: Optional[int] = None,
-            start_sender: bool = True) -> bool:
+def install(
+    *,
+    transport: Optional[str] = None,
+    record: Optional[str] = None,
+    flush_ms: Optional[int] = None,
+    buffer: Optional[int] = None,
+    start_sender: bool = True,
+) -> bool:
     """Instrument Twisted's Deferreds and start sending events; True when installed.
     Idempotent: a second call returns True and changes nothing."""
     global _runtime
@@ -80,18 +95,22 @@ def install(*, transport: Optional[str] = None, record: Optional[str] = None,
 def _create_runtime(defer: Any, failure_type: type) -> _Runtime:
     from .hooks import install_hooks
 
-    registry = Registry(getattr(defer.Deferred.__init__, "__code__", None)
-                        and defer.Deferred.__init__.__code__.co_filename)
+    registry = Registry(
+        getattr(defer.Deferred.__init__, "__code__", None)
+        and defer.Deferred.__init__.__code__.co_filename
+    )
     registry.deferred_type = defer.Deferred
     registry.failure_type = failure_type
     names = {"_deferred_graph_" + key: value for key, value in registry.hook_names().items()}
-    names.update({
-        "_deferred_graph_mark": registry.dirty.add,
-        "_deferred_graph_fired": registry.fired.__setitem__,
-        "_deferred_graph_now": time.time,
-        "_deferred_graph_failure": registry.note_failure,
-        "_deferred_graph_cancel": registry.note_cancel,
-    })
+    names.update(
+        {
+            "_deferred_graph_mark": registry.dirty.add,
+            "_deferred_graph_fired": registry.fired.__setitem__,
+            "_deferred_graph_now": clock.now,
+            "_deferred_graph_failure": registry.note_failure,
+            "_deferred_graph_cancel": registry.note_cancel,
+        }
+    )
     patcher = install_hooks(defer, names, functools.partial(_wrap_inline, registry))
     if patcher.skipped:  # degraded, not failed: say what was not instrumented
         global last_error
@@ -116,13 +135,19 @@ def _wrap_inline(registry: Registry, original: Any) -> Any:
     return _cancellableInlineCallbacks
 
 
-def _start_sender(runtime: _Runtime, transport: Optional[str], record: Optional[str],
-                  flush_ms: Optional[int], buffer: Optional[int]) -> None:
+def _start_sender(
+    runtime: _Runtime,
+    transport: Optional[str],
+    record: Optional[str],
+    flush_ms: Optional[int],
+    buffer: Optional[int],
+) -> None:
     try:
         from .sender import SenderOptions, start_sender
 
-        options = SenderOptions.from_env(transport=transport, record=record, flush_ms=flush_ms,
-                                         buffer=buffer)
+        options = SenderOptions.from_env(
+            transport=transport, record=record, flush_ms=flush_ms, buffer=buffer
+        )
         runtime.sender = start_sender(runtime.emitter, options)
     except Exception as exc:  # no sender module yet, or no transport: events stay queued
         _note_error("sender", exc)
@@ -175,7 +200,7 @@ def label(d: Any, name: str) -> None:
             return
         entry = runtime.registry.ensure(d)
         entry.label = str(name)
-        runtime.registry.dirty.add(entry.key)
+        runtime.registry.dirty.add(id(d))
     except Exception:
         pass
 
@@ -210,13 +235,12 @@ def emitter() -> Optional[Emitter]:
     return runtime.emitter if runtime is not None else None
 
 
-def snapshot(reason: str = "request", frame_names: Optional[Dict[str, str]] = None) -> dict:
+def snapshot(reason: str = "request", frame_names: Optional[dict[str, str]] = None) -> wire.Batch:
     """The full current state as a Batch holding one ``snapshot`` event."""
     runtime = _runtime
     try:
         if runtime is None:
-            event = {"kind": "snapshot", "seq": 0, "t": 0.0, "reason": reason, "deferreds": [],
-                     "ephemeral": 0, "frameNames": frame_names}
+            event = idle_snapshot_event(reason, frame_names)
         else:
             event = runtime.emitter.snapshot_event(reason, frame_names)
         return wire.make_batch(os.getpid(), 0, [event])
@@ -225,8 +249,10 @@ def snapshot(reason: str = "request", frame_names: Optional[Dict[str, str]] = No
         return wire.make_batch(os.getpid(), 0, [])
 
 
-def debug_snapshot_json(frame_locals: Optional[Mapping[str, Any]] = None,
-                        frame_globals: Optional[Mapping[str, Any]] = None) -> str:
+def debug_snapshot_json(
+    frame_locals: Optional[Mapping[str, Any]] = None,
+    frame_globals: Optional[Mapping[str, Any]] = None,
+) -> str:
     """JSON of a snapshot Batch whose ``frameNames`` maps Deferred ids to the variable names
     of a debugger frame (locals first, then globals; one level into lists, tuples, dicts)."""
     try:
@@ -239,8 +265,10 @@ def debug_snapshot_json(frame_locals: Optional[Mapping[str, Any]] = None,
         return json.dumps(wire.make_batch(os.getpid(), 0, []))
 
 
-def debug_snapshot_packed(frame_locals: Optional[Mapping[str, Any]] = None,
-                          frame_globals: Optional[Mapping[str, Any]] = None) -> str:
+def debug_snapshot_packed(
+    frame_locals: Optional[Mapping[str, Any]] = None,
+    frame_globals: Optional[Mapping[str, Any]] = None,
+) -> str:
     """:func:`debug_snapshot_json` packed (``wire.pack``) — what the extension evaluates at
     every stop.
 
@@ -256,9 +284,9 @@ def debug_snapshot_packed(frame_locals: Optional[Mapping[str, Any]] = None,
         return text
 
 
-def _frame_names(*scopes: Optional[Mapping[str, Any]]) -> Dict[str, str]:
+def _frame_names(*scopes: Optional[Mapping[str, Any]]) -> dict[str, str]:
     runtime = _runtime
-    names: Dict[str, str] = {}
+    names: dict[str, str] = {}
     if runtime is None:
         return names
 
@@ -269,8 +297,11 @@ def _frame_names(*scopes: Optional[Mapping[str, Any]]) -> Dict[str, str]:
     for scope in scopes:
         if not scope:
             continue
-        items = [(var, value) for var, value in list(dict(scope).items())
-                 if isinstance(var, str) and not (var.startswith("__") and var.endswith("__"))]
+        items = [
+            (var, value)
+            for var, value in list(dict(scope).items())
+            if isinstance(var, str) and not (var.startswith("__") and var.endswith("__"))
+        ]
         for var, value in items:  # direct names win over container items of the same scope
             note(value, var)
         for var, value in items:

@@ -26,7 +26,7 @@ import signal
 import sys
 import types
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Optional
 
 USAGE = """\
 usage: python -m deferred_graph run [--record FILE] SCRIPT [ARGS...]
@@ -40,8 +40,9 @@ options:
   -h, --help     show this help and exit
 """
 
-BOOTSTRAP_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                              "bootstrap", "sitecustomize.py")
+BOOTSTRAP_FILE = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bootstrap", "sitecustomize.py"
+)
 
 
 class UsageError(Exception):
@@ -59,10 +60,10 @@ class RunRequest:
     record: Optional[str] = None
     module: Optional[str] = None
     script: Optional[str] = None
-    args: List[str] = field(default_factory=list)
+    args: list[str] = field(default_factory=list)
 
 
-def parse_run_args(argv: List[str]) -> RunRequest:
+def parse_run_args(argv: list[str]) -> RunRequest:
     """Options end at SCRIPT or ``-m MODULE``; everything after belongs to the program."""
     request = RunRequest()
     index = 0
@@ -86,19 +87,19 @@ def parse_run_args(argv: List[str]) -> RunRequest:
             if not module:
                 raise UsageError("-m needs a MODULE")
             request.module = module
-            request.args = argv[index + (1 if arg[2:] else 2):]
+            request.args = argv[index + (1 if arg[2:] else 2) :]
             return request
         elif arg == "--":
             if index + 1 >= len(argv):
                 raise UsageError("missing SCRIPT after --")
-            request.script, request.args = argv[index + 1], argv[index + 2:]
+            request.script, request.args = argv[index + 1], argv[index + 2 :]
             return request
         elif arg == "-":
             raise UsageError("reading the program from standard input is not supported")
         elif arg.startswith("-"):
             raise UsageError("unknown option %s" % arg)
         else:
-            request.script, request.args = arg, argv[index + 1:]
+            request.script, request.args = arg, argv[index + 1 :]
             return request
         index += 1
     raise UsageError("missing SCRIPT or -m MODULE")
@@ -120,8 +121,10 @@ def _install_when_twisted_loads(record: Optional[str]) -> None:
         import deferred_graph
 
         if not deferred_graph.install(record=record) and record:
-            sys.stderr.write("deferred_graph: runtime not installed, nothing recorded (%s)\n"
-                             % deferred_graph.last_error)
+            sys.stderr.write(
+                "deferred_graph: runtime not installed, nothing recorded (%s)\n"
+                % deferred_graph.last_error
+            )
 
     # Under a debug launch the bootstrap's own watcher may be waiting too; ours (with the
     # recording) replaces it, since the first install wins.
@@ -135,6 +138,7 @@ def _write_empty_recording_at_exit(record: str) -> None:
 
     def finish() -> None:
         import deferred_graph
+
         from .recording import RecordingTransport
 
         if not deferred_graph.is_installed() and not os.path.exists(record):
@@ -168,7 +172,9 @@ def _user_traceback(tb: Optional[types.TracebackType]) -> Optional[types.Traceba
     """Drop the leading frames of this module and runpy, as the traceback of ``python SCRIPT``
     starts in the program."""
     ours = {os.path.normcase(os.path.abspath(path)) for path in (__file__, runpy.__file__)}
-    while tb is not None and os.path.normcase(os.path.abspath(tb.tb_frame.f_code.co_filename)) in ours:
+    while (
+        tb is not None and os.path.normcase(os.path.abspath(tb.tb_frame.f_code.co_filename)) in ours
+    ):
         tb = tb.tb_next
     return tb
 
@@ -182,7 +188,7 @@ def _report_uncaught(error: BaseException, interrupt_exit: _InterruptExit) -> in
     return 1
 
 
-def _run_script(script: str, args: List[str]) -> None:
+def _run_script(script: str, args: list[str]) -> None:
     path = os.path.abspath(script)
     sys.argv[:] = [script] + args
     if os.path.isdir(path) or _is_zip(path):
@@ -193,14 +199,21 @@ def _run_script(script: str, args: List[str]) -> None:
         with io.open_code(path) as handle:
             source = handle.read()
     except OSError as error:
-        sys.stderr.write("%s: can't open file %r: [Errno %s] %s\n"
-                         % (sys.executable, path, error.errno, error.strerror))
-        raise SystemExit(2)
+        sys.stderr.write(
+            "%s: can't open file %r: [Errno %s] %s\n"
+            % (sys.executable, path, error.errno, error.strerror)
+        )
+        raise SystemExit(2) from None  # the message above is all Python itself prints
     sys.path[0] = os.path.dirname(path)
     main = types.ModuleType("__main__")
-    main.__dict__.update(__file__=path, __builtins__=builtins, __spec__=None, __package__=None,
-                         __cached__=None,
-                         __loader__=importlib.machinery.SourceFileLoader("__main__", path))
+    main.__dict__.update(
+        __file__=path,
+        __builtins__=builtins,
+        __spec__=None,
+        __package__=None,
+        __cached__=None,
+        __loader__=importlib.machinery.SourceFileLoader("__main__", path),
+    )
     sys.modules["__main__"] = main
     exec(compile(source, path, "exec", dont_inherit=True), main.__dict__)
 
@@ -214,7 +227,7 @@ def _is_zip(path: str) -> bool:
         return False
 
 
-def _run_module(module: str, args: List[str]) -> None:
+def _run_module(module: str, args: list[str]) -> None:
     """Exactly ``python -m``: a fresh ``__main__`` and runpy's own entry point, which prints
     "No module named …" and exits 1 as Python does."""
     sys.argv[:] = ["-m"] + args
@@ -235,7 +248,7 @@ def run(request: RunRequest) -> int:
     try:
         _install_when_twisted_loads(request.record)
     except Exception as error:  # the program runs regardless
-        from .sender import debug_log
+        from .debuglog import debug_log
 
         debug_log("lazy install unavailable: %r" % (error,))
     try:
@@ -250,14 +263,16 @@ def run(request: RunRequest) -> int:
     return 0
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of ``python -m deferred_graph``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         (sys.stdout if argv else sys.stderr).write(USAGE)
         return 0 if argv else 2
     if argv[0] != "run":
-        sys.stderr.write(USAGE + "\nerror: unknown command %r (the only command is 'run')\n" % argv[0])
+        sys.stderr.write(
+            USAGE + "\nerror: unknown command %r (the only command is 'run')\n" % argv[0]
+        )
         return 2
     try:
         request = parse_run_args(argv[1:])

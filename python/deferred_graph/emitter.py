@@ -20,10 +20,9 @@ import os
 import platform
 import sys
 import threading
-import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Optional
 
-from . import wire
+from . import clock, wire
 from .registry import Entry, Registry
 from .state import dead_state, read_state
 
@@ -31,9 +30,8 @@ _MAX_ROUNDS = 3  # drain rounds for Deferreds discovered while reading others' s
 _PENDING_LIMIT = 10000  # events kept for a later drain when no sender runs
 _KEY = operator.attrgetter("key")
 
-
-def _now_ms() -> float:
-    return time.time() * 1000.0
+EventDict = dict[str, Any]
+"""A ``wire.Event``, built field by field (the TypedDicts there say which fields each has)."""
 
 
 class Emitter:
@@ -44,19 +42,14 @@ class Emitter:
         self.ephemeral = 0
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
-        self._pending: List[dict] = []
+        self._pending: list[EventDict] = []
 
-    def next_seq(self) -> int:
-        """A fresh process-wide sequence number (the sender numbers its own events with it)."""
-        with self._lock:
-            return next(self._seq)
-
-    def _event(self, kind: str, **fields: Any) -> dict:
-        event: Dict[str, Any] = {"kind": kind, "seq": next(self._seq), "t": _now_ms()}
+    def _event(self, kind: str, **fields: Any) -> EventDict:
+        event: dict[str, Any] = {"kind": kind, "seq": next(self._seq), "t": clock.wire_now()}
         event.update(fields)
         return event
 
-    def drain(self) -> List[dict]:
+    def drain(self) -> list[EventDict]:
         """Events since the last drain (plus markers recorded while no sender ran)."""
         with self._lock:
             events, self._pending = self._pending, []
@@ -69,7 +62,7 @@ class Emitter:
                 pass
             return events
 
-    def _take_fire_times(self) -> Dict[int, float]:
+    def _take_fire_times(self) -> dict[int, float]:
         """Fire times noted since the last drain (their ids count as dirty too)."""
         fired = self.registry.fired
         if not fired:
@@ -80,7 +73,7 @@ class Emitter:
             pop(key, None)
         return times
 
-    def _drain_dirty(self, events: List[dict]) -> bool:
+    def _drain_dirty(self, events: list[EventDict]) -> bool:
         """Report every live Deferred born or written since the last round (its state as of
         now, once however often it was written); False when there was nothing to do."""
         reg = self.registry
@@ -92,7 +85,7 @@ class Emitter:
         reg.dirty.difference_update(keys)
         keys.update(times)
         keys &= reg.entries.keys()  # in C: drops the many ids of Deferreds that died unseen
-        keys.update([entry.key for entry in born])
+        keys.update(born)
         entries_get = reg.entries.get
         live = []
         for key in keys:
@@ -103,7 +96,7 @@ class Emitter:
             # Noted even for a Deferred that died since (its collected event says it fired);
             # a time before the entry's birth belongs to an earlier object at the same address.
             if when is not None and entry.fired_at is None and when >= entry.born_at:
-                entry.fired_at = when * 1000.0
+                entry.fired_at = clock.to_wire(when)
             obj = entry()
             if obj is None:
                 continue
@@ -115,7 +108,7 @@ class Emitter:
             events.append(self._event(kind, deferred=read_state(obj, entry, reg)))
         return True
 
-    def _drain_collected(self, events: List[dict]) -> None:
+    def _drain_collected(self, events: list[EventDict]) -> None:
         """Report collected Deferreds that were reported (or died with an unhandled Failure);
         count the others.  The common case — thousands that died unseen — is filtered in C."""
         reg = self.registry
@@ -129,13 +122,18 @@ class Emitter:
             if entry.reported or entry.unhandled is not None:
                 if not entry.reported:
                     events.append(self._event("created", deferred=dead_state(entry)))
-                events.append(self._event("collected", id=entry.serial,
-                                          unhandledFailure=entry.unhandled,
-                                          firedAt=entry.fired_at))
+                events.append(
+                    self._event(
+                        "collected",
+                        id=entry.serial,
+                        unhandledFailure=entry.unhandled,
+                        firedAt=entry.fired_at,
+                    )
+                )
             else:
                 self.ephemeral += 1
 
-    def marker(self, name: str) -> List[dict]:
+    def marker(self, name: str) -> list[EventDict]:
         """``drain()`` then a marker event, so the marker follows the state it marks."""
         with self._lock:
             events = self.drain()
@@ -149,15 +147,17 @@ class Emitter:
             events = self.marker(name)
             self._pending = events[-_PENDING_LIMIT:]
 
-    def snapshot_event(self, reason: str, frame_names: Optional[Dict[str, str]] = None) -> dict:
+    def snapshot_event(
+        self, reason: str, frame_names: Optional[dict[str, str]] = None
+    ) -> EventDict:
         """The full current state of every live Deferred.  Unless the snapshot was merely
         requested (``reason == "request"``, which may never reach the event stream's consumer),
         the Deferreds in it count as reported: later writes are ``changed``, death ``collected``."""
         with self._lock:
             reg = self.registry
-            states: List[dict] = []
-            done: set = set()
-            kept: List[Entry] = []
+            states: list[wire.DeferredState] = []
+            done: set[int] = set()
+            kept: list[Entry] = []
             for _ in range(_MAX_ROUNDS):
                 reg.absorb()
                 todo = [e for e in reg.live_entries() if id(e) not in done]
@@ -174,19 +174,45 @@ class Emitter:
                     if reason != "request":
                         entry.reported = True
             states.sort(key=lambda s: s["id"])
-            return self._event("snapshot", reason=reason, deferreds=states,
-                               ephemeral=self.ephemeral, frameNames=frame_names)
+            return self._event(
+                "snapshot",
+                reason=reason,
+                deferreds=states,
+                ephemeral=self.ephemeral,
+                frameNames=frame_names,
+            )
 
-    def hello_event(self, transport: str) -> dict:
+    def hello_event(self, transport: str) -> EventDict:
         """The first event of a stream: protocol version and who is talking."""
         twisted = sys.modules.get("twisted")
         version = getattr(twisted, "__version__", None) if twisted is not None else None
         with self._lock:
-            return self._event("hello", protocolVersion=wire.PROTOCOL_VERSION, pid=os.getpid(),
-                               python=platform.python_version(),
-                               twisted=str(version) if version is not None else None,
-                               argv=[str(a) for a in sys.argv], transport=transport)
+            return self._event(
+                "hello",
+                protocolVersion=wire.PROTOCOL_VERSION,
+                pid=os.getpid(),
+                python=platform.python_version(),
+                twisted=str(version) if version is not None else None,
+                argv=[str(a) for a in sys.argv],
+                transport=transport,
+            )
 
-    def entry_of(self, obj: Any) -> Entry:
-        """The registry entry of ``obj`` (registered now if unknown)."""
-        return self.registry.ensure(obj)
+    def dropped_event(self, count: int, total: int) -> EventDict:
+        """``count`` events a channel could not deliver since its last report (``total`` since
+        start); the channel sends a resync snapshot right after it."""
+        with self._lock:
+            return self._event("dropped", count=count, total=total)
+
+
+def idle_snapshot_event(reason: str, frame_names: Optional[dict[str, str]] = None) -> EventDict:
+    """The snapshot when the runtime is not installed: nothing known, and outside any event
+    stream (``seq`` and ``t`` 0), so no consumer orders it against real events."""
+    return {
+        "kind": "snapshot",
+        "seq": 0,
+        "t": 0.0,
+        "reason": reason,
+        "deferreds": [],
+        "ephemeral": 0,
+        "frameNames": frame_names,
+    }

@@ -13,7 +13,8 @@ the ``Deferred`` class (24.7+ checks ``type(x) in _DEFERRED_SUBCLASSES``), its `
 references held by ``from twisted.internet.defer import succeed`` elsewhere, and bound methods
 created before install.  Tracebacks and breakpoints in defer.py keep pointing at the right lines.
 
-The rewriting itself (which statements write what, where the notes go) is in ``rewrite``.
+The rewriting itself is in ``writes`` (which statements write what) and ``rewrite`` (where
+the notes go).
 
 Anything that cannot be found, parsed or compiled is skipped and listed in ``skipped``; the
 runtime then degrades (fewer observed writes) instead of failing.
@@ -27,14 +28,14 @@ import gc
 import linecache
 import sys
 import types
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Optional
 
 from .rewrite import CANCEL, MARK, REGISTER, Instrumenter, prepend_hook
 
 CANCELLABLE_INLINE = "_cancellableInlineCallbacks"
 
 
-def _find_code(codes: Tuple[Any, ...], name: str) -> Optional[types.CodeType]:
+def _find_code(codes: tuple[Any, ...], name: str) -> Optional[types.CodeType]:
     for const in codes:
         if isinstance(const, types.CodeType) and const.co_name == name:
             return const
@@ -56,11 +57,11 @@ class Patcher:
 
     def __init__(self, module: types.ModuleType) -> None:
         self.module = module
-        self.codes: List[Tuple[types.FunctionType, types.CodeType]] = []
-        self.module_attrs: Dict[str, Any] = {}  # name -> original value (or _MISSING)
-        self.skipped: List[str] = []
-        self.instrumented: List[str] = []
-        self.lingering: List[str] = []  # names left bound to no-ops by restore (see there)
+        self.codes: list[tuple[types.FunctionType, types.CodeType]] = []
+        self.module_attrs: dict[str, Any] = {}  # name -> original value (or _MISSING)
+        self.skipped: list[str] = []
+        self.instrumented: list[str] = []
+        self.lingering: list[str] = []  # names left bound to no-ops by restore (see there)
 
     def set_module_attr(self, name: str, value: Any) -> None:
         if name not in self.module_attrs:
@@ -101,7 +102,7 @@ def _noop(*args: Any, **kwargs: Any) -> None:
 
 
 # Every code object (nested ones included) compiled by any install in this process.
-_INSTRUMENTED: set = set()
+_INSTRUMENTED: set[types.CodeType] = set()
 
 
 def _remember(code: types.CodeType) -> None:
@@ -115,7 +116,8 @@ def _instrumented_code_in_use() -> bool:
     """True if a thread runs, a generator/coroutine is suspended in, or a function object
     (a closure made while installed) holds, code an install compiled."""
     try:
-        for frame in sys._current_frames().values():
+        for top in sys._current_frames().values():
+            frame: Optional[types.FrameType] = top
             while frame is not None:
                 if frame.f_code in _INSTRUMENTED:
                     return True
@@ -128,8 +130,11 @@ def _instrumented_code_in_use() -> bool:
                     return True
             elif kind is types.GeneratorType or kind is types.CoroutineType:
                 code = getattr(obj, "gi_code", None) or getattr(obj, "cr_code", None)
-                if code in _INSTRUMENTED and (getattr(obj, "gi_frame", None) or
-                                              getattr(obj, "cr_frame", None)) is not None:
+                if (
+                    code in _INSTRUMENTED
+                    and (getattr(obj, "gi_frame", None) or getattr(obj, "cr_frame", None))
+                    is not None
+                ):
                     return True
         return False
     except Exception:
@@ -139,9 +144,9 @@ def _instrumented_code_in_use() -> bool:
 _MISSING = object()
 
 
-def _deferred_classes(module: types.ModuleType) -> set:
+def _deferred_classes(module: types.ModuleType) -> set[str]:
     base = getattr(module, "Deferred", None)
-    out = set()
+    out: set[str] = set()
     for value in vars(module).values():
         if isinstance(value, type) and base is not None and issubclass(value, base):
             out.add(value.__name__)
@@ -150,9 +155,12 @@ def _deferred_classes(module: types.ModuleType) -> set:
 
 def instrument_module(module: types.ModuleType, patcher: Patcher) -> None:
     """Recompile every function of ``module`` that writes Deferred state; swap the code in."""
-    filename = getattr(module, "__file__", None)
+    filename: Optional[str] = getattr(module, "__file__", None)
+    if not filename:
+        patcher.skipped.append("module: no source")
+        return
     try:
-        source = "".join(linecache.getlines(filename)) if filename else ""
+        source = "".join(linecache.getlines(filename))
         if not source:
             raise OSError("no source")
         tree = ast.parse(source, filename)
@@ -162,22 +170,43 @@ def instrument_module(module: types.ModuleType, patcher: Patcher) -> None:
     deferred_classes = _deferred_classes(module)
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
-            _instrument_one(module, patcher, filename, None, node, module.__dict__.get(node.name),
-                            deferred_classes)
+            _instrument_one(
+                module,
+                patcher,
+                filename,
+                None,
+                node,
+                module.__dict__.get(node.name),
+                deferred_classes,
+            )
         elif isinstance(node, ast.ClassDef):
             cls = module.__dict__.get(node.name)
             if not isinstance(cls, type):
                 continue
             for item in node.body:
                 if isinstance(item, ast.FunctionDef):
-                    _instrument_one(module, patcher, filename, node, item,
-                                    cls.__dict__.get(item.name), deferred_classes)
+                    _instrument_one(
+                        module,
+                        patcher,
+                        filename,
+                        node,
+                        item,
+                        cls.__dict__.get(item.name),
+                        deferred_classes,
+                    )
 
 
-def _instrument_one(module: types.ModuleType, patcher: Patcher, filename: str,
-                    cls_node: Optional[ast.ClassDef], node: ast.FunctionDef, live: Any,
-                    deferred_classes: set) -> None:
-    where = "%s.%s" % (cls_node.name, node.name) if cls_node else node.name
+def _instrument_one(
+    module: types.ModuleType,
+    patcher: Patcher,
+    filename: str,
+    cls_node: Optional[ast.ClassDef],
+    node: ast.FunctionDef,
+    live: Any,
+    deferred_classes: set[str],
+) -> None:
+    class_name = cls_node.name if cls_node is not None else None
+    where = "%s.%s" % (class_name, node.name) if class_name else node.name
     func = _unwrap(live)
     if func is None:
         return
@@ -185,9 +214,9 @@ def _instrument_one(module: types.ModuleType, patcher: Patcher, filename: str,
     first_line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
     if original.co_firstlineno not in (first_line, node.lineno):
         return  # an @overload stub or a redefinition: not the live function
-    in_deferred = cls_node is not None and cls_node.name in deferred_classes
+    in_deferred = class_name is not None and class_name in deferred_classes
     prepend = None
-    if in_deferred and cls_node.name == "Deferred" and node.name == "__init__":
+    if in_deferred and class_name == "Deferred" and node.name == "__init__":
         prepend = REGISTER
     elif in_deferred and node.name == "cancel":
         prepend = CANCEL
@@ -214,13 +243,15 @@ def _instrument_one(module: types.ModuleType, patcher: Patcher, filename: str,
     patcher.instrumented.append(where)
 
 
-def _compile(node: ast.FunctionDef, cls_node: Optional[ast.ClassDef], filename: str,
-             original: types.CodeType) -> Optional[types.CodeType]:
+def _compile(
+    node: ast.FunctionDef, cls_node: Optional[ast.ClassDef], filename: str, original: types.CodeType
+) -> Optional[types.CodeType]:
     """Compile one function as the compiler saw it (inside its class, for name mangling and the
     ``__class__`` cell of ``super()``) and return its code if its free variables match."""
     if cls_node is not None:
-        holder = ast.ClassDef(name=cls_node.name, bases=[], keywords=[], body=[node],
-                              decorator_list=[])
+        holder = ast.ClassDef(
+            name=cls_node.name, bases=[], keywords=[], body=[node], decorator_list=[]
+        )
         ast.copy_location(holder, cls_node)
         module = ast.Module(body=[holder], type_ignores=[])
     else:
@@ -240,6 +271,7 @@ def _compile(node: ast.FunctionDef, cls_node: Optional[ast.ClassDef], filename: 
 
 def _future_flags() -> int:
     import __future__
+
     flags = 0
     for name in __future__.all_feature_names:
         flags |= getattr(__future__, name).compiler_flag
@@ -249,9 +281,11 @@ def _future_flags() -> int:
 _FUTURE_FLAGS = _future_flags()
 
 
-def install_hooks(module: types.ModuleType, names: Dict[str, Callable[..., Any]],
-                  wrap_inline: Optional[Callable[[Callable[..., Any]], Callable[..., Any]]] = None
-                  ) -> Patcher:
+def install_hooks(
+    module: types.ModuleType,
+    names: dict[str, Callable[..., Any]],
+    wrap_inline: Optional[Callable[[Callable[..., Any]], Callable[..., Any]]] = None,
+) -> Patcher:
     """Bind the note functions in ``module``'s globals, instrument it, wrap
     ``_cancellableInlineCallbacks``; return the patcher that undoes all of it."""
     patcher = Patcher(module)
@@ -273,4 +307,4 @@ def note_names_are_bound(module: types.ModuleType) -> bool:
     return MARK in module.__dict__
 
 
-__all__ = ["install_hooks", "Patcher", "statement_writes", "note_names_are_bound"]
+__all__ = ["install_hooks", "Patcher", "note_names_are_bound"]

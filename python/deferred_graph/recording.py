@@ -16,25 +16,24 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, List, Optional
+from typing import Any, Optional
 
-from . import wire
-
-if TYPE_CHECKING:
-    from .sender import Outgoing
+from . import clock, wire
+from .outbox import Outgoing
 
 REOPEN_DELAY_S = 1.0
 
 
-def make_header(pid: int, argv: List[str]) -> wire.RecordingHeader:
+def make_header(pid: int, argv: list[str]) -> wire.RecordingHeader:
     """The first line of a recording written by process ``pid``."""
     return {
         "format": wire.RECORDING_FORMAT,
         "formatVersion": wire.RECORDING_FORMAT_VERSION,
         "protocolVersion": wire.PROTOCOL_VERSION,
         "pid": pid,
-        "startedAt": time.time() * 1000.0,
+        "startedAt": clock.wire_now(),
         "argv": [str(arg) for arg in argv],
     }
 
@@ -77,12 +76,12 @@ class RecordingTransport:
         view = memoryview(data)
         try:
             while view:
-                view = view[os.write(self._fd, view):]  # type: ignore[arg-type]
+                view = view[os.write(self._fd, view) :]  # type: ignore[arg-type]
         except OSError:
             return False
         return True
 
-    def send(self, out: "Outgoing") -> bool:
+    def send(self, out: Outgoing) -> bool:
         if self._fd is None:
             return False
         if not self._write(out.line + b"\n"):
@@ -125,7 +124,7 @@ class Recording:
     """A recording read back: its header and its batches, in file order."""
 
     header: wire.RecordingHeader
-    batches: List[wire.Batch] = field(default_factory=list)
+    batches: list[wire.Batch] = field(default_factory=list)
 
     def events(self) -> Iterator[wire.Event]:
         """Every event of every batch, in file order."""
@@ -142,15 +141,26 @@ def _parse_line(path: str, number: int, text: str) -> Any:
 
 def _check_header(path: str, header: Any) -> None:
     if not isinstance(header, dict) or header.get("format") != wire.RECORDING_FORMAT:
-        raise RecordingError(path, 1, "not a Deferred Graph recording (header format is not %r)"
-                             % wire.RECORDING_FORMAT)
+        raise RecordingError(
+            path,
+            1,
+            "not a Deferred Graph recording (header format is not %r)" % wire.RECORDING_FORMAT,
+        )
     if header.get("formatVersion") != wire.RECORDING_FORMAT_VERSION:
-        raise RecordingError(path, 1, "unsupported recording formatVersion %r (this reader: %d)"
-                             % (header.get("formatVersion"), wire.RECORDING_FORMAT_VERSION))
+        raise RecordingError(
+            path,
+            1,
+            "unsupported recording formatVersion %r (this reader: %d)"
+            % (header.get("formatVersion"), wire.RECORDING_FORMAT_VERSION),
+        )
     major = str(header.get("protocolVersion", "")).split(".")[0]
     if major != wire.PROTOCOL_VERSION.split(".")[0]:
-        raise RecordingError(path, 1, "protocol version %r is not compatible with %s"
-                             % (header.get("protocolVersion"), wire.PROTOCOL_VERSION))
+        raise RecordingError(
+            path,
+            1,
+            "protocol version %r is not compatible with %s"
+            % (header.get("protocolVersion"), wire.PROTOCOL_VERSION),
+        )
 
 
 def _check_batch(path: str, number: int, batch: Any) -> None:
@@ -163,13 +173,14 @@ def _check_batch(path: str, number: int, batch: Any) -> None:
         if not isinstance(event, dict) or not isinstance(event.get("kind"), str):
             raise RecordingError(path, number, "event %d has no 'kind'" % index)
         if not isinstance(event.get("seq"), int):
-            raise RecordingError(path, number, "event %d (%s) has no integer 'seq'"
-                                 % (index, event["kind"]))
+            raise RecordingError(
+                path, number, "event %d (%s) has no integer 'seq'" % (index, event["kind"])
+            )
 
 
 def read_recording(path: str) -> Recording:
     """Read and validate a whole recording; raises :class:`RecordingError` with the line."""
-    with open(path, "r", encoding="utf-8", newline="\n") as handle:
+    with open(path, encoding="utf-8", newline="\n") as handle:
         lines = handle.read().split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the newline that ends the last line

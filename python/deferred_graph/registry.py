@@ -19,12 +19,12 @@ import gc
 import itertools
 import sys
 import threading
-import time
+import types
 import weakref
 from collections import deque
-from typing import Any, Deque, Dict, List, Optional, Set
+from typing import Any, Literal, Optional
 
-from . import saferepr
+from . import clock, saferepr, wire
 
 _getframe = sys._getframe
 
@@ -38,10 +38,12 @@ class CoroutineLink:
         self.gen = _weak(gen)
         self.status = _weak(status)
         code = getattr(gen, "gi_code", None) or getattr(gen, "cr_code", None)
-        self.kind = "coroutine" if hasattr(gen, "cr_code") else "inlineCallbacks"
-        self.name = getattr(code, "co_qualname", None) or getattr(code, "co_name", "?")
-        self.file = getattr(code, "co_filename", None)
-        self.line = getattr(code, "co_firstlineno", None)
+        self.kind: Literal["inlineCallbacks", "coroutine"] = (
+            "coroutine" if hasattr(gen, "cr_code") else "inlineCallbacks"
+        )
+        self.name: str = getattr(code, "co_qualname", None) or getattr(code, "co_name", None) or "?"
+        self.file: Optional[str] = getattr(code, "co_filename", None)
+        self.line: Optional[int] = getattr(code, "co_firstlineno", None)
 
 
 def _weak(obj: Any) -> Any:
@@ -62,7 +64,7 @@ def _none() -> None:
 _SERIALS = itertools.count(1)  # process-wide: ids stay unique across install/uninstall cycles
 
 
-class Entry(weakref.ref):
+class Entry(weakref.ref[Any]):
     """What the runtime knows about one Deferred.  Being a weak reference, ``entry()`` returns
     the Deferred while it lives; its collection callback queues the entry itself.
 
@@ -73,14 +75,17 @@ class Entry(weakref.ref):
     """
 
     # code/lasti: where it was created (the instruction, resolved to a line only when reported),
-    # born_at: time.time() then.  ``key`` (id(obj)) is set when absorbed; the class default None
+    # born_at: clock.now() then.  ``key`` (id(obj)) is set when absorbed; the class default None
     # marks an entry whose Deferred died unseen, so the emitter can count those in C.
     __slots__ = ("code", "lasti", "born_at", "__dict__")
+    code: Optional[types.CodeType]
+    lasti: int
+    born_at: float
     key: Optional[int] = None
     fired_at: Optional[float] = None
     label: Optional[str] = None
     cancelled = False
-    unhandled: Optional[dict] = None
+    unhandled: Optional[wire.FailureResult] = None
     coroutine: Optional[CoroutineLink] = None
     reported = False
     type_name = "Deferred"
@@ -89,7 +94,7 @@ class Entry(weakref.ref):
     def serial(self) -> int:
         """The Deferred's id on the wire, assigned the first time anyone asks."""
         attrs = self.__dict__
-        serial = attrs.get("_serial")
+        serial: Optional[int] = attrs.get("_serial")
         if serial is None:
             serial = attrs.setdefault("_serial", next(_SERIALS))
         return serial
@@ -97,7 +102,7 @@ class Entry(weakref.ref):
     @property
     def created_at(self) -> float:
         """Milliseconds since the epoch when the Deferred was created (or first seen)."""
-        return self.born_at * 1000.0
+        return clock.to_wire(self.born_at)
 
 
 def new_entry(obj: Any, callback: Any) -> Entry:
@@ -106,7 +111,7 @@ def new_entry(obj: Any, callback: Any) -> Entry:
     entry.key = id(obj)
     entry.code = None
     entry.lasti = 0
-    entry.born_at = time.time()
+    entry.born_at = clock.now()
     entry.type_name = type(obj).__name__
     return entry
 
@@ -119,11 +124,11 @@ class Registry:
     which the emitter calls first in every drain and ``lookup`` calls on a miss."""
 
     def __init__(self, defer_file: Optional[str]) -> None:
-        self.entries: Dict[int, Entry] = {}
-        self.born: List[Entry] = []
-        self.dirty: Set[int] = set()
-        self.fired: Dict[int, float] = {}
-        self.collected: Deque[Entry] = deque()
+        self.entries: dict[int, Entry] = {}
+        self.born: list[Entry] = []
+        self.dirty: set[int] = set()
+        self.fired: dict[int, float] = {}
+        self.collected: deque[Entry] = deque()
         self.defer_file = defer_file
         # Set by install: what counts as a Deferred / a Failure when reading state.
         self.deferred_type: Optional[type] = None
@@ -131,10 +136,16 @@ class Registry:
         # Serialises ``ensure`` and ``absorb`` between threads; the hot paths take no lock.
         self.entries_lock = threading.RLock()
 
-    def hook_names(self) -> Dict[str, Any]:
+    def hook_names(self) -> dict[str, Any]:
         """The objects the inlined registration in ``Deferred.__init__`` uses (see hooks)."""
-        return {"Entry": Entry, "collected": self.collected.append, "born": self.born.append,
-                "file": self.defer_file, "getframe": _getframe, "register": self.register}
+        return {
+            "Entry": Entry,
+            "collected": self.collected.append,
+            "born": self.born.append,
+            "file": self.defer_file,
+            "getframe": _getframe,
+            "register": self.register,
+        }
 
     def register(self, obj: Any) -> None:
         """Slow-path registration (the inlined one failed: no frame outside defer.py...)."""
@@ -143,8 +154,9 @@ class Registry:
         except Exception:
             pass
 
-    def absorb(self) -> List[Entry]:
-        """Move born entries into ``entries``; returns the live ones (to be reported)."""
+    def absorb(self) -> list[int]:
+        """Move born entries into ``entries``; returns the keys of the live ones (to be
+        reported)."""
         born = self.born
         count = len(born)
         if not count:
@@ -159,7 +171,7 @@ class Registry:
                 if obj is not None:
                     entry.key = key = id(obj)
                     entries[key] = entry
-                    live.append(entry)
+                    live.append(key)
             return live
 
     def lookup(self, obj: Any) -> Optional[Entry]:
@@ -169,7 +181,7 @@ class Registry:
             if not self.born:
                 return None
             # Absorbed here rather than by a drain: mark them so the next drain reports them.
-            self.dirty.update([born.key for born in self.absorb()])
+            self.dirty.update(self.absorb())
             entry = self.entries.get(id(obj))
         if entry is not None and entry() is obj:
             return entry
@@ -182,12 +194,13 @@ class Registry:
         if entry is not None:
             return entry
         entry = new_entry(obj, self.collected.append)
+        key = id(obj)
         with self.entries_lock:
-            current = self.entries.get(entry.key)
+            current = self.entries.get(key)
             if current is not None and current() is obj:
                 return current
-            self.entries[entry.key] = entry
-        self.dirty.add(entry.key)
+            self.entries[key] = entry
+        self.dirty.add(key)
         return entry
 
     def forget(self, entry: Entry) -> None:
@@ -210,7 +223,7 @@ class Registry:
             info = deferred.__dict__.get("_debugInfo")
             fail = getattr(info, "failResult", None) if info is not None else None
             entry.unhandled = saferepr.failure_result(fail) if fail is not None else None
-            self.dirty.add(entry.key)
+            self.dirty.add(id(deferred))
         except Exception:
             pass
 
@@ -220,7 +233,7 @@ class Registry:
             if not deferred.called:
                 entry = self.ensure(deferred)
                 entry.cancelled = True
-                self.dirty.add(entry.key)
+                self.dirty.add(id(deferred))
         except Exception:
             pass
 
@@ -229,7 +242,7 @@ class Registry:
         try:
             entry = self.ensure(deferred)
             entry.coroutine = CoroutineLink(gen, status)
-            self.dirty.add(entry.key)
+            self.dirty.add(id(deferred))
         except Exception:
             pass
 
@@ -243,13 +256,13 @@ class Registry:
                 count += 1
         return count
 
-    def live_entries(self) -> list:
+    def live_entries(self) -> list[Entry]:
         """A copy of the entries (safe to iterate while hooks keep registering)."""
         with self.entries_lock:
             return list(self.entries.values())
 
 
-def creation_location(entry: Entry) -> dict:
+def creation_location(entry: Entry) -> wire.Location:
     """The wire ``Location`` of an entry's creation site (resolved lazily from its code and
     instruction offset: reading ``f_lineno`` at creation costs more than the rest together)."""
     code, lasti = entry.code, entry.lasti
@@ -260,7 +273,7 @@ def creation_location(entry: Entry) -> dict:
 
 
 @functools.lru_cache(maxsize=4096)
-def line_of(code: Any, lasti: int) -> int:
+def line_of(code: types.CodeType, lasti: int) -> int:
     """The source line of the instruction at byte offset ``lasti`` in ``code``."""
     try:
         for start, end, line in code.co_lines():

@@ -10,7 +10,9 @@ from __future__ import annotations
 import itertools
 import os
 import reprlib
-from typing import Any, Optional, Tuple, Type
+from typing import Any, Optional
+
+from . import wire
 
 DEFAULT_LIMIT = 300
 
@@ -27,7 +29,7 @@ class _BoundedRepr(reprlib.Repr):
     """reprlib with a failing repr caught per element and dicts never sorted (sorting a huge
     dict costs O(n log n) and may call user ``__lt__``)."""
 
-    def __init__(self, limit: int, by_identity: Tuple[Type[Any], ...] = ()) -> None:
+    def __init__(self, limit: int, by_identity: tuple[type[Any], ...] = ()) -> None:
         super().__init__()
         self.by_identity = by_identity
         self.maxstring = limit
@@ -43,14 +45,16 @@ class _BoundedRepr(reprlib.Repr):
         except BaseException as exc:  # noqa: B036 - a repr may raise anything, even SystemExit
             return _failed(exc)
 
-    def repr_dict(self, x: dict, level: int) -> str:
+    def repr_dict(self, x: dict[Any, Any], level: int) -> str:
         n = len(x)
         if n == 0:
             return "{}"
         if level <= 0:
             return "{...}"
-        pieces = ["%s: %s" % (self.repr1(k, level - 1), self.repr1(v, level - 1))
-                  for k, v in itertools.islice(x.items(), self.maxdict)]
+        pieces = [
+            "%s: %s" % (self.repr1(k, level - 1), self.repr1(v, level - 1))
+            for k, v in itertools.islice(x.items(), self.maxdict)
+        ]
         if n > self.maxdict:
             pieces.append("...")
         return "{%s}" % ", ".join(pieces)
@@ -72,8 +76,9 @@ def _failed(exc: BaseException) -> str:
     return "<repr failed: %s>" % name
 
 
-def safe_repr(value: Any, limit: Optional[int] = None,
-              by_identity: Tuple[Type[Any], ...] = ()) -> Tuple[str, bool]:
+def safe_repr(
+    value: Any, limit: Optional[int] = None, by_identity: tuple[type[Any], ...] = ()
+) -> tuple[str, bool]:
     """(text, truncated): ``repr(value)`` bounded to ``limit`` characters.
 
     Instances of ``by_identity`` classes inside ``value`` print as ``<Name at 0xADDR>``: the
@@ -88,7 +93,7 @@ def safe_repr(value: Any, limit: Optional[int] = None,
     return _cut(text, limit)
 
 
-def safe_str(value: Any, limit: Optional[int] = None) -> Tuple[str, bool]:
+def safe_str(value: Any, limit: Optional[int] = None) -> tuple[str, bool]:
     """(text, truncated): ``str(value)`` bounded; falls back to the repr when ``str`` fails."""
     limit = repr_limit() if limit is None else limit
     try:
@@ -101,7 +106,7 @@ def safe_str(value: Any, limit: Optional[int] = None) -> Tuple[str, bool]:
     return _cut(text, limit)
 
 
-def _cut(text: str, limit: int) -> Tuple[str, bool]:
+def _cut(text: str, limit: int) -> tuple[str, bool]:
     if len(text) <= limit:
         return text, False
     return text[: max(0, limit - 3)] + "...", True
@@ -121,13 +126,17 @@ def type_name(cls: Any) -> str:
         return "?"
 
 
-def failure_result(fail: Any, limit: Optional[int] = None) -> dict:
+def failure_result(fail: Any, limit: Optional[int] = None) -> wire.FailureResult:
     """The wire ``FailureResult`` of a Twisted Failure (or an exception): type and message."""
     try:
         value = getattr(fail, "value", fail)
         exc_type = getattr(fail, "type", None) or type(value)
         message, truncated = safe_str(value, limit)
-        return {"kind": "failure", "excType": type_name(exc_type), "message": message,
-                "truncated": truncated}
+        return {
+            "kind": "failure",
+            "excType": type_name(exc_type),
+            "message": message,
+            "truncated": truncated,
+        }
     except BaseException:  # noqa: B036
         return {"kind": "failure", "excType": "?", "message": "", "truncated": False}

@@ -1,12 +1,11 @@
 """The pump between the emitter and the transports: drain, batch, serialise, deliver.
 
 The hooks only mark Deferreds dirty; everything slow (reading state, repr, JSON, I/O) happens
-here, on one daemon thread that wakes every ``flush_ms``.  Each transport gets a *channel* with a
-bounded outbox (at most ``buffer`` events): when a consumer is slow or gone, new batches are
-dropped and counted, and once the consumer accepts again it receives a ``dropped`` event and a
-resync ``snapshot``.  A new connection is greeted with ``hello``, then the backlog; a reconnect
-(or a first connection after events were missed) also gets ``snapshot(reason="connect")``, so a
-consumer that comes back starts from exact state.
+here, on one daemon thread that wakes every ``flush_ms``.  Each transport gets a *channel*
+(``outbox.py``) with a bounded outbox, its drop accounting and its resync.  A new connection is
+greeted with ``hello``, then the backlog; a reconnect (or a first connection after events were
+missed) also gets ``snapshot(reason="connect")``, so a consumer that comes back starts from
+exact state.
 
 The thread is marked ``pydev_do_not_trace``/``is_pydev_daemon_thread`` before it starts: pydevd
 (debugpy 1.6 and 1.8 alike) neither traces nor suspends such threads, so events keep flowing
@@ -19,53 +18,24 @@ Nothing here may raise into, block, or change the debugged program: every failur
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import threading
-import time
 import traceback
 import weakref
-from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Protocol
+from typing import Any, Callable, Optional
 
 from . import wire
-from .recording import RecordingTransport, child_recording_path
-from .transports import Transport, make_live_transport
+from .debuglog import debug_log
+from .outbox import Batcher, Channel, EmitterLike
+from .recording import RecordingTransport
+from .transports import make_live_transport
 
-DEBUG_ENV = "DEFERRED_GRAPH_DEBUG"
-MAX_BATCH_EVENTS = 500
-MAX_BATCH_BYTES = 256 * 1024
 TRANSPORT_CHOICES = ("auto", "dap", "socket", "none")
 FLUSH_WAIT_S = 0.1  # how long flush()/mark() may wait for bytes to leave a socket
 STOP_WAIT_S = 1.5  # the same at exit, so recordings and consumers get the tail
 LOCK_WAIT_S = 2.0  # most flush()/stop() wait for a pump cycle stuck in a user __repr__
-
-
-def debug_log(message: str) -> None:
-    """Write one diagnostic line to file descriptor 2 when DEFERRED_GRAPH_DEBUG=1.
-
-    The raw descriptor, not ``sys.stderr``: the program's own stderr object (captured, replaced
-    or buffered) must see nothing from us."""
-    if os.environ.get(DEBUG_ENV) == "1":
-        try:
-            os.write(2, ("[deferred_graph] %s\n" % message).encode("utf-8", "replace"))
-        except Exception:
-            pass
-
-
-class EmitterLike(Protocol):
-    """What the sender needs from :mod:`deferred_graph.emitter` (thread-safe)."""
-
-    def drain(self) -> List[Any]: ...
-
-    def marker(self, name: str) -> List[Any]: ...
-
-    def snapshot_event(self, reason: str, frame_names: Optional[Dict[str, str]] = None) -> Any: ...
-
-    def hello_event(self, transport: str) -> Any: ...
-
-    def next_seq(self) -> int: ...
 
 
 def _positive_int(value: Any, default: int) -> int:
@@ -88,12 +58,14 @@ class SenderOptions:
     buffer: int = 20000
 
     @classmethod
-    def from_env(cls, environ: Optional[Mapping[str, str]] = None, **overrides: Any) -> "SenderOptions":
+    def from_env(
+        cls, environ: Optional[Mapping[str, str]] = None, **overrides: Any
+    ) -> SenderOptions:
         """Read ``wire.ENV_*``; an override that is None is ignored, and so are keys this class
         does not know (``install()`` passes its own options through).  Bad values fall back to
         the defaults rather than raising: the environment is not the program's fault."""
         env = os.environ if environ is None else environ
-        raw: Dict[str, Any] = {
+        raw: dict[str, Any] = {
             "transport": env.get(wire.ENV_TRANSPORT),
             "record": env.get(wire.ENV_RECORD) or None,
             "socket": env.get(wire.ENV_SOCKET) or None,
@@ -115,112 +87,7 @@ class SenderOptions:
         )
 
 
-class Outgoing:
-    """One batch ready to send: the dict (for DAP) and its compact JSON line (socket, file)."""
-
-    __slots__ = ("body", "line", "count")
-
-    def __init__(self, body: Dict[str, Any], line: bytes, count: int) -> None:
-        self.body = body
-        self.line = line
-        self.count = count
-
-
-def _dumps(value: Any) -> bytes:
-    # ensure_ascii keeps lone surrogates from odd reprs encodable; allow_nan=False because
-    # JavaScript's JSON.parse rejects NaN.
-    return json.dumps(value, separators=(",", ":"), allow_nan=False).encode("ascii")
-
-
-class Channel:
-    """A transport plus its bounded outbox and its drop accounting."""
-
-    def __init__(self, transport: Transport, buffer: int) -> None:
-        self.transport = transport
-        self.buffer = buffer
-        self.outbox: Deque[Outgoing] = deque()
-        self.queued = 0
-        self.dropped = 0  # since the last `dropped` event
-        self.dropped_total = 0
-        self.connection: Any = None  # token of the current connection (None: not connected)
-        self.greeted: Any = None  # connection token that got its hello
-        self.pending_snapshot: Optional[str] = None  # reason of a snapshot still owed
-        self.missed = False  # a consumer of this channel may lack events: greet with a snapshot
-
-    def lose(self, count: int) -> None:
-        if count > 0:
-            self.dropped += count
-            self.dropped_total += count
-            self.missed = True
-
-    def offer(self, batches: List[Outgoing]) -> None:
-        """Queue the batches of one drain; from the first that does not fit, drop and count."""
-        if not self.transport.listening():
-            self.missed = self.missed or bool(batches)  # auto mode, no consumer anywhere: discard
-            return
-        full = False
-        for out in batches:
-            if full or self.queued + out.count > self.buffer:
-                full = True
-                self.lose(out.count)
-            else:
-                self.outbox.append(out)
-                self.queued += out.count
-
-    def connect(self, sender: "Sender") -> None:
-        """(Re)connect if needed and greet a new connection with ``hello`` before any batch."""
-        transport = self.transport
-        self.connection = transport.poll()
-        self.lose(transport.take_lost())
-        if self.connection is None or self.connection == self.greeted:
-            return
-        if transport.send(sender.control_batch([sender.emitter.hello_event(transport.name)])):
-            # The first connection of a channel that has queued everything since start gets the
-            # backlog alone; any other gets the backlog and then the full state.
-            if self.greeted is not None or self.missed:
-                self.pending_snapshot = "connect"
-            self.greeted = self.connection
-            self.missed = True  # from now on a reconnect may have lost what was in flight
-
-    def deliver(self, sender: "Sender") -> None:
-        """Send the backlog, then what is owed: a ``dropped`` count and a resync snapshot."""
-        transport = self.transport
-        if self.connection is None or self.connection != self.greeted:
-            return
-        while self.outbox:
-            if not transport.send(self.outbox[0]):
-                break
-            self.queued -= self.outbox.popleft().count
-        self.lose(transport.take_lost())
-        if self.outbox or not (self.dropped or self.pending_snapshot):
-            return
-        events: List[Any] = []
-        if self.dropped:
-            events.append(
-                {"kind": "dropped", "seq": sender.emitter.next_seq(), "t": wire_now(),
-                 "count": self.dropped, "total": self.dropped_total}
-            )
-        events.append(sender.emitter.snapshot_event(self.pending_snapshot or "resync"))
-        if transport.send(sender.control_batch(events)):
-            self.dropped = 0
-            self.pending_snapshot = None
-
-    def forget_after_fork(self) -> None:
-        """In a forked child the parent still delivers what was queued; start afresh."""
-        self.outbox.clear()
-        self.queued = self.dropped = self.dropped_total = 0
-        self.connection = self.greeted = None
-        self.pending_snapshot = None
-        self.missed = True  # the child's consumer never saw the parent's history
-        self.transport.after_fork()
-
-
-def wire_now() -> float:
-    """Milliseconds since the epoch, as every ``t`` on the wire."""
-    return time.time() * 1000.0
-
-
-_live_senders: "weakref.WeakSet[Sender]" = weakref.WeakSet()
+_live_senders: weakref.WeakSet[Sender] = weakref.WeakSet()
 
 
 class Sender:
@@ -231,8 +98,8 @@ class Sender:
         self.options = options
         self.errors = 0
         self.batches_sent = 0
-        self._batch_counter = 0
-        self._channels: List[Channel] = []
+        self._batcher = Batcher(self._count_error)
+        self._channels: list[Channel] = []
         self._stopped = False  # the pump thread should end
         self._closed = False  # transports closed: nothing more is sent
         self._thread: Optional[threading.Thread] = None
@@ -248,45 +115,6 @@ class Sender:
         self._lock = threading.Lock()
         self._owner: Optional[int] = None
         self._wake = threading.Event()
-
-    # -- batches -------------------------------------------------------------------------
-
-    def _next_batch_number(self) -> int:
-        self._batch_counter += 1
-        return self._batch_counter
-
-    def control_batch(self, events: List[Any]) -> Outgoing:
-        """A batch the sender itself composes (hello, dropped, snapshot): never split."""
-        body = wire.make_batch(os.getpid(), self._next_batch_number(), events)
-        return Outgoing(body, _dumps(body), len(events))
-
-    def _make_batches(self, events: List[Any]) -> List[Outgoing]:
-        result: List[Outgoing] = []
-        for start in range(0, len(events), MAX_BATCH_EVENTS):
-            self._split_into(events[start:start + MAX_BATCH_EVENTS], result)
-        return result
-
-    def _split_into(self, events: List[Any], result: List[Outgoing]) -> None:
-        """Serialise once; halve a batch whose line is too long, and leave out an event that
-        cannot be serialised (counted as an error and as dropped) instead of losing all."""
-        number = self._batch_counter + 1
-        body = wire.make_batch(os.getpid(), number, events)
-        try:
-            line = _dumps(body)
-        except (TypeError, ValueError):
-            if len(events) == 1:
-                self._count_error(("event could not be serialised: %r" % (events[0],))[:300])
-                for channel in self._channels:
-                    channel.lose(1)
-                return
-            line = b""
-        if line and (len(line) <= MAX_BATCH_BYTES or len(events) == 1):
-            self._batch_counter = number
-            result.append(Outgoing(body, line, len(events)))
-            return
-        middle = len(events) // 2
-        self._split_into(events[:middle], result)
-        self._split_into(events[middle:], result)
 
     # -- the cycle -----------------------------------------------------------------------
 
@@ -308,14 +136,16 @@ class Sender:
             return
         self._owner = threading.get_ident()
         try:
+            emitter, batcher = self.emitter, self._batcher
             for channel in self._channels:
-                channel.connect(self)
-            events = self.emitter.drain() if marker is None else self.emitter.marker(marker)
-            batches = self._make_batches(events) if events else []
+                channel.connect(emitter, batcher)
+            events = emitter.drain() if marker is None else emitter.marker(marker)
+            batches, unsendable = batcher.make_batches(events) if events else ([], 0)
             for channel in self._channels:
+                channel.lose(unsendable)
                 channel.offer(batches)
             for channel in self._channels:
-                channel.deliver(self)
+                channel.deliver(emitter, batcher)
                 if wait:
                     channel.transport.wait_sent(wait)
             self.batches_sent += len(batches)
@@ -339,7 +169,7 @@ class Sender:
 
     # -- public --------------------------------------------------------------------------
 
-    def start(self) -> "Sender":
+    def start(self) -> Sender:
         """Start the pump thread (marked so debugpy never traces or suspends it)."""
         thread = threading.Thread(target=self._run, name="deferred-graph-sender", daemon=True)
         thread.pydev_do_not_trace = True  # type: ignore[attr-defined]
@@ -392,7 +222,7 @@ class Sender:
 
     def _after_fork_in_child(self) -> None:
         self._reset_sync()
-        self._batch_counter = 0
+        self._batcher.count = 0
         for channel in self._channels:
             channel.forget_after_fork()
         if self._thread is not None and not self._stopped:
@@ -411,9 +241,11 @@ def _for_each_sender(method: str) -> Callable[[], None]:
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_for_each_sender("_before_fork"),
-                        after_in_parent=_for_each_sender("_after_fork_in_parent"),
-                        after_in_child=_for_each_sender("_after_fork_in_child"))
+    os.register_at_fork(
+        before=_for_each_sender("_before_fork"),
+        after_in_parent=_for_each_sender("_after_fork_in_parent"),
+        after_in_child=_for_each_sender("_after_fork_in_child"),
+    )
 
 
 def start_sender(emitter: EmitterLike, options: Optional[SenderOptions] = None) -> Sender:
@@ -435,4 +267,4 @@ def start_sender(emitter: EmitterLike, options: Optional[SenderOptions] = None) 
     return sender.start()
 
 
-__all__ = ["SenderOptions", "Sender", "start_sender", "child_recording_path", "debug_log"]
+__all__ = ["TRANSPORT_CHOICES", "SenderOptions", "Sender", "start_sender"]

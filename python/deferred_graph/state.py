@@ -12,15 +12,17 @@ Never raises.
 from __future__ import annotations
 
 import types
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Optional
 
-from . import saferepr
+from . import saferepr, wire
 from .registry import Entry, Registry, creation_location
 
 _NAME_LIMIT = 200
 
 
-def read_state(d: Any, entry: Entry, registry: Registry, limit: Optional[int] = None) -> dict:
+def read_state(
+    d: Any, entry: Entry, registry: Registry, limit: Optional[int] = None
+) -> wire.DeferredState:
     """The wire ``DeferredState`` of ``d`` now."""
     try:
         return _read(d, entry, registry, saferepr.repr_limit() if limit is None else limit)
@@ -28,31 +30,41 @@ def read_state(d: Any, entry: Entry, registry: Registry, limit: Optional[int] = 
         return _minimal(entry, "<state failed: %s>" % type(exc).__name__)
 
 
-def _minimal(entry: Entry, note: Optional[str] = None) -> dict:
+def _minimal(entry: Entry, note: Optional[str] = None) -> wire.DeferredState:
     """A state built from the entry alone (the Deferred is gone or unreadable)."""
-    result = entry.unhandled
+    result: Optional[wire.Result] = entry.unhandled
     if result is None and note is not None:
         result = {"kind": "value", "typeName": "?", "repr": note, "truncated": False}
     return {
-        "id": entry.serial, "type": entry.type_name, "label": entry.label,
+        "id": entry.serial,
+        "type": entry.type_name,
+        "label": entry.label,
         "called": entry.fired_at is not None or result is not None,
-        "hasResult": result is not None, "result": result, "callbacks": [], "paused": 0,
-        "waitingOn": None, "cancelled": entry.cancelled, "created": creation_location(entry),
-        "createdAt": entry.created_at, "firedAt": entry.fired_at, "members": None,
-        "coroutine": None, "timer": None,
+        "hasResult": result is not None,
+        "result": result,
+        "callbacks": [],
+        "paused": 0,
+        "waitingOn": None,
+        "cancelled": entry.cancelled,
+        "created": creation_location(entry),
+        "createdAt": entry.created_at,
+        "firedAt": entry.fired_at,
+        "members": None,
+        "coroutine": None,
+        "timer": None,
     }
 
 
-def dead_state(entry: Entry) -> dict:
+def dead_state(entry: Entry) -> wire.DeferredState:
     """State for a Deferred reported only after its death (it died with an unhandled Failure)."""
     return _minimal(entry)
 
 
-def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> dict:
+def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> wire.DeferredState:
     attrs = d.__dict__
     id_of = _id_getter(registry)
     has_result = "result" in attrs
-    result = _result(attrs["result"], id_of, registry, limit) if has_result else None
+    result = _result(attrs["result"], registry, limit) if has_result else None
     chained = attrs.get("_chainedTo")
     entry.type_name = type(d).__name__  # kept for a report after its death
     return {
@@ -90,26 +102,31 @@ def _int(value: Any) -> int:
     return value if type(value) is int else 0
 
 
-def _result(value: Any, id_of: Callable[[Any], Optional[int]], registry: Registry,
-            limit: int) -> dict:
+def _result(value: Any, registry: Registry, limit: int) -> wire.Result:
     dtype = registry.deferred_type
     if dtype is not None and issubclass(type(value), dtype):
-        return {"kind": "deferred", "id": id_of(value)}
+        return {"kind": "deferred", "id": registry.ensure(value).serial}
     failure_type = registry.failure_type
     if failure_type is not None and issubclass(type(value), failure_type):
         return saferepr.failure_result(value, limit)
     text, truncated = saferepr.safe_repr(value, limit, (dtype,) if dtype is not None else ())
-    return {"kind": "value", "typeName": saferepr.type_name(type(value)), "repr": text,
-            "truncated": truncated}
+    return {
+        "kind": "value",
+        "typeName": saferepr.type_name(type(value)),
+        "repr": text,
+        "truncated": truncated,
+    }
 
 
-def _callbacks(attrs: dict, id_of: Callable[[Any], Optional[int]]) -> List[dict]:
+def _callbacks(
+    attrs: dict[str, Any], id_of: Callable[[Any], Optional[int]]
+) -> list[wire.CallbackPair]:
     chain = attrs.get("callbacks")
     if not isinstance(chain, list):
         chain = attrs.get("_callbacks")
     if not isinstance(chain, list):
         return []
-    pairs = []
+    pairs: list[wire.CallbackPair] = []
     for item in list(chain):
         try:
             (cb, cb_args, _kw), (eb, _eb_args, _ekw) = item
@@ -120,8 +137,9 @@ def _callbacks(attrs: dict, id_of: Callable[[Any], Optional[int]]) -> List[dict]
             waiting = cb_args[0] if cb_args else None
             pairs.append({"callback": None, "errback": None, "continues": id_of(waiting)})
         else:
-            pairs.append({"callback": callable_info(cb), "errback": callable_info(eb),
-                          "continues": None})
+            pairs.append(
+                {"callback": callable_info(cb), "errback": callable_info(eb), "continues": None}
+            )
     return pairs
 
 
@@ -129,7 +147,7 @@ def _is_continue(value: Any) -> bool:
     return type(value).__name__ == "_Sentinel" and getattr(value, "name", None) == "_CONTINUE"
 
 
-def callable_info(func: Any) -> dict:
+def callable_info(func: Any) -> wire.CallableInfo:
     """Name and source location of a callback (unwrapping bound methods and partials)."""
     try:
         target = func
@@ -140,51 +158,61 @@ def callable_info(func: Any) -> dict:
             target = inner
         code = getattr(getattr(target, "__func__", target), "__code__", None)
         if not isinstance(code, types.CodeType):
-            call = getattr(type(target), "__call__", None)
+            # Not a callability test: the class's __call__ is where a callable object's code is.
+            call = getattr(type(target), "__call__", None)  # noqa: B004
             code = getattr(call, "__code__", None)
         name = getattr(target, "__qualname__", None)
         if not isinstance(name, str):
             name = getattr(code, "co_qualname", None) or saferepr.type_name(type(target))
         if isinstance(code, types.CodeType):
-            return {"name": name[:_NAME_LIMIT], "file": code.co_filename,
-                    "line": code.co_firstlineno}
+            return {
+                "name": name[:_NAME_LIMIT],
+                "file": code.co_filename,
+                "line": code.co_firstlineno,
+            }
         return {"name": name[:_NAME_LIMIT], "file": None, "line": None}
     except Exception:
         return {"name": "?", "file": None, "line": None}
 
 
-def _members(attrs: dict, id_of: Callable[[Any], Optional[int]]) -> Optional[List[int]]:
+def _members(attrs: dict[str, Any], id_of: Callable[[Any], Optional[int]]) -> Optional[list[int]]:
     members = attrs.get("_deferredList")
     if not isinstance(members, list):
         return None
     return [i for i in (id_of(m) for m in list(members)) if i is not None]
 
 
-def _coroutine(entry: Entry, id_of: Callable[[Any], Optional[int]]) -> Optional[dict]:
+def _coroutine(entry: Entry, id_of: Callable[[Any], Optional[int]]) -> Optional[wire.CoroutineInfo]:
     link = entry.coroutine
     if link is None:
         return None
     gen = link.gen()
     frame = None
     if gen is not None:
-        frame = getattr(gen, "gi_frame", None) if link.kind == "inlineCallbacks" \
+        frame = (
+            getattr(gen, "gi_frame", None)
+            if link.kind == "inlineCallbacks"
             else getattr(gen, "cr_frame", None)
+        )
     finished = gen is None or frame is None
     running = bool(getattr(gen, "gi_running", False) or getattr(gen, "cr_running", False))
-    waiting_on = None
+    waiting_on: Optional[int] = None
     if not finished and not running:
         status = link.status()
         awaited = getattr(status, "waitingOn", None) if status is not None else None
         if awaited is not None:
             waiting_on = id_of(awaited)
     return {
-        "kind": link.kind, "name": link.name, "file": link.file,
+        "kind": link.kind,
+        "name": link.name,
+        "file": link.file,
         "line": frame.f_lineno if frame is not None else link.line,
-        "finished": finished, "waitingOn": waiting_on,
+        "finished": finished,
+        "waitingOn": waiting_on,
     }
 
 
-def _timer(attrs: dict) -> Optional[dict]:
+def _timer(attrs: dict[str, Any]) -> Optional[wire.TimerInfo]:
     """The DelayedCall a ``deferLater`` canceller closes over, when still reachable."""
     canceller = attrs.get("_canceller")
     for cell in getattr(canceller, "__closure__", None) or ():
@@ -197,9 +225,12 @@ def _timer(attrs: dict) -> Optional[dict]:
                 at = float(call.getTime())
                 seconds = getattr(call, "seconds", None)
                 now = float(seconds()) if callable(seconds) else at
-                return {"callAt": at, "delay": at - now,
-                        "function": callable_info(call.func)["name"],
-                        "active": bool(call.active())}
+                return {
+                    "callAt": at,
+                    "delay": at - now,
+                    "function": callable_info(call.func)["name"],
+                    "active": bool(call.active()),
+                }
             except Exception:
                 return None
     return None

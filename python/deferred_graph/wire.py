@@ -27,7 +27,7 @@ import base64
 import binascii
 import json
 import zlib
-from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
+from typing import Any, Literal, Optional, TypedDict, Union
 
 PROTOCOL_VERSION = "1.2"
 """Major.minor version of the event schema."""
@@ -142,14 +142,14 @@ class DeferredState(TypedDict):
     called: bool
     hasResult: bool  # hasattr(d, "result")
     result: Optional[Result]  # null iff hasResult is false
-    callbacks: List[CallbackPair]
+    callbacks: list[CallbackPair]
     paused: int
     waitingOn: Optional[int]  # id of d._chainedTo
     cancelled: bool
     created: Location  # first frame outside Twisted's defer module
     createdAt: float
     firedAt: Optional[float]  # when `called` first became true
-    members: Optional[List[int]]  # DeferredList members, in order
+    members: Optional[list[int]]  # DeferredList members, in order
     coroutine: Optional[CoroutineInfo]
     timer: Optional[TimerInfo]
 
@@ -162,7 +162,7 @@ class HelloEvent(TypedDict):
     pid: int
     python: str
     twisted: Optional[str]
-    argv: List[str]
+    argv: list[str]
     transport: str  # "dap", "socket", "record", "none"
 
 
@@ -222,9 +222,9 @@ class SnapshotEvent(TypedDict):
     seq: int
     t: float
     reason: str  # "request", "resync", "stop", "connect"
-    deferreds: List[DeferredState]
+    deferreds: list[DeferredState]
     ephemeral: int  # Deferreds created and collected unseen since start (not reported one by one)
-    frameNames: Optional[Dict[str, str]]
+    frameNames: Optional[dict[str, str]]
 
 
 Event = Union[
@@ -238,7 +238,7 @@ class Batch(TypedDict):
     protocolVersion: str
     pid: int
     batch: int  # per-process batch counter (snapshots taken on request use 0)
-    events: List[Event]
+    events: list[Event]
 
 
 class PackedBatch(TypedDict):
@@ -260,7 +260,7 @@ class RecordingHeader(TypedDict):
     protocolVersion: str
     pid: int
     startedAt: float
-    argv: List[str]
+    argv: list[str]
 
 
 def pack(json_text: bytes) -> str:
@@ -273,11 +273,13 @@ def unpack(text: str) -> Any:
     if not text.startswith(PACKED_PREFIX):
         raise ValueError("not packed: %r" % text[:40])
     try:
-        return json.loads(zlib.decompress(base64.b64decode(text[len(PACKED_PREFIX):], validate=True)))
+        return json.loads(
+            zlib.decompress(base64.b64decode(text[len(PACKED_PREFIX) :], validate=True))
+        )
     except (zlib.error, binascii.Error, UnicodeDecodeError) as exc:
         raise ValueError("packed text does not inflate to JSON: %s" % exc) from None
 
 
-def make_batch(pid: int, batch: int, events: List[Any]) -> Batch:
+def make_batch(pid: int, batch: int, events: list[Any]) -> Batch:
     """Wrap events in a batch envelope."""
     return {"protocolVersion": PROTOCOL_VERSION, "pid": pid, "batch": batch, "events": events}

@@ -14,7 +14,8 @@ import { run } from './proc.mjs';
 
 const WHEELHOUSES = ['/opt/pypi/files', '/opt/pypi-more/files', '/opt/wheels'];
 const VENV = path.join(CACHE, 'venv-tw26');
-const VENV_PACKAGES = ['twisted==26.4.0', 'debugpy==1.8.22', 'hypothesis', 'pytest'];
+// ruff and mypy: the Python lint, format and type gate (test/python/lint.sh).
+const VENV_PACKAGES = ['twisted==26.4.0', 'debugpy==1.8.22', 'hypothesis', 'pytest', 'ruff==0.16.9', 'mypy==2.4.0'];
 
 function say(msg) {
   process.stderr.write(`[setup] ${msg}\n`);
@@ -35,8 +36,9 @@ function pythonOk(python, check) {
   }
 }
 
-const VENV_CHECK = 'import twisted, debugpy, hamcrest, hypothesis, pytest; '
-  + 'assert twisted.__version__ == "26.4.0", twisted.__version__; assert debugpy.__version__ == "1.8.22"';
+const VENV_CHECK = 'import twisted, debugpy, hamcrest, hypothesis, pytest, mypy.version, importlib.metadata as m; '
+  + 'assert twisted.__version__ == "26.4.0", twisted.__version__; assert debugpy.__version__ == "1.8.22"; '
+  + 'assert mypy.version.__version__ == "2.4.0", mypy.version.__version__; assert m.version("ruff") == "0.16.9"';
 
 /**
  * The base interpreter for the venv: the pyenv 3.11 (the wheels are cp311), else the first
@@ -51,19 +53,36 @@ function venvBasePython() {
   throw new Error('no Python 3.11 with venv found (apt-get install -y python3-venv)');
 }
 
+/** PyHamcrest has no wheel here; Twisted 26.4's test_defer imports it. Debian's is pure Python. */
+function linkHamcrest() {
+  const site = execFileSync(PY_TW26, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])']).toString().trim();
+  const link = path.join(site, 'hamcrest');
+  if (!fs.existsSync(link)) fs.symlinkSync('/usr/lib/python3/dist-packages/hamcrest', link);
+}
+
 /** The Twisted 26.4 + debugpy 1.8.22 venv, from local wheels only (no index: it is unreachable). */
 export async function ensureVenv() {
   if (fs.existsSync(PY_TW26) && pythonOk(PY_TW26, VENV_CHECK)) return;
+  const links = WHEELHOUSES.filter((d) => fs.existsSync(d)).flatMap((d) => ['--find-links', d]);
+  const pipInstall = () => run(PY_TW26, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-index', ...links, ...VENV_PACKAGES]);
+  // A venv from before a package was added is topped up in place rather than deleted: other
+  // checkouts of this machine may be running their suites with it right now.
+  if (fs.existsSync(PY_TW26)) {
+    say(`adding what ${VENV} lacks`);
+    try {
+      await pipInstall();
+      linkHamcrest();
+    } catch {
+      // rebuilt below
+    }
+    if (pythonOk(PY_TW26, VENV_CHECK)) return;
+  }
   const base = venvBasePython();
   say(`creating ${VENV} from ${base}`);
   fs.rmSync(VENV, { recursive: true, force: true });
   await run(base, ['-m', 'venv', VENV]);
-  const links = WHEELHOUSES.filter((d) => fs.existsSync(d)).flatMap((d) => ['--find-links', d]);
-  await run(PY_TW26, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-index', ...links, ...VENV_PACKAGES]);
-  // PyHamcrest has no wheel here; Twisted 26.4's test_defer imports it. Debian's is pure Python.
-  const site = execFileSync(PY_TW26, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])']).toString().trim();
-  const link = path.join(site, 'hamcrest');
-  if (!fs.existsSync(link)) fs.symlinkSync('/usr/lib/python3/dist-packages/hamcrest', link);
+  await pipInstall();
+  linkHamcrest();
   if (!pythonOk(PY_TW26, VENV_CHECK)) throw new Error(`${VENV} is incomplete after install`);
   say('venv ready');
 }

@@ -10,9 +10,9 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Optional
 
-Message = Dict[str, Any]
+Message = dict[str, Any]
 
 
 class DapError(AssertionError):
@@ -25,11 +25,15 @@ class DapClient:
     Every received message is kept in :attr:`received` (in arrival order), so tests can ask
     both "wait until X arrives" and "what had arrived before Y"."""
 
-    def __init__(self, python: str = sys.executable, env: Optional[Dict[str, str]] = None) -> None:
+    def __init__(self, python: str = sys.executable, env: Optional[dict[str, str]] = None) -> None:
         self.process = subprocess.Popen(
-            [python, "-m", "debugpy.adapter"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, env=env)
-        self.received: List[Message] = []
+            [python, "-m", "debugpy.adapter"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        self.received: list[Message] = []
         self._seq = itertools.count(1)
         self._condition = threading.Condition()
         self._closed = False
@@ -65,7 +69,7 @@ class DapClient:
                 self._closed = True
                 self._condition.notify_all()
 
-    def send_request(self, command: str, arguments: Optional[Dict[str, Any]] = None) -> int:
+    def send_request(self, command: str, arguments: Optional[dict[str, Any]] = None) -> int:
         """Send a request without waiting; returns its ``seq``."""
         seq = next(self._seq)
         message = {"seq": seq, "type": "request", "command": command, "arguments": arguments or {}}
@@ -78,8 +82,13 @@ class DapClient:
 
     # -- waiting ------------------------------------------------------------------------
 
-    def wait_for(self, predicate: Callable[[Message], bool], timeout: float = 30.0,
-                 start: int = 0, what: str = "message") -> Message:
+    def wait_for(
+        self,
+        predicate: Callable[[Message], bool],
+        timeout: float = 30.0,
+        start: int = 0,
+        what: str = "message",
+    ) -> Message:
         """The first message from index ``start`` on that satisfies ``predicate``."""
         deadline = time.monotonic() + timeout
         with self._condition:
@@ -92,30 +101,49 @@ class DapClient:
                         return message
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self._closed:
-                    raise DapError("no %s within %.0fs; got %s" % (
-                        what, timeout, [m.get("event") or m.get("command") for m in self.received]))
+                    raise DapError(
+                        "no %s within %.0fs; got %s"
+                        % (
+                            what,
+                            timeout,
+                            [m.get("event") or m.get("command") for m in self.received],
+                        )
+                    )
                 self._condition.wait(remaining)
 
-    def wait_event(self, name: str, timeout: float = 30.0, start: int = 0,
-                   where: Callable[[Message], bool] = lambda message: True) -> Message:
+    def wait_event(
+        self,
+        name: str,
+        timeout: float = 30.0,
+        start: int = 0,
+        where: Callable[[Message], bool] = lambda message: True,
+    ) -> Message:
         return self.wait_for(
             lambda m: m.get("type") == "event" and m.get("event") == name and where(m),
-            timeout, start, "%r event" % name)
+            timeout,
+            start,
+            "%r event" % name,
+        )
 
     def response(self, seq: int, timeout: float = 30.0) -> Message:
         """The response to request ``seq``; raises DapError when it failed."""
-        message = self.wait_for(lambda m: m.get("type") == "response" and m.get("request_seq") == seq,
-                                timeout, 0, "response to request %d" % seq)
+        message = self.wait_for(
+            lambda m: m.get("type") == "response" and m.get("request_seq") == seq,
+            timeout,
+            0,
+            "response to request %d" % seq,
+        )
         if not message.get("success"):
             raise DapError("%s failed: %s" % (message.get("command"), message.get("message")))
         return message
 
-    def request(self, command: str, arguments: Optional[Dict[str, Any]] = None,
-                timeout: float = 30.0) -> Dict[str, Any]:
+    def request(
+        self, command: str, arguments: Optional[dict[str, Any]] = None, timeout: float = 30.0
+    ) -> dict[str, Any]:
         """Send a request and return its response body."""
         return self.response(self.send_request(command, arguments), timeout).get("body") or {}
 
-    def events(self, name: str) -> List[Message]:
+    def events(self, name: str) -> list[Message]:
         """Every event of that name received so far."""
         with self._condition:
             return [m for m in self.received if m.get("type") == "event" and m.get("event") == name]
@@ -127,23 +155,47 @@ class DapClient:
 
     # -- sessions -----------------------------------------------------------------------
 
-    def launch(self, program: str, env: Dict[str, str], cwd: str, python: str,
-               breakpoints: Optional[Dict[str, List[int]]] = None) -> None:
+    def launch(
+        self,
+        program: str,
+        env: dict[str, str],
+        cwd: str,
+        python: str,
+        breakpoints: Optional[dict[str, list[int]]] = None,
+    ) -> None:
         """initialize → launch → (initialized) → setBreakpoints → configurationDone, as VS Code
         does; returns once the launch has been answered."""
-        self.request("initialize", {
-            "clientID": "deferred-graph-tests", "adapterID": "debugpy", "pathFormat": "path",
-            "linesStartAt1": True, "columnsStartAt1": True, "supportsRunInTerminalRequest": False,
-        })
-        launch = self.send_request("launch", {
-            "name": "test", "type": "debugpy", "request": "launch", "program": program,
-            "console": "internalConsole", "cwd": cwd, "env": env, "python": [python],
-            "justMyCode": True,
-        })
+        self.request(
+            "initialize",
+            {
+                "clientID": "deferred-graph-tests",
+                "adapterID": "debugpy",
+                "pathFormat": "path",
+                "linesStartAt1": True,
+                "columnsStartAt1": True,
+                "supportsRunInTerminalRequest": False,
+            },
+        )
+        launch = self.send_request(
+            "launch",
+            {
+                "name": "test",
+                "type": "debugpy",
+                "request": "launch",
+                "program": program,
+                "console": "internalConsole",
+                "cwd": cwd,
+                "env": env,
+                "python": [python],
+                "justMyCode": True,
+            },
+        )
         self.wait_event("initialized")
         for path, lines in (breakpoints or {}).items():
-            self.request("setBreakpoints", {"source": {"path": path},
-                                            "breakpoints": [{"line": line} for line in lines]})
+            self.request(
+                "setBreakpoints",
+                {"source": {"path": path}, "breakpoints": [{"line": line} for line in lines]},
+            )
         self.request("configurationDone")
         self.response(launch)
 

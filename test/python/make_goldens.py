@@ -22,9 +22,10 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Optional
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = REPO / "examples"
@@ -42,14 +43,15 @@ class Example:
     """How to run one example quickly and deterministically."""
 
     script: str
-    args: Tuple[str, ...] = ()
-    env: Dict[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
     downloads: int = 0  # a poetry client: how many poems to fetch from one fresh server
     golden: bool = True  # False: no Twisted, so nothing to record (the runtime never installs)
-    golden_env: Dict[str, str] = field(default_factory=dict)  # settings for a deterministic recording
+    # Settings for a deterministic recording.
+    golden_env: dict[str, str] = field(default_factory=dict)
 
 
-EXAMPLES: Dict[str, Example] = {
+EXAMPLES: dict[str, Example] = {
     "tale1_blocking": Example("tale1_blocking.py", golden=False),
     "tale2_threads": Example("tale2_threads.py", golden=False),
     # A delay of 0 makes the recordings deterministic: every timer of a batch is due at the
@@ -75,7 +77,7 @@ POETRY_SERVER_ARGS = ("--num-bytes", "200", "--delay", "0.01")
 _SERVING = re.compile(r"Serving .* on ([\d.]+):(\d+)\.")
 
 
-def example_env(example: Example, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+def example_env(example: Example, extra: Optional[dict[str, str]] = None) -> dict[str, str]:
     """The environment for a fast run: the runtime importable, fast delays, no bytecode."""
     env = dict(os.environ)
     env.pop(EXPECT_ENV, None)
@@ -93,8 +95,11 @@ class PoetryServer:
     def __init__(self, python: str, args: Sequence[str]) -> None:
         self.process = subprocess.Popen(
             [python, str(EXAMPLES_DIR / "poetry_server.py"), "--port", "0", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=example_env(Example("poetry_server.py")))
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=example_env(Example("poetry_server.py")),
+        )
         self.stderr = ""
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -104,7 +109,7 @@ class PoetryServer:
             raise RuntimeError("the poetry server did not start: %r" % line)
         self.port = int(found.group(2))
 
-    def __enter__(self) -> "PoetryServer":
+    def __enter__(self) -> PoetryServer:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -121,10 +126,17 @@ class PoetryServer:
         return self.process.returncode
 
 
-def run_example(name: str, python: str = sys.executable, runtime: bool = False,
-                record: Optional[Path] = None, env: Optional[Dict[str, str]] = None,
-                args: Optional[Sequence[str]] = None, timeout: float = 60,
-                prefix: Sequence[str] = (), golden: bool = False) -> subprocess.CompletedProcess:
+def run_example(
+    name: str,
+    python: str = sys.executable,
+    runtime: bool = False,
+    record: Optional[Path] = None,
+    env: Optional[dict[str, str]] = None,
+    args: Optional[Sequence[str]] = None,
+    timeout: float = 60,
+    prefix: Sequence[str] = (),
+    golden: bool = False,
+) -> subprocess.CompletedProcess:
     """Run example ``name`` to completion, plainly or under ``python -m deferred_graph run``.
 
     ``prefix`` goes between the interpreter and the script (e.g. a driver that installs hooks).
@@ -135,7 +147,7 @@ def run_example(name: str, python: str = sys.executable, runtime: bool = False,
     settings = dict(example.golden_env) if golden else {}
     downloads = int(settings.pop("downloads", example.downloads))
     env = {**settings, **(env or {})}
-    command: List[str] = [python, *prefix]
+    command: list[str] = [python, *prefix]
     if runtime:
         command += ["-m", "deferred_graph", "run"]
         if record is not None:
@@ -143,8 +155,14 @@ def run_example(name: str, python: str = sys.executable, runtime: bool = False,
     command += [str(EXAMPLES_DIR / example.script), *(example.args if args is None else args)]
 
     def run(extra_args: Sequence[str]) -> subprocess.CompletedProcess:
-        return subprocess.run(command + list(extra_args), cwd=str(EXAMPLES_DIR), capture_output=True,
-                              text=True, timeout=timeout, env=example_env(example, env))
+        return subprocess.run(
+            command + list(extra_args),
+            cwd=str(EXAMPLES_DIR),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=example_env(example, env),
+        )
 
     if not downloads:
         return run(())
@@ -152,14 +170,14 @@ def run_example(name: str, python: str = sys.executable, runtime: bool = False,
         return run([str(server.port)] + ["127.0.0.1:%d" % server.port] * (downloads - 1))
 
 
-def read_expectations(path: Path) -> List[Dict[str, Any]]:
+def read_expectations(path: Path) -> list[dict[str, Any]]:
     """The marker records an example wrote (one JSON object per line)."""
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def record_example(name: str, out_dir: Path, python: str = sys.executable) -> Dict[str, Any]:
+def record_example(name: str, out_dir: Path, python: str = sys.executable) -> dict[str, Any]:
     """Record ``name`` into ``out_dir``: ``NAME.jsonl`` and ``NAME.expected.json``; return the latter."""
     out_dir.mkdir(parents=True, exist_ok=True)
     recording = out_dir / ("%s.jsonl" % name)
@@ -167,11 +185,20 @@ def record_example(name: str, out_dir: Path, python: str = sys.executable) -> Di
         recording.unlink()
     with tempfile.TemporaryDirectory() as scratch:
         expect_file = Path(scratch) / "expect.jsonl"
-        done = run_example(name, python, runtime=True, record=recording, golden=True,
-                           env={EXPECT_ENV: str(expect_file)})
+        done = run_example(
+            name,
+            python,
+            runtime=True,
+            record=recording,
+            golden=True,
+            env={EXPECT_ENV: str(expect_file)},
+        )
         if done.returncode not in (0,):
             raise RuntimeError("%s exited %d:\n%s" % (name, done.returncode, done.stderr[-3000:]))
-        markers = [{"name": r["marker"], "deferreds": r["deferreds"]} for r in read_expectations(expect_file)]
+        markers = [
+            {"name": r["marker"], "deferreds": r["deferreds"]}
+            for r in read_expectations(expect_file)
+        ]
     expected = {
         "format": EXPECTED_FORMAT,
         "example": name,
@@ -180,23 +207,28 @@ def record_example(name: str, out_dir: Path, python: str = sys.executable) -> Di
         "generatedWith": _versions(python),
         "markers": markers,
     }
-    (out_dir / ("%s.expected.json" % name)).write_text(json.dumps(expected, indent=1) + "\n", encoding="utf-8")
+    (out_dir / ("%s.expected.json" % name)).write_text(
+        json.dumps(expected, indent=1) + "\n", encoding="utf-8"
+    )
     return expected
 
 
-def _versions(python: str) -> Dict[str, str]:
+def _versions(python: str) -> dict[str, str]:
     code = "import sys, twisted; print(sys.version.split()[0], twisted.__version__)"
-    py, tw = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    py, tw = subprocess.run(
+        [python, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     return {"python": py, "twisted": tw}
 
 
-def structure(expected: Dict[str, Any]) -> List[Tuple[str, Dict[str, Any]]]:
+def structure(expected: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """What must not change between two regenerations: markers in order, labels, status values.
 
     Runtime ids are left out (they count every Deferred the process made), and so are memory
     addresses inside reprs; a reference to an unlabelled Deferred becomes "<id>".
     """
-    def clean(status: Dict[str, Any]) -> Dict[str, Any]:
+
+    def clean(status: dict[str, Any]) -> dict[str, Any]:
         kept = {k: v for k, v in status.items() if k != "id"}
         for key in ("resultDeferred", "waitingOn"):
             if isinstance(kept.get(key), int):
@@ -205,8 +237,10 @@ def structure(expected: Dict[str, Any]) -> List[Tuple[str, Dict[str, Any]]]:
             kept["result"] = re.sub(r" at 0x[0-9a-fA-F]+", " at 0x…", kept["result"])
         return kept
 
-    return [(m["name"], {label: clean(s) for label, s in m["deferreds"].items()})
-            for m in expected["markers"]]
+    return [
+        (m["name"], {label: clean(s) for label, s in m["deferreds"].items()})
+        for m in expected["markers"]
+    ]
 
 
 def main(argv: Sequence[str]) -> int:

@@ -8,20 +8,23 @@ Reusable by every Python suite (seeds, examples, random programs)::
 
 "Twisted itself" means the attributes the notebook's ``status()`` and ``repr(d)`` read:
 ``hasattr(d, "result")``, ``d.result``, ``len(d.callbacks)``, ``d.paused``, ``d._chainedTo`` and
-``d.called`` — plus, per callback pair, which Deferred a ``_CONTINUE`` entry continues.  On 26.4 ``d.callbacks`` is read exactly as a user would (its DeprecationWarning
-silenced here), so a change in what Twisted means by it shows up as a mismatch.
+``d.called`` — plus, per callback pair, which Deferred a ``_CONTINUE`` entry continues.  On 26.4
+``d.callbacks`` is read exactly as a user would (its DeprecationWarning silenced here), so a
+change in what Twisted means by it shows up as a mismatch.
 """
 
 from __future__ import annotations
 
 import gc
 import warnings
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+from collections.abc import Iterable, Mapping
+from typing import Any, Optional, Union
+
+from twisted.internet.defer import _CONTINUE, Deferred
+from twisted.python.failure import Failure
 
 import deferred_graph
 from deferred_graph import saferepr
-from twisted.internet.defer import _CONTINUE, Deferred
-from twisted.python.failure import Failure
 
 Deferreds = Union[Mapping[str, Deferred], Iterable[Deferred]]
 
@@ -33,14 +36,14 @@ def twisted_callbacks(d: Deferred) -> list:
         return d.callbacks
 
 
-def snapshot_states() -> Dict[int, dict]:
+def snapshot_states() -> dict[int, dict]:
     """The states of ``deferred_graph.snapshot()`` by id."""
     batch = deferred_graph.snapshot()
     (event,) = batch["events"]
     return {state["id"]: state for state in event["deferreds"]}
 
 
-def _named(deferreds: Deferreds) -> Dict[str, Deferred]:
+def _named(deferreds: Deferreds) -> dict[str, Deferred]:
     if isinstance(deferreds, Mapping):
         return dict(deferreds)
     return {"d%d" % i: d for i, d in enumerate(deferreds)}
@@ -67,11 +70,11 @@ def _continues(pair: Any) -> Optional[int]:
     return None
 
 
-def mismatches(deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None) -> List[str]:
+def mismatches(deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None) -> list[str]:
     """Every difference between Twisted's attributes and the runtime's states, as readable
     lines ("b: callbacks runtime=1 twisted=0"); empty when they agree."""
     states = snapshot_states() if states is None else states
-    problems: List[str] = []
+    problems: list[str] = []
     for name, d in _named(deferreds).items():
         did = deferred_graph.id_of(d)
         state = states.get(did) if did is not None else None
@@ -108,8 +111,9 @@ def mismatches(deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None
     return problems
 
 
-def assert_parity(deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None,
-                  context: Any = "") -> None:
+def assert_parity(
+    deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None, context: Any = ""
+) -> None:
     """Fail with every mismatch listed (and ``context``, e.g. the step that led here)."""
     problems = mismatches(deferreds, states)
     if problems:
@@ -136,7 +140,7 @@ class Runtime:
         self.emitter = emitter
         self.replay = Replay()
 
-    def drain(self) -> List[dict]:
+    def drain(self) -> list[dict]:
         events = self.emitter.drain()
         self.replay.apply(events)
         return events

@@ -12,25 +12,31 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Optional
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON_DIR = REPO / "python"
 BOOTSTRAP_DIR = PYTHON_DIR / "bootstrap"
 
 
-def clean_env(extra: Optional[Dict[str, str]] = None, pythonpath: Sequence[Path] = ()) -> Dict[str, str]:
+def clean_env(
+    extra: Optional[dict[str, str]] = None, pythonpath: Sequence[Path] = ()
+) -> dict[str, str]:
     """This process's environment without any DEFERRED_GRAPH_* or PYTHONPATH, plus ``extra``."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("DEFERRED_GRAPH_") and key != "PYTHONPATH"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("DEFERRED_GRAPH_") and key != "PYTHONPATH"
+    }
     if pythonpath:
         env["PYTHONPATH"] = os.pathsep.join(str(path) for path in pythonpath)
     env.update(extra or {})
     return env
 
 
-def runtime_env(extra: Optional[Dict[str, str]] = None, bootstrap: bool = False) -> Dict[str, str]:
+def runtime_env(extra: Optional[dict[str, str]] = None, bootstrap: bool = False) -> dict[str, str]:
     """The environment the extension gives a debug launch: bootstrap first (when asked), then
     the runtime package, then ``extra`` (``DEFERRED_GRAPH_*`` settings)."""
     path = [BOOTSTRAP_DIR, PYTHON_DIR] if bootstrap else [PYTHON_DIR]
@@ -47,15 +53,28 @@ def write_program(directory: Path, name: str, source: str) -> Path:
     return path
 
 
-def run_python(args: List[str], env: Dict[str, str], cwd: Optional[Path] = None,
-               timeout: float = 120, python: str = sys.executable) -> subprocess.CompletedProcess:
+def run_python(
+    args: list[str],
+    env: dict[str, str],
+    cwd: Optional[Path] = None,
+    timeout: float = 120,
+    python: str = sys.executable,
+) -> subprocess.CompletedProcess:
     """Run ``python ARGS`` to completion, capturing stdout and stderr as bytes."""
-    return subprocess.run([python] + [str(arg) for arg in args], env=env,
-                          cwd=str(cwd) if cwd else None, capture_output=True, timeout=timeout)
+    return subprocess.run(
+        [python] + [str(arg) for arg in args],
+        env=env,
+        cwd=str(cwd) if cwd else None,
+        capture_output=True,
+        timeout=timeout,
+    )
 
 
 def check(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
     """Assert a clean exit, showing the program's output when it was not."""
     assert result.returncode == 0, "exit %s\nstdout:\n%s\nstderr:\n%s" % (
-        result.returncode, result.stdout.decode(errors="replace"), result.stderr.decode(errors="replace"))
+        result.returncode,
+        result.stdout.decode(errors="replace"),
+        result.stderr.decode(errors="replace"),
+    )
     return result

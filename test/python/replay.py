@@ -8,24 +8,26 @@ Failure.
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional
+from collections.abc import Iterable
+from typing import Optional
 
 
 class Replay:
     """States by id, built from events."""
 
     def __init__(self) -> None:
-        self.states: Dict[int, dict] = {}
-        self.collected: Dict[int, Optional[dict]] = {}
-        self.markers: List[str] = []
+        self.states: dict[int, dict] = {}
+        self.collected: dict[int, Optional[dict]] = {}
+        self.markers: list[str] = []
         self.ephemeral = 0
         self.last_seq = 0
 
-    def apply(self, events: Iterable[dict]) -> "Replay":
+    def apply(self, events: Iterable[dict]) -> Replay:
         for event in sorted(events, key=lambda e: e["seq"]):
             if event["seq"] <= self.last_seq:
-                raise AssertionError("seq not increasing: %r after %r" % (event["seq"],
-                                                                          self.last_seq))
+                raise AssertionError(
+                    "seq not increasing: %r after %r" % (event["seq"], self.last_seq)
+                )
             self.last_seq = event["seq"]
             kind = event["kind"]
             if kind == "created":

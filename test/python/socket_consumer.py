@@ -11,18 +11,18 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Optional
 
 
 @dataclass
 class Connection:
     """One accepted connection: its auth line, whether we refused it, what it sent."""
 
-    auth: Optional[Dict[str, Any]] = None
+    auth: Optional[dict[str, Any]] = None
     refused: bool = False
-    batches: List[Dict[str, Any]] = field(default_factory=list)
+    batches: list[dict[str, Any]] = field(default_factory=list)
 
-    def events(self) -> List[Dict[str, Any]]:
+    def events(self) -> list[dict[str, Any]]:
         return [event for batch in self.batches for event in batch["events"]]
 
 
@@ -33,14 +33,20 @@ class Consumer:
     (mid-stream, whatever the batching), stop listening for ``away_s`` seconds, then listen
     again on the same address.  ``stall_s``: after the auth line, read nothing for that long."""
 
-    def __init__(self, token: str, kind: str = "tcp", drop_after: Optional[int] = None,
-                 away_s: float = 0.0, stall_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        token: str,
+        kind: str = "tcp",
+        drop_after: Optional[int] = None,
+        away_s: float = 0.0,
+        stall_s: float = 0.0,
+    ) -> None:
         self.token = token
         self.kind = kind
         self.drop_after = drop_after
         self.away_s = away_s
         self.stall_s = stall_s  # a slow consumer: read nothing for this long after auth
-        self.connections: List[Connection] = []
+        self.connections: list[Connection] = []
         self._lock = threading.Lock()
         self._stopped = False
         self._directory = tempfile.mkdtemp(prefix="dg-sock-") if kind == "unix" else None
@@ -105,7 +111,7 @@ class Consumer:
                 if limit is not None and len(connection.events()) >= limit:
                     return
 
-    def accepted(self) -> List[Connection]:
+    def accepted(self) -> list[Connection]:
         with self._lock:
             return [c for c in self.connections if not c.refused]
 

@@ -72,15 +72,24 @@ def run_both(tmp_path, settings, *args):
     """The hostile program plainly and with the runtime injected as in a debug launch."""
     program = write_program(tmp_path, "hostile.py", HOSTILE)
     plain = run_python([program] + list(args), clean_env(), cwd=tmp_path)
-    observed = run_python([program] + list(args), runtime_env(settings, bootstrap=True), cwd=tmp_path)
+    observed = run_python(
+        [program] + list(args), runtime_env(settings, bootstrap=True), cwd=tmp_path
+    )
     assert plain.returncode == 3 and plain.stdout == b"program output 11 2\n"
-    assert (observed.returncode, observed.stdout, observed.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+    assert (observed.returncode, observed.stdout, observed.stderr) == (
+        plain.returncode,
+        plain.stdout,
+        plain.stderr,
+    )
     return observed
 
 
 def _results(events):
-    return [e["deferred"]["result"] for e in events
-            if e["kind"] in ("created", "changed") and e["deferred"]["result"]]
+    return [
+        e["deferred"]["result"]
+        for e in events
+        if e["kind"] in ("created", "changed") and e["deferred"]["result"]
+    ]
 
 
 def test_hostile_values_are_reported_safely_and_the_program_is_unchanged(tmp_path):
@@ -94,15 +103,24 @@ def test_hostile_values_are_reported_safely_and_the_program_is_unchanged(tmp_pat
     assert any(r["kind"] == "value" and r["truncated"] for r in results)
     assert all(len(r.get("repr", r.get("message", ""))) <= 1000 for r in results)
     failures = [r for r in results if r["kind"] == "failure"]
-    assert {f["excType"].rsplit(".", 1)[-1] for f in failures} >= {"UnprintableError", "RuntimeError"}
-    assert max(len(line) for line in (tmp_path / "hostile.jsonl").read_bytes().splitlines()) < 1000000
+    assert {f["excType"].rsplit(".", 1)[-1] for f in failures} >= {
+        "UnprintableError",
+        "RuntimeError",
+    }
+    assert (
+        max(len(line) for line in (tmp_path / "hostile.jsonl").read_bytes().splitlines()) < 1000000
+    )
 
 
 def test_a_full_buffer_is_reported_as_dropped_events(tmp_path):
     """With room for 5 events the stream loses most of them — and says so, with a count and a
     snapshot that has every live Deferred again."""
     record = tmp_path / "tiny.jsonl"
-    run_both(tmp_path, {wire.ENV_RECORD: str(record), wire.ENV_TRANSPORT: "none", wire.ENV_BUFFER: "5"}, "--busy")
+    run_both(
+        tmp_path,
+        {wire.ENV_RECORD: str(record), wire.ENV_TRANSPORT: "none", wire.ENV_BUFFER: "5"},
+        "--busy",
+    )
     events = list(read_recording(str(record)).events())
     dropped = [i for i, e in enumerate(events) if e["kind"] == "dropped"]
     assert dropped and events[dropped[-1]]["total"] == sum(events[i]["count"] for i in dropped)
@@ -133,7 +151,10 @@ def test_a_consumer_that_hangs_up_mid_stream_changes_nothing(tmp_path):
 def test_a_repr_that_never_returns_cannot_hang_the_program(tmp_path):
     """A result whose __repr__ blocks holds the pump forever; mark() and the final flush give
     up after a bounded wait, and the program ends with its own output and status."""
-    program = write_program(tmp_path, "stuck.py", """
+    program = write_program(
+        tmp_path,
+        "stuck.py",
+        """
         import sys, threading, time
         from twisted.internet import defer
         import deferred_graph
@@ -149,8 +170,11 @@ def test_a_repr_that_never_returns_cannot_hang_the_program(tmp_path):
         deferred_graph.mark("after")
         print("still running")
         sys.exit(5)
-    """)
+    """,
+    )
     started = time.monotonic()
-    result = run_python([program], runtime_env({wire.ENV_RECORD: str(tmp_path / "stuck.jsonl")}), cwd=tmp_path)
+    result = run_python(
+        [program], runtime_env({wire.ENV_RECORD: str(tmp_path / "stuck.jsonl")}), cwd=tmp_path
+    )
     assert (result.returncode, result.stdout, result.stderr) == (5, b"still running\n", b"")
     assert time.monotonic() - started < 30

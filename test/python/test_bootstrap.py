@@ -5,11 +5,18 @@ sitecustomize working (errors included), and cannot break the program."""
 from __future__ import annotations
 
 import json
-import sys
 
 from deferred_graph import wire
 from deferred_graph.recording import read_recording
-from procs import BOOTSTRAP_DIR, PYTHON_DIR, check, clean_env, run_python, runtime_env, write_program
+from procs import (
+    BOOTSTRAP_DIR,
+    PYTHON_DIR,
+    check,
+    clean_env,
+    run_python,
+    runtime_env,
+    write_program,
+)
 
 PROBE = """
 import json, sys
@@ -45,8 +52,11 @@ def test_installs_when_twisted_defer_is_first_imported(tmp_path):
     assert state["twistedAtStart"] is False and state["runtimeAtStart"] is False
     assert state["watchers"] == ["DeferImportWatcher"]
     assert state["installed"] is True and isinstance(state["id"], int)
-    recorded = {e["deferred"]["id"]: e["deferred"] for e in read_recording(str(record)).events()
-                if e["kind"] in ("created", "changed")}
+    recorded = {
+        e["deferred"]["id"]: e["deferred"]
+        for e in read_recording(str(record)).events()
+        if e["kind"] in ("created", "changed")
+    }
     assert recorded[state["id"]]["result"]["repr"] == "'seen'"
 
 
@@ -64,7 +74,9 @@ def test_off_unless_the_environment_asks(tmp_path):
     """On the path but without DEFERRED_GRAPH_ENABLE=1 the bootstrap does nothing."""
     env = clean_env(pythonpath=[BOOTSTRAP_DIR, PYTHON_DIR])
     state, _ = probe(tmp_path, env, "--twisted")
-    assert state["watchers"] == [] and state["installed"] is False and state["runtimeAtEnd"] is False
+    assert (
+        state["watchers"] == [] and state["installed"] is False and state["runtimeAtEnd"] is False
+    )
 
 
 def _user_site(tmp_path, source: str):
@@ -86,22 +98,33 @@ def test_the_users_sitecustomize_still_runs(tmp_path):
 def test_an_error_in_the_users_sitecustomize_is_reported_as_python_would(tmp_path):
     """site prints "Error in sitecustomize" for the user's exception, exactly as without us."""
     folder = _user_site(tmp_path, "raise RuntimeError('user site is broken')\n")
-    with_us = run_python([write_program(tmp_path, "p.py", "print('still runs')\n")],
-                         clean_env({wire.ENV_ENABLE: "1"}, pythonpath=[BOOTSTRAP_DIR, PYTHON_DIR, folder]))
+    with_us = run_python(
+        [write_program(tmp_path, "p.py", "print('still runs')\n")],
+        clean_env({wire.ENV_ENABLE: "1"}, pythonpath=[BOOTSTRAP_DIR, PYTHON_DIR, folder]),
+    )
     without = run_python([tmp_path / "p.py"], clean_env(pythonpath=[folder]))
     assert b"RuntimeError: user site is broken" in without.stderr
-    assert (with_us.returncode, with_us.stdout, with_us.stderr) == (without.returncode, without.stdout, without.stderr)
+    assert (with_us.returncode, with_us.stdout, with_us.stderr) == (
+        without.returncode,
+        without.stdout,
+        without.stderr,
+    )
 
 
 def test_bootstrapping_twice_is_harmless(tmp_path):
     """Running the bootstrap again (another tool importing it) adds no second watcher and does
     not run the user's sitecustomize twice."""
     folder = _user_site(tmp_path, "import sys\nsys.stderr.write('user site ran\\n')\n")
-    program = write_program(tmp_path, "again.py", """
+    program = write_program(
+        tmp_path,
+        "again.py",
+        """
         import runpy, sys
         runpy.run_path(%r, run_name="sitecustomize")
         print(sum(type(f).__name__ == "DeferImportWatcher" for f in sys.meta_path))
-    """ % str(BOOTSTRAP_DIR / "sitecustomize.py"))
+    """
+        % str(BOOTSTRAP_DIR / "sitecustomize.py"),
+    )
     env = clean_env({wire.ENV_ENABLE: "1"}, pythonpath=[BOOTSTRAP_DIR, PYTHON_DIR, folder])
     result = check(run_python([program], env))
     assert (result.stdout, result.stderr) == (b"1\n", b"user site ran\n")
@@ -112,14 +135,26 @@ def test_a_broken_runtime_cannot_break_the_program(tmp_path):
     output is unchanged."""
     broken = tmp_path / "broken"
     (broken / "deferred_graph").mkdir(parents=True)
-    (broken / "deferred_graph" / "__init__.py").write_text("raise RuntimeError('runtime is broken')\n")
-    program = write_program(tmp_path, "uses_twisted.py", """
+    (broken / "deferred_graph" / "__init__.py").write_text(
+        "raise RuntimeError('runtime is broken')\n"
+    )
+    program = write_program(
+        tmp_path,
+        "uses_twisted.py",
+        """
         from twisted.internet import defer
         print(defer.succeed(3).result)
-    """)
-    observed = run_python([program], clean_env({wire.ENV_ENABLE: "1"}, pythonpath=[BOOTSTRAP_DIR, broken]))
+    """,
+    )
+    observed = run_python(
+        [program], clean_env({wire.ENV_ENABLE: "1"}, pythonpath=[BOOTSTRAP_DIR, broken])
+    )
     plain = run_python([program], clean_env())
-    assert (observed.returncode, observed.stdout, observed.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+    assert (observed.returncode, observed.stdout, observed.stderr) == (
+        plain.returncode,
+        plain.stdout,
+        plain.stderr,
+    )
     assert plain.stdout == b"3\n"
 
 
@@ -127,11 +162,15 @@ def test_the_runtime_is_found_beside_the_bootstrap_when_python_dir_is_not_on_the
     """Only the bootstrap folder on PYTHONPATH: the runtime is still installed, and the
     program's sys.path is left as it was."""
     env = clean_env({wire.ENV_ENABLE: "1"}, pythonpath=[BOOTSTRAP_DIR])
-    program = write_program(tmp_path, "paths.py", """
+    program = write_program(
+        tmp_path,
+        "paths.py",
+        """
         import json, sys
         before = list(sys.path)
         from twisted.internet import defer
         print(json.dumps([sys.modules["deferred_graph"].is_installed(), sys.path == before]))
-    """)
+    """,
+    )
     result = check(run_python([program], env))
     assert json.loads(result.stdout) == [True, True]

@@ -44,11 +44,16 @@ def both(tmp_path, plain_args, cli_args):
 
 
 def same(plain, through):
-    assert (through.returncode, through.stdout, through.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+    assert (through.returncode, through.stdout, through.stderr) == (
+        plain.returncode,
+        plain.stdout,
+        plain.stderr,
+    )
 
 
-@pytest.mark.parametrize("action", [[], ["a", "--b", "-m"], ["exit", "3"], ["exit-message"],
-                                    ["raise"], ["interrupt"]])
+@pytest.mark.parametrize(
+    "action", [[], ["a", "--b", "-m"], ["exit", "3"], ["exit-message"], ["raise"], ["interrupt"]]
+)
 def test_a_script_sees_what_python_script_would_show(tmp_path, action):
     """argv (as typed), __main__, __file__, sys.path, traceback and exit status all match."""
     (tmp_path / "sub").mkdir()
@@ -56,7 +61,9 @@ def test_a_script_sees_what_python_script_would_show(tmp_path, action):
     plain, through = both(tmp_path, ["sub/prog.py"] + action, ["sub/prog.py"] + action)
     same(plain, through)
     view = json.loads(through.stdout.splitlines()[0])
-    assert view["argv"] == ["sub/prog.py"] + action and view["name"] == "__main__" and view["mainIsMe"]
+    assert (
+        view["argv"] == ["sub/prog.py"] + action and view["name"] == "__main__" and view["mainIsMe"]
+    )
     assert view["path"][0] == str(tmp_path / "sub") and view["twisted"] is False
 
 
@@ -65,7 +72,9 @@ def test_exit_statuses_are_the_programs(tmp_path):
     write_program(tmp_path, "prog.py", INTROSPECT)
     codes = {}
     for action in ([], ["exit", "3"], ["exit-message"], ["raise"], ["interrupt"]):
-        result = run_python(["-m", "deferred_graph", "run", "prog.py"] + action, runtime_env(), cwd=tmp_path)
+        result = run_python(
+            ["-m", "deferred_graph", "run", "prog.py"] + action, runtime_env(), cwd=tmp_path
+        )
         codes[" ".join(action)] = result.returncode
     assert codes == {"": 0, "exit 3": 3, "exit-message": 1, "raise": 1, "interrupt": -2}
 
@@ -121,23 +130,37 @@ def test_record_writes_a_complete_recording(tmp_path):
     holds the header, the marker and the final state, and the output is the program's."""
     write_program(tmp_path, "prog.py", TWISTED_PROGRAM)
     record = tmp_path / "out.jsonl"
-    result = check(run_python(["-m", "deferred_graph", "run", "--record", record, "prog.py", "arg"],
-                              runtime_env(), cwd=tmp_path))
+    result = check(
+        run_python(
+            ["-m", "deferred_graph", "run", "--record", record, "prog.py", "arg"],
+            runtime_env(),
+            cwd=tmp_path,
+        )
+    )
     assert result.stdout == b"42\n" and result.stderr == b""
     recording = read_recording(str(record))
     assert recording.header["argv"] == ["prog.py", "arg"]
     events = list(recording.events())
-    assert events[0]["kind"] == "hello" and [e["name"] for e in events if e["kind"] == "marker"] == ["before"]
+    assert events[0]["kind"] == "hello" and [
+        e["name"] for e in events if e["kind"] == "marker"
+    ] == ["before"]
     final = [e["deferred"] for e in events if e["kind"] in ("created", "changed")][-1]
-    assert final["label"] == "answer" and final["result"]["repr"] == "42" and final["callbacks"] == []
+    assert (
+        final["label"] == "answer" and final["result"]["repr"] == "42" and final["callbacks"] == []
+    )
 
 
 def test_record_without_twisted_leaves_a_valid_empty_recording(tmp_path):
     """A program that never imports Twisted is not made to; the file still reads back."""
     write_program(tmp_path, "prog.py", INTROSPECT)
     record = tmp_path / "out.jsonl"
-    result = check(run_python(["-m", "deferred_graph", "run", "--record=%s" % record, "prog.py"],
-                              runtime_env(), cwd=tmp_path))
+    result = check(
+        run_python(
+            ["-m", "deferred_graph", "run", "--record=%s" % record, "prog.py"],
+            runtime_env(),
+            cwd=tmp_path,
+        )
+    )
     assert json.loads(result.stdout)["twisted"] is False
     assert read_recording(str(record)).batches == []
 
@@ -147,11 +170,17 @@ def test_help_and_usage_errors(tmp_path):
     env = runtime_env()
     for args in (["--help"], ["run", "--help"], ["run", "-h", "prog.py"]):
         result = run_python(["-m", "deferred_graph"] + args, env)
-        assert result.returncode == 0 and result.stdout.startswith(b"usage: python -m deferred_graph run")
-    for args, message in ((["run"], b"missing SCRIPT or -m MODULE"), (["run", "--record"], b"--record needs a FILE"),
-                          (["run", "--frobnicate", "x.py"], b"unknown option --frobnicate"),
-                          (["run", "-m"], b"-m needs a MODULE"), (["walk", "x.py"], b"unknown command 'walk'"),
-                          ([], b"usage:")):
+        assert result.returncode == 0 and result.stdout.startswith(
+            b"usage: python -m deferred_graph run"
+        )
+    for args, message in (
+        (["run"], b"missing SCRIPT or -m MODULE"),
+        (["run", "--record"], b"--record needs a FILE"),
+        (["run", "--frobnicate", "x.py"], b"unknown option --frobnicate"),
+        (["run", "-m"], b"-m needs a MODULE"),
+        (["walk", "x.py"], b"unknown command 'walk'"),
+        ([], b"usage:"),
+    ):
         result = run_python(["-m", "deferred_graph"] + args, env)
         assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
 
@@ -161,8 +190,17 @@ def test_record_under_a_debug_launch_with_a_relative_path_and_a_chdir(tmp_path):
     a relative FILE means the directory the CLI started in even if the program moves away."""
     (tmp_path / "elsewhere").mkdir()
     write_program(tmp_path, "prog.py", "import os\nos.chdir('elsewhere')\n" + TWISTED_PROGRAM)
-    result = check(run_python(["-m", "deferred_graph", "run", "--record", "rel.jsonl", "prog.py"],
-                              runtime_env(bootstrap=True), cwd=tmp_path))
+    result = check(
+        run_python(
+            ["-m", "deferred_graph", "run", "--record", "rel.jsonl", "prog.py"],
+            runtime_env(bootstrap=True),
+            cwd=tmp_path,
+        )
+    )
     assert result.stdout == b"42\n"
-    markers = [e["name"] for e in read_recording(str(tmp_path / "rel.jsonl")).events() if e["kind"] == "marker"]
+    markers = [
+        e["name"]
+        for e in read_recording(str(tmp_path / "rel.jsonl")).events()
+        if e["kind"] == "marker"
+    ]
     assert markers == ["before"] and not (tmp_path / "elsewhere" / "rel.jsonl").exists()

@@ -7,10 +7,10 @@ from __future__ import annotations
 import gc
 
 import pytest
-from parity import Runtime
 from twisted.internet import defer
 
 import deferred_graph
+from parity import Runtime
 
 
 @pytest.fixture
@@ -34,7 +34,9 @@ def test_fired_then_collected_between_drains_reports_fire_time(rt):
     del d
     gc.collect()
     events = rt.drain()
-    assert [e["kind"] for e in events if e.get("id") == d_id or e.get("deferred", {}).get("id") == d_id] == ["collected"]
+    assert [
+        e["kind"] for e in events if e.get("id") == d_id or e.get("deferred", {}).get("id") == d_id
+    ] == ["collected"]
     (event,) = _collected(events, d_id)
     assert isinstance(event["firedAt"], float) and event["firedAt"] > 0
 

@@ -17,12 +17,20 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import List
 
 import pytest
 
-from make_goldens import (EXAMPLES, EXAMPLES_DIR, GOLDEN_DIR, GOLDEN_NAMES, PoetryServer,
-                          example_env, record_example, run_example, structure)
+from make_goldens import (
+    EXAMPLES,
+    EXAMPLES_DIR,
+    GOLDEN_DIR,
+    GOLDEN_NAMES,
+    PoetryServer,
+    example_env,
+    record_example,
+    run_example,
+    structure,
+)
 
 NOTEBOOK_STATUS = {
     "exp1/created": "status(d) = [('N/A', 0)]",
@@ -41,7 +49,7 @@ NOTEBOOK_STATUS = {
 """The notebook's own status(a, b) outputs (seed 002), step by step."""
 
 
-def lines(text: str) -> List[str]:
+def lines(text: str) -> list[str]:
     return [re.sub(r" at 0x[0-9a-fA-F]+", " at 0x…", line) for line in text.splitlines()]
 
 
@@ -71,8 +79,9 @@ def test_tale1_installs_one_customer_after_another(mode: str) -> None:
 def test_tale1_takes_the_customer_count_from_the_command_line() -> None:
     """``tale1_blocking.py 3`` serves Customer 0..2 instead of the four named customers."""
     done = run("tale1_blocking", "plain", args=["3"])
-    assert [l for l in lines(done.stdout) if l.startswith("All done")] == [
-        "All done for Customer %d" % i for i in range(3)]
+    assert [line for line in lines(done.stdout) if line.startswith("All done")] == [
+        "All done for Customer %d" % i for i in range(3)
+    ]
 
 
 def test_tale2_five_threads_serve_every_customer_once(mode: str) -> None:
@@ -88,7 +97,9 @@ def test_tale2_five_threads_serve_every_customer_once(mode: str) -> None:
 
 
 @pytest.mark.parametrize("name, number", [("tale3_deferlater", 3), ("tale4_inline", 4)])
-def test_tale3_and_4_schedule_everyone_before_the_reactor_runs(name: str, number: int, mode: str) -> None:
+def test_tale3_and_4_schedule_everyone_before_the_reactor_runs(
+    name: str, number: int, mode: str
+) -> None:
     """Examples 3 and 4: all fifteen are scheduled at once, then each finishes, in order."""
     done = run(name, mode)
     assert done.returncode == 0
@@ -139,7 +150,7 @@ def test_notebook_prints_the_notebooks_status_at_every_step(mode: str) -> None:
 def test_notebook_runs_chosen_experiments_and_rejects_unknown_ones() -> None:
     """``notebook.py 3b`` runs only 3.b; an unknown experiment name is an error, not a no-op."""
     done = run("notebook", "plain", args=["3b"])
-    steps = [l.split(":")[0] for l in lines(done.stdout) if ": status(" in l]
+    steps = [line.split(":")[0] for line in lines(done.stdout) if ": status(" in line]
     assert steps == ["exp3b/chained", "exp3b/b-fired", "exp3b/a-fired"]
     done = run_example("notebook", args=["5"])
     assert done.returncode != 0 and "unknown experiment" in done.stderr
@@ -156,7 +167,16 @@ def test_notebook_break_comments_sit_on_the_show_of_their_step() -> None:
             names.append(found.group(1))
             assert line.strip().startswith('show("%s",' % found.group(1)), line
     assert len(names) == len(set(names))
-    assert {n.split("/")[0] for n in names} == {"exp1", "exp2", "exp3", "exp3a", "exp3b", "exp4", "exp4a", "exp4b"}
+    assert {n.split("/")[0] for n in names} == {
+        "exp1",
+        "exp2",
+        "exp3",
+        "exp3a",
+        "exp3b",
+        "exp4",
+        "exp4a",
+        "exp4b",
+    }
     assert set(NOTEBOOK_STATUS) <= set(names)
 
 
@@ -168,7 +188,8 @@ def test_callback_error_shows_the_failure_then_handles_one_and_loses_one(mode: s
     assert lines(done.stdout) == [
         "Shipping 2 items",
         "order 2 and order 3 have failed",
-        "Errback: the order could not be read: invalid literal for int() with base 10: 'two'"]
+        "Errback: the order could not be read: invalid literal for int() with base 10: 'two'",
+    ]
     assert "Unhandled error in Deferred" in done.stderr
     assert "ValueError: invalid literal for int() with base 10: 'three'" in done.stderr
 
@@ -183,7 +204,8 @@ def test_coroutines_wait_for_a_thread_and_a_timer(mode: str) -> None:
         "You haven't finished, I've done it, haha",
         "inlineCallbacks: the blocking call is over and returned 3",
         "coroutine: deferLater fired with 42",
-        "Both done: [(True, 6), (True, 42)]"]
+        "Both done: [(True, 6), (True, 42)]",
+    ]
 
 
 def test_poetry_client_downloads_the_poem_over_loopback(mode: str) -> None:
@@ -199,8 +221,14 @@ def test_poetry_client_fails_with_status_1_when_nobody_serves() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # bound, not listening: connecting is refused
-        done = subprocess.run([sys.executable, "poetry_client.py", str(port)], cwd=str(EXAMPLES_DIR),
-                              capture_output=True, text=True, timeout=60, env=example_env(EXAMPLES["poetry_client"]))
+        done = subprocess.run(
+            [sys.executable, "poetry_client.py", str(port)],
+            cwd=str(EXAMPLES_DIR),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=example_env(EXAMPLES["poetry_client"]),
+        )
     assert done.returncode == 1
     assert "Poem failed: Connection was refused" in done.stderr
 
@@ -210,9 +238,13 @@ def test_poetry_client_waits_for_a_server_started_after_it() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = subprocess.Popen([sys.executable, "poetry_client.py", "--wait", "20", str(port)],
-                              cwd=str(EXAMPLES_DIR), stdout=subprocess.PIPE, text=True,
-                              env=example_env(EXAMPLES["poetry_client"]))
+    client = subprocess.Popen(
+        [sys.executable, "poetry_client.py", "--wait", "20", str(port)],
+        cwd=str(EXAMPLES_DIR),
+        stdout=subprocess.PIPE,
+        text=True,
+        env=example_env(EXAMPLES["poetry_client"]),
+    )
     time.sleep(0.5)  # the client is trying already
     with PoetryServer(sys.executable, ["--port", str(port), "--serve", "1"]) as server:
         assert server.port == port
@@ -226,10 +258,14 @@ def test_poetry_server_serves_slowly_to_several_clients_then_exits() -> None:
     """The server sends the poem in 100-byte pieces every 10 ms to three clients at once and,
     told to serve three, exits cleanly after the last one."""
     poem = (EXAMPLES_DIR / "poetry" / "sonnet18.txt").read_bytes()
-    with PoetryServer(sys.executable, ["--num-bytes", "100", "--delay", "0.01", "--serve", "3"]) as server:
+    with PoetryServer(
+        sys.executable, ["--num-bytes", "100", "--delay", "0.01", "--serve", "3"]
+    ) as server:
         received = [b""] * 3
         start = time.monotonic()
-        connections = [socket.create_connection(("127.0.0.1", server.port), timeout=20) for _ in range(3)]
+        connections = [
+            socket.create_connection(("127.0.0.1", server.port), timeout=20) for _ in range(3)
+        ]
         for i, connection in enumerate(connections):
             with connection:
                 while True:
@@ -254,7 +290,10 @@ def test_launch_json_has_a_debugpy_launch_for_every_example() -> None:
         program = config["program"].replace("${workspaceFolder}/", "")
         assert (EXAMPLES_DIR / program).is_file(), program
         programs.add(program)
-    scripts = {p.name for p in EXAMPLES_DIR.glob("*.py")} - {"graph_hooks.py", "example_settings.py"}
+    scripts = {p.name for p in EXAMPLES_DIR.glob("*.py")} - {
+        "graph_hooks.py",
+        "example_settings.py",
+    }
     assert scripts <= programs
     tale = [c for c in configs if c["program"].endswith("tale5_cooperator.py")][0]
     assert float(tale["env"]["TALE_DELAY"]) < 3

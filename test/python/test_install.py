@@ -32,8 +32,10 @@ def _fingerprint():
     attrs = {("module", k): v for k, v in vars(defer).items()}
     codes = {}
     for owner_name, owner in [("module", defer)] + [
-            (k, v) for k, v in vars(defer).items()
-            if isinstance(v, type) and v.__module__ == defer.__name__]:
+        (k, v)
+        for k, v in vars(defer).items()
+        if isinstance(v, type) and v.__module__ == defer.__name__
+    ]:
         if owner is not defer:
             attrs.update({(owner_name, k): v for k, v in vars(owner).items()})
         for name, func in _functions(owner).items():
@@ -63,7 +65,8 @@ def test_uninstall_restores_every_attribute(clean):
     changed = [k for k in before[1] if before[1][k] is not during[1][k]]
     assert ("Deferred", "_runCallbacks") in changed and ("Deferred", "__init__") in changed
     assert ("module", "_cancellableInlineCallbacks") in [
-        k for k in before[0] if before[0][k] is not during[0].get(k)]
+        k for k in before[0] if before[0][k] is not during[0].get(k)
+    ]
     deferred_graph.uninstall()
     _same(before, _fingerprint())
     assert not hooks.note_names_are_bound(defer)
@@ -97,8 +100,9 @@ def test_traceback_lines_point_into_defer_py(clean):
     d = defer.succeed(1)
     with pytest.raises(defer.AlreadyCalledError) as info:
         d.callback(2)
-    frames = [f for f in traceback.extract_tb(info.value.__traceback__)
-              if f.filename == defer.__file__]
+    frames = [
+        f for f in traceback.extract_tb(info.value.__traceback__) if f.filename == defer.__file__
+    ]
     assert frames, "no frame in defer.py"
     last = frames[-1]
     assert "AlreadyCalledError" in linecache.getline(last.filename, last.lineno)
@@ -116,7 +120,10 @@ def test_code_objects_keep_names_and_first_lines(clean):
         if code is not old:
             swapped += 1
             assert (code.co_name, code.co_filename, code.co_firstlineno) == (
-                old.co_name, old.co_filename, old.co_firstlineno)
+                old.co_name,
+                old.co_filename,
+                old.co_firstlineno,
+            )
             assert getattr(code, "co_qualname", None) == getattr(old, "co_qualname", None)
     assert swapped >= 7
 
@@ -140,8 +147,11 @@ def test_subclass_overriding_hooked_method(clean):
     d.callback(21)
     assert d.result == 42 and Counting.seen == 1
     events = deferred_graph.emitter().drain()
-    state = [e["deferred"] for e in events if e["kind"] in ("created", "changed")
-             and e["deferred"]["id"] == deferred_graph.id_of(d)][-1]
+    state = [
+        e["deferred"]
+        for e in events
+        if e["kind"] in ("created", "changed") and e["deferred"]["id"] == deferred_graph.id_of(d)
+    ][-1]
     assert state["type"] == "Counting" and state["result"]["repr"] == "42"
 
 
@@ -154,8 +164,10 @@ def test_deferreds_from_before_install_are_registered(clean):
     assert deferred_graph.id_of(early) in ids
     early.callback(1)
     events = deferred_graph.emitter().drain()
-    assert any(e["kind"] in ("created", "changed") and
-               e["deferred"]["id"] == deferred_graph.id_of(early) for e in events)
+    assert any(
+        e["kind"] in ("created", "changed") and e["deferred"]["id"] == deferred_graph.id_of(early)
+        for e in events
+    )
 
 
 def test_unparseable_module_is_skipped_not_raised():
@@ -174,9 +186,14 @@ def test_source_mismatch_is_skipped(tmp_path):
     source.write_text("class Deferred:\n    def pause(self):\n        self.paused = 1\n")
     module = types.ModuleType("mod")
     module.__file__ = str(source)
-    exec(compile("class Deferred:\n    pass\n\n\n\n"
-                 "    def pause(self):\n        self.paused = 1\n", str(source), "exec"),
-         module.__dict__)
+    exec(
+        compile(
+            "class Deferred:\n    pass\n\n\n\n    def pause(self):\n        self.paused = 1\n",
+            str(source),
+            "exec",
+        ),
+        module.__dict__,
+    )
     patcher = hooks.install_hooks(module, {})
     assert patcher.instrumented == []
     patcher.restore()
@@ -228,7 +245,7 @@ def test_uninstall_while_instrumented_code_is_suspended(clean):
     inner = defer.Deferred()
 
     async def waiter():
-        return await inner
+        return await inner  # noqa: F821 - bound whenever this runs; the del below frees it for gc
 
     outer = defer.ensureDeferred(waiter())
     patcher = deferred_graph._runtime.patcher  # noqa: SLF001

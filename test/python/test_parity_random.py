@@ -14,20 +14,35 @@ from __future__ import annotations
 import gc
 import os
 import weakref
-from typing import Any, List
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from parity import Runtime
 from twisted.internet import defer
 
 import deferred_graph
+from parity import Runtime
 
-KINDS = ["new", "add", "add", "add", "fire", "fire", "pause", "unpause", "chain", "cancel",
-         "dlist", "inline"]
-OPS = st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 63), st.integers(0, 63),
-                         st.integers(0, 7)), min_size=6, max_size=40)
+KINDS = [
+    "new",
+    "add",
+    "add",
+    "add",
+    "fire",
+    "fire",
+    "pause",
+    "unpause",
+    "chain",
+    "cancel",
+    "dlist",
+    "inline",
+]
+OPS = st.lists(
+    st.tuples(st.sampled_from(KINDS), st.integers(0, 63), st.integers(0, 63), st.integers(0, 7)),
+    min_size=6,
+    max_size=40,
+)
 CHECKED = {"operations": 0, "programs": 0}
 
 
@@ -35,9 +50,9 @@ class Program:
     """A pool of Deferreds with ranks, and the interpreter of one random operation."""
 
     def __init__(self) -> None:
-        self.pool: List[defer.Deferred] = []
-        self.rank: List[float] = []
-        self.handled: List[Any] = []
+        self.pool: list[defer.Deferred] = []
+        self.rank: list[float] = []
+        self.handled: list[Any] = []
 
     def add(self, d: defer.Deferred, rank: float) -> None:
         self.pool.append(d)
@@ -55,8 +70,10 @@ class Program:
         if behaviour in (0, 1):
             return lambda r: r
         if behaviour == 2:
+
             def raising(r):
                 raise ValueError("raised on %r" % (r,))
+
             return raising
         if behaviour == 3:
             return lambda r: n
@@ -104,8 +121,12 @@ class Program:
 
     def new_list(self, a: int, b: int, c: int) -> None:
         members = sorted({self.pick(a), self.pick(b), self.pick(a + c)})
-        dl = defer.DeferredList([self.pool[m] for m in members], fireOnOneCallback=bool(c & 1),
-                                fireOnOneErrback=bool(c & 2), consumeErrors=bool(c & 4))
+        dl = defer.DeferredList(
+            [self.pool[m] for m in members],
+            fireOnOneCallback=bool(c & 1),
+            fireOnOneErrback=bool(c & 2),
+            consumeErrors=bool(c & 4),
+        )
         self.add(dl, min(self.rank[m] for m in members) - 0.5)
 
     def new_inline(self, a: int, b: int, c: int) -> None:
@@ -144,8 +165,12 @@ def rt():
 
 # Each local run explores 2,000 new programs; CI (CI=true) runs a fixed 2,000, so that a red CI
 # run is reproducible and tells of a change, not of the draw.
-@settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck),
-          derandomize=os.environ.get("CI") == "true")
+@settings(
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=os.environ.get("CI") == "true",
+)
 @given(ops=OPS, debug=st.booleans())
 def test_random_programs_keep_parity(rt, ops, debug):
     """After each operation, snapshot and replayed events equal Twisted's attributes; at the

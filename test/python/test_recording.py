@@ -45,7 +45,11 @@ def test_a_recording_holds_exactly_the_batches_sent_live(tmp_path):
     consumer = Consumer(token)
     record = tmp_path / "run.jsonl"
     program = write_program(tmp_path, "program.py", PROGRAM)
-    settings = {wire.ENV_SOCKET: consumer.address, wire.ENV_TOKEN: token, wire.ENV_RECORD: str(record)}
+    settings = {
+        wire.ENV_SOCKET: consumer.address,
+        wire.ENV_TOKEN: token,
+        wire.ENV_RECORD: str(record),
+    }
     try:
         check(run_python([program, "--flag"], runtime_env(settings), cwd=tmp_path))
     finally:
@@ -61,39 +65,61 @@ def test_a_recording_holds_exactly_the_batches_sent_live(tmp_path):
     assert header["protocolVersion"] == wire.PROTOCOL_VERSION
     assert header["argv"] == [str(program), "--flag"]
     hello = recording.batches[0]["events"][0]
-    assert hello["kind"] == "hello" and hello["transport"] == "record" and hello["pid"] == header["pid"]
+    assert (
+        hello["kind"] == "hello"
+        and hello["transport"] == "record"
+        and hello["pid"] == header["pid"]
+    )
     markers = [e["name"] for e in recording.events() if e["kind"] == "marker"]
     assert markers == ["chained", "fired", "failed"]
-    failures = [e["deferred"]["result"] for e in recording.events()
-                if e["kind"] in ("created", "changed") and e["deferred"]["result"]
-                and e["deferred"]["result"]["kind"] == "failure"]
+    failures = [
+        e["deferred"]["result"]
+        for e in recording.events()
+        if e["kind"] in ("created", "changed")
+        and e["deferred"]["result"]
+        and e["deferred"]["result"]["kind"] == "failure"
+    ]
     assert any(f["excType"].endswith("ValueError") and f["message"] == "nope" for f in failures)
 
 
 def test_an_unwritable_recording_path_leaves_the_program_alone(tmp_path):
     """No folder, no recording — and no traceback, no exit status change."""
     program = write_program(tmp_path, "program.py", PROGRAM + "print('ok')\n")
-    settings = {wire.ENV_RECORD: str(tmp_path / "missing" / "run.jsonl"), wire.ENV_TRANSPORT: "none"}
+    settings = {
+        wire.ENV_RECORD: str(tmp_path / "missing" / "run.jsonl"),
+        wire.ENV_TRANSPORT: "none",
+    }
     result = run_python([program], runtime_env(settings), cwd=tmp_path)
     assert (result.returncode, result.stdout, result.stderr) == (0, b"ok\n", b"")
 
 
-HEADER = json.dumps({"format": wire.RECORDING_FORMAT, "formatVersion": 1, "protocolVersion": "1.0",
-                     "pid": 1, "startedAt": 0.0, "argv": []})
+HEADER = json.dumps(
+    {
+        "format": wire.RECORDING_FORMAT,
+        "formatVersion": 1,
+        "protocolVersion": "1.0",
+        "pid": 1,
+        "startedAt": 0.0,
+        "argv": [],
+    }
+)
 BATCH = json.dumps(wire.make_batch(1, 1, [{"kind": "marker", "seq": 1, "t": 0.0, "name": "m"}]))
 
 
-@pytest.mark.parametrize("lines, line, message", [
-    ([], 1, "empty file"),
-    (['{"format": "something-else"}'], 1, "not a Deferred Graph recording"),
-    ([HEADER.replace('"formatVersion": 1', '"formatVersion": 2')], 1, "formatVersion 2"),
-    ([HEADER.replace('"1.0"', '"2.0"')], 1, "protocol version '2.0'"),
-    ([HEADER, BATCH, "{not json"], 3, "not valid JSON"),
-    ([HEADER, '{"protocolVersion": "1.0"}'], 2, "no 'events' list"),
-    ([HEADER, BATCH, '{"events": [{"kind": "marker"}]}'], 3, "no integer 'seq'"),
-    ([HEADER, "", BATCH], 2, "empty line"),
-    ([HEADER, BATCH, BATCH[:40]], 3, "not valid JSON"),  # a process killed mid-write
-])
+@pytest.mark.parametrize(
+    "lines, line, message",
+    [
+        ([], 1, "empty file"),
+        (['{"format": "something-else"}'], 1, "not a Deferred Graph recording"),
+        ([HEADER.replace('"formatVersion": 1', '"formatVersion": 2')], 1, "formatVersion 2"),
+        ([HEADER.replace('"1.0"', '"2.0"')], 1, "protocol version '2.0'"),
+        ([HEADER, BATCH, "{not json"], 3, "not valid JSON"),
+        ([HEADER, '{"protocolVersion": "1.0"}'], 2, "no 'events' list"),
+        ([HEADER, BATCH, '{"events": [{"kind": "marker"}]}'], 3, "no integer 'seq'"),
+        ([HEADER, "", BATCH], 2, "empty line"),
+        ([HEADER, BATCH, BATCH[:40]], 3, "not valid JSON"),  # a process killed mid-write
+    ],
+)
 def test_the_reader_names_the_line_of_every_problem(tmp_path, lines, line, message):
     """Each defect is reported as FILE:LINE: what is wrong."""
     path = tmp_path / "bad.jsonl"

@@ -21,22 +21,23 @@ import os
 import runpy
 import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 if __name__ == "__main__":  # driver mode: no conftest has set the paths
     sys.path[:0] = [str(HERE.parents[1] / "python"), str(HERE)]
 
+import pytest  # noqa: E402
+
 import deferred_graph  # noqa: E402
 import parity  # noqa: E402
-import pytest  # noqa: E402
 from make_goldens import EXAMPLES, run_example  # noqa: E402
 
 PARITY_EXIT = 3
 """Exit status of the driver when a check found a mismatch."""
 
 
-def live_deferreds() -> Dict[str, Any]:
+def live_deferreds() -> dict[str, Any]:
     """Every Deferred alive in this process, named by its runtime id."""
     from twisted.internet.defer import Deferred
 
@@ -47,10 +48,10 @@ def live_deferreds() -> Dict[str, Any]:
 class Checker:
     """Checks every live Deferred against Twisted and keeps count and mismatches."""
 
-    def __init__(self, runtime: "parity.Runtime") -> None:
+    def __init__(self, runtime: parity.Runtime) -> None:
         self.runtime = runtime
         self.checks = 0
-        self.problems: List[str] = []
+        self.problems: list[str] = []
 
     def check(self, where: str) -> None:
         deferreds = live_deferreds()
@@ -87,7 +88,7 @@ def _notebook_run(experiment: str):
         sys.path.pop(0)
     runtime = parity.Runtime()
     checker = Checker(runtime)
-    steps: Dict[str, Dict[str, dict]] = {}
+    steps: dict[str, dict[str, dict]] = {}
 
     def at_step(name: str) -> None:
         checker.check(name)
@@ -151,7 +152,9 @@ def test_experiment_4_join_fires_only_with_its_last_member() -> None:
     assert not steps["exp4a/fired-3"]["join"]["hasResult"]
     join = steps["exp4a/all-fired"]["join"]
     assert _value(join) == "[(True, 0), (True, 1), (True, 2), (True, 3), (True, 4)]"
-    assert join["members"] == [steps["exp4a/all-fired"]["deferreds[%d]" % i]["id"] for i in range(5)]
+    assert join["members"] == [
+        steps["exp4a/all-fired"]["deferreds[%d]" % i]["id"] for i in range(5)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,7 +176,7 @@ def test_reactor_example_agrees_with_twisted_at_every_reactor_step(name: str) ->
     assert checks >= 4, "only %d checks" % checks
 
 
-def drive(argv: List[str]) -> int:
+def drive(argv: list[str]) -> int:
     """Driver mode: run SCRIPT ARGS as ``__main__`` under the runtime, checking parity at every
     reactor iteration and marker; print "PARITY checks=N problems=M" and exit non-zero on any
     mismatch (or with the script's own status)."""
@@ -182,8 +185,9 @@ def drive(argv: List[str]) -> int:
     sys.path.insert(0, os.path.dirname(script))
     runtime = parity.Runtime()
     checker = Checker(runtime)
-    import graph_hooks
     from twisted.internet import reactor
+
+    import graph_hooks
 
     graph_hooks.listeners.append(lambda name: checker.check("marker " + name))
     original = reactor.runUntilCurrent

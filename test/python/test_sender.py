@@ -8,8 +8,9 @@ import textwrap
 from pathlib import Path
 
 from deferred_graph import wire
+from deferred_graph.outbox import MAX_BATCH_BYTES, MAX_BATCH_EVENTS
 from deferred_graph.recording import child_recording_path, read_recording
-from deferred_graph.sender import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, SenderOptions
+from deferred_graph.sender import SenderOptions
 from procs import check, run_python, runtime_env, write_program
 
 PROLOGUE = """
@@ -32,8 +33,14 @@ def run_recorded(tmp_path: Path, body: str, **env: str):
 
 def test_options_read_the_environment_and_ignore_none_overrides():
     """install() passes None for what the user did not set; the environment then decides."""
-    env = {wire.ENV_TRANSPORT: "SOCKET", wire.ENV_RECORD: "/tmp/r.jsonl", wire.ENV_FLUSH_MS: "20",
-           wire.ENV_BUFFER: "7", wire.ENV_SOCKET: "tcp:127.0.0.1:9", wire.ENV_TOKEN: "ab" * 32}
+    env = {
+        wire.ENV_TRANSPORT: "SOCKET",
+        wire.ENV_RECORD: "/tmp/r.jsonl",
+        wire.ENV_FLUSH_MS: "20",
+        wire.ENV_BUFFER: "7",
+        wire.ENV_SOCKET: "tcp:127.0.0.1:9",
+        wire.ENV_TOKEN: "ab" * 32,
+    }
     options = SenderOptions.from_env(env, transport=None, record=None, buffer=3, unknown=1)
     assert options == SenderOptions("socket", "/tmp/r.jsonl", "tcp:127.0.0.1:9", "ab" * 32, 20, 3)
 
@@ -46,11 +53,14 @@ def test_bad_environment_values_fall_back_to_defaults():
 
 def test_a_large_drain_is_split_into_bounded_batches(tmp_path):
     """1,300 new Deferreds in one drain arrive as batches of at most 500 events, all of them."""
-    _, recording = run_recorded(tmp_path, """
+    _, recording = run_recorded(
+        tmp_path,
+        """
         keep = [defer.Deferred() for _ in range(1300)]
         deferred_graph.flush()
         print(json.dumps(sorted(deferred_graph.id_of(d) for d in keep)))
-    """)
+    """,
+    )
     sizes = [len(batch["events"]) for batch in recording.batches]
     assert max(sizes) == MAX_BATCH_EVENTS
     created = {e["deferred"]["id"] for e in recording.events() if e["kind"] == "created"}
@@ -62,29 +72,43 @@ def test_a_large_drain_is_split_into_bounded_batches(tmp_path):
 def test_batches_stay_under_the_byte_limit(tmp_path):
     """300 results of 5,000 characters each (1.5 MB in one drain) are split so that no batch
     line exceeds MAX_BATCH_BYTES, and none of them is lost."""
-    _, recording = run_recorded(tmp_path, """
+    _, recording = run_recorded(
+        tmp_path,
+        """
         keep = [defer.succeed("%04d" % i + "x" * 4996) for i in range(300)]
         deferred_graph.flush()
-    """, **{wire.ENV_REPR_LIMIT: "6000"})
+    """,
+        **{wire.ENV_REPR_LIMIT: "6000"},
+    )
     lines = (tmp_path / "events.jsonl").read_bytes().splitlines()[1:]
     assert len(lines) >= 7 and max(len(line) for line in lines) <= MAX_BATCH_BYTES
-    reprs = {e["deferred"]["result"]["repr"][1:5] for e in recording.events()
-             if e["kind"] in ("created", "changed") and e["deferred"]["result"]}
+    reprs = {
+        e["deferred"]["result"]["repr"][1:5]
+        for e in recording.events()
+        if e["kind"] in ("created", "changed") and e["deferred"]["result"]
+    }
     assert {"%04d" % i for i in range(300)} <= reprs
 
 
 def test_a_marker_follows_the_state_it_marks(tmp_path):
     """mark() drains first: the Deferred fired before the marker is reported before it."""
-    result, recording = run_recorded(tmp_path, """
+    result, recording = run_recorded(
+        tmp_path,
+        """
         d = defer.Deferred()
         d.callback("before")
         deferred_graph.mark("fired")
         print(deferred_graph.id_of(d))
-    """)
+    """,
+    )
     did = int(result.stdout)
     events = list(recording.events())
     marker = next(i for i, e in enumerate(events) if e["kind"] == "marker" and e["name"] == "fired")
-    state = [e for e in events[:marker] if e["kind"] in ("created", "changed") and e["deferred"]["id"] == did]
+    state = [
+        e
+        for e in events[:marker]
+        if e["kind"] in ("created", "changed") and e["deferred"]["id"] == did
+    ]
     assert state and state[-1]["deferred"]["result"]["repr"] == "'before'"
     seqs = [e["seq"] for e in events if e["kind"] != "hello"]
     assert events[marker]["seq"] > max(e["seq"] for e in events[:marker])
@@ -94,12 +118,16 @@ def test_a_marker_follows_the_state_it_marks(tmp_path):
 def test_a_full_outbox_drops_counts_and_resyncs(tmp_path):
     """With room for 10 events, a drain of 200 is dropped; the stream then says how many were
     lost (dropped) and gives the exact state again (snapshot) with every live Deferred."""
-    result, recording = run_recorded(tmp_path, """
+    result, recording = run_recorded(
+        tmp_path,
+        """
         deferred_graph.flush()
         keep = [defer.Deferred() for _ in range(200)]
         deferred_graph.flush()
         print(json.dumps([deferred_graph.id_of(d) for d in keep]))
-    """, **{wire.ENV_BUFFER: "10"})
+    """,
+        **{wire.ENV_BUFFER: "10"},
+    )
     ids = set(json.loads(result.stdout))
     events = list(recording.events())
     dropped = [i for i, e in enumerate(events) if e["kind"] == "dropped"]
@@ -115,17 +143,22 @@ def test_a_full_outbox_drops_counts_and_resyncs(tmp_path):
 def test_the_pump_thread_is_a_daemon_pydevd_leaves_alone(tmp_path):
     """pydevd skips threads with these attributes when suspending and tracing (both debugpy
     versions), so events flow while the program is stopped."""
-    result, _ = run_recorded(tmp_path, """
+    result, _ = run_recorded(
+        tmp_path,
+        """
         pump = [t for t in threading.enumerate() if t.name == "deferred-graph-sender"]
         print(json.dumps([(t.daemon, t.pydev_do_not_trace, t.is_pydev_daemon_thread) for t in pump]))
-    """)
+    """,
+    )
     assert json.loads(result.stdout) == [[True, True, True]]
 
 
 def test_a_forked_child_records_to_its_own_file(tmp_path):
     """After os.fork the child restarts the pump and writes NAME.<pid>.jsonl with its own
     hello; the parent's recording stays intact."""
-    result, recording = run_recorded(tmp_path, """
+    result, recording = run_recorded(
+        tmp_path,
+        """
         parent = defer.Deferred()
         deferred_graph.flush()
         pid = os.fork()
@@ -136,7 +169,8 @@ def test_a_forked_child_records_to_its_own_file(tmp_path):
             os._exit(0)
         os.waitpid(pid, 0)
         print(pid)
-    """)
+    """,
+    )
     child_pid = int(result.stdout)
     assert recording.header["pid"] != child_pid
     child = read_recording(child_recording_path(str(tmp_path / "events.jsonl"), child_pid))
@@ -144,14 +178,21 @@ def test_a_forked_child_records_to_its_own_file(tmp_path):
     events = list(child.events())
     assert events[0]["kind"] == "hello" and events[0]["pid"] == child_pid
     results = [e["deferred"]["result"] for e in events if e["kind"] in ("created", "changed")]
-    assert {"kind": "value", "typeName": "str", "repr": "'in the child'", "truncated": False} in results
+    assert {
+        "kind": "value",
+        "typeName": "str",
+        "repr": "'in the child'",
+        "truncated": False,
+    } in results
     assert all(batch["pid"] != child_pid for batch in recording.batches)
 
 
 def test_mark_from_a_repr_running_in_the_pump_does_not_deadlock(tmp_path):
     """A result's __repr__ runs on the pump thread; if it calls mark() the call returns at once
     instead of waiting for the lock its own thread holds."""
-    result, recording = run_recorded(tmp_path, """
+    result, recording = run_recorded(
+        tmp_path,
+        """
         import time
         class Sneaky:
             def __repr__(self):
@@ -161,18 +202,25 @@ def test_mark_from_a_repr_running_in_the_pump_does_not_deadlock(tmp_path):
         time.sleep(0.3)
         deferred_graph.mark("done")
         print("finished")
-    """)
+    """,
+    )
     assert result.stdout == b"finished\n"
     names = [e["name"] for e in recording.events() if e["kind"] == "marker"]
     assert "done" in names
-    assert any(e["kind"] in ("created", "changed") and e["deferred"]["result"]
-               and e["deferred"]["result"].get("repr") == "Sneaky()" for e in recording.events())
+    assert any(
+        e["kind"] in ("created", "changed")
+        and e["deferred"]["result"]
+        and e["deferred"]["result"].get("repr") == "Sneaky()"
+        for e in recording.events()
+    )
 
 
 def test_forking_while_the_pump_is_busy_never_hangs_a_child(tmp_path):
     """Forks land while the pump drains thousands of Deferreds; every child still records and
     exits (the fork hooks keep the pump's locks out of the copy)."""
-    result, _ = run_recorded(tmp_path, """
+    result, _ = run_recorded(
+        tmp_path,
+        """
         import time
         statuses = []
         for round in range(15):
@@ -194,5 +242,7 @@ def test_forking_while_the_pump_is_busy_never_hangs_a_child(tmp_path):
                 os.kill(pid, 9)
                 statuses.append("hung")
         print(json.dumps(statuses))
-    """, **{wire.ENV_FLUSH_MS: "1"})
+    """,
+        **{wire.ENV_FLUSH_MS: "1"},
+    )
     assert json.loads(result.stdout) == [7] * 15

@@ -50,7 +50,9 @@ def test_the_right_token_is_accepted_and_every_batch_arrives(tmp_path, kind):
     finally:
         consumer.close()
     (connection,) = consumer.accepted()
-    assert connection.auth["kind"] == wire.SOCKET_AUTH_KIND and isinstance(connection.auth["pid"], int)
+    assert connection.auth["kind"] == wire.SOCKET_AUTH_KIND and isinstance(
+        connection.auth["pid"], int
+    )
     events = connection.events()
     assert events[0]["kind"] == "hello" and events[0]["transport"] == "socket"
     assert events[0]["pid"] == connection.auth["pid"]
@@ -89,7 +91,11 @@ def test_a_wrong_token_is_refused_and_the_program_does_not_notice(tmp_path):
     attempts = consumer.connections
     assert len(attempts) >= 2 and all(c.refused and not c.batches for c in attempts)
     plain = run_python([program], clean_env(), cwd=tmp_path)
-    assert (observed.returncode, observed.stdout, observed.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+    assert (observed.returncode, observed.stdout, observed.stderr) == (
+        plain.returncode,
+        plain.stdout,
+        plain.stderr,
+    )
     assert plain.stdout == b"300 89700\n"
 
 
@@ -114,7 +120,7 @@ def test_a_consumer_that_leaves_and_returns_gets_hello_dropped_count_and_snapsho
     resync = events[dropped[0] + 1]
     assert resync["kind"] == "snapshot" and resync["reason"] == "connect"
     known = {s["id"] for s in resync["deferreds"]}
-    known |= {e["deferred"]["id"] for e in events[dropped[0]:] if e["kind"] == "created"}
+    known |= {e["deferred"]["id"] for e in events[dropped[0] :] if e["kind"] == "created"}
     assert set(json.loads(result.stdout)) <= known
     assert [e["name"] for e in events if e["kind"] == "marker"] == ["end"]
 
@@ -126,7 +132,10 @@ def test_a_consumer_that_stops_reading_never_blocks_the_program(tmp_path):
     gets the state back."""
     token = secrets.token_hex(32)
     consumer = Consumer(token, stall_s=6.0)
-    program = write_program(tmp_path, "flood.py", """
+    program = write_program(
+        tmp_path,
+        "flood.py",
+        """
         import json, time
         from twisted.internet import defer
         import deferred_graph
@@ -142,9 +151,14 @@ def test_a_consumer_that_stops_reading_never_blocks_the_program(tmp_path):
         elapsed = time.monotonic() - started
         time.sleep(7 - elapsed)  # still running when the consumer reads again
         print(json.dumps([elapsed, [deferred_graph.id_of(d) for d in keep]]))
-    """)
-    settings = {wire.ENV_SOCKET: consumer.address, wire.ENV_TOKEN: token,
-                wire.ENV_REPR_LIMIT: "120000", wire.ENV_BUFFER: "100"}
+    """,
+    )
+    settings = {
+        wire.ENV_SOCKET: consumer.address,
+        wire.ENV_TOKEN: token,
+        wire.ENV_REPR_LIMIT: "120000",
+        wire.ENV_BUFFER: "100",
+    }
     try:
         result = check(run_python([program], runtime_env(settings), cwd=tmp_path))
     finally:
@@ -161,7 +175,7 @@ def test_a_consumer_that_stops_reading_never_blocks_the_program(tmp_path):
 
 def test_socket_address_parsing_is_strict():
     """A malformed DEFERRED_GRAPH_SOCKET is rejected with a message naming the variable."""
-    from deferred_graph.transports import parse_socket_address
+    from deferred_graph.socket_transport import parse_socket_address
 
     assert parse_socket_address("tcp:127.0.0.1:4711")[1] == ("127.0.0.1", 4711)
     assert parse_socket_address("tcp:[::1]:4711")[1] == ("::1", 4711)

@@ -8,10 +8,10 @@ import gc
 import warnings
 
 import pytest
-from parity import Runtime, snapshot_states
 from twisted.internet import defer, task
 
 import deferred_graph
+from parity import Runtime, snapshot_states
 
 
 @pytest.fixture
@@ -24,6 +24,7 @@ def rt():
 def _b_callback_for(b):
     def b_callback(arg):
         return b
+
     return b_callback
 
 
@@ -238,8 +239,11 @@ def test_frame_names_locals_first_and_containers(rt):
     import json
 
     a, b, c = defer.Deferred(), defer.Deferred(), defer.Deferred()
-    batch = json.loads(deferred_graph.debug_snapshot_json(
-        {"a": a, "items": [b], "byKey": {"k": c}}, {"g": a, "b2": b}))
+    batch = json.loads(
+        deferred_graph.debug_snapshot_json(
+            {"a": a, "items": [b], "byKey": {"k": c}}, {"g": a, "b2": b}
+        )
+    )
     names = batch["events"][0]["frameNames"]
     assert names[str(deferred_graph.id_of(a))] == "a"
     assert names[str(deferred_graph.id_of(b))] == "items[0]"
@@ -262,7 +266,8 @@ def test_creation_site_is_user_code(rt):
     d = defer.succeed(1)
     created = rt.state(d)["created"]
     assert created["file"] == __file__ and created["function"].endswith(
-        "test_creation_site_is_user_code")
+        "test_creation_site_is_user_code"
+    )
 
 
 def test_concurrent_drains_keep_parity(rt):
@@ -312,7 +317,8 @@ def test_unhandled_error_logged_when_plain_twisted_would(rt):
 
     def observer(event):
         if event.get("isError") and "Unhandled error in Deferred" in str(
-                event.get("why") or event.get("log_format") or ""):
+            event.get("why") or event.get("log_format") or ""
+        ):
             seen.append(event)
 
     log.addObserver(observer)

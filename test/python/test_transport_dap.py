@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 import twisted
 
 from dap_client import DapClient
-from deferred_graph import transports, wire
+from deferred_graph import dap_transport, wire
 from procs import BOOTSTRAP_DIR, PYTHON_DIR, clean_env, write_program
 
 PROGRAM = """
@@ -42,54 +41,92 @@ main()
 SNAPSHOT_EXPR = "__import__('deferred_graph').debug_snapshot_json(locals(), globals())"
 
 
-def _batch(message: Dict[str, Any]) -> Dict[str, Any]:
+def _batch(message: dict[str, Any]) -> dict[str, Any]:
     """The Batch a deferredGraph event carries, plain or packed (wire.PackedBatch)."""
     body = message["body"]
     return wire.unpack(body["packed"]) if "packed" in body else body
 
 
-def _events(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def _events(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [event for message in messages for event in _batch(message)["events"]]
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory) -> Dict[str, Any]:
+def session(tmp_path_factory) -> dict[str, Any]:
     """One debug session, driven step by step; the tests below check what it recorded."""
     folder = tmp_path_factory.mktemp("dap")
     program = write_program(folder, "program.py", PROGRAM)
     line = PROGRAM.lstrip().splitlines().index("    stop_here = True  # BREAK") + 1
     env = {"PYTHONPATH": "%s:%s" % (BOOTSTRAP_DIR, PYTHON_DIR), wire.ENV_ENABLE: "1"}
     client = DapClient(sys.executable, env=clean_env())
-    record: Dict[str, Any] = {}
+    record: dict[str, Any] = {}
     try:
         client.launch(str(program), env, str(folder), sys.executable, {str(program): [line]})
         stopped = client.wait_event("stopped")
         record["stopped"] = stopped["body"]
         record["before_stop"] = client.events(wire.DAP_EVENT_NAME)
-        frame = client.request("stackTrace", {"threadId": stopped["body"]["threadId"]})["stackFrames"][0]
+        frame = client.request("stackTrace", {"threadId": stopped["body"]["threadId"]})[
+            "stackFrames"
+        ][0]
         record["frame_line"] = frame["line"]
         evaluate = {"frameId": frame["id"], "context": "clipboard", "format": {"rawString": True}}
-        record["snapshot_text"] = client.request("evaluate", dict(evaluate, expression=SNAPSHOT_EXPR))["result"]
+        record["snapshot_text"] = client.request(
+            "evaluate", dict(evaluate, expression=SNAPSHOT_EXPR)
+        )["result"]
         record["threads"] = client.request("threads")["threads"]
-        record["nodelay"] = int(client.request("evaluate", dict(evaluate, expression=(
-            "__import__('pydevd').get_global_debugger().writer.sock.getsockopt(6, 1)")))["result"])
-        record["packed_text"] = client.request("evaluate", dict(evaluate, expression=SNAPSHOT_EXPR.replace(
-            "debug_snapshot_json", "debug_snapshot_packed")))["result"]
-        waiter_id = int(client.request("evaluate", dict(evaluate, expression=(
-            "__import__('deferred_graph').id_of(waiter)")))["result"])
+        record["nodelay"] = int(
+            client.request(
+                "evaluate",
+                dict(
+                    evaluate,
+                    expression=(
+                        "__import__('pydevd').get_global_debugger().writer.sock.getsockopt(6, 1)"
+                    ),
+                ),
+            )["result"]
+        )
+        record["packed_text"] = client.request(
+            "evaluate",
+            dict(
+                evaluate,
+                expression=SNAPSHOT_EXPR.replace("debug_snapshot_json", "debug_snapshot_packed"),
+            ),
+        )["result"]
+        waiter_id = int(
+            client.request(
+                "evaluate",
+                dict(evaluate, expression=("__import__('deferred_graph').id_of(waiter)")),
+            )["result"]
+        )
         record["waiter_id"] = waiter_id
         start = client.mark()
-        client.request("evaluate", {"frameId": frame["id"], "context": "repl",
-                                    "expression": "waiter.callback('fired while stopped')"})
-        fired = client.wait_event(wire.DAP_EVENT_NAME, start=start, where=lambda m: any(
-            e["kind"] == "changed" and e["deferred"]["id"] == waiter_id and e["deferred"]["hasResult"]
-            for e in _batch(m)["events"]))
-        record["while_stopped"] = client.received[start:client.received.index(fired) + 1]
+        client.request(
+            "evaluate",
+            {
+                "frameId": frame["id"],
+                "context": "repl",
+                "expression": "waiter.callback('fired while stopped')",
+            },
+        )
+        fired = client.wait_event(
+            wire.DAP_EVENT_NAME,
+            start=start,
+            where=lambda m: any(
+                e["kind"] == "changed"
+                and e["deferred"]["id"] == waiter_id
+                and e["deferred"]["hasResult"]
+                for e in _batch(m)["events"]
+            ),
+        )
+        record["while_stopped"] = client.received[start : client.received.index(fired) + 1]
         client.request("continue", {"threadId": stopped["body"]["threadId"]})
         record["exited"] = client.wait_event("exited")["body"]
         client.wait_event("terminated")  # the adapter relays the debuggee's last messages first
-        record["output"] = "".join(e["body"].get("output", "") for e in client.events("output")
-                                   if e["body"].get("category") == "stdout")
+        record["output"] = "".join(
+            e["body"].get("output", "")
+            for e in client.events("output")
+            if e["body"].get("category") == "stdout"
+        )
         record["all"] = client.events(wire.DAP_EVENT_NAME)
     finally:
         client.close()
@@ -102,24 +139,33 @@ def test_batches_arrive_as_custom_events_starting_with_hello(session):
     assert messages, "no deferredGraph event before the breakpoint"
     hello = _batch(messages[0])["events"][0]
     assert hello["kind"] == "hello" and hello["transport"] == "dap"
-    assert hello["protocolVersion"] == wire.PROTOCOL_VERSION and hello["twisted"] == twisted.__version__
+    assert (
+        hello["protocolVersion"] == wire.PROTOCOL_VERSION
+        and hello["twisted"] == twisted.__version__
+    )
     for message in session["all"]:
         body, batch = message["body"], _batch(message)
         assert body["protocolVersion"] == batch["protocolVersion"] == wire.PROTOCOL_VERSION
         assert body["pid"] == batch["pid"] == hello["pid"]
-        assert isinstance(body["batch"], int) and body["batch"] == batch["batch"] and batch["events"]
-        assert all(event["kind"] in wire.EVENT_KINDS and isinstance(event["seq"], int)
-                   for event in batch["events"])
+        assert (
+            isinstance(body["batch"], int) and body["batch"] == batch["batch"] and batch["events"]
+        )
+        assert all(
+            event["kind"] in wire.EVENT_KINDS and isinstance(event["seq"], int)
+            for event in batch["events"]
+        )
 
 
 def test_large_batches_travel_packed_and_small_ones_plain(session):
     """The 400-Deferred burst goes as packed bodies a fraction of their JSON's size; hello and
     the one-Deferred change made while stopped go as plain Batches."""
     packed = [m for m in session["all"] if "packed" in m["body"]]
-    assert packed and all(set(m["body"]) == {"protocolVersion", "pid", "batch", "packed"} for m in packed)
+    assert packed and all(
+        set(m["body"]) == {"protocolVersion", "pid", "batch", "packed"} for m in packed
+    )
     for message in packed:
         plain = json.dumps(_batch(message), separators=(",", ":"))
-        assert len(plain) >= transports.DAP_PACK_MIN_BYTES
+        assert len(plain) >= dap_transport.DAP_PACK_MIN_BYTES
         assert len(message["body"]["packed"]) * 4 < len(plain)
     assert "events" in session["before_stop"][0]["body"]
     assert "events" in session["while_stopped"][-1]["body"]
@@ -144,8 +190,11 @@ def test_the_packed_snapshot_is_the_same_snapshot_at_a_tenth_of_the_size(session
 
 def test_state_before_the_stop_was_sent_while_running(session):
     """The created events for the program's Deferreds arrive before the breakpoint is hit."""
-    states = {e["deferred"]["id"]: e["deferred"] for e in _events(session["before_stop"])
-              if e["kind"] in ("created", "changed")}
+    states = {
+        e["deferred"]["id"]: e["deferred"]
+        for e in _events(session["before_stop"])
+        if e["kind"] in ("created", "changed")
+    }
     assert any(state["label"] == "waiter" for state in states.values())
     assert len(states) >= 403
 

@@ -30,8 +30,12 @@ def test_twisteds_suite_passes_with_the_runtime_recording(tmp_path, suite):
     record = tmp_path / "trial.jsonl"
     workdir = tmp_path / "cwd"
     workdir.mkdir()
-    result = run_python(["-m", "deferred_graph", "run", "--record", record, "-m", "twisted.trial"]
-                        + SUITES[suite], runtime_env(), cwd=workdir, timeout=600)
+    result = run_python(
+        ["-m", "deferred_graph", "run", "--record", record, "-m", "twisted.trial"] + SUITES[suite],
+        runtime_env(),
+        cwd=workdir,
+        timeout=600,
+    )
     output = result.stdout.decode(errors="replace")
     assert result.returncode == 0, output[-3000:] + result.stderr.decode(errors="replace")
     ran = re.search(r"^Ran (\d+) tests? in ", output, re.M)
