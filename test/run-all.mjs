@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm test`: installs what is missing (node_modules, the Twisted 26.4 venv, code-server), then
- * runs every suite — type check, vitest, the Python suites on Twisted 22.4 and 26.4, the VS Code
+ * `npm test`: installs what is missing (Debian packages, node_modules, the Twisted 26.4 venv,
+ * code-server), then runs every suite — the style and boundary gate (Biome; ruff and mypy),
+ * type check, vitest, the Python suites on Twisted 22.4 and 26.4, the VS Code
  * API suite in code-server and the end-to-end scenarios — and ends with a summary table and the
  * line "N passed, N failed" (the sum). Exit code 1 when anything failed.
  *
@@ -85,6 +86,10 @@ async function vscodeAndE2e() {
 }
 
 const STEPS = [
+  ['lint', async () => [
+    ...(await single('format + lint, TypeScript (Biome)', 'npx', ['biome', 'ci', '.'])),
+    ...(await single('format + lint + types, Python (ruff, mypy)', 'bash', ['test/python/lint.sh'])),
+  ]],
   ['typecheck', () => single('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])],
   ['vitest', vitest],
   ['python', python],

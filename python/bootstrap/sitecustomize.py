@@ -8,7 +8,7 @@ The extension puts this folder first on ``PYTHONPATH`` (and ``python/`` second),
   Twisted itself, so programs that do not use Twisted run exactly as before, and every other
   import pays one string comparison;
 * it then runs the ``sitecustomize`` that would have run without us (the next one on
-  ``sys.path``), so the user's, or the distribution's, still works — errors included, which
+  ``sys.path``), so the user's, or the distribution's, still works (errors included), which
   ``site`` reports exactly as it would have.
 
 Like any code injected into someone else's process (compare vscode-js-debug's bootloader) it is

@@ -108,6 +108,14 @@ export async function toggleBreakpoint(page, line) {
   // F9 acts on the cursor's line: make sure the cursor got there first.
   await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${line}, Col`) }).first().waitFor({ timeout: 5000 });
   await page.keyboard.press('F9');
+  // Wait for the breakpoint the key press made (its glyph beside that line number), so a loaded
+  // machine cannot start debugging before every breakpoint exists.
+  await page.waitForFunction((n) => {
+    const number = [...document.querySelectorAll('.editor-instance .margin-view-overlays .line-numbers')].find((e) => e.textContent.trim() === String(n));
+    const top = number?.parentElement?.style.top;
+    return !!top && [...document.querySelectorAll('.editor-instance .codicon-debug-breakpoint, .editor-instance .codicon-debug-breakpoint-unverified')]
+      .some((g) => g.style.top === top || g.parentElement?.style.top === top);
+  }, line, { timeout: 10000 });
 }
 
 /** The Deferred Graph webview's document (the panel's iframe, then its active frame). */

@@ -174,3 +174,16 @@ def test_the_runtime_is_found_beside_the_bootstrap_when_python_dir_is_not_on_the
     )
     result = check(run_python([program], env))
     assert json.loads(result.stdout) == [True, True]
+
+
+def test_bootstrap_source_is_ascii():
+    """Every interpreter started with the extension's PYTHONPATH imports the bootstrap, Python 2
+    subprocesses of the program included: a non-ASCII byte without a coding line would make them
+    print "'import sitecustomize' failed" where they printed nothing."""
+    import os
+
+    path = os.path.join(BOOTSTRAP_DIR, "sitecustomize.py")
+    with open(path, "rb") as f:
+        source = f.read()
+    bad = [i + 1 for i, line in enumerate(source.splitlines()) if any(b > 127 for b in line)]
+    assert bad == [], "non-ASCII bytes on line(s) %s of %s" % (bad, path)
