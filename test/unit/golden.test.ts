@@ -68,7 +68,7 @@ function mismatches(dir: string, expectedFile: string): string[] {
         out.push(`${where}: Deferred #${want.id} missing from the model`);
         continue;
       }
-      const row = statusRow(view);
+      const row = statusRow(view, (id) => model.get(id));
       const got: ExpectedStatus = {
         id: row.id,
         hasResult: row.hasResult,
