@@ -171,7 +171,8 @@ def record_example(name: str, out_dir: Path, python: str = sys.executable) -> Di
                            env={EXPECT_ENV: str(expect_file)})
         if done.returncode not in (0,):
             raise RuntimeError("%s exited %d:\n%s" % (name, done.returncode, done.stderr[-3000:]))
-        markers = [{"name": r["marker"], "deferreds": r["deferreds"]} for r in read_expectations(expect_file)]
+        markers = [{"name": r["marker"], "deferreds": with_shown(r["deferreds"])}
+                   for r in read_expectations(expect_file)]
     expected = {
         "format": EXPECTED_FORMAT,
         "example": name,
@@ -184,6 +185,33 @@ def record_example(name: str, out_dir: Path, python: str = sys.executable) -> Di
     return expected
 
 
+def shown_text(label: str, status: Dict[str, Any], deferreds: Dict[str, Dict[str, Any]]) -> Dict[str, str]:
+    """The texts the panel must show in the row of one labelled Deferred, from Twisted's facts.
+
+    These are the words of the notebook's ``status()`` pair as the README promises them: the
+    result's repr, a Failure as the last line of its traceback (``ValueError: boom``, just the
+    type without a message), ``→ #id`` for a Deferred result, else ``N/A``; then
+    ``len(d.callbacks)``.  Said here from the Python side so that the vitest golden test
+    checks the panel's own strings against them, not the model against itself.
+    """
+    failure = status["failure"]
+    target = status["resultDeferred"]
+    if not status["hasResult"]:
+        result = "N/A"
+    elif failure is not None:
+        result = "%s: %s" % (failure["excType"], failure["message"]) if failure["message"] else failure["excType"]
+    elif target is not None:
+        result = "→ #%d" % (deferreds[target]["id"] if isinstance(target, str) else target)
+    else:
+        result = status["result"]
+    return {"label": label, "result": result, "callbacks": str(status["callbacks"])}
+
+
+def with_shown(deferreds: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+    """``deferreds`` (label -> status) with each status's ``shown`` texts added."""
+    return {label: {**status, "shown": shown_text(label, status, deferreds)} for label, status in deferreds.items()}
+
+
 def _versions(python: str) -> Dict[str, str]:
     code = "import sys, twisted; print(sys.version.split()[0], twisted.__version__)"
     py, tw = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.split()
@@ -194,15 +222,22 @@ def structure(expected: Dict[str, Any]) -> List[Tuple[str, Dict[str, Any]]]:
     """What must not change between two regenerations: markers in order, labels, status values.
 
     Runtime ids are left out (they count every Deferred the process made), and so are memory
-    addresses inside reprs; a reference to an unlabelled Deferred becomes "<id>".
+    addresses inside reprs; a reference to an unlabelled Deferred becomes "<id>", and so does
+    the id in a shown ``→ #id``.
     """
+    def without_address(text: str) -> str:
+        return re.sub(r" at 0x[0-9a-fA-F]+", " at 0x…", text)
+
     def clean(status: Dict[str, Any]) -> Dict[str, Any]:
         kept = {k: v for k, v in status.items() if k != "id"}
         for key in ("resultDeferred", "waitingOn"):
             if isinstance(kept.get(key), int):
                 kept[key] = "<id>"
         if isinstance(kept.get("result"), str):
-            kept["result"] = re.sub(r" at 0x[0-9a-fA-F]+", " at 0x…", kept["result"])
+            kept["result"] = without_address(kept["result"])
+        if isinstance(kept.get("shown"), dict):
+            result = re.sub(r"^→ #\d+$", "→ #<id>", without_address(kept["shown"]["result"]))
+            kept["shown"] = {**kept["shown"], "result": result}
         return kept
 
     return [(m["name"], {label: clean(s) for label, s in m["deferreds"].items()})
