@@ -64,7 +64,7 @@ export class DeferredGraphApp {
   private malformed = 0;
   private framePending = false;
   /** A rebuild the user asked for (typing a search, a filter) is never deferred. */
-  private userReshape = false;
+  private userRebuild = false;
   private scrollRestored = false;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   /** Messages still being unpacked, so that they are handled in the order they arrived. */
@@ -83,7 +83,7 @@ export class DeferredGraphApp {
     this.headerView = new HeaderView(this.view, {
       selectSession: (id) => this.host.postMessage({ type: 'selectSession', sessionId: id }),
       filtersChanged: () => {
-        this.userReshape = true;
+        this.userRebuild = true;
         this.invalidate(true);
       },
     });
@@ -197,10 +197,10 @@ export class DeferredGraphApp {
 
   /**
    * Marks the view stale; draws on the next animation frame (once, however often called).
-   * `reshape` says the rows must be rebuilt (filters, expansion), not just updated.
+   * `rebuild` says the rows must be rebuilt (filters, expansion), not just updated.
    */
-  invalidate(reshape: boolean): void {
-    if (reshape) this.rowModel.requestRebuild();
+  invalidate(rebuild: boolean): void {
+    if (rebuild) this.rowModel.requestRebuild();
     if (this.framePending) return;
     this.framePending = true;
     this.timing.scheduleFrame(() => this.onFrame());
@@ -214,7 +214,7 @@ export class DeferredGraphApp {
    */
   private onFrame(): void {
     const { rebuildMs, lastRebuildEnd } = this.rowModel;
-    if (this.rowModel.needsRebuild && !this.userReshape && rebuildMs > REBUILD_BUDGET_MS && this.timing.now() - lastRebuildEnd < rebuildMs) {
+    if (this.rowModel.needsRebuild && !this.userRebuild && rebuildMs > REBUILD_BUDGET_MS && this.timing.now() - lastRebuildEnd < rebuildMs) {
       this.timing.scheduleFrame(() => this.onFrame());
       return;
     }
@@ -230,7 +230,7 @@ export class DeferredGraphApp {
   render(): void {
     this.framePending = false;
     const rows = this.rowModel.update(this.view);
-    this.userReshape = false;
+    this.userRebuild = false;
     this.tree.setRows(rows, this.rowModel.lookup);
     this.headerView.update({
       sessions: this.sessions,

@@ -30,7 +30,7 @@ export class RowModel {
   private addedIds: number[] = [];
   private removedIds: number[] = [];
   /** Set when only a full rebuild of the rows will do (filters, expansion, a new state...). */
-  private reshape = true;
+  private mustRebuild = true;
   private rowIndex = new Map<number, number>();
   /** The store's ids ascending, kept as ids arrive (serial ids mostly append); null: re-sort. */
   private ids: number[] | null = [];
@@ -61,7 +61,7 @@ export class RowModel {
 
   /** Whether the next `update` may rebuild the rows rather than patch them. */
   get needsRebuild(): boolean {
-    return this.reshape || this.structure === null;
+    return this.mustRebuild || this.structure === null;
   }
 
   /** The whole state (a stop, a session switch): everything before it is forgotten. */
@@ -97,12 +97,12 @@ export class RowModel {
 
   /** The rows must be rebuilt, not patched: a filter, the search or an expansion changed. */
   requestRebuild(): void {
-    this.reshape = true;
+    this.mustRebuild = true;
   }
 
   /** Brings the rows up to date with everything applied since the last call. */
   update(options: TreeOptions): Row[] {
-    const patched = this.reshape ? null : this.patch(options);
+    const patched = this.mustRebuild ? null : this.patch(options);
     if (patched) this.current = patched;
     else {
       if (this.addedIds.length || this.removedIds.length) this.structure = null;
@@ -115,7 +115,7 @@ export class RowModel {
     this.changes = [];
     this.addedIds = [];
     this.removedIds = [];
-    this.reshape = false;
+    this.mustRebuild = false;
     return this.current;
   }
 
@@ -147,7 +147,7 @@ export class RowModel {
     this.addedIds = [];
     this.removedIds = [];
     this.structure = null;
-    this.reshape = true;
+    this.mustRebuild = true;
   }
 
   private noteNewId(id: number): void {

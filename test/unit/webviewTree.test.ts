@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeferredView } from '../../src/protocol/protocol';
 import { detailLineCount, detailLines } from '../../src/model/view';
 import { defaultViewState } from '../../webview/host';
+import { RowModel } from '../../webview/rowModel';
 import { indexDeferredRows, patchLeafRoots, patchRows } from '../../webview/treePatch';
 import { buildStructure, flatten, type Row } from '../../webview/treeStructure';
 import { callbackPair, pendingView, firedView } from './builders';
@@ -126,5 +127,23 @@ describe('tree rows', () => {
     t.store.set(10, pendingView(10, { waitingOn: 3 }));
     expect(patchLeafRoots(t.structure, t.rows, t.index, t.store, [10], [], defaultViewState())).toBeNull();
     expect(t.structure.roots).toEqual([1, 3]);
+  });
+
+  it('row model: patched updates end in the rows a rebuild of the same Deferreds gives', () => {
+    const options = { ...defaultViewState(), expanded: new Map([[2, true]]) };
+    const model = new RowModel(() => 0);
+    model.replace([pendingView(1, { type: 'DeferredList', members: [2] }), pendingView(2), pendingView(3), { id: 'bad' }]);
+    expect(model.size).toBe(3);
+    model.update(options);
+    model.apply([pendingView(2, { callbacks: [callbackPair('x')] }), firedView(4, '1'), null], [3]);
+    expect(model.pendingUpdates).toBe(3);
+    expect(model.needsRebuild).toBe(false);
+    const patched = model.update(options);
+    const fresh = new RowModel(() => 0);
+    fresh.replace([1, 2, 4].map((id) => model.lookup(id)!));
+    expect(patched).toEqual(fresh.update(options));
+    expect(model.ancestors(2)).toEqual([1]);
+    model.apply([pendingView(4, { waitingOn: 1 })], []);
+    expect(model.needsRebuild).toBe(true);
   });
 });
