@@ -1,25 +1,23 @@
 /**
- * The webview application: keeps the active session's Deferreds, applies the host's messages
- * and draws header and tree. `init` and `full` replace everything and draw at once (the exact
- * state at a stop); `delta`s are applied to the store immediately but drawn at most once per
- * animation frame, however many arrive — that is what keeps 5,000 events/s cheap.
- *
- * A frame's draw takes the cheapest path the updates allow: content changes patch the rows in
- * place (patch.ts), lone top-level Deferreds created or collected are spliced in, and only a
- * change of nesting, filters or expansion rebuilds the rows (tree.ts) — spaced out when costly.
+ * The webview application: applies the host's messages to the row model (rowModel.ts) and
+ * draws header and tree (header.ts, treeDom.ts). `init` and `full` both carry a whole state
+ * and go through one path that replaces everything and draws at once (the exact state at a
+ * stop); `delta`s are applied to the row model immediately but drawn at most once per
+ * animation frame, however many arrive — that is what keeps 5,000 events/s cheap. Costly
+ * rebuilds of the rows are spaced out (see `onFrame`). Also keeps the view state (filters,
+ * expansion, scroll) saved in the host and messages in arrival order while they unpack.
  */
 import {
   WEBVIEW_PROTOCOL_VERSION,
-  type DeferredView,
   type GraphHeader,
   type SessionSummary,
   type ToWebviewMessage,
 } from '../src/protocol/protocol';
 import { HeaderView } from './header';
 import { persistableViewState, rememberExpansion, restoreViewState, type HostApi, type ViewState } from './host';
-import { indexDeferredRows, patchLeafRoots, patchRows } from './patch';
-import { buildStructure, deferredKey, flatten, nestingChanged, type Row, type Structure } from './tree';
-import { TreeView } from './treeView';
+import { RowModel } from './rowModel';
+import { TreeDom } from './treeDom';
+import { deferredKey } from './treeStructure';
 import { unpackMessage } from './unpack';
 import { isPackedMessage } from '../src/protocol/packedMessage';
 
@@ -34,9 +32,6 @@ const browserTiming: AppTiming = {
   scheduleFrame: (callback) => requestAnimationFrame(callback),
   now: () => performance.now(),
 };
-
-/** Updates kept for patching between two frames; beyond this, the next frame rebuilds. */
-const MAX_PENDING_UPDATES = 50_000;
 
 /** A rebuild of the rows costing more than this is spaced out (see `onFrame`). */
 const REBUILD_BUDGET_MS = 4;
@@ -59,48 +54,24 @@ export function isToWebviewMessage(data: unknown): data is ToWebviewMessage {
   }
 }
 
-function isDeferredView(d: unknown): d is DeferredView {
-  return !!d && typeof d === 'object' && Number.isInteger((d as DeferredView).id) && Array.isArray((d as DeferredView).callbacks);
-}
-
 export class DeferredGraphApp {
-  readonly store = new Map<number, DeferredView>();
   sessions: SessionSummary[] = [];
   activeSessionId: string | null = null;
   header: GraphHeader | null = null;
   readonly view: ViewState;
-  rows: Row[] = [];
-  /**
-   * Where each Deferred sits in the tree. Rebuilt only when Deferreds come or go or what one
-   * waits on changes; most live updates (callbacks, results) keep it.
-   */
-  private structure: Structure | null = null;
-  /** Updates since the last draw, (before, after), for patching rows in place. */
-  private changes: Array<[DeferredView, DeferredView]> = [];
-  /** Deferreds that came and went since the last draw. */
-  private addedIds: number[] = [];
-  private removedIds: number[] = [];
-  /** Set when only a full rebuild of the rows will do (filters, expansion, new Deferreds...). */
-  private reshape = true;
-  private rowIndex = new Map<number, number>();
-  /** The store's ids ascending, kept as ids arrive (serial ids mostly append); null: re-sort. */
-  private ids: number[] | null = [];
-  private idsHaveRemovals = false;
+  readonly rowModel: RowModel;
   private error: string | null = null;
   private malformed = 0;
   private framePending = false;
-  /** Cost and end time of the last full rebuild of the rows. */
-  private rebuildMs = 0;
-  private lastRebuildEnd = 0;
-  /** A reshape the user asked for (typing a search, a filter) is never deferred. */
-  private userReshape = false;
+  /** A rebuild the user asked for (typing a search, a filter) is never deferred. */
+  private userRebuild = false;
   private scrollRestored = false;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   /** Messages still being unpacked, so that they are handled in the order they arrived. */
   private inbox: Promise<void> = Promise.resolve();
   private unpacking = 0;
   private readonly headerView: HeaderView;
-  readonly tree: TreeView;
+  readonly tree: TreeDom;
 
   constructor(
     readonly root: HTMLElement,
@@ -108,14 +79,15 @@ export class DeferredGraphApp {
     private readonly timing: AppTiming = browserTiming,
   ) {
     this.view = restoreViewState(host.getState());
+    this.rowModel = new RowModel(() => this.timing.now());
     this.headerView = new HeaderView(this.view, {
       selectSession: (id) => this.host.postMessage({ type: 'selectSession', sessionId: id }),
       filtersChanged: () => {
-        this.userReshape = true;
+        this.userRebuild = true;
         this.invalidate(true);
       },
     });
-    this.tree = new TreeView({
+    this.tree = new TreeDom({
       toggle: (id, expand) => {
         rememberExpansion(this.view, id, expand);
         this.invalidate(true);
@@ -178,53 +150,33 @@ export class DeferredGraphApp {
         this.error = data.version === WEBVIEW_PROTOCOL_VERSION ? null
           : `The extension speaks webview protocol ${data.version}, this view ${WEBVIEW_PROTOCOL_VERSION}: reload the window.`;
         this.sessions = data.sessions;
-        this.activeSessionId = data.activeSessionId;
-        this.enterSession(data.activeSessionId);
-        this.header = data.header;
-        this.replaceAll(data.deferreds);
-        this.render();
-        break;
-      case 'sessions':
-        if (data.activeSessionId !== this.activeSessionId) {
-          this.replaceAll([]);
-          this.header = null;
-        }
-        this.sessions = data.sessions;
-        this.activeSessionId = data.activeSessionId;
-        this.enterSession(data.activeSessionId);
-        this.render();
+        this.showState(data.activeSessionId, data.header, data.deferreds);
         break;
       case 'full':
-        this.activeSessionId = data.sessionId;
-        this.enterSession(data.sessionId);
-        this.header = data.header;
-        this.replaceAll(data.deferreds);
-        this.render();
+        this.showState(data.sessionId, data.header, data.deferreds);
+        break;
+      case 'sessions':
+        this.sessions = data.sessions;
+        // Another session is shown empty until its full state arrives.
+        if (data.activeSessionId !== this.activeSessionId) this.showState(data.activeSessionId, null, []);
+        else this.render();
         break;
       case 'delta':
         if (data.sessionId !== this.activeSessionId) return;
         this.header = data.header;
-        for (const id of data.removed) {
-          if (!this.store.delete(id)) continue;
-          this.removedIds.push(id);
-          this.idsHaveRemovals = true;
-        }
-        for (const d of data.upserts) {
-          if (!isDeferredView(d)) continue;
-          const before = this.store.get(d.id);
-          if (!before) {
-            this.noteNewId(d.id);
-            this.addedIds.push(d.id);
-          } else if (nestingChanged(before, d)) this.structure = null;
-          else this.changes.push([before, d]);
-          this.store.set(d.id, d);
-        }
-        // Frames stop while the webview is hidden: past this many pending updates, a rebuild
-        // at the next frame is cheaper than keeping them all.
-        if (this.changes.length + this.addedIds.length + this.removedIds.length > MAX_PENDING_UPDATES) this.dropPending();
+        this.rowModel.apply(data.upserts, data.removed);
         this.invalidate(false);
         break;
     }
+  }
+
+  /** A whole state (`init`, `full`, a session switch): replaces everything and draws at once. */
+  private showState(sessionId: string | null, header: GraphHeader | null, deferreds: readonly unknown[]): void {
+    this.activeSessionId = sessionId;
+    this.enterSession(sessionId);
+    this.header = header;
+    this.rowModel.replace(deferreds);
+    this.render();
   }
 
   /**
@@ -243,40 +195,12 @@ export class DeferredGraphApp {
     if (this.scrollRestored) this.tree.scrollTo(0);
   }
 
-  private dropPending(): void {
-    this.changes = [];
-    this.addedIds = [];
-    this.removedIds = [];
-    this.structure = null;
-    this.reshape = true;
-  }
-
-  private noteNewId(id: number): void {
-    if (this.ids && (this.ids.length === 0 || id > this.ids[this.ids.length - 1])) this.ids.push(id);
-    else this.ids = null;
-  }
-
-  private sortedIds(): number[] {
-    if (!this.ids) this.ids = [...this.store.keys()].sort((x, y) => x - y);
-    else if (this.idsHaveRemovals) this.ids = this.ids.filter((id) => this.store.has(id));
-    this.idsHaveRemovals = false;
-    return this.ids;
-  }
-
-  private replaceAll(deferreds: DeferredView[]): void {
-    this.store.clear();
-    this.structure = null;
-    this.ids = null;
-    for (const d of deferreds) if (isDeferredView(d)) this.store.set(d.id, d);
-    this.reshape = true;
-  }
-
   /**
    * Marks the view stale; draws on the next animation frame (once, however often called).
-   * `reshape` says the rows must be rebuilt (filters, expansion), not just updated.
+   * `rebuild` says the rows must be rebuilt (filters, expansion), not just updated.
    */
-  invalidate(reshape: boolean): void {
-    this.reshape ||= reshape;
+  invalidate(rebuild: boolean): void {
+    if (rebuild) this.rowModel.requestRebuild();
     if (this.framePending) return;
     this.framePending = true;
     this.timing.scheduleFrame(() => this.onFrame());
@@ -289,8 +213,8 @@ export class DeferredGraphApp {
    * clicks stay responsive; updates in between still coalesce into the next draw.
    */
   private onFrame(): void {
-    const mayRebuild = this.reshape || this.structure === null;
-    if (mayRebuild && !this.userReshape && this.rebuildMs > REBUILD_BUDGET_MS && this.timing.now() - this.lastRebuildEnd < this.rebuildMs) {
+    const { rebuildMs, lastRebuildEnd } = this.rowModel;
+    if (this.rowModel.needsRebuild && !this.userRebuild && rebuildMs > REBUILD_BUDGET_MS && this.timing.now() - lastRebuildEnd < rebuildMs) {
       this.timing.scheduleFrame(() => this.onFrame());
       return;
     }
@@ -302,68 +226,41 @@ export class DeferredGraphApp {
     if (this.framePending) this.render();
   }
 
-  /** Rebuilds the rows and draws header and the visible window. */
+  /** Brings the rows up to date and draws header and the visible window. */
   render(): void {
     this.framePending = false;
-    const patched = this.reshape ? null : this.patch();
-    if (patched) this.rows = patched;
-    else {
-      if (this.addedIds.length || this.removedIds.length) this.structure = null;
-      const start = this.timing.now();
-      this.structure ??= buildStructure(this.store, this.sortedIds());
-      this.rows = flatten(this.store, this.view, this.structure);
-      this.rowIndex = indexDeferredRows(this.rows);
-      this.lastRebuildEnd = this.timing.now();
-      this.rebuildMs = this.lastRebuildEnd - start;
-    }
-    this.changes = [];
-    this.addedIds = [];
-    this.removedIds = [];
-    this.reshape = false;
-    this.userReshape = false;
-    const lookup = (id: number): DeferredView | undefined => this.store.get(id);
-    this.tree.setRows(this.rows, lookup);
+    const rows = this.rowModel.update(this.view);
+    this.userRebuild = false;
+    this.tree.setRows(rows, this.rowModel.lookup);
     this.headerView.update({
       sessions: this.sessions,
       activeSessionId: this.activeSessionId,
       header: this.header,
       error: this.error,
-      shown: this.rows.length,
+      shown: rows.length,
     });
-    if (!this.scrollRestored && this.rows.length > 0) {
+    if (!this.scrollRestored && rows.length > 0) {
       this.scrollRestored = true;
       this.tree.scrollTo(this.view.scrollTop);
     }
     // What the empty tree says: nothing yet, or nothing passing the filters and search.
-    this.root.dataset.empty = this.store.size === 0 ? 'true' : this.rows.length === 0 ? 'filtered' : 'false';
+    this.root.dataset.empty = this.rowModel.size === 0 ? 'true' : rows.length === 0 ? 'filtered' : 'false';
     this.saveSoon();
-  }
-
-  /** Brings the rows up to date without a rebuild when the updates allow it, else null. */
-  private patch(): Row[] | null {
-    if (!this.structure) return null;
-    let rows: Row[] | null = this.rows;
-    if (this.addedIds.length || this.removedIds.length) {
-      rows = patchLeafRoots(this.structure, rows, this.rowIndex, this.store, this.addedIds, this.removedIds, this.view);
-    }
-    return rows && patchRows(rows, this.rowIndex, this.changes, this.view);
   }
 
   /** Opens the path to a Deferred and selects its row. */
   reveal(id: number): void {
-    if (!this.store.has(id)) return;
-    this.structure ??= buildStructure(this.store, this.sortedIds());
-    const { parent } = this.structure;
+    const target = this.rowModel.lookup(id);
+    if (!target) return;
     // A parent is open by default (it has a child); undo a "closed" choice, without adding details.
-    for (let p = parent.get(id); p !== undefined; p = parent.get(p)) {
+    for (const p of this.rowModel.ancestors(id)) {
       if (this.view.expanded.get(p) === false) this.view.expanded.delete(p);
     }
-    const target = this.store.get(id)!;
     if (this.view.hideCollected && target.collected) this.view.hideCollected = false;
     if (this.view.hideFired && target.status === 'fired') this.view.hideFired = false;
     this.view.search = '';
     this.headerView.syncControls();
-    this.reshape = true;
+    this.rowModel.requestRebuild();
     this.render();
     this.tree.select(deferredKey(id));
   }

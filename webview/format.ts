@@ -1,9 +1,12 @@
 /**
- * Text for the tree: every string here may come from the debugged program, so it is made safe to
- * show (control and bidi characters escaped, length bounded) before it reaches `textContent`.
- * Nothing in this module touches the DOM, so it is cheap to test and to call for every row.
+ * Making text safe to show: every string in a row may come from the debugged program, so it is
+ * bounded and has control and bidi characters escaped before it reaches `textContent`. The
+ * words themselves come from the model (`src/model/view.ts`), so the panel says what the CLI
+ * and the goldens say; this module only decides how much of them fits and how it looks.
+ * Nothing here touches the DOM, so it is cheap to test and to call for every row.
  */
-import type { CallableInfo, DeferredStatus, DeferredView, FailureResult, TimerInfo } from '../src/protocol/protocol';
+import type { DeferredView } from '../src/protocol/protocol';
+import { rowText, type RowText, type ViewLookup } from '../src/model/view';
 
 /** Most characters of a debuggee string put into a row; the rest is cut with an ellipsis. */
 export const ROW_TEXT_LIMIT = 200;
@@ -39,110 +42,14 @@ export function tooltipText(value: unknown): string {
   return safeText(value, TOOLTIP_LIMIT);
 }
 
-/**
- * The row's primary text: the variable name, the `label()` name, else `Deferred #id` with the
- * type when it is a subclass (as the model and CLI name it).
- */
-export function labelOf(d: DeferredView): string {
-  if (d.name) return safeText(d.name);
-  if (d.label) return safeText(d.label);
-  return d.type && d.type !== 'Deferred' ? `Deferred #${d.id} (${safeText(d.type, 80)})` : `Deferred #${d.id}`;
-}
-
-/** Secondary text beside the label: the id and type when a name hides them, and the coroutine. */
-export function metaOf(d: DeferredView): string {
-  const parts: string[] = [];
-  if (d.name || d.label) parts.push(`#${d.id}${d.type && d.type !== 'Deferred' ? ` ${safeText(d.type, 80)}` : ''}`);
-  if (d.coroutine) parts.push(`${d.coroutine.kind === 'inlineCallbacks' ? '@inlineCallbacks' : 'async'} ${safeText(d.coroutine.name, 120)}()`);
-  return parts.join('  ');
-}
-
-/** A short name for a Deferred another row refers to ("waiting on b"). */
-export function refName(id: number, lookup: (id: number) => DeferredView | undefined): string {
-  const target = lookup(id);
-  return target ? (target.name || target.label ? `${labelOf(target)} (#${id})` : labelOf(target)) : `#${id}`;
-}
-
-const STATUSES: ReadonlySet<string> = new Set<DeferredStatus>(['pending', 'fired', 'failed', 'paused', 'waiting']);
-
-/** The status as a known keyword (it becomes a CSS class and an icon), unknown ones as pending. */
-export function statusOf(d: DeferredView): DeferredStatus {
-  return STATUSES.has(d.status) ? d.status : 'pending';
-}
-
-/** The state column: what `repr(d)` would say, plus collected/cancelled marks. */
-export function stateText(d: DeferredView, lookup: (id: number) => DeferredView | undefined): string {
-  let text: string;
-  const waiting = d.waitingOn != null ? `waiting on ${refName(d.waitingOn, lookup)}` : null;
-  const status = statusOf(d);
-  switch (status) {
-    case 'waiting':
-      text = waiting ?? 'waiting';
-      break;
-    case 'paused':
-      text = waiting ? `paused — ${waiting}` : 'paused';
-      break;
-    default:
-      text = status;
-  }
-  if (d.coroutine && !d.coroutine.finished && d.coroutine.waitingOn != null && d.waitingOn == null) {
-    text += ` — awaiting ${refName(d.coroutine.waitingOn, lookup)}`;
-  }
-  if (d.cancelled) text += ' · cancelled';
-  if (d.collected) text += ' · collected';
-  return text;
-}
-
-export function failureText(failure: FailureResult, limit: number = ROW_TEXT_LIMIT): string {
-  const message = failure.message ? `: ${failure.message}` : '';
-  return safeText(`${failure.excType}${message}`, limit);
-}
-
-/**
- * The result column, as `getattr(d, 'result', "N/A")` prints it: the repr, the failure, a Deferred
- * result as "→ #id", or N/A when there is no result attribute.
- */
-export function resultText(d: DeferredView, limit: number = ROW_TEXT_LIMIT): string {
-  if (!d.hasResult || !d.result) return 'N/A';
-  const r = d.result;
-  switch (r.kind) {
-    case 'deferred':
-      return `→ #${r.id}`;
-    case 'failure':
-      // As Twisted's repr prints it, so the row reads like status() in the notebook.
-      return safeText(`<twisted.python.failure.Failure ${r.excType}: ${r.message}>`, limit);
-    default:
-      return safeText(r.repr, limit);
-  }
-}
-
-export function callableText(c: CallableInfo | null): string {
-  return c ? safeText(c.name, 160) : '—';
-}
-
-export function locationText(file: string, line: number | null): string {
-  const base = file.split(/[\\/]/).pop() || file;
-  return `${safeText(base, 120)}${line != null ? `:${line}` : ''}`;
-}
-
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
-}
-
-/** Wall-clock time with milliseconds; the runtime sends milliseconds since the epoch. */
-export function timeText(ms: number): string {
-  const t = new Date(ms);
-  if (Number.isNaN(t.getTime())) return '?';
-  return `${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}.${pad(t.getMilliseconds(), 3)}`;
-}
-
-export function durationText(ms: number): string {
-  if (!Number.isFinite(ms)) return '?';
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-}
-
-export function timerText(timer: TimerInfo): string {
-  // callAt is reactor time (a task.Clock's fake seconds in tests), so it is shown as a number.
-  const when = `due in ${durationText(timer.delay * 1000)} (reactor time ${timer.callAt.toFixed(3)})`;
-  return `timer: ${safeText(timer.function, 160)} — ${when}${timer.active ? '' : ' (not active)'}`;
+/** The texts of a Deferred row exactly as the panel draws them: the model's words, made safe. */
+export function deferredCells(d: DeferredView, lookup: ViewLookup): RowText {
+  const words = rowText(d, lookup);
+  return {
+    label: safeText(words.label),
+    meta: safeText(words.meta),
+    state: safeText(words.state),
+    result: safeText(words.result),
+    callbacks: words.callbacks,
+  };
 }

@@ -20,11 +20,12 @@ Reads a Deferred Graph recording (python -m deferred_graph run --record FILE.jso
 
 status    Replays the recording to its end, or to just after the marker NAME (the
           first one, or the Nth with --occurrence N), and prints every Deferred:
-          its label (label() name, else "Deferred #id (type)"), state (pending,
-          fired, failed, paused, waiting), result or N/A, pending callbacks (what
-          len(d.callbacks) gives) and the Deferred it waits on.
+          in the words of the panel: its label (label() name, else "Deferred #id",
+          with the type of a subclass), state (pending, fired, failed, paused,
+          "waiting on b (#4)"), result ("Type: message" for a Failure, "→ #id" for
+          a Deferred) or N/A, and pending callbacks (what len(d.callbacks) gives).
           --json prints an array of objects instead, one per Deferred:
-            id, label, name, userLabel, type, status, called, hasResult,
+            id, label, name, userLabel, type, status, state, called, hasResult,
             result (repr text; null without a result or when it is a Deferred or
             a Failure), resultDeferred (id or null), resultText, failure
             ({excType, message} or null), callbacks (count), paused, waitingOn
@@ -101,10 +102,11 @@ export function main(argv: string[], out: (text: string) => void, err: (text: st
     err(`deferred-graph: no marker ${JSON.stringify(args.atMark)}${which} in ${args.file}; its markers: ${names.length ? names.join(', ') : 'none'}\n`);
     return 1;
   }
-  const rows = result.model.views().map(statusRow);
+  const { model } = result;
+  const rows = model.views().map((view) => statusRow(view, (id) => model.get(id)));
   if (args.json) out(`${JSON.stringify(rows, null, 1)}\n`);
   else {
-    out(`${summaryText(args.file, result.model.runtimeInfo, result.model.header(), args.atMark)}\n\n`);
+    out(`${summaryText(args.file, model.runtimeInfo, model.header(), args.atMark)}\n\n`);
     out(rows.length ? `${statusTable(rows)}\n` : 'No Deferreds.\n');
   }
   return reportErrors(args.file, result.errors, err);

@@ -25,28 +25,20 @@ export function renderTable(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
-function stateText(row: StatusRow): string {
-  const extra = [row.cancelled ? 'cancelled' : '', row.collected ? 'collected' : '', row.unhandledFailure ? 'unhandled failure' : ''].filter(Boolean);
-  return extra.length ? `${row.status} (${extra.join(', ')})` : row.status;
-}
-
-/** The status table: label, state, result or N/A, pending callbacks, what it waits on. */
+/**
+ * The status table: label, state (with what it waits on), result or N/A, pending callbacks —
+ * in the panel's words (`src/model/view.ts`). The panel flags a Deferred collected with an
+ * unhandled Failure with an icon; the table says it in words.
+ */
 export function statusTable(rows: StatusRow[]): string {
-  const names = new Map(rows.map((r) => [r.id, r.name]));
-  const ref = (id: number | null) => {
-    if (id === null) return '';
-    const name = names.get(id);
-    return name ? `${name} (#${id})` : `#${id}`;
-  };
   const body = rows.map((r) => [
     String(r.id),
     cell(r.label, 40),
-    stateText(r),
-    cell(r.resultDeferred !== null ? `Deferred ${ref(r.resultDeferred)}` : r.resultText),
+    cell(r.unhandledFailure ? `${r.state} · unhandled failure` : r.state),
+    cell(r.resultText),
     String(r.callbacks),
-    cell(ref(r.waitingOn), 40),
   ]);
-  return renderTable(['ID', 'DEFERRED', 'STATE', 'RESULT', 'CALLBACKS', 'WAITING ON'], body);
+  return renderTable(['ID', 'DEFERRED', 'STATE', 'RESULT', 'CALLBACKS'], body);
 }
 
 /** Two summary lines above the table: the process and the counts. */

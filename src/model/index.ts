@@ -14,13 +14,15 @@
  *   pending/fired/failed count the retained live ones (waiting and paused count as pending).
  * - {@link parseRecording}, {@link replayRecording} (errors with line numbers) and
  *   {@link replay} (throws only when `atMark` names no marker; `occurrence` picks the Nth).
- * - Display helpers shared with the CLI and the webview: {@link deriveStatus},
- *   {@link displayName}, {@link resultText}, {@link statusRow}.
+ * - The words of a row, the same in the panel, the CLI and the goldens (all in `view.ts`, the
+ *   one model file the webview imports): {@link deriveStatus}, {@link displayName},
+ *   {@link stateText}, {@link resultText}, {@link rowText}, and {@link statusRow} for the CLI.
  */
 export { SessionModel } from './sessionModel';
 export type { ApplyOutcome, Marker, ModelOptions, RuntimeInfo } from './types';
 export { parseRecording, replay, replayRecording, markersIn } from './recording';
 export type { LineError, ParsedRecording, ReplayOptions, ReplayResult } from './recording';
-export { anonymousName, deriveStatus, displayName, failureText, resultText } from './view';
+export { anonymousName, deriveStatus, displayName, failureText, resultText, rowText, stateText } from './view';
+export type { RowText, ViewLookup } from './view';
 export { statusRow } from './statusRow';
 export type { StatusRow } from './statusRow';

@@ -1,14 +1,14 @@
 /**
  * One Deferred as a flat row: the notebook's `status()` pair (result or N/A, number of pending
- * callbacks) plus what the view shows beside it. This is the CLI's `--json` output and what the
- * golden tests compare with Python's own `status()` at each marker.
+ * callbacks) plus what the view shows beside it, in the panel's words. This is the CLI's
+ * `--json` output and what the golden tests compare with Python's own `status()` at each marker.
  */
 import type { DeferredStatus, DeferredView, FailureResult } from '../protocol/protocol';
-import { displayName, resultText } from './view';
+import { displayName, resultText, stateText, type ViewLookup } from './view';
 
 export interface StatusRow {
   id: number;
-  /** What the row is called: frame variable, label() name, else `Deferred #id (type)`. */
+  /** What the row is called: frame variable, label() name, else `Deferred #id` (with the type of a subclass). */
   label: string;
   /** The frame variable or label() name, else null. */
   name: string | null;
@@ -16,13 +16,15 @@ export interface StatusRow {
   userLabel: string | null;
   type: string;
   status: DeferredStatus;
+  /** The state as the panel shows it: `waiting on b (#4)`, `fired · collected`... */
+  state: string;
   called: boolean;
   hasResult: boolean;
   /** The result's repr text; null without a result, or when it is a Deferred or a Failure. */
   result: string | null;
   /** The id of the Deferred that is this one's result, else null. */
   resultDeferred: number | null;
-  /** The result as the table shows it: repr, Failure text, `Deferred #N`, or N/A. */
+  /** The result as the panel and the table show it: repr, `Type: message`, `→ #N`, or N/A. */
   resultText: string;
   /** The result when it is a Failure: its exception type and message. */
   failure: { excType: string; message: string } | null;
@@ -36,7 +38,8 @@ export interface StatusRow {
   unhandledFailure: FailureResult | null;
 }
 
-export function statusRow(view: DeferredView): StatusRow {
+/** `lookup` finds the other Deferreds a row names ("waiting on b (#4)"). */
+export function statusRow(view: DeferredView, lookup: ViewLookup): StatusRow {
   const result = view.result;
   return {
     id: view.id,
@@ -45,11 +48,12 @@ export function statusRow(view: DeferredView): StatusRow {
     userLabel: view.label,
     type: view.type,
     status: view.status,
+    state: stateText(view, lookup),
     called: view.called,
     hasResult: view.hasResult,
     result: result?.kind === 'value' ? result.repr : null,
     resultDeferred: result?.kind === 'deferred' ? result.id : null,
-    resultText: resultText(result),
+    resultText: resultText(view),
     failure: result?.kind === 'failure' ? { excType: result.excType, message: result.message } : null,
     callbacks: view.callbacks.length,
     paused: view.paused,

@@ -1,9 +1,22 @@
 /**
- * What the model derives from a Deferred's raw state for display: its status, its name and
- * the notebook's `status()` pair (result or N/A, number of pending callbacks). Shared by the
- * webview feed, the CLI and the golden tests so all three say the same thing.
+ * What the model derives from a Deferred's raw state, and every word a row is shown with: its
+ * status, its name, the notebook's `status()` pair (result or N/A, number of pending callbacks),
+ * its state and its detail lines. The webview, the CLI and the golden tests all take their text
+ * from here, so the panel, the terminal and the goldens cannot say different things.
+ *
+ * The words are plain: a debuggee string goes in whole. Bounding and escaping it for a row or a
+ * terminal is the caller's job (the webview's `format.ts`, the CLI's `table.ts`), because each
+ * has its own limits and its own dangerous characters.
  */
-import type { DeferredState, DeferredStatus, DeferredView, FailureResult, Result } from '../protocol/protocol';
+import type {
+  CallableInfo,
+  CallbackPair,
+  DeferredState,
+  DeferredStatus,
+  DeferredView,
+  FailureResult,
+  TimerInfo,
+} from '../protocol/protocol';
 
 /**
  * Status in the order a reader cares about: a Deferred waiting on another is shown as waiting
@@ -22,38 +35,6 @@ export type Bucket = 'pending' | 'fired' | 'failed';
 
 export function bucketOf(status: DeferredStatus): Bucket {
   return status === 'fired' || status === 'failed' ? status : 'pending';
-}
-
-/** How a Deferred is called when it has no name: `Deferred #3 (DeferredList)`. */
-export function anonymousName(view: Pick<DeferredState, 'id' | 'type'>): string {
-  return `Deferred #${view.id} (${view.type})`;
-}
-
-/** The name shown for a row: a variable of the selected frame, a label(), else the id. */
-export function displayName(view: DeferredView): string {
-  return view.name ?? anonymousName(view);
-}
-
-/**
- * A Failure as Twisted's own repr prints it (`<twisted.python.failure.Failure
- * builtins.ValueError: boom>`), so the row reads like `status()` in a notebook.
- */
-export function failureText(excType: string, message: string): string {
-  const qualified = excType.includes('.') ? excType : `builtins.${excType}`;
-  return `<twisted.python.failure.Failure ${qualified}: ${message}>`;
-}
-
-/** The first half of the notebook's `status()` pair: the result's text, or N/A. */
-export function resultText(result: Result | null): string {
-  if (result === null) return 'N/A';
-  switch (result.kind) {
-    case 'value':
-      return result.repr;
-    case 'failure':
-      return failureText(result.excType, result.message);
-    case 'deferred':
-      return `Deferred #${result.id}`;
-  }
 }
 
 /** What the model knows beyond the runtime's state. */
@@ -108,4 +89,233 @@ export function sameJson(a: unknown, b: unknown): boolean {
   if (ka.length !== Object.keys(b).length) return false;
   const ob = b as Record<string, unknown>;
   return ka.every((k) => Object.prototype.hasOwnProperty.call(ob, k) && sameJson((a as Record<string, unknown>)[k], ob[k]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The words of a row. Each function reads fields defensively (`typeof`, `Array.isArray`): a
+// view reaches the webview through a message channel, and a malformed one must still be
+// described rather than stop the frame.
+
+/** Finds another Deferred of the same session, for "waiting on b" and "continues #3". */
+export type ViewLookup = (id: number) => DeferredView | undefined;
+
+/** A debuggee string as text, whatever the message held in its place. */
+const str = (value: unknown): string => (typeof value === 'string' ? value : value == null ? '' : String(value));
+
+const STATUSES: ReadonlySet<string> = new Set<DeferredStatus>(['pending', 'fired', 'failed', 'paused', 'waiting']);
+
+/** The status as a known keyword; anything else reads (and is styled) as pending. */
+export function knownStatus(view: Pick<DeferredView, 'status'>): DeferredStatus {
+  return STATUSES.has(view.status) ? view.status : 'pending';
+}
+
+/**
+ * How a Deferred is called when nothing names it: `Deferred #3`, with the type when it is a
+ * subclass (`Deferred #3 (DeferredList)`), where the type says something the id does not.
+ */
+export function anonymousName(view: Pick<DeferredState, 'id' | 'type'>): string {
+  return view.type && view.type !== 'Deferred' ? `Deferred #${view.id} (${view.type})` : `Deferred #${view.id}`;
+}
+
+/** The row's label: a variable of the selected frame, the `label()` name, else {@link anonymousName}. */
+export function displayName(view: Pick<DeferredView, 'id' | 'type' | 'name' | 'label'>): string {
+  return view.name || view.label || anonymousName(view);
+}
+
+/** Text beside the label: the id and type when a name hides them, and the driving coroutine. */
+export function metaText(view: DeferredView): string {
+  const parts: string[] = [];
+  if (view.name || view.label) parts.push(`#${view.id}${view.type && view.type !== 'Deferred' ? ` ${view.type}` : ''}`);
+  if (view.coroutine) parts.push(`${view.coroutine.kind === 'inlineCallbacks' ? '@inlineCallbacks' : 'async'} ${str(view.coroutine.name)}()`);
+  return parts.join('  ');
+}
+
+/** How a row names another Deferred ("waiting on b (#4)"): its label, with the id when named. */
+export function refName(id: number, lookup: ViewLookup): string {
+  const target = lookup(id);
+  if (!target) return `#${id}`;
+  return target.name || target.label ? `${displayName(target)} (#${id})` : displayName(target);
+}
+
+/** The state column: the status, what it waits on or awaits, and the cancelled/collected marks. */
+export function stateText(view: DeferredView, lookup: ViewLookup): string {
+  const status = knownStatus(view);
+  const waiting = view.waitingOn != null ? `waiting on ${refName(view.waitingOn, lookup)}` : null;
+  let text: string = status;
+  if (status === 'waiting') text = waiting ?? 'waiting';
+  else if (status === 'paused' && waiting) text = `paused — ${waiting}`;
+  const c = view.coroutine;
+  if (c && !c.finished && c.waitingOn != null && view.waitingOn == null) text += ` — awaiting ${refName(c.waitingOn, lookup)}`;
+  if (view.cancelled) text += ' · cancelled';
+  if (view.collected) text += ' · collected';
+  return text;
+}
+
+/** A Failure as the last line of its traceback: `ValueError: boom` (just the type without a message). */
+export function failureText(failure: Pick<FailureResult, 'excType' | 'message'>): string {
+  return failure.message ? `${failure.excType}: ${failure.message}` : failure.excType;
+}
+
+/**
+ * The first half of the notebook's `status()` pair, `getattr(d, 'result', "N/A")`: the repr, a
+ * Failure as {@link failureText}, `→ #7` for a Deferred (the arrow: this one's result *is*
+ * that Deferred, nested under it), or N/A without a result attribute.
+ */
+export function resultText(view: Pick<DeferredState, 'hasResult' | 'result'>): string {
+  const r = view.result;
+  if (!view.hasResult || !r) return 'N/A';
+  switch (r.kind) {
+    case 'deferred':
+      return `→ #${r.id}`;
+    case 'failure':
+      return failureText(r);
+    default:
+      return r.repr;
+  }
+}
+
+/** The second half of the `status()` pair: `len(d.callbacks)`. */
+export function callbacksText(view: Pick<DeferredState, 'callbacks'>): string {
+  return String(Array.isArray(view.callbacks) ? view.callbacks.length : 0);
+}
+
+/** Every text of a Deferred row, in the panel's column order. */
+export interface RowText {
+  label: string;
+  meta: string;
+  state: string;
+  result: string;
+  callbacks: string;
+}
+
+export function rowText(view: DeferredView, lookup: ViewLookup): RowText {
+  return { label: displayName(view), meta: metaText(view), state: stateText(view, lookup), result: resultText(view), callbacks: callbacksText(view) };
+}
+
+export function callableText(c: CallableInfo | null): string {
+  return c ? str(c.name) : '—';
+}
+
+/** A source location by its file's base name: the full path goes in the tooltip. */
+export function locationText(file: string, line: number | null): string {
+  const base = file.split(/[\\/]/).pop() || file;
+  return `${base}${line != null ? `:${line}` : ''}`;
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/** Wall-clock time with milliseconds; the runtime sends milliseconds since the epoch. */
+export function timeText(ms: number): string {
+  const t = new Date(ms);
+  if (Number.isNaN(t.getTime())) return '?';
+  return `${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}.${pad(t.getMilliseconds(), 3)}`;
+}
+
+export function durationText(ms: number): string {
+  if (!Number.isFinite(ms)) return '?';
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+export function timerText(timer: TimerInfo): string {
+  // callAt is reactor time (a task.Clock's fake seconds in tests), so it is shown as a number.
+  const when = `due in ${durationText(timer.delay * 1000)} (reactor time ${timer.callAt.toFixed(3)})`;
+  return `timer: ${str(timer.function)} — ${when}${timer.active ? '' : ' (not active)'}`;
+}
+
+/**
+ * A piece of a detail line. A segment with a location opens that file, one with a target
+ * reveals that Deferred's row; `full` is the uncut text for a tooltip; a muted one is the
+ * connecting words around the facts.
+ */
+export interface DetailSegment {
+  text: string;
+  location?: { file: string; line: number };
+  target?: number;
+  full?: string;
+  muted?: boolean;
+}
+
+/** Callback pairs listed in full before the rest is summarised (a chain can hold thousands). */
+export const MAX_CALLBACK_LINES = 50;
+
+function at(file: unknown, line: unknown): DetailSegment[] {
+  if (typeof file !== 'string' || !file) return [];
+  const lineNo = typeof line === 'number' && Number.isInteger(line) && line > 0 ? line : null;
+  const seg: DetailSegment = { text: locationText(file, lineNo), full: file };
+  if (lineNo !== null) seg.location = { file, line: lineNo };
+  return [{ text: ' ', muted: true }, seg];
+}
+
+function callableSegments(role: string, c: CallableInfo | null): DetailSegment[] {
+  return [{ text: `${role} `, muted: true }, { text: callableText(c) }, ...at(c?.file, c?.line)];
+}
+
+function pairLine(index: number, pair: CallbackPair | null, lookup: ViewLookup): DetailSegment[] {
+  const head: DetailSegment = { text: `${index + 1}. `, muted: true };
+  if (!pair || typeof pair !== 'object') return [head, { text: '?', muted: true }];
+  if (typeof pair.continues === 'number') {
+    return [head, { text: 'continues ' }, { text: refName(pair.continues, lookup), target: pair.continues }];
+  }
+  const same = pair.callback && pair.errback && pair.callback.name === pair.errback.name && pair.callback.file === pair.errback.file;
+  if (same) return [head, ...callableSegments('both', pair.callback)];
+  return [head, ...callableSegments('callback', pair.callback), { text: '   ' }, ...callableSegments('errback', pair.errback)];
+}
+
+/**
+ * How many lines {@link detailLines} gives for `view`, without building them: the tree needs
+ * every expanded row's line count each frame but only draws the few lines in view.
+ * (A test checks the two agree.)
+ */
+export function detailLineCount(view: DeferredView): number {
+  const pairs = Array.isArray(view.callbacks) ? view.callbacks.length : 0;
+  let n = Math.max(1, Math.min(pairs, MAX_CALLBACK_LINES)) + (pairs > MAX_CALLBACK_LINES ? 1 : 0);
+  if (view.hasResult && view.result) n++;
+  if (view.coroutine) n++;
+  if (view.members) n++;
+  if (view.created) n++;
+  n++; // timestamps
+  if (view.timer) n++;
+  if (view.paused > 0) n++;
+  if (view.unhandledFailure) n++;
+  return n;
+}
+
+/**
+ * What an expanded row shows under it: one line per pending callback pair (what
+ * `len(d.callbacks)` counts, in order), then result, coroutine, DeferredList, creation site,
+ * timestamps, timer, pauses and an unhandled failure.
+ */
+export function detailLines(view: DeferredView, lookup: ViewLookup): DetailSegment[][] {
+  const lines: DetailSegment[][] = [];
+  const pairs = Array.isArray(view.callbacks) ? view.callbacks : [];
+  if (pairs.length === 0) lines.push([{ text: 'no pending callbacks', muted: true }]);
+  pairs.slice(0, MAX_CALLBACK_LINES).forEach((pair, i) => lines.push(pairLine(i, pair, lookup)));
+  if (pairs.length > MAX_CALLBACK_LINES) lines.push([{ text: `… ${pairs.length - MAX_CALLBACK_LINES} more callbacks`, muted: true }]);
+  const r = view.hasResult ? view.result : null;
+  if (r) {
+    const seg: DetailSegment = r.kind === 'deferred' ? { text: refName(r.id, lookup), target: r.id } : { text: resultText(view), full: resultText(view) };
+    const truncated = r.kind !== 'deferred' && r.truncated ? [{ text: ' (truncated by the runtime)', muted: true }] : [];
+    lines.push([{ text: 'result ', muted: true }, seg, ...truncated]);
+  }
+  const c = view.coroutine;
+  if (c) {
+    const waits: DetailSegment[] = c.finished
+      ? [{ text: ' — finished', muted: true }]
+      : typeof c.waitingOn === 'number'
+        ? [{ text: ' — awaiting ', muted: true }, { text: refName(c.waitingOn, lookup), target: c.waitingOn }]
+        : [];
+    lines.push([{ text: `${c.kind === 'inlineCallbacks' ? '@inlineCallbacks' : 'coroutine'} `, muted: true }, { text: `${str(c.name)}()` }, ...at(c.file, c.line), ...waits]);
+  }
+  if (view.members) lines.push([{ text: `DeferredList of ${view.members.length} members`, muted: true }]);
+  if (view.created) lines.push([{ text: 'created in ', muted: true }, { text: `${str(view.created.function)}()` }, ...at(view.created.file, view.created.line)]);
+  const fired = view.firedAt != null ? `   fired ${timeText(view.firedAt)} (+${durationText(view.firedAt - view.createdAt)})` : '   not fired';
+  const gone = view.collected && view.collectedAt != null ? `   collected ${timeText(view.collectedAt)}` : '';
+  lines.push([{ text: `created ${timeText(view.createdAt)}${fired}${gone}`, muted: true }]);
+  if (view.timer) lines.push([{ text: timerText(view.timer) }]);
+  if (view.paused > 0) lines.push([{ text: `paused ×${view.paused}`, muted: true }]);
+  if (view.unhandledFailure) {
+    const text = failureText(view.unhandledFailure);
+    lines.push([{ text: 'unhandled failure ', muted: true }, { text, full: text }]);
+  }
+  return lines;
 }

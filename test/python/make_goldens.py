@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = REPO / "examples"
@@ -43,15 +43,16 @@ class Example:
     """How to run one example quickly and deterministically."""
 
     script: str
-    args: tuple[str, ...] = ()
-    env: dict[str, str] = field(default_factory=dict)
+    args: Tuple[str, ...] = ()
+    env: Dict[str, str] = field(default_factory=dict)
     downloads: int = 0  # a poetry client: how many poems to fetch from one fresh server
     golden: bool = True  # False: no Twisted, so nothing to record (the runtime never installs)
-    # Settings for a deterministic recording.
-    golden_env: dict[str, str] = field(default_factory=dict)
+    golden_env: Dict[str, str] = field(
+        default_factory=dict
+    )  # settings for a deterministic recording
 
 
-EXAMPLES: dict[str, Example] = {
+EXAMPLES: Dict[str, Example] = {
     "tale1_blocking": Example("tale1_blocking.py", golden=False),
     "tale2_threads": Example("tale2_threads.py", golden=False),
     # A delay of 0 makes the recordings deterministic: every timer of a batch is due at the
@@ -77,7 +78,7 @@ POETRY_SERVER_ARGS = ("--num-bytes", "200", "--delay", "0.01")
 _SERVING = re.compile(r"Serving .* on ([\d.]+):(\d+)\.")
 
 
-def example_env(example: Example, extra: Optional[dict[str, str]] = None) -> dict[str, str]:
+def example_env(example: Example, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     """The environment for a fast run: the runtime importable, fast delays, no bytecode."""
     env = dict(os.environ)
     env.pop(EXPECT_ENV, None)
@@ -131,7 +132,7 @@ def run_example(
     python: str = sys.executable,
     runtime: bool = False,
     record: Optional[Path] = None,
-    env: Optional[dict[str, str]] = None,
+    env: Optional[Dict[str, str]] = None,
     args: Optional[Sequence[str]] = None,
     timeout: float = 60,
     prefix: Sequence[str] = (),
@@ -147,7 +148,7 @@ def run_example(
     settings = dict(example.golden_env) if golden else {}
     downloads = int(settings.pop("downloads", example.downloads))
     env = {**settings, **(env or {})}
-    command: list[str] = [python, *prefix]
+    command: List[str] = [python, *prefix]
     if runtime:
         command += ["-m", "deferred_graph", "run"]
         if record is not None:
@@ -170,14 +171,14 @@ def run_example(
         return run([str(server.port)] + ["127.0.0.1:%d" % server.port] * (downloads - 1))
 
 
-def read_expectations(path: Path) -> list[dict[str, Any]]:
+def read_expectations(path: Path) -> List[Dict[str, Any]]:
     """The marker records an example wrote (one JSON object per line)."""
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def record_example(name: str, out_dir: Path, python: str = sys.executable) -> dict[str, Any]:
+def record_example(name: str, out_dir: Path, python: str = sys.executable) -> Dict[str, Any]:
     """Record ``name`` into ``out_dir``: ``NAME.jsonl`` and ``NAME.expected.json``; return the latter."""
     out_dir.mkdir(parents=True, exist_ok=True)
     recording = out_dir / ("%s.jsonl" % name)
@@ -196,7 +197,7 @@ def record_example(name: str, out_dir: Path, python: str = sys.executable) -> di
         if done.returncode not in (0,):
             raise RuntimeError("%s exited %d:\n%s" % (name, done.returncode, done.stderr[-3000:]))
         markers = [
-            {"name": r["marker"], "deferreds": r["deferreds"]}
+            {"name": r["marker"], "deferreds": with_shown(r["deferreds"])}
             for r in read_expectations(expect_file)
         ]
     expected = {
@@ -213,7 +214,43 @@ def record_example(name: str, out_dir: Path, python: str = sys.executable) -> di
     return expected
 
 
-def _versions(python: str) -> dict[str, str]:
+def shown_text(
+    label: str, status: Dict[str, Any], deferreds: Dict[str, Dict[str, Any]]
+) -> Dict[str, str]:
+    """The texts the panel must show in the row of one labelled Deferred, from Twisted's facts.
+
+    These are the words of the notebook's ``status()`` pair as the README promises them: the
+    result's repr, a Failure as the last line of its traceback (``ValueError: boom``, just the
+    type without a message), ``→ #id`` for a Deferred result, else ``N/A``; then
+    ``len(d.callbacks)``.  Said here from the Python side so that the vitest golden test
+    checks the panel's own strings against them, not the model against itself.
+    """
+    failure = status["failure"]
+    target = status["resultDeferred"]
+    if not status["hasResult"]:
+        result = "N/A"
+    elif failure is not None:
+        result = (
+            "%s: %s" % (failure["excType"], failure["message"])
+            if failure["message"]
+            else failure["excType"]
+        )
+    elif target is not None:
+        result = "→ #%d" % (deferreds[target]["id"] if isinstance(target, str) else target)
+    else:
+        result = status["result"]
+    return {"label": label, "result": result, "callbacks": str(status["callbacks"])}
+
+
+def with_shown(deferreds: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+    """``deferreds`` (label -> status) with each status's ``shown`` texts added."""
+    return {
+        label: {**status, "shown": shown_text(label, status, deferreds)}
+        for label, status in deferreds.items()
+    }
+
+
+def _versions(python: str) -> Dict[str, str]:
     code = "import sys, twisted; print(sys.version.split()[0], twisted.__version__)"
     py, tw = subprocess.run(
         [python, "-c", code], capture_output=True, text=True, check=True
@@ -221,20 +258,27 @@ def _versions(python: str) -> dict[str, str]:
     return {"python": py, "twisted": tw}
 
 
-def structure(expected: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def structure(expected: Dict[str, Any]) -> List[Tuple[str, Dict[str, Any]]]:
     """What must not change between two regenerations: markers in order, labels, status values.
 
     Runtime ids are left out (they count every Deferred the process made), and so are memory
-    addresses inside reprs; a reference to an unlabelled Deferred becomes "<id>".
+    addresses inside reprs; a reference to an unlabelled Deferred becomes "<id>", and so does
+    the id in a shown ``→ #id``.
     """
 
-    def clean(status: dict[str, Any]) -> dict[str, Any]:
+    def without_address(text: str) -> str:
+        return re.sub(r" at 0x[0-9a-fA-F]+", " at 0x…", text)
+
+    def clean(status: Dict[str, Any]) -> Dict[str, Any]:
         kept = {k: v for k, v in status.items() if k != "id"}
         for key in ("resultDeferred", "waitingOn"):
             if isinstance(kept.get(key), int):
                 kept[key] = "<id>"
         if isinstance(kept.get("result"), str):
-            kept["result"] = re.sub(r" at 0x[0-9a-fA-F]+", " at 0x…", kept["result"])
+            kept["result"] = without_address(kept["result"])
+        if isinstance(kept.get("shown"), dict):
+            result = re.sub(r"^→ #\d+$", "→ #<id>", without_address(kept["shown"]["result"]))
+            kept["shown"] = {**kept["shown"], "result": result}
         return kept
 
     return [

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECORDING_FORMAT } from '../../src/protocol/protocol';
-import { batch, created, fired, PID } from './model.builders';
+import { batch, created, fired, PID } from './builders';
 
 const ROOT = resolve(__dirname, '../..');
 const GOLDEN = join(ROOT, 'test/golden');
@@ -102,7 +102,7 @@ describe('deferred-graph CLI', () => {
     expect(run.stderr).toContain(`${path}:3: not valid JSON`);
     expect(run.stderr).toContain(`${path}:4: Rejected event:`);
     expect(run.stderr).toMatch(/deferred\.paused: expected a non-negative integer/);
-    expect(run.stdout).toMatch(/^1\s+Deferred #1 \(Deferred\)\s+fired\s+5\s+0$/m);
+    expect(run.stdout).toMatch(/^1\s+Deferred #1\s+fired\s+5\s+0$/m);
   });
 
   it('says which markers exist when the named one does not', () => {

@@ -1,6 +1,7 @@
 // The model over real recordings of every example: replayed to each marker, every labelled
 // Deferred's row must equal what Twisted's own attributes said at that mark() (written by
-// examples/graph_hooks.py; format in test/golden/README.md). The committed goldens are checked,
+// examples/graph_hooks.py; format in test/golden/README.md), and its cells must read exactly
+// what the panel shows (the webview's own cell texts against the golden's `shown`). The committed goldens are checked,
 // and fresh recordings are made with the other Twisted (26.4, the venv) by the real runtime.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -10,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { markersIn, parseRecording, replayRecording, SessionModel, statusRow } from '../../src/model';
 import type { DeferredState } from '../../src/protocol/protocol';
+import { deferredCells, safeText } from '../../webview/format';
 
 const ROOT = resolve(__dirname, '../..');
 const GOLDEN_DIR = join(ROOT, 'test/golden');
@@ -29,11 +31,18 @@ interface ExpectedStatus {
   called: boolean;
 }
 
+/** The row's texts in the panel, as test/python/make_goldens.py words them from Python's facts. */
+interface ShownText {
+  label: string;
+  result: string;
+  callbacks: string;
+}
+
 interface Expected {
   example: string;
   recording: string;
   generatedWith: { python: string; twisted: string };
-  markers: { name: string; deferreds: Record<string, ExpectedStatus> }[];
+  markers: { name: string; deferreds: Record<string, ExpectedStatus & { shown: ShownText }> }[];
 }
 
 function goldensIn(dir: string): string[] {
@@ -61,14 +70,15 @@ function mismatches(dir: string, expectedFile: string): string[] {
     out.push(...errors.map((e) => `line ${e.line}: ${e.message}`));
     const labelOf = new Map(Object.entries(marker.deferreds).map(([label, s]) => [s.id, label]));
     const reference = (id: number | null) => (id === null ? null : labelOf.get(id) ?? id);
-    for (const [label, want] of Object.entries(marker.deferreds)) {
+    const lookup = (id: number) => model.get(id);
+    for (const [label, { shown, ...want }] of Object.entries(marker.deferreds)) {
       const view = model.get(want.id);
       const where = `marker ${marker.name}#${occurrence}, ${label}`;
       if (!view) {
         out.push(`${where}: Deferred #${want.id} missing from the model`);
         continue;
       }
-      const row = statusRow(view);
+      const row = statusRow(view, lookup);
       const got: ExpectedStatus = {
         id: row.id,
         hasResult: row.hasResult,
@@ -85,6 +95,13 @@ function mismatches(dir: string, expectedFile: string): string[] {
           out.push(`${where}: ${key} ${JSON.stringify(got[key])} != ${JSON.stringify(want[key])}`);
         }
       }
+      // The strings of the panel's cells; the expectation goes through the same bound and
+      // escapes a row applies, so a 300-character repr is compared as the panel cuts it.
+      const cells = deferredCells(view, lookup);
+      for (const key of ['label', 'result', 'callbacks'] as const) {
+        if (cells[key] !== safeText(shown[key])) out.push(`${where}: panel ${key} ${JSON.stringify(cells[key])} != ${JSON.stringify(shown[key])}`);
+      }
+      if (row.resultText !== shown.result || row.label !== shown.label) out.push(`${where}: CLI ${JSON.stringify([row.label, row.resultText])}`);
       if (row.userLabel !== label) out.push(`${where}: label ${JSON.stringify(row.userLabel)}`);
       if (row.collected) out.push(`${where}: shown as collected while Python still holds it`);
     }
@@ -138,6 +155,19 @@ describe('the golden comparison itself', () => {
       copyFileSync(join(GOLDEN_DIR, expected.recording), join(scratch, expected.recording));
       const report = mismatches(scratch, 'notebook.expected.json');
       expect(report).toContain(`marker ${marker.name}#1, ${label}: callbacks ${status.callbacks - 1} != ${status.callbacks}`);
+
+      // A Failure worded as the panel used to (Twisted's repr) is no longer what the panel shows.
+      const failing = JSON.parse(readFileSync(join(GOLDEN_DIR, 'callback_error.expected.json'), 'utf8')) as Expected;
+      const failedAt = failing.markers.find((m) => Object.values(m.deferreds).some((s) => s.failure))!;
+      const [failedLabel, failedStatus] = Object.entries(failedAt.deferreds).find(([, s]) => s.failure)!;
+      const shown = failedStatus.shown.result;
+      expect(shown).toBe(`${failedStatus.failure!.excType}: ${failedStatus.failure!.message}`);
+      failedStatus.shown.result = `<twisted.python.failure.Failure ${shown}>`;
+      writeFileSync(join(scratch, 'callback_error.expected.json'), JSON.stringify(failing));
+      copyFileSync(join(GOLDEN_DIR, failing.recording), join(scratch, failing.recording));
+      expect(mismatches(scratch, 'callback_error.expected.json')).toContain(
+        `marker ${failedAt.name}#1, ${failedLabel}: panel result ${JSON.stringify(shown)} != ${JSON.stringify(failedStatus.shown.result)}`,
+      );
 
       const lines = readFileSync(join(GOLDEN_DIR, expected.recording), 'utf8').split('\n');
       writeFileSync(join(scratch, expected.recording), lines.slice(0, Math.floor(lines.length / 2)).join('\n'));

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { capViews, LastSessionStore } from '../../src/extension/lastSession';
 import type { SessionManager } from '../../src/extension/sessions';
 import type { DeferredView, SessionSummary } from '../../src/protocol/protocol';
-import { batch, fired, newModel, pending, snapshot, waitingOn } from './model.builders';
+import { batch, fired, newModel, pending, snapshot, waitingOn } from './builders';
 
 type Listener = () => void;
 

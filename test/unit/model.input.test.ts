@@ -1,7 +1,7 @@
 // Bad input gets a clear error and loses nothing else: malformed batches and events, unknown
 // kinds, hostile keys, another process, and protocol version skew.
 import { describe, expect, it } from 'vitest';
-import { batch, changed, created, fired, newModel, pending, PID, snapshot, summary } from './model.builders';
+import { batch, changed, created, fired, newModel, pending, PID, snapshot, summary } from './builders';
 
 const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Batch, DeferredState, RuntimeEvent } from '../../src/protocol/protocol';
 import type { SessionModel } from '../../src/model';
-import { batch, changed, collected, created, fired, marker, newModel, pending, snapshot, summary, withCallbacks } from './model.builders';
+import { batch, changed, collected, created, fired, marker, newModel, pending, snapshot, summary, withCallbacks } from './builders';
 
 describe('out-of-order and duplicate batches', () => {
   it('keeps the state of the highest-seq event whatever arrives last', () => {
@@ -56,7 +56,7 @@ describe('out-of-order and duplicate batches', () => {
 });
 
 function failed1(): DeferredState {
-  return { ...fired(1, ''), result: { kind: 'failure', excType: 'builtins.ValueError', message: 'lost', truncated: false } };
+  return { ...fired(1, ''), result: { kind: 'failure', excType: 'ValueError', message: 'lost', truncated: false } };
 }
 
 /** A deterministic PRNG (mulberry32), so a failing seed can be replayed. */

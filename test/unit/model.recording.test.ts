@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRecording, replay, replayRecording } from '../../src/model';
 import { RECORDING_FORMAT } from '../../src/protocol/protocol';
-import { batch, changed, created, fired, marker, pending, PID, summary } from './model.builders';
+import { batch, changed, created, fired, marker, pending, PID, summary } from './builders';
 
 const header = { format: RECORDING_FORMAT, formatVersion: 1, protocolVersion: '1.0', pid: PID, startedAt: 5, argv: ['prog.py'] };
 const file = (...lines: unknown[]) => lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n');

@@ -1,7 +1,7 @@
 // Bounded retention: at most retainFired settled and retainCollected collected Deferreds,
 // oldest out first; pending and frame-named ones always kept; evicted ones stay evicted.
 import { describe, expect, it } from 'vitest';
-import { batch, changed, collected, created, failed, fired, newModel, pending, snapshot } from './model.builders';
+import { batch, changed, collected, created, failed, fired, newModel, pending, snapshot } from './builders';
 
 const ids = (model: ReturnType<typeof newModel>) => model.views().map((v) => v.id);
 

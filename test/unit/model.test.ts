@@ -1,11 +1,11 @@
 // The chain model's basic reduction: states, derived status and names, header counts, deltas
 // and markers, told as the notebook's Experiment 3 (a's callback returns b).
 import { describe, expect, it } from 'vitest';
-import { statusRow } from '../../src/model';
+import { displayName, rowText, statusRow } from '../../src/model';
 import {
   batch, changed, collected, continues, created, dropped, failed, fired, marker, newModel,
   pending, snapshot, summary, waitingOn, withCallbacks,
-} from './model.builders';
+} from './builders';
 
 describe('SessionModel reduction', () => {
   it('follows Experiment 3.a: a waits on b, then b fires and its result is consumed', () => {
@@ -30,7 +30,7 @@ describe('SessionModel reduction', () => {
     model.applyBatch(batch(
       created(1, pending(1)),
       created(2, fired(2, '1')),
-      created(3, failed(3, 'builtins.ValueError', 'boom')),
+      created(3, failed(3, 'ValueError', 'boom')),
       created(4, { ...fired(4, '2'), paused: 1 }),
       created(5, waitingOn(5, 1)),
     ));
@@ -40,10 +40,10 @@ describe('SessionModel reduction', () => {
 
   it('marks a collected Deferred, keeps its last state and reports an unhandled Failure', () => {
     const model = newModel();
-    model.applyBatch(batch(created(1, failed(1, 'builtins.ValueError', 'boom')), collected(2, 1, 'boom')));
+    model.applyBatch(batch(created(1, failed(1, 'ValueError', 'boom')), collected(2, 1, 'boom')));
     const view = model.get(1)!;
     expect(view).toMatchObject({ collected: true, collectedAt: 2, status: 'failed', lastSeq: 2 });
-    expect(view.unhandledFailure).toMatchObject({ excType: 'builtins.ValueError', message: 'boom' });
+    expect(view.unhandledFailure).toMatchObject({ excType: 'ValueError', message: 'boom' });
     expect(model.header()).toMatchObject({ failed: 0, collected: 1 });
   });
 
@@ -67,7 +67,7 @@ describe('SessionModel reduction', () => {
     model.applyBatch(batch(created(1, pending(1)), created(2, pending(2, { label: 'install' })), created(3, pending(3))));
     model.applySnapshotBatch(batch(snapshot(4, [pending(1), pending(2, { label: 'install' }), pending(3)], { frameNames: { '1': 'a', '2': 'b' } })));
     expect(model.views().map((v) => v.name)).toEqual(['a', 'b', null]);
-    expect(statusRow(model.get(3)!).label).toBe('Deferred #3 (Deferred)');
+    expect(displayName(model.get(3)!)).toBe('Deferred #3');
 
     model.setFrameNames(null);
     expect(model.views().map((v) => v.name)).toEqual([null, 'install', null]);
@@ -122,12 +122,33 @@ describe('SessionModel reduction', () => {
     expect(model.runtimeInfo).toEqual({ pid: 4242, python: '3.11.2', twisted: '22.4.0', transport: 'dap', protocolVersion: '1.0' });
   });
 
-  it('turns a view into the status row the CLI prints', () => {
+  it('turns a view into the status row the CLI prints, in the words the panel shows', () => {
     const model = newModel();
-    model.applyBatch(batch(created(1, withCallbacks(fired(1, "'x'"), 'on_done')), created(2, waitingOn(2, 1)), created(3, failed(3, 'builtins.KeyError', "'k'"))));
-    expect(statusRow(model.get(1)!)).toMatchObject({ label: 'Deferred #1 (Deferred)', hasResult: true, result: "'x'", resultDeferred: null, callbacks: 1, called: true });
-    expect(statusRow(model.get(2)!)).toMatchObject({ result: null, resultDeferred: 1, resultText: 'Deferred #1', waitingOn: 1, paused: 1 });
-    expect(statusRow(model.get(3)!)).toMatchObject({ result: null, failure: { excType: 'builtins.KeyError', message: "'k'" } });
-    expect(statusRow(model.get(3)!).resultText).toBe("<twisted.python.failure.Failure builtins.KeyError: 'k'>");
+    model.applyBatch(batch(created(1, withCallbacks(fired(1, "'x'"), 'on_done')), created(2, waitingOn(2, 1)), created(3, failed(3, 'KeyError', "'k'"))));
+    const lookup = (id: number) => model.get(id);
+    expect(statusRow(model.get(1)!, lookup)).toMatchObject({ label: 'Deferred #1', hasResult: true, result: "'x'", resultDeferred: null, callbacks: 1, called: true });
+    expect(statusRow(model.get(2)!, lookup)).toMatchObject({ result: null, resultDeferred: 1, resultText: '→ #1', state: 'waiting on Deferred #1', waitingOn: 1, paused: 1 });
+    expect(statusRow(model.get(3)!, lookup)).toMatchObject({ result: null, failure: { excType: 'KeyError', message: "'k'" }, resultText: "KeyError: 'k'", state: 'failed' });
+    for (const id of [1, 2, 3]) {
+      const { label, state, result } = rowText(model.get(id)!, lookup);
+      expect(statusRow(model.get(id)!, lookup)).toMatchObject({ label, state, resultText: result });
+    }
+  });
+
+  it('words a row once: names, subclasses, Failures with and without a message, what it waits on', () => {
+    const model = newModel();
+    model.applyBatch(batch(
+      created(1, pending(1, { type: 'DeferredList', members: [2] })),
+      created(2, failed(2, 'twisted.internet.defer.CancelledError', '')),
+      created(3, waitingOn(3, 4)),
+      created(4, pending(4, { label: 'install', cancelled: true })),
+    ));
+    const lookup = (id: number) => model.get(id);
+    expect([1, 2, 3, 4].map((id) => rowText(model.get(id)!, lookup))).toEqual([
+      { label: 'Deferred #1 (DeferredList)', meta: '', state: 'pending', result: 'N/A', callbacks: '0' },
+      { label: 'Deferred #2', meta: '', state: 'failed', result: 'twisted.internet.defer.CancelledError', callbacks: '0' },
+      { label: 'Deferred #3', meta: '', state: 'waiting on install (#4)', result: '→ #4', callbacks: '0' },
+      { label: 'install', meta: '#4', state: 'pending · cancelled', result: 'N/A', callbacks: '0' },
+    ]);
   });
 });

@@ -8,10 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startWebview } from '../../bench/webview-harness.mjs';
-import { ROW_HEIGHT } from '../../webview/treeView';
+import { ROW_HEIGHT } from '../../webview/treeDom';
 import { packMessage } from '../../src/extension/packMessage';
 import type { PackedMessage } from '../../src/protocol/packedMessage';
-import { cb, deferred, fired, header, init, SESSION } from './webviewBuilders';
+import { callbackPair, pendingView, firedView, header, init, SESSION } from './builders';
 
 const XSS = '<img src=x onerror=alert(1)>';
 let harness: Awaited<ReturnType<typeof startWebview>>;
@@ -33,9 +33,9 @@ beforeAll(async () => {
   await page.goto(harness.url);
   await page.waitForFunction(() => ((window as unknown as { __posted: Array<{ type?: string }> }).__posted).some((m) => m.type === 'ready'));
   const message = init([
-    deferred(1, { name: 'a', called: true, hasResult: true, result: { kind: 'deferred', id: 2 }, waitingOn: 2, status: 'waiting', callbacks: [cb('on_done', 90)] }),
-    deferred(2, { name: 'b', callbacks: [{ callback: null, errback: null, continues: 1 }] }),
-    fired(3, `'${'x'.repeat(1_000_000)}'`, { name: XSS }),
+    pendingView(1, { name: 'a', called: true, hasResult: true, result: { kind: 'deferred', id: 2 }, waitingOn: 2, callbacks: [callbackPair('on_done', 90)] }),
+    pendingView(2, { name: 'b', callbacks: [{ callback: null, errback: null, continues: 1 }] }),
+    firedView(3, `'${'x'.repeat(1_000_000)}'`, { name: XSS }),
   ]);
   await page.evaluate((m) => window.postMessage(m, '*'), message);
   await page.waitForSelector('[data-key="d3"]');
@@ -78,12 +78,12 @@ describe('the webview in Chromium', { timeout: 30_000 }, () => {
   });
 
   it('inflates packed messages with the browser zlib, in arrival order, and rejects bad ones', async () => {
-    const many = Array.from({ length: 1500 }, (_, i) => fired(100 + i, `'row ${i}'`, { name: `crowd[${i}]` }));
-    const big = packMessage({ type: 'delta', sessionId: SESSION.id, header: header({ fired: 1503 }), upserts: [...many, fired(3, "'from the packed message'")], removed: [] });
+    const many = Array.from({ length: 1500 }, (_, i) => firedView(100 + i, `'row ${i}'`, { name: `crowd[${i}]` }));
+    const big = packMessage({ type: 'delta', sessionId: SESSION.id, header: header({ fired: 1503 }), upserts: [...many, firedView(3, "'from the packed message'")], removed: [] });
     expect(big.type).toBe('packed');
     const bytes = (big as PackedMessage).deflated;
     expect(bytes.length * 5).toBeLessThan(JSON.stringify(many).length);
-    const small = packMessage({ type: 'delta', sessionId: SESSION.id, header: header(), upserts: [fired(3, "'from the plain message after it'")], removed: [] });
+    const small = packMessage({ type: 'delta', sessionId: SESSION.id, header: header(), upserts: [firedView(3, "'from the plain message after it'")], removed: [] });
     expect(small.type).toBe('delta');
     // Posted in one task: the plain message must wait for the packed one before it.
     await page.evaluate(([packed, plain]) => {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderWebviewHtml, webviewCsp } from '../../src/extension/webviewHtml';
 import { ROW_TEXT_LIMIT, TOOLTIP_LIMIT } from '../../webview/format';
-import { cb, deferred, fired, header, init, mount, rowEl, SESSION } from './webviewBuilders';
+import { callbackPair, pendingView, firedView, header, init, mount, rowEl, SESSION } from './builders';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -16,8 +16,8 @@ describe('hostile strings from the debuggee', () => {
     const { root, send } = mount();
     send(init(
       [
-        fired(1, XSS, { name: XSS, type: `<script>x</script>`, callbacks: [cb(XSS, 1, `/tmp/${XSS}.py`)] }),
-        deferred(2, { label: `<b onmouseover=alert(2)>`, unhandledFailure: { kind: 'failure', excType: XSS, message: XSS, truncated: false } }),
+        firedView(1, XSS, { name: XSS, type: `<script>x</script>`, callbacks: [callbackPair(XSS, 1, `/tmp/${XSS}.py`)] }),
+        pendingView(2, { label: `<b onmouseover=alert(2)>`, unhandledFailure: { kind: 'failure', excType: XSS, message: XSS, truncated: false } }),
       ],
       { sessions: [{ ...SESSION, name: XSS, notice: XSS }] },
     ));
@@ -37,7 +37,7 @@ describe('hostile strings from the debuggee', () => {
   it('bounds a 1 MB repr in the row and in its tooltip', () => {
     const { root, send } = mount();
     const huge = 'x'.repeat(1024 * 1024);
-    send(init([fired(1, huge, { name: huge }), deferred(2, { callbacks: [cb(huge)] })]));
+    send(init([firedView(1, huge, { name: huge }), pendingView(2, { callbacks: [callbackPair(huge)] })]));
     (rowEl(root, 'd2').querySelector('.twistie') as HTMLElement).click();
     const result = rowEl(root, 'd1').querySelector<HTMLElement>('.cell-result')!;
     expect(result.textContent).toBe(`${'x'.repeat(ROW_TEXT_LIMIT)}…`);
@@ -49,20 +49,20 @@ describe('hostile strings from the debuggee', () => {
 
   it('shows control and bidi characters as escapes', () => {
     const { root, send } = mount();
-    send(init([fired(1, "'a\nb\tc\u0000d\u001b[31m'", { name: 'evil\u202Etxt.exe' })]));
+    send(init([firedView(1, "'a\nb\tc\u0000d\u001b[31m'", { name: 'evil\u202Etxt.exe' })]));
     expect(rowEl(root, 'd1').querySelector('.cell-result')!.textContent).toBe("'a\\nb\\tc\\x00d\\x1b[31m'");
     expect(rowEl(root, 'd1').querySelector('.cell-label')!.textContent).toBe('evil\\u202etxt.exe');
   });
 
   it('draws malformed nested fields without throwing: null callbacks, odd locations, odd members', () => {
     const { root, send, runFrames } = mount();
-    const odd = deferred(1, {
+    const odd = pendingView(1, {
       callbacks: [null as never, { callback: { name: 7, file: 3, line: 'x' }, errback: null, continues: 'no' } as never],
       created: { file: 42, line: -1, function: null } as never,
       members: 'abc' as never,
       coroutine: { kind: 'coroutine', name: { x: 1 }, file: null, line: null, finished: false, waitingOn: '2' } as never,
     });
-    send(init([odd, deferred(2)]));
+    send(init([odd, pendingView(2)]));
     (rowEl(root, 'd1').querySelector('.twistie') as HTMLElement).click();
     const details = [...root.querySelectorAll<HTMLElement>('[data-key^="d1."]')].map((e) => e.textContent);
     expect(details.slice(0, 2)).toEqual(['1. ?', '2. callback 7   errback —']);
@@ -76,23 +76,24 @@ describe('hostile strings from the debuggee', () => {
 
   it('shows a row it cannot draw as such and draws the others', () => {
     const { root, send } = mount();
-    const broken = deferred(1);
+    const broken = pendingView(1);
     Object.defineProperty(broken, 'name', { get: () => { throw new Error('boom'); } });
-    send(init([broken, deferred(2, { name: 'fine' })]));
+    send(init([broken, pendingView(2, { name: 'fine' })]));
     expect(rowEl(root, 'd1').textContent).toBe('⚠ this row could not be drawn from the data received');
     expect(rowEl(root, 'd2').querySelector('.cell-label')!.textContent).toBe('fine');
   });
 
   it('cuts long text on a character boundary, never inside an emoji', () => {
     const { root, send } = mount();
-    send(init([fired(1, `${'x'.repeat(199)}😀😀`)]));
+    send(init([firedView(1, `${'x'.repeat(199)}😀😀`)]));
     expect(rowEl(root, 'd1').querySelector('.cell-result')!.textContent).toBe(`${'x'.repeat(199)}…`);
   });
 
   it('survives fields of the wrong type without throwing', () => {
     const { root, send } = mount();
-    const odd = deferred(1, { name: 42 as unknown as string, result: { kind: 'value', typeName: 'int', repr: null as unknown as string, truncated: false }, hasResult: true, status: 'fired' });
-    const strange = deferred(2, { status: 'x onerror y' as never });
+    const odd = pendingView(1, { name: 42 as unknown as string, result: { kind: 'value', typeName: 'int', repr: null as unknown as string, truncated: false }, called: true, hasResult: true });
+    // A status no model derives, as a corrupted message could carry it.
+    const strange = { ...pendingView(2), status: 'x onerror y' as never };
     send(init([odd, { id: 'nope' } as never, strange], { header: header({ pending: '<b>' as never }) }));
     expect([...root.querySelectorAll('.cell-label')].map((e) => e.textContent)).toEqual(['42', 'Deferred #2']);
     expect(rowEl(root, 'd1').querySelector('.cell-result')!.textContent).toBe('');

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeferredView } from '../../src/protocol/protocol';
 import { defaultViewState, MAX_REMEMBERED_EXPANSIONS, persistableViewState, rememberExpansion, restoreViewState } from '../../webview/host';
-import { cb, deferred, fired, header, init, mount, outline, RecordingHost, rowEl, rows, SESSION } from './webviewBuilders';
+import { callbackPair, failed, pendingView, firedView, view, header, init, mount, outline, RecordingHost, rowEl, rows, SESSION } from './builders';
 
 function key(root: HTMLElement, k: string): void {
   root.querySelector<HTMLElement>('[role="tree"]')!.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
@@ -20,9 +20,9 @@ function selectedKey(root: HTMLElement): string | null {
 }
 
 const notebook = (): DeferredView[] => [
-  deferred(1, { name: 'a', callbacks: [cb('b_callback', 86), cb('on_done', 90)] }),
-  fired(2, 'None', { name: 'b' }),
-  deferred(3, { name: 'c', collected: true, collectedAt: Date.now() }),
+  pendingView(1, { name: 'a', callbacks: [callbackPair('b_callback', 86), callbackPair('on_done', 90)] }),
+  firedView(2, 'None', { name: 'b' }),
+  pendingView(3, { name: 'c', collected: true, collectedAt: Date.now() }),
 ];
 
 describe('webview interaction', () => {
@@ -33,8 +33,8 @@ describe('webview interaction', () => {
     (rowEl(root, 'd1').querySelector('.twistie') as HTMLElement).click();
     expect(rowEl(root, 'd1').getAttribute('aria-expanded')).toBe('true');
     const details = rows(root).filter((r) => r.key.startsWith('d1.')).map((r) => r.text);
-    expect(details[0]).toBe('1. callback b_callback notebook.py:86   errback passthru');
-    expect(details[1]).toBe('2. callback on_done notebook.py:90   errback passthru');
+    expect(details[0]).toBe('1. callback b_callback notebook.py:86   errback _failthru defer.py:249');
+    expect(details[1]).toBe('2. callback on_done notebook.py:90   errback _failthru defer.py:249');
     expect(details[2]).toBe('created in experiment() notebook.py:11');
     expect(details[3]).toMatch(/^created \d\d:\d\d:\d\d\.\d{3}   not fired$/);
     expect(rows(root).find((r) => r.key === 'd1.0')?.level).toBe(2);
@@ -44,7 +44,7 @@ describe('webview interaction', () => {
     const { root, send, runFrames } = mount();
     send(init(notebook()));
     const twistie = rowEl(root, 'd1').querySelector<HTMLElement>('.twistie')!;
-    send({ type: 'delta', sessionId: 's1', header: header(), upserts: [fired(1, "'new'", { name: 'a2' })], removed: [] });
+    send({ type: 'delta', sessionId: 's1', header: header(), upserts: [firedView(1, "'new'", { name: 'a2' })], removed: [] });
     runFrames();
     expect(rowEl(root, 'd1').querySelector('.cell-label')!.textContent).toBe('a2');
     expect(twistie.isConnected).toBe(true);
@@ -63,8 +63,8 @@ describe('webview interaction', () => {
   it('shows "continues #N" for a _CONTINUE pair and jumps to that Deferred when activated', () => {
     const { root, send } = mount();
     send(init([
-      deferred(1, { name: 'a', waitingOn: 2, status: 'waiting', called: true, hasResult: true, result: { kind: 'deferred', id: 2 } }),
-      deferred(2, { name: 'b', callbacks: [{ callback: null, errback: null, continues: 1 }] }),
+      pendingView(1, { name: 'a', waitingOn: 2, called: true, hasResult: true, result: { kind: 'deferred', id: 2 } }),
+      pendingView(2, { name: 'b', callbacks: [{ callback: null, errback: null, continues: 1 }] }),
     ]));
     (rowEl(root, 'd2').querySelector('.twistie') as HTMLElement).click();
     expect(rowEl(root, 'd2.0').textContent).toBe('1. continues a (#1)');
@@ -75,9 +75,9 @@ describe('webview interaction', () => {
   it('reveals a Deferred from a reference row: opens its collapsed parents and selects it', () => {
     const { root, send } = mount(new RecordingHost({ expanded: [[1, false]] }));
     send(init([
-      deferred(1, { type: 'DeferredList', members: [3] }),
-      deferred(2, { type: 'DeferredList', members: [3] }),
-      deferred(3, { name: 'shared' }),
+      pendingView(1, { type: 'DeferredList', members: [3] }),
+      pendingView(2, { type: 'DeferredList', members: [3] }),
+      pendingView(3, { name: 'shared' }),
     ]));
     expect(rows(root).map((r) => r.key)).toEqual(['d1', 'd2', 'd2>3']);
     (rowEl(root, 'd2>3').querySelector('.link') as HTMLElement).click();
@@ -87,12 +87,11 @@ describe('webview interaction', () => {
 
   it('hides fired (not failed) and collected Deferreds on request, keeping what is nested under them', () => {
     const { root, send, runFrames } = mount();
-    const failure = { kind: 'failure' as const, excType: 'E', message: 'm', truncated: false };
     send(init([
       ...notebook(),
-      fired(4, '1', { type: 'DeferredList', members: [5] }),
-      deferred(5, { name: 'member' }),
-      deferred(6, { name: 'boom', called: true, hasResult: true, result: failure, status: 'failed' }),
+      firedView(4, '1', { type: 'DeferredList', members: [5] }),
+      pendingView(5, { name: 'member' }),
+      view(failed(6, 'ValueError', 'boom'), { name: 'boom' }),
     ]));
     const toggle = (index: number) => {
       const box = root.querySelectorAll<HTMLInputElement>('.tools input[type="checkbox"]')[index];
@@ -100,10 +99,10 @@ describe('webview interaction', () => {
       runFrames();
     };
     toggle(0);
-    const failed = 'boom | <twisted.python.failure.Failure E: m> | 0';
-    expect(outline(root)).toEqual(['a | N/A | 2', 'c | N/A | 0', 'member | N/A | 0', failed]);
+    const boom = 'boom | ValueError: boom | 0';
+    expect(outline(root)).toEqual(['a | N/A | 2', 'c | N/A | 0', 'member | N/A | 0', boom]);
     toggle(1);
-    expect(outline(root)).toEqual(['a | N/A | 2', 'member | N/A | 0', failed]);
+    expect(outline(root)).toEqual(['a | N/A | 2', 'member | N/A | 0', boom]);
     toggle(0);
     expect(outline(root).map((l) => l.split(' |')[0].trim())).toEqual(['a', 'b', 'Deferred #4 (DeferredList)', 'member', 'boom']);
   });
@@ -111,9 +110,9 @@ describe('webview interaction', () => {
   it('searches by label and by function name, showing the path to a nested match', () => {
     const { root, send, runFrames } = mount();
     send(init([
-      deferred(1, { name: 'a', waitingOn: 2, status: 'waiting' }),
-      deferred(2, { name: 'b', callbacks: [cb('on_done')] }),
-      deferred(3, { name: 'other', created: { file: '/x.py', line: 3, function: 'getPoetry' } }),
+      pendingView(1, { name: 'a', waitingOn: 2 }),
+      pendingView(2, { name: 'b', callbacks: [callbackPair('on_done')] }),
+      pendingView(3, { name: 'other', created: { file: '/x.py', line: 3, function: 'getPoetry' } }),
     ]));
     const search = root.querySelector<HTMLInputElement>('input.search')!;
     const type = (text: string) => {
@@ -134,7 +133,7 @@ describe('webview interaction', () => {
 
   it('moves with the keyboard and keeps the ARIA tree attributes right', () => {
     const { root, send } = mount();
-    send(init([deferred(1, { name: 'a', waitingOn: 2, status: 'waiting' }), deferred(2, { name: 'b' }), deferred(3, { name: 'c' })]));
+    send(init([pendingView(1, { name: 'a', waitingOn: 2 }), pendingView(2, { name: 'b' }), pendingView(3, { name: 'c' })]));
     const tree = root.querySelector('[role="tree"]')!;
     expect(tree.getAttribute('tabindex')).toBe('0');
     // a is open because it nests b, showing b (level 2) but not its own details yet.
@@ -177,7 +176,7 @@ describe('webview interaction', () => {
 
   it('restores filters, search, expansion, selection and scroll from the saved state', async () => {
     const first = mount();
-    const many = Array.from({ length: 300 }, (_, i) => deferred(i + 1, { callbacks: i === 4 ? [cb('x')] : [] }));
+    const many = Array.from({ length: 300 }, (_, i) => pendingView(i + 1, { callbacks: i === 4 ? [callbackPair('x')] : [] }));
     first.send(init(many));
     (rowEl(first.root, 'd5').querySelector('.twistie') as HTMLElement).click();
     first.root.querySelectorAll<HTMLInputElement>('.tools input[type="checkbox"]')[0].click();
@@ -196,15 +195,15 @@ describe('webview interaction', () => {
     second.send(init(many));
     expect(second.root.querySelector<HTMLElement>('[role="tree"]')!.scrollTop).toBe(880);
     // Scrolled down, d5 is out of the window; its expansion shows in the row list.
-    expect(second.app.rows.find((r) => r.key === 'd5')).toMatchObject({ expanded: true });
-    expect(second.app.rows.some((r) => r.key === 'd5.0')).toBe(true);
+    expect(second.app.rowModel.rows.find((r) => r.key === 'd5')).toMatchObject({ expanded: true });
+    expect(second.app.rowModel.rows.some((r) => r.key === 'd5.0')).toBe(true);
     expect(selectedKey(second.root)).toBe(saved.selectedKey);
   });
 
   it('keeps open rows across a reload of the same session, forgets them in another (a new run)', () => {
     const stale = { sessionId: 'old-run', expanded: [[1, true]], selectedKey: 'd1', scrollTop: 0 };
     const { root, send, app, host } = mount(new RecordingHost(stale));
-    const one = () => [deferred(1, { callbacks: [cb('x')] })];
+    const one = () => [pendingView(1, { callbacks: [callbackPair('x')] })];
     send(init(one()));
     expect(rowEl(root, 'd1').getAttribute('aria-expanded')).toBe('false');
     expect(app.tree.selectedKey).toBeNull();
@@ -221,7 +220,7 @@ describe('webview interaction', () => {
 
   it('ignores a malformed saved state', () => {
     const { root, send } = mount(new RecordingHost({ hideFired: 'yes', expanded: [['x', 1], [2, false]], scrollTop: -5 }));
-    send(init([deferred(1), deferred(2, { waitingOn: 3, status: 'waiting' }), deferred(3)]));
+    send(init([pendingView(1), pendingView(2, { waitingOn: 3 }), pendingView(3)]));
     expect(outline(root)).toEqual(['Deferred #1 | N/A | 0', 'Deferred #2 | N/A | 0']);
   });
 
@@ -237,7 +236,7 @@ describe('webview interaction', () => {
 
   it('keeps only the visible window of 10,000 Deferreds in the DOM', () => {
     const { root, send, runFrames } = mount();
-    const many = Array.from({ length: 10_000 }, (_, i) => deferred(i + 1));
+    const many = Array.from({ length: 10_000 }, (_, i) => pendingView(i + 1));
     send(init(many));
     const tree = root.querySelector<HTMLElement>('[role="tree"]')!;
     const count = () => root.querySelectorAll('[role="treeitem"]').length;
@@ -249,7 +248,7 @@ describe('webview interaction', () => {
     expect(count()).toBeLessThan(80);
     expect(rows(root).at(-1)?.label).toBe('Deferred #10000');
     // A delta touching thousands of off-screen rows still draws only the window.
-    send({ type: 'delta', sessionId: 's1', header: header({ pending: 10_000 }), upserts: many.slice(0, 5000).map((d) => ({ ...d, callbacks: [cb('y')] })), removed: [] });
+    send({ type: 'delta', sessionId: 's1', header: header({ pending: 10_000 }), upserts: many.slice(0, 5000).map((d) => ({ ...d, callbacks: [callbackPair('y')] })), removed: [] });
     runFrames();
     expect(count()).toBeLessThan(80);
   });

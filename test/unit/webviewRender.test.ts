@@ -5,28 +5,19 @@
  * coalesced per frame, full state, sessions and the header.
  */
 import { describe, expect, it } from 'vitest';
-import { cb, deferred, fired, header, init, mount, outline, RecordingHost, rows, SESSION } from './webviewBuilders';
+import { callbackPair, continues, failed, pendingView, firedView, view, waitingOn, header, init, mount, outline, RecordingHost, rows, SESSION } from './builders';
 
 /** Experiment 3 after `a.callback(1)`: b_callback returned the unfired b, so a waits on b. */
 function experiment3Waiting() {
-  const a = deferred(1, {
-    name: 'a',
-    called: true,
-    hasResult: true,
-    result: { kind: 'deferred', id: 2 },
-    waitingOn: 2,
-    callbacks: [cb('on_done', 90)],
-    status: 'waiting',
-    paused: 1,
-  });
-  const b = deferred(2, { name: 'b', callbacks: [{ callback: null, errback: null, continues: 1 }] });
+  const a = view(waitingOn(1, 2), { name: 'a', callbacks: [callbackPair('on_done', 90)] });
+  const b = pendingView(2, { name: 'b', callbacks: [continues(1)] });
   return [a, b];
 }
 
 describe('webview rendering from messages', () => {
   it('shows each Deferred as status() prints it: label, result or N/A, callback count', () => {
     const { root, send } = mount();
-    send(init([fired(1, "'hello'", { name: 'd1' }), deferred(2, { label: 'login', callbacks: [cb('f'), cb('g')] }), deferred(3)]));
+    send(init([firedView(1, "'hello'", { name: 'd1' }), pendingView(2, { label: 'login', callbacks: [callbackPair('f'), callbackPair('g')] }), pendingView(3)]));
     expect(outline(root)).toEqual(["d1 | 'hello' | 0", 'login | N/A | 2', 'Deferred #3 | N/A | 0']);
     const [first, second] = rows(root);
     expect(first.state).toBe('fired');
@@ -44,7 +35,7 @@ describe('webview rendering from messages', () => {
       type: 'delta',
       sessionId: 's1',
       header: header({ fired: 2 }),
-      upserts: [fired(1, '2', { name: 'a' }), fired(2, 'None', { name: 'b' })],
+      upserts: [firedView(1, '2', { name: 'a' }), firedView(2, 'None', { name: 'b' })],
       removed: [],
     });
     expect(runFrames()).toBe(1);
@@ -53,16 +44,15 @@ describe('webview rendering from messages', () => {
 
   it('shows a DeferredList with its members nested, and a failed member as a Failure', () => {
     const { root, send } = mount();
-    const failure = { kind: 'failure' as const, excType: 'builtins.ValueError', message: 'boom', truncated: false };
     send(init([
-      deferred(10, { type: 'DeferredList', members: [11, 12], name: 'dl' }),
-      fired(11, '1'),
-      deferred(12, { called: true, hasResult: true, result: failure, status: 'failed' }),
+      pendingView(10, { type: 'DeferredList', members: [11, 12], name: 'dl' }),
+      firedView(11, '1'),
+      view(failed(12, 'ValueError', 'boom')),
     ]));
     expect(outline(root)).toEqual([
       'dl | N/A | 0',
       '  Deferred #11 | 1 | 0',
-      '  Deferred #12 | <twisted.python.failure.Failure builtins.ValueError: boom> | 0',
+      '  Deferred #12 | ValueError: boom | 0',
     ]);
     expect(root.querySelector('[data-key="d11"] .badge')?.textContent).toBe('member');
   });
@@ -70,7 +60,7 @@ describe('webview rendering from messages', () => {
   it('shows an inlineCallbacks Deferred with its function and what it awaits nested', () => {
     const { root, send } = mount();
     const coroutine = { kind: 'inlineCallbacks' as const, name: 'install_wordpress', file: '/x/tale4.py', line: 20, finished: false, waitingOn: 31 };
-    send(init([deferred(30, { coroutine }), deferred(31, { timer: { callAt: 3, delay: 1.5, function: 'deferLater', active: true } })]));
+    send(init([pendingView(30, { coroutine }), pendingView(31, { timer: { callAt: 3, delay: 1.5, function: 'deferLater', active: true } })]));
     const [outer, inner] = rows(root).filter((r) => r.label);
     expect(outer.text).toContain('@inlineCallbacks install_wordpress()');
     expect(outer.state).toBe('pending — awaiting Deferred #31');
@@ -81,11 +71,11 @@ describe('webview rendering from messages', () => {
   it('draws a Deferred reachable twice once, with a reference elsewhere, and survives a cycle', () => {
     const { root, send } = mount();
     send(init([
-      deferred(1, { type: 'DeferredList', members: [3] }),
-      deferred(2, { type: 'DeferredList', members: [3] }),
-      deferred(3),
-      deferred(4, { waitingOn: 5, status: 'waiting' }),
-      deferred(5, { waitingOn: 4, status: 'waiting' }),
+      pendingView(1, { type: 'DeferredList', members: [3] }),
+      pendingView(2, { type: 'DeferredList', members: [3] }),
+      pendingView(3),
+      pendingView(4, { waitingOn: 5 }),
+      pendingView(5, { waitingOn: 4 }),
     ]));
     const all = rows(root).filter((r) => !r.key.includes('.'));
     expect(all.map((r) => r.key)).toEqual(['d1', 'd3', 'd2', 'd2>3', 'd4', 'd5', 'd5>4']);
@@ -94,11 +84,11 @@ describe('webview rendering from messages', () => {
 
   it('coalesces many deltas into one draw per frame and applies removals', () => {
     const { root, send, runFrames } = mount();
-    send(init([deferred(1), deferred(2), deferred(3)]));
+    send(init([pendingView(1), pendingView(2), pendingView(3)]));
     for (let i = 0; i < 50; i++) {
-      send({ type: 'delta', sessionId: 's1', header: header({ pending: 3 }), upserts: [deferred(1, { callbacks: Array(i % 5).fill(cb('x')) })], removed: [] });
+      send({ type: 'delta', sessionId: 's1', header: header({ pending: 3 }), upserts: [pendingView(1, { callbacks: Array(i % 5).fill(callbackPair('x')) })], removed: [] });
     }
-    send({ type: 'delta', sessionId: 's1', header: header({ pending: 2 }), upserts: [deferred(4)], removed: [2] });
+    send({ type: 'delta', sessionId: 's1', header: header({ pending: 2 }), upserts: [pendingView(4)], removed: [2] });
     expect(outline(root)).toEqual(['Deferred #1 | N/A | 0', 'Deferred #2 | N/A | 0', 'Deferred #3 | N/A | 0']);
     expect(runFrames()).toBe(1);
     expect(outline(root)).toEqual(['Deferred #1 | N/A | 4', 'Deferred #3 | N/A | 0', 'Deferred #4 | N/A | 0']);
@@ -109,9 +99,9 @@ describe('webview rendering from messages', () => {
     // now(): the empty first draw takes no time, init's rebuild 0→10 ms; the next frames come
     // at 12 (too soon after it) and 25; that rebuild takes 10 ms too; the search comes at 36.
     const { root, send, runFrames, frames } = mount(undefined, [0, 0, 0, 10, 12, 25, 25, 35, 36]);
-    send(init([deferred(1)]));
+    send(init([pendingView(1)]));
     // Deferred 1 now waits on a new one: the tree's shape changes, a rebuild is needed.
-    const upserts = [deferred(2), deferred(1, { waitingOn: 2, status: 'waiting' })];
+    const upserts = [pendingView(2), pendingView(1, { waitingOn: 2 })];
     send({ type: 'delta', sessionId: 's1', header: header(), upserts, removed: [] });
     expect(runFrames()).toBe(1);
     expect(outline(root).length).toBe(1);
@@ -128,11 +118,11 @@ describe('webview rendering from messages', () => {
 
   it('keeps a bounded backlog when frames stop (a hidden webview) and still ends exact', () => {
     const { root, send, runFrames, app } = mount();
-    send(init([deferred(1), deferred(2)]));
-    const pending = () => (app as unknown as { changes: unknown[] }).changes.length;
+    send(init([pendingView(1), pendingView(2)]));
+    const pending = () => app.rowModel.pendingUpdates;
     let most = 0;
     for (let round = 1; round <= 30; round++) {
-      const upserts = Array.from({ length: 2000 }, (_, i) => deferred(1 + (i % 2), { callbacks: Array(round % 4).fill(cb('x')) }));
+      const upserts = Array.from({ length: 2000 }, (_, i) => pendingView(1 + (i % 2), { callbacks: Array(round % 4).fill(callbackPair('x')) }));
       send({ type: 'delta', sessionId: 's1', header: header(), upserts, removed: [] });
       most = Math.max(most, pending());
     }
@@ -143,18 +133,18 @@ describe('webview rendering from messages', () => {
 
   it('ignores deltas for another session and replaces everything on full', () => {
     const { root, send, runFrames } = mount();
-    send(init([deferred(1)]));
-    send({ type: 'delta', sessionId: 'other', header: header(), upserts: [deferred(9)], removed: [] });
+    send(init([pendingView(1)]));
+    send({ type: 'delta', sessionId: 'other', header: header(), upserts: [pendingView(9)], removed: [] });
     runFrames();
     expect(outline(root)).toEqual(['Deferred #1 | N/A | 0']);
-    send({ type: 'full', sessionId: 's1', header: header({ fired: 1 }), deferreds: [fired(7, '42')] });
+    send({ type: 'full', sessionId: 's1', header: header({ fired: 1 }), deferreds: [firedView(7, '42')] });
     expect(outline(root)).toEqual(['Deferred #7 | 42 | 0']);
   });
 
   it('shows a session picker when there are several sessions and posts selectSession', () => {
     const { root, send, host } = mount();
     const child = { ...SESSION, id: 's2', name: 'worker', parentId: 's1', pid: 99 };
-    send(init([deferred(1)]));
+    send(init([pendingView(1)]));
     const picker = root.querySelector<HTMLSelectElement>('select.session-picker')!;
     expect(picker.hidden).toBe(true);
     send({ type: 'sessions', sessions: [SESSION, child], activeSessionId: 's1' });
@@ -191,7 +181,7 @@ describe('webview rendering from messages', () => {
     send(null);
     runFrames();
     expect(root.querySelector('.error')?.textContent).toBe('Ignored 2 malformed messages from the extension.');
-    send(init([deferred(1)], { version: 99 }));
+    send(init([pendingView(1)], { version: 99 }));
     expect(root.querySelector('.error')?.textContent).toContain('webview protocol 99');
     expect(outline(root)).toEqual(['Deferred #1 | N/A | 0']);
   });
@@ -200,7 +190,7 @@ describe('webview rendering from messages', () => {
     const { app, host, root } = mount();
     app.start(window);
     expect(host.posted).toEqual([{ type: 'ready', version: 1 }]);
-    window.postMessage(init([fired(1, "'x'", { name: 'a' })]), '*');
+    window.postMessage(init([firedView(1, "'x'", { name: 'a' })]), '*');
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(outline(root)).toEqual(["a | 'x' | 0"]);
   });

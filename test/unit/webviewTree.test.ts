@@ -6,11 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DeferredView } from '../../src/protocol/protocol';
-import { detailLineCount, detailRows } from '../../webview/details';
+import { detailLineCount, detailLines } from '../../src/model/view';
 import { defaultViewState } from '../../webview/host';
-import { indexDeferredRows, patchLeafRoots, patchRows } from '../../webview/patch';
-import { buildStructure, flatten, type Row } from '../../webview/tree';
-import { cb, deferred, fired } from './webviewBuilders';
+import { RowModel } from '../../webview/rowModel';
+import { indexDeferredRows, patchLeafRoots, patchRows } from '../../webview/treePatch';
+import { buildStructure, flatten, type Row } from '../../webview/treeStructure';
+import { callbackPair, pendingView, firedView } from './builders';
 
 const storeOf = (ds: DeferredView[]) => new Map(ds.map((d) => [d.id, d]));
 const shape = (rows: Row[]) => rows.filter((r) => r.kind !== 'detail').map((r) => `${r.level}:${r.key}`);
@@ -18,9 +19,9 @@ const shape = (rows: Row[]) => rows.filter((r) => r.kind !== 'detail').map((r) =
 describe('tree rows', () => {
   it('places a leaf hanging off a cycle once, under the cycle, even when its id is lowest', () => {
     const store = storeOf([
-      deferred(1),
-      deferred(2, { waitingOn: 3, status: 'waiting' }),
-      deferred(3, { waitingOn: 2, status: 'waiting', type: 'DeferredList', members: [1] }),
+      pendingView(1),
+      pendingView(2, { waitingOn: 3 }),
+      pendingView(3, { waitingOn: 2, type: 'DeferredList', members: [1] }),
     ]);
     const s = buildStructure(store);
     expect(s.roots).toEqual([2]);
@@ -37,9 +38,9 @@ describe('tree rows', () => {
       const n = 1 + rand(30);
       const ds = Array.from({ length: n }, (_, i) => {
         const r = rand(4);
-        if (r === 0) return deferred(i + 1, { waitingOn: 1 + rand(n), status: 'waiting' });
-        if (r === 1) return deferred(i + 1, { type: 'DeferredList', members: Array.from({ length: rand(4) }, () => 1 + rand(n + 3)) });
-        return deferred(i + 1);
+        if (r === 0) return pendingView(i + 1, { waitingOn: 1 + rand(n) });
+        if (r === 1) return pendingView(i + 1, { type: 'DeferredList', members: Array.from({ length: rand(4) }, () => 1 + rand(n + 3)) });
+        return pendingView(i + 1);
       });
       const rows = flatten(storeOf(ds), { ...defaultViewState(), expanded: new Map(ds.map((d) => [d.id, true])) });
       const drawn = rows.filter((r) => r.kind === 'deferred').map((r) => (r.kind === 'deferred' ? r.d.id : 0));
@@ -48,7 +49,7 @@ describe('tree rows', () => {
   });
 
   it('handles a 10,000-link chain without recursion', () => {
-    const ds = Array.from({ length: 10_000 }, (_, i) => deferred(i + 1, i < 9_999 ? { waitingOn: i + 2, status: 'waiting' } : {}));
+    const ds = Array.from({ length: 10_000 }, (_, i) => pendingView(i + 1, i < 9_999 ? { waitingOn: i + 2 } : {}));
     const rows = flatten(storeOf(ds), { ...defaultViewState(), expanded: new Map(ds.map((d) => [d.id, false])) });
     expect(rows.length).toBe(1);
     const open = flatten(storeOf(ds), defaultViewState()).filter((r) => r.kind === 'deferred');
@@ -58,29 +59,29 @@ describe('tree rows', () => {
 
   it('counts detail lines exactly as many as it draws', () => {
     const variants: DeferredView[] = [
-      deferred(1),
-      deferred(2, { callbacks: Array.from({ length: 120 }, (_, i) => cb(`f${i}`)) }),
-      fired(3, '1', { paused: 2, timer: { callAt: 1, delay: 1, function: 'f', active: true } }),
-      deferred(4, { members: [1], coroutine: { kind: 'coroutine', name: 'main', file: null, line: null, finished: false, waitingOn: 1 } }),
-      deferred(5, { unhandledFailure: { kind: 'failure', excType: 'E', message: 'm', truncated: false }, collected: true, collectedAt: 5 }),
+      pendingView(1),
+      pendingView(2, { callbacks: Array.from({ length: 120 }, (_, i) => callbackPair(`f${i}`)) }),
+      firedView(3, '1', { paused: 2, timer: { callAt: 1, delay: 1, function: 'f', active: true } }),
+      pendingView(4, { members: [1], coroutine: { kind: 'coroutine', name: 'main', file: null, line: null, finished: false, waitingOn: 1 } }),
+      pendingView(5, { unhandledFailure: { kind: 'failure', excType: 'ValueError', message: 'boom', truncated: false }, collected: true, collectedAt: 5 }),
     ];
-    for (const d of variants) expect(detailRows(d, () => undefined).length).toBe(detailLineCount(d));
+    for (const d of variants) expect(detailLines(d, () => undefined).length).toBe(detailLineCount(d));
   });
 
   it('patches content in place, splices detail lines, and refuses visibility changes', () => {
-    const a = deferred(1, { type: 'DeferredList', members: [3], callbacks: [cb('x')] });
-    const store = storeOf([a, deferred(2), deferred(3)]);
+    const a = pendingView(1, { type: 'DeferredList', members: [3], callbacks: [callbackPair('x')] });
+    const store = storeOf([a, pendingView(2), pendingView(3)]);
     const options = { ...defaultViewState(), expanded: new Map([[1, true], [2, true]]) };
     let rows = flatten(store, options);
     const index = indexDeferredRows(rows);
-    const renamed = { ...a, callbacks: [cb('y')] };
+    const renamed = { ...a, callbacks: [callbackPair('y')] };
     expect(patchRows(rows, index, [[a, renamed]], options)).toBe(rows);
     expect(rows[0].kind === 'deferred' && rows[0].d).toBe(renamed);
 
     // A second callback on the expanded list and on d2: both get one more detail line,
     // and the result is exactly what a full rebuild gives.
-    const grown = { ...renamed, callbacks: [cb('y'), cb('z')] };
-    const d2 = { ...deferred(2), callbacks: [cb('p'), cb('q')] };
+    const grown = { ...renamed, callbacks: [callbackPair('y'), callbackPair('z')] };
+    const d2 = { ...pendingView(2), callbacks: [callbackPair('p'), callbackPair('q')] };
     rows = patchRows(rows, index, [[renamed, grown], [store.get(2)!, d2]], options)!;
     store.set(1, grown);
     store.set(2, d2);
@@ -90,18 +91,18 @@ describe('tree rows', () => {
     expect(index).toEqual(indexDeferredRows(rebuilt));
 
     const hiding = { ...options, hideFired: true };
-    expect(patchRows(rows, index, [[deferred(3), fired(3, '1')]], hiding)).toBeNull();
+    expect(patchRows(rows, index, [[pendingView(3), firedView(3, '1')]], hiding)).toBeNull();
   });
 
   it('adds and removes lone top-level Deferreds in place, exactly as a rebuild would', () => {
-    const store = storeOf([deferred(1, { type: 'DeferredList', members: [2] }), deferred(2), deferred(3), fired(4, '1'), deferred(5)]);
+    const store = storeOf([pendingView(1, { type: 'DeferredList', members: [2] }), pendingView(2), pendingView(3), firedView(4, '1'), pendingView(5)]);
     const options = { ...defaultViewState(), hideFired: true, expanded: new Map([[7, true]]) };
     const structure = buildStructure(store);
     const rows = flatten(store, options, structure);
     const index = indexDeferredRows(rows);
     store.delete(3);
-    store.set(6, fired(6, '2'));
-    store.set(7, deferred(7));
+    store.set(6, firedView(6, '2'));
+    store.set(7, pendingView(7));
     const patched = patchLeafRoots(structure, rows, index, store, [6, 7], [3], options)!;
     const rebuilt = flatten(store, options);
     expect(patched).toEqual(rebuilt);
@@ -111,7 +112,7 @@ describe('tree rows', () => {
 
   it('refuses to patch what could be nested: a member removed, a newcomer someone points at, or one that points', () => {
     const make = () => {
-      const store = storeOf([deferred(1, { type: 'DeferredList', members: [2, 9] }), deferred(2), deferred(3)]);
+      const store = storeOf([pendingView(1, { type: 'DeferredList', members: [2, 9] }), pendingView(2), pendingView(3)]);
       const structure = buildStructure(store);
       const rows = flatten(store, defaultViewState(), structure);
       return { store, structure, rows, index: indexDeferredRows(rows) };
@@ -120,11 +121,29 @@ describe('tree rows', () => {
     t.store.delete(2);
     expect(patchLeafRoots(t.structure, t.rows, t.index, t.store, [], [2], defaultViewState())).toBeNull();
     t = make();
-    t.store.set(9, deferred(9));
+    t.store.set(9, pendingView(9));
     expect(patchLeafRoots(t.structure, t.rows, t.index, t.store, [9], [], defaultViewState())).toBeNull();
     t = make();
-    t.store.set(10, deferred(10, { waitingOn: 3, status: 'waiting' }));
+    t.store.set(10, pendingView(10, { waitingOn: 3 }));
     expect(patchLeafRoots(t.structure, t.rows, t.index, t.store, [10], [], defaultViewState())).toBeNull();
     expect(t.structure.roots).toEqual([1, 3]);
+  });
+
+  it('row model: patched updates end in the rows a rebuild of the same Deferreds gives', () => {
+    const options = { ...defaultViewState(), expanded: new Map([[2, true]]) };
+    const model = new RowModel(() => 0);
+    model.replace([pendingView(1, { type: 'DeferredList', members: [2] }), pendingView(2), pendingView(3), { id: 'bad' }]);
+    expect(model.size).toBe(3);
+    model.update(options);
+    model.apply([pendingView(2, { callbacks: [callbackPair('x')] }), firedView(4, '1'), null], [3]);
+    expect(model.pendingUpdates).toBe(3);
+    expect(model.needsRebuild).toBe(false);
+    const patched = model.update(options);
+    const fresh = new RowModel(() => 0);
+    fresh.replace([1, 2, 4].map((id) => model.lookup(id)!));
+    expect(patched).toEqual(fresh.update(options));
+    expect(model.ancestors(2)).toEqual([1]);
+    model.apply([pendingView(4, { waitingOn: 1 })], []);
+    expect(model.needsRebuild).toBe(true);
   });
 });

@@ -43,8 +43,8 @@ export function compareStop(expected, rows) {
     } else if (r.kind === 'deferred') {
       const target = rowFor(rows, r.targetNames);
       if (!target || row.result !== `→ #${target.id}`) problems.push(`${name}.result: view ${JSON.stringify(row.result)}, Python: the Deferred ${r.targetNames[0] ?? '?'}${target ? ` (#${target.id})` : ''}`);
-    } else if (!row.result.includes(r.excType)) {
-      problems.push(`${name}.result: view ${JSON.stringify(row.result)}, Python Failure ${r.excType}`);
+    } else if (!sameText(row.result, r.text)) {
+      problems.push(`${name}.result: view ${JSON.stringify(row.result)}, Python Failure ${JSON.stringify(r.text)}`);
     }
     if (row.callbacks !== String(d.callbacks)) problems.push(`${name} callbacks: view ${row.callbacks}, Python ${d.callbacks}`);
     if (d.waitingOn) {

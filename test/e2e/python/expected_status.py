@@ -61,7 +61,14 @@ def describe_result(d: defer.Deferred, names: Dict[int, List[str]]) -> Dict[str,
     if isinstance(result, defer.Deferred):
         return {"kind": "deferred", "targetNames": names.get(id(result), [])}
     if isinstance(result, Failure):
-        return {"kind": "failure", "excType": result.type.__name__, "message": str(result.value)}
+        # The class as Python names it, bare for a builtin (ValueError, but
+        # twisted.internet.defer.CancelledError), and the row's text: the last line of the
+        # traceback, just the type when there is no message.
+        cls = result.type
+        exc_type = cls.__qualname__ if cls.__module__ == "builtins" else "%s.%s" % (cls.__module__, cls.__qualname__)
+        message = str(result.value)
+        return {"kind": "failure", "excType": exc_type, "message": message,
+                "text": "%s: %s" % (exc_type, message) if message else exc_type}
     return {"kind": "value", "text": repr(result)}
 
 

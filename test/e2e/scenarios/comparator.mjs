@@ -41,6 +41,12 @@ export const tests = [{
     const value = { marker: 'x', deferreds: [{ names: ['join'], result: { kind: 'value', text: `[${'(True, 0), '.repeat(40)}]` }, callbacks: 0, waitingOn: null }] };
     const cut = [{ index: 0, id: 5, level: 1, collected: false, label: 'join', state: 'fired', result: `${value.deferreds[0].result.text.slice(0, 200)}…`, callbacks: '0' }];
     assert.deepEqual(compareStop(value, cut), [], 'a repr cut by the view with an ellipsis is still the same value');
-    ctx.note(`${cases.length} wrong views rejected`);
+    const failure = { marker: 'x', deferreds: [{ names: ['d'], result: { kind: 'failure', excType: 'ValueError', message: 'boom', text: 'ValueError: boom' }, callbacks: 0, waitingOn: null }] };
+    const failedRow = (result) => [{ index: 0, id: 7, level: 1, collected: false, label: 'd', state: 'failed', result, callbacks: '0' }];
+    assert.deepEqual(compareStop(failure, failedRow('ValueError: boom')), [], 'a Failure reads Type: message');
+    for (const wrong of ['<twisted.python.failure.Failure builtins.ValueError: boom>', 'ValueError', 'ValueError: other']) {
+      assert.ok(compareStop(failure, failedRow(wrong)).some((p) => /d\.result/.test(p)), `a Failure shown as ${JSON.stringify(wrong)} was accepted`);
+    }
+    ctx.note(`${cases.length + 3} wrong views rejected`);
   },
 }];

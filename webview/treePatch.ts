@@ -6,8 +6,8 @@
  * (visibility under a filter or the search) is refused and the caller rebuilds with `flatten`.
  */
 import type { DeferredView } from '../src/protocol/protocol';
-import { detailLineCount } from './details';
-import { deferredKey, isHidden, matchesSearch, nestsNothing, type Row, type Structure, type TreeOptions } from './tree';
+import { detailLineCount } from '../src/model/view';
+import { deferredKey, isHidden, matchesSearch, nestsNothing, type Row, type Structure, type TreeOptions } from './treeStructure';
 
 /** Row index of every drawn Deferred. */
 export function indexDeferredRows(rows: Row[]): Map<number, number> {

@@ -1,5 +1,5 @@
 /**
- * The virtualised ARIA tree: a scroll container whose height stands for every row while only
+ * The tree's DOM, virtualised, as an ARIA tree: a scroll container whose height stands for every row while only
  * the rows in (and just around) the viewport exist in the DOM, all of one fixed height, so
  * 10,000 Deferreds cost the same to draw as forty. Focus stays on the tree element and
  * `aria-activedescendant` names the selected row, which is always kept rendered.
@@ -8,10 +8,10 @@
  * when their text changes, so a click on a row is not lost to a live update.
  */
 import type { DeferredView } from '../src/protocol/protocol';
-import { labelOf, metaOf, refName, resultText, stateText, statusOf, tooltipText } from './format';
-import { detailRows, type Segment } from './details';
+import { detailLines, displayName, knownStatus, refName, resultText, type DetailSegment } from '../src/model/view';
+import { deferredCells, safeText, tooltipText } from './format';
 import { setText, span } from './dom';
-import type { DeferredRow, DetailRow, RefRow, Row } from './tree';
+import type { DeferredRow, DetailRow, RefRow, Row } from './treeStructure';
 
 export const ROW_HEIGHT = 22;
 const OVERSCAN = 10;
@@ -38,13 +38,13 @@ function rowDomId(key: string): string {
   return `dg-row-${key}`;
 }
 
-export class TreeView {
+export class TreeDom {
   readonly element: HTMLElement;
   private readonly spacer: HTMLElement;
   private rows: Row[] = [];
   private lastSelectedIndex = -1;
   /** Detail lines built this frame, per Deferred (only for detail rows in view). */
-  private details = new Map<DeferredView, Segment[][]>();
+  private details = new Map<DeferredView, DetailSegment[][]>();
   private lookup: (id: number) => DeferredView | undefined = () => undefined;
   private readonly elements = new Map<string, { el: HTMLElement; signature: string }>();
   selectedKey: string | null = null;
@@ -139,10 +139,11 @@ export class TreeView {
     return this.rows.findIndex((r) => r.key === key);
   }
 
-  private segments(row: DetailRow): Segment[] {
+  private segments(row: DetailRow): DetailSegment[] {
     let lines = this.details.get(row.d);
     if (!lines) {
-      lines = detailRows(row.d, this.lookup);
+      // Made safe once per frame here, not on every use below (signature, draw, click).
+      lines = detailLines(row.d, this.lookup).map((line) => line.map((seg) => ({ ...seg, text: safeText(seg.text) })));
       this.details.set(row.d, lines);
     }
     return lines[row.line] ?? [];
@@ -208,7 +209,7 @@ export class TreeView {
     if (row.kind === 'deferred') {
       el.setAttribute('aria-expanded', String(row.expanded));
       el.dataset.id = String(row.d.id);
-      el.dataset.status = statusOf(row.d);
+      el.dataset.status = knownStatus(row.d);
     } else {
       el.removeAttribute('aria-expanded');
       delete el.dataset.id;
@@ -217,16 +218,17 @@ export class TreeView {
     if (row.kind === 'deferred') this.fillDeferred(el, row, parts, indent);
     else el.replaceChildren(...(row.kind === 'ref' ? this.refCells(row, parts) : this.detailCells(row)));
     el.dataset.kind = row.kind;
-    el.className = `row row-${row.kind}${selected ? ' selected' : ''}${row.kind === 'deferred' ? ` status-${statusOf(row.d)}${row.d.collected ? ' collected' : ''}` : ''}`;
+    el.className = `row row-${row.kind}${selected ? ' selected' : ''}${row.kind === 'deferred' ? ` status-${knownStatus(row.d)}${row.d.collected ? ' collected' : ''}` : ''}`;
   }
 
   /** The texts a row shows (also its change signature). */
   private texts(row: Row): string[] {
     if (row.kind === 'deferred') {
       const d = row.d;
-      return [labelOf(d), metaOf(d), stateText(d, this.lookup), resultText(d), String(d.callbacks.length), row.relation ?? '', d.unhandledFailure ? '!' : ''];
+      const cells = deferredCells(d, this.lookup);
+      return [cells.label, cells.meta, cells.state, cells.result, cells.callbacks, row.relation ?? '', d.unhandledFailure ? '!' : ''];
     }
-    if (row.kind === 'ref') return [refName(row.targetId, this.lookup), row.relation ?? ''];
+    if (row.kind === 'ref') return [safeText(refName(row.targetId, this.lookup)), row.relation ?? ''];
     return this.segments(row).map((s) => s.text);
   }
 
@@ -246,9 +248,9 @@ export class TreeView {
     const d = row.d;
     first.style.paddingLeft = indent;
     twistie.className = `twistie codicon ${row.expanded ? 'codicon-chevron-down' : 'codicon-chevron-right'}`;
-    icon.className = `icon codicon ${STATUS_ICONS[statusOf(d)]}`;
+    icon.className = `icon codicon ${STATUS_ICONS[knownStatus(d)]}`;
     setText(labelEl, label);
-    labelEl.title = tooltipText(d.name || d.label || label);
+    labelEl.title = tooltipText(displayName(d));
     setText(metaEl, meta);
     relationEl.className = `badge relation-${relation}`;
     setText(relationEl, relation);
@@ -258,7 +260,7 @@ export class TreeView {
     stateEl.title = state;
     resultEl.className = `cell-result${result === 'N/A' ? ' na' : ''}`;
     setText(resultEl, result);
-    resultEl.title = d.hasResult && d.result && d.result.kind !== 'deferred' ? resultText(d, 2000) : '';
+    resultEl.title = d.hasResult && d.result && d.result.kind !== 'deferred' ? tooltipText(resultText(d)) : '';
     setText(countEl, count);
     countEl.title = `${count} pending callback pair${count === '1' ? '' : 's'} (len(d.callbacks))`;
   }
@@ -273,9 +275,9 @@ export class TreeView {
 
   private detailCells(row: DetailRow): HTMLElement[] {
     const cells: HTMLElement[] = [span('twistie', '')];
-    this.segments(row).forEach((seg: Segment, i) => {
+    this.segments(row).forEach((seg: DetailSegment, i) => {
       const cls = seg.location || seg.target != null ? 'link' : seg.muted ? 'muted' : 'detail-text';
-      const el = span(cls, seg.text, seg.title);
+      const el = span(cls, seg.text, seg.full === undefined ? undefined : tooltipText(seg.full));
       if (seg.location || seg.target != null) el.dataset.seg = String(i);
       cells.push(el);
     });
@@ -289,7 +291,7 @@ export class TreeView {
   }
 
   /** Performs a segment's action: open its location or reveal its Deferred. */
-  private activateSegment(seg: Segment | undefined): boolean {
+  private activateSegment(seg: DetailSegment | undefined): boolean {
     if (!seg) return false;
     if (seg.location) this.actions.openLocation(seg.location.file, seg.location.line);
     else if (seg.target != null) this.actions.reveal(seg.target);

@@ -8,7 +8,7 @@
  * Everything is iterative (a 10,000-link chain must not overflow the stack) and O(n) per build.
  */
 import type { DeferredView } from '../src/protocol/protocol';
-import { detailLineCount } from './details';
+import { detailLineCount } from '../src/model/view';
 
 export type Relation = 'chained' | 'member' | 'awaited';
 

@@ -1,0 +1,164 @@
+/**
+ * The webview's row model: the active session's Deferreds (the store), where each one sits in
+ * the tree (the structure) and the flat list of rows the DOM draws. Messages change the store
+ * at once; `update` brings the rows up to date when a frame is drawn, by the cheapest path the
+ * changes since the last frame allow: content changes patch the rows in place, lone top-level
+ * Deferreds created or collected are spliced in, and only a change of nesting, filters or
+ * expansion rebuilds them. Nothing here touches the DOM.
+ */
+import type { DeferredView } from '../src/protocol/protocol';
+import { indexDeferredRows, patchLeafRoots, patchRows } from './treePatch';
+import { buildStructure, flatten, nestingChanged, type Row, type Structure, type TreeOptions } from './treeStructure';
+
+/** Updates kept for patching between two frames; beyond this, the next frame rebuilds. */
+const MAX_PENDING_UPDATES = 50_000;
+
+function isDeferredView(d: unknown): d is DeferredView {
+  return !!d && typeof d === 'object' && Number.isInteger((d as DeferredView).id) && Array.isArray((d as DeferredView).callbacks);
+}
+
+export class RowModel {
+  private readonly store = new Map<number, DeferredView>();
+  /**
+   * Where each Deferred sits in the tree. Rebuilt only when Deferreds come or go or what one
+   * waits on changes; most live updates (callbacks, results) keep it.
+   */
+  private structure: Structure | null = null;
+  /** Updates since the last `update`, (before, after), for patching rows in place. */
+  private changes: Array<[DeferredView, DeferredView]> = [];
+  /** Deferreds that came and went since the last `update`. */
+  private addedIds: number[] = [];
+  private removedIds: number[] = [];
+  /** Set when only a full rebuild of the rows will do (filters, expansion, a new state...). */
+  private mustRebuild = true;
+  private rowIndex = new Map<number, number>();
+  /** The store's ids ascending, kept as ids arrive (serial ids mostly append); null: re-sort. */
+  private ids: number[] | null = [];
+  private idsHaveRemovals = false;
+  private current: Row[] = [];
+  /** Cost and end time of the last full rebuild, for spacing out costly rebuilds. */
+  rebuildMs = 0;
+  lastRebuildEnd = 0;
+
+  /** `now`: milliseconds, monotonic (the app's clock, so tests control how long a rebuild seems). */
+  constructor(private readonly now: () => number) {}
+
+  /** The rows as of the last `update`. */
+  get rows(): Row[] {
+    return this.current;
+  }
+
+  get size(): number {
+    return this.store.size;
+  }
+
+  readonly lookup = (id: number): DeferredView | undefined => this.store.get(id);
+
+  /** Updates waiting for the next `update` (bounded: a hidden webview draws no frames). */
+  get pendingUpdates(): number {
+    return this.changes.length + this.addedIds.length + this.removedIds.length;
+  }
+
+  /** Whether the next `update` may rebuild the rows rather than patch them. */
+  get needsRebuild(): boolean {
+    return this.mustRebuild || this.structure === null;
+  }
+
+  /** The whole state (a stop, a session switch): everything before it is forgotten. */
+  replace(deferreds: readonly unknown[]): void {
+    this.store.clear();
+    this.structure = null;
+    this.ids = null;
+    for (const d of deferreds) if (isDeferredView(d)) this.store.set(d.id, d);
+    this.dropPending();
+  }
+
+  /** A live change: Deferreds new or updated, and ids gone. Malformed entries are skipped. */
+  apply(upserts: readonly unknown[], removed: readonly number[]): void {
+    for (const id of removed) {
+      if (!this.store.delete(id)) continue;
+      this.removedIds.push(id);
+      this.idsHaveRemovals = true;
+    }
+    for (const d of upserts) {
+      if (!isDeferredView(d)) continue;
+      const before = this.store.get(d.id);
+      if (!before) {
+        this.noteNewId(d.id);
+        this.addedIds.push(d.id);
+      } else if (nestingChanged(before, d)) this.structure = null;
+      else this.changes.push([before, d]);
+      this.store.set(d.id, d);
+    }
+    // Frames stop while the webview is hidden: past this many pending updates, a rebuild at
+    // the next frame is cheaper than keeping them all.
+    if (this.pendingUpdates > MAX_PENDING_UPDATES) this.dropPending();
+  }
+
+  /** The rows must be rebuilt, not patched: a filter, the search or an expansion changed. */
+  requestRebuild(): void {
+    this.mustRebuild = true;
+  }
+
+  /** Brings the rows up to date with everything applied since the last call. */
+  update(options: TreeOptions): Row[] {
+    const patched = this.mustRebuild ? null : this.patch(options);
+    if (patched) this.current = patched;
+    else {
+      if (this.addedIds.length || this.removedIds.length) this.structure = null;
+      const start = this.now();
+      this.current = flatten(this.store, options, this.currentStructure());
+      this.rowIndex = indexDeferredRows(this.current);
+      this.lastRebuildEnd = this.now();
+      this.rebuildMs = this.lastRebuildEnd - start;
+    }
+    this.changes = [];
+    this.addedIds = [];
+    this.removedIds = [];
+    this.mustRebuild = false;
+    return this.current;
+  }
+
+  /** The Deferreds `id` is nested under, nearest first. */
+  ancestors(id: number): number[] {
+    const { parent } = this.currentStructure();
+    const path: number[] = [];
+    for (let p = parent.get(id); p !== undefined; p = parent.get(p)) path.push(p);
+    return path;
+  }
+
+  private currentStructure(): Structure {
+    this.structure ??= buildStructure(this.store, this.sortedIds());
+    return this.structure;
+  }
+
+  /** The rows without a rebuild when the changes allow it, else null. */
+  private patch(options: TreeOptions): Row[] | null {
+    if (!this.structure) return null;
+    let rows: Row[] | null = this.current;
+    if (this.addedIds.length || this.removedIds.length) {
+      rows = patchLeafRoots(this.structure, rows, this.rowIndex, this.store, this.addedIds, this.removedIds, options);
+    }
+    return rows && patchRows(rows, this.rowIndex, this.changes, options);
+  }
+
+  private dropPending(): void {
+    this.changes = [];
+    this.addedIds = [];
+    this.removedIds = [];
+    this.structure = null;
+    this.mustRebuild = true;
+  }
+
+  private noteNewId(id: number): void {
+    if (this.ids && (this.ids.length === 0 || id > this.ids[this.ids.length - 1])) this.ids.push(id);
+    else this.ids = null;
+  }
+
+  private sortedIds(): number[] {
+    if (!this.ids) this.ids = [...this.store.keys()].sort((x, y) => x - y);
+    else if (this.idsHaveRemovals) this.ids = this.ids.filter((id) => this.store.has(id));
+    this.idsHaveRemovals = false;
+    return this.ids;
+  }
+}
