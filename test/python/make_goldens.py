@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Optional
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = REPO / "examples"
@@ -43,16 +43,15 @@ class Example:
     """How to run one example quickly and deterministically."""
 
     script: str
-    args: Tuple[str, ...] = ()
-    env: Dict[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
     downloads: int = 0  # a poetry client: how many poems to fetch from one fresh server
     golden: bool = True  # False: no Twisted, so nothing to record (the runtime never installs)
-    golden_env: Dict[str, str] = field(
-        default_factory=dict
-    )  # settings for a deterministic recording
+    # Settings for a deterministic recording.
+    golden_env: dict[str, str] = field(default_factory=dict)
 
 
-EXAMPLES: Dict[str, Example] = {
+EXAMPLES: dict[str, Example] = {
     "tale1_blocking": Example("tale1_blocking.py", golden=False),
     "tale2_threads": Example("tale2_threads.py", golden=False),
     # A delay of 0 makes the recordings deterministic: every timer of a batch is due at the
@@ -78,7 +77,7 @@ POETRY_SERVER_ARGS = ("--num-bytes", "200", "--delay", "0.01")
 _SERVING = re.compile(r"Serving .* on ([\d.]+):(\d+)\.")
 
 
-def example_env(example: Example, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+def example_env(example: Example, extra: Optional[dict[str, str]] = None) -> dict[str, str]:
     """The environment for a fast run: the runtime importable, fast delays, no bytecode."""
     env = dict(os.environ)
     env.pop(EXPECT_ENV, None)
@@ -132,7 +131,7 @@ def run_example(
     python: str = sys.executable,
     runtime: bool = False,
     record: Optional[Path] = None,
-    env: Optional[Dict[str, str]] = None,
+    env: Optional[dict[str, str]] = None,
     args: Optional[Sequence[str]] = None,
     timeout: float = 60,
     prefix: Sequence[str] = (),
@@ -148,7 +147,7 @@ def run_example(
     settings = dict(example.golden_env) if golden else {}
     downloads = int(settings.pop("downloads", example.downloads))
     env = {**settings, **(env or {})}
-    command: List[str] = [python, *prefix]
+    command: list[str] = [python, *prefix]
     if runtime:
         command += ["-m", "deferred_graph", "run"]
         if record is not None:
@@ -171,14 +170,14 @@ def run_example(
         return run([str(server.port)] + ["127.0.0.1:%d" % server.port] * (downloads - 1))
 
 
-def read_expectations(path: Path) -> List[Dict[str, Any]]:
+def read_expectations(path: Path) -> list[dict[str, Any]]:
     """The marker records an example wrote (one JSON object per line)."""
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def record_example(name: str, out_dir: Path, python: str = sys.executable) -> Dict[str, Any]:
+def record_example(name: str, out_dir: Path, python: str = sys.executable) -> dict[str, Any]:
     """Record ``name`` into ``out_dir``: ``NAME.jsonl`` and ``NAME.expected.json``; return the latter."""
     out_dir.mkdir(parents=True, exist_ok=True)
     recording = out_dir / ("%s.jsonl" % name)
@@ -215,8 +214,8 @@ def record_example(name: str, out_dir: Path, python: str = sys.executable) -> Di
 
 
 def shown_text(
-    label: str, status: Dict[str, Any], deferreds: Dict[str, Dict[str, Any]]
-) -> Dict[str, str]:
+    label: str, status: dict[str, Any], deferreds: dict[str, dict[str, Any]]
+) -> dict[str, str]:
     """The texts the panel must show in the row of one labelled Deferred, from Twisted's facts.
 
     These are the words of the notebook's ``status()`` pair as the README promises them: the
@@ -242,7 +241,7 @@ def shown_text(
     return {"label": label, "result": result, "callbacks": str(status["callbacks"])}
 
 
-def with_shown(deferreds: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+def with_shown(deferreds: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """``deferreds`` (label -> status) with each status's ``shown`` texts added."""
     return {
         label: {**status, "shown": shown_text(label, status, deferreds)}
@@ -250,7 +249,7 @@ def with_shown(deferreds: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]
     }
 
 
-def _versions(python: str) -> Dict[str, str]:
+def _versions(python: str) -> dict[str, str]:
     code = "import sys, twisted; print(sys.version.split()[0], twisted.__version__)"
     py, tw = subprocess.run(
         [python, "-c", code], capture_output=True, text=True, check=True
@@ -258,7 +257,7 @@ def _versions(python: str) -> Dict[str, str]:
     return {"python": py, "twisted": tw}
 
 
-def structure(expected: Dict[str, Any]) -> List[Tuple[str, Dict[str, Any]]]:
+def structure(expected: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """What must not change between two regenerations: markers in order, labels, status values.
 
     Runtime ids are left out (they count every Deferred the process made), and so are memory
@@ -269,7 +268,7 @@ def structure(expected: Dict[str, Any]) -> List[Tuple[str, Dict[str, Any]]]:
     def without_address(text: str) -> str:
         return re.sub(r" at 0x[0-9a-fA-F]+", " at 0x…", text)
 
-    def clean(status: Dict[str, Any]) -> Dict[str, Any]:
+    def clean(status: dict[str, Any]) -> dict[str, Any]:
         kept = {k: v for k, v in status.items() if k != "id"}
         for key in ("resultDeferred", "waitingOn"):
             if isinstance(kept.get(key), int):
