@@ -21,7 +21,7 @@ import { indexDeferredRows, patchLeafRoots, patchRows } from './patch';
 import { buildStructure, deferredKey, flatten, nestingChanged, type Row, type Structure } from './tree';
 import { TreeView } from './treeView';
 import { unpackMessage } from './unpack';
-import { isPackedMessage } from '../src/protocol/packedMessage';
+import { isPackedMessage } from '../src/protocol/protocol';
 
 export interface AppTiming {
   /** Runs a callback before the next paint (requestAnimationFrame). */

@@ -21,7 +21,7 @@ import {
 } from '../protocol/protocol';
 import type { LastSessionStore, RestoredGraph } from './lastSession';
 import type { SessionManager, SessionRecord } from './sessions';
-import { packMessage } from './packMessage';
+import { packMessage } from './packing';
 import { readSettings } from './settings';
 import { renderWebviewHtml } from './webviewHtml';
 

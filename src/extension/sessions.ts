@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { DAP_EVENT_NAME, type Batch, type SessionSummary } from '../protocol/protocol';
 import { injectedToken, isInjectable, isInjected } from './injection';
 import * as notices from './notices';
-import { unpackBatch } from './packedBatch';
+import { unpackBatch } from './packing';
 import { PYTHON_DEBUG_TYPES, readSettings } from './settings';
 import { isTakenEventBody } from './tracker';
 import { snapshotInFrame, topFrameId } from './snapshotAtStop';

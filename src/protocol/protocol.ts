@@ -279,3 +279,36 @@ export type FromWebviewMessage =
   | { type: 'ready'; version: number }
   | { type: 'openLocation'; file: string; line: number }
   | { type: 'selectSession'; sessionId: string };
+
+/**
+ * Large host→webview messages travel packed: their JSON, zlib-deflated, as a byte array.
+ *
+ * `webview.postMessage` JSON-encodes an object, and in code-server (VS Code in the browser) the
+ * workbench receives that text escaped inside its own RPC JSON, decodes it and re-posts it to
+ * the webview's iframe — ~0.5 MB for the 1,000 renamed rows of a debugger stop, 50–90 ms on the
+ * stop's critical path while the workbench was busy with the stop itself. A typed array is
+ * passed beside the RPC message as binary and handed to the iframe as is, and deflated it is
+ * about a tenth of the size (bench/RESULTS-e2e.md). Small messages stay plain objects.
+ *
+ * The host packs with Node's zlib (src/extension/packing.ts), the webview unpacks with the
+ * browser's DecompressionStream (webview/unpack.ts); both speak the zlib ("deflate") format.
+ * It lives here, not beside either, because both sides must agree on it and the webview bundle
+ * may take only this module from src/ (no node:zlib there).
+ */
+export interface PackedMessage {
+  type: 'packed';
+  /** UTF-8 JSON of a ToWebviewMessage, zlib-deflated. */
+  deflated: Uint8Array;
+}
+
+/** Messages whose JSON is longer than this many characters are packed. */
+export const PACK_THRESHOLD_CHARS = 16 * 1024;
+
+export function isPackedMessage(data: unknown): data is PackedMessage {
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    (data as { type?: unknown }).type === 'packed' &&
+    (data as { deflated?: unknown }).deflated instanceof Uint8Array
+  );
+}

@@ -8,8 +8,7 @@ import * as net from 'node:net';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResponseTap } from '../../src/extension/responseTap';
-import { unpackBatch } from '../../src/extension/packedBatch';
-import { parseSnapshotResult, unquotePythonString } from '../../src/extension/snapshotAtStop';
+import { parseSnapshotResult, unpackBatch, unquotePythonString } from '../../src/extension/packing';
 import { RuntimeSocketServer, tokenMatches } from '../../src/extension/socketServer';
 import { PACKED_PREFIX, type Batch, type SnapshotEvent } from '../../src/protocol/protocol';
 
