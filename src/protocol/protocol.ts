@@ -18,6 +18,13 @@ export const SOCKET_AUTH_KIND = 'auth';
 /** Starts a packed Batch's text, then base64 of its zlib-deflated JSON (DAP route only). */
 export const PACKED_PREFIX = 'zlib64:';
 
+/**
+ * The `deferred_graph` function the extension's DAP `evaluate` calls at every stop, as
+ * `SNAPSHOT_FUNCTION(locals(), globals())`; it returns the packed snapshot Batch naming the
+ * frame's Deferreds. On the wire because the debuggee may run another runtime version.
+ */
+export const SNAPSHOT_FUNCTION = 'debug_snapshot_packed';
+
 /** Environment variables read by the runtime's bootstrap and transports. */
 export const ENV = {
   enable: 'DEFERRED_GRAPH_ENABLE',
