@@ -7,15 +7,16 @@
  */
 import * as vscode from 'vscode';
 import type { DeferredView, GraphHeader, SessionSummary } from '../protocol/protocol';
+import { registerDapRoute } from './dapRoute';
 import { InjectionProvider, runtimePaths } from './injection';
 import { instrumentPausedSession } from './instrument';
 import { LastSessionStore } from './lastSession';
 import { INSTRUMENT_COMMAND } from './notices';
 import { GraphPanel, VIEW_TYPE, type PanelState } from './panel';
-import { SessionManager, type SnapshotTiming } from './sessions';
+import { SessionManager } from './sessions';
 import { readSettings } from './settings';
 import { RuntimeSocketServer } from './socketServer';
-import { StopTrackerFactory } from './tracker';
+import type { SnapshotTiming } from './stopSnapshots';
 
 export const SHOW_COMMAND = 'deferredGraph.show';
 
@@ -49,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): DeferredGraphApi {
     lastSession,
     panel,
     vscode.debug.registerDebugConfigurationProvider('*', new InjectionProvider(paths, endpoints)),
-    vscode.debug.registerDebugAdapterTrackerFactory('*', new StopTrackerFactory(sessions)),
+    ...registerDapRoute(vscode.debug, sessions),
     vscode.commands.registerCommand(SHOW_COMMAND, () => panel.show()),
     vscode.commands.registerCommand(INSTRUMENT_COMMAND, () =>
       instrumentPausedSession(sessions, paths.packageDir),
@@ -73,7 +74,7 @@ export function activate(context: vscode.ExtensionContext): DeferredGraphApi {
     },
     panelState: () => panel.state(),
     openSocketServers: () => sessions.openServerCount(),
-    lastSnapshot: (sessionId) => sessions.get(sessionId)?.lastSnapshot ?? null,
+    lastSnapshot: (sessionId) => sessions.get(sessionId)?.stops.lastSnapshot ?? null,
   };
 }
 
