@@ -197,7 +197,7 @@ describe('protocol drift between wire.py and protocol.ts', () => {
   });
 
   it.each([
-    ['a renamed field', 'waitingOn: number | null;\n  cancelled', 'waitingFor: number | null;\n  cancelled', /DeferredState\.waitingOn: wire\.py null \| number, protocol\.ts missing/],
+    ['a renamed field', 'this one waits on. */ waitingOn: number | null;', 'this one waits on. */ waitingFor: number | null;', /DeferredState\.waitingOn: wire\.py null \| number, protocol\.ts missing/],
     ['a field of another type', 'paused: number;', 'paused: boolean;', /DeferredState\.paused: wire\.py number, protocol\.ts boolean/],
     ['a nullable field made required', 'twisted: string | null;', 'twisted: string;', /HelloEvent\.twisted/],
     ['a changed constant', "PROTOCOL_VERSION = '1.2'", "PROTOCOL_VERSION = '1.3'", /constant PROTOCOL_VERSION/],
