@@ -72,7 +72,7 @@ export interface Location {
 
 /** A callback or errback: its qualified name and, when it has Python source, where. */
 export interface CallableInfo {
-  /** Qualified name (`module.Class.method`, `<lambda>`...). */ name: string;
+  /** Its `__qualname__` (`Class.method`, `<lambda>`...). */ name: string;
   /** Source file, null for builtins and C functions. */ file: string | null;
   /** Definition line, null without source. */ line: number | null;
 }
@@ -123,7 +123,7 @@ export interface CoroutineInfo {
 export interface TimerInfo {
   /** Reactor time (seconds) the call is due. */ callAt: number;
   /** Seconds from now when the state was read. */ delay: number;
-  /** Qualified name of the function it will call. */ function: string;
+  /** Name of the function it will call. */ function: string;
   /** Whether the call is still scheduled (not run or cancelled). */ active: boolean;
 }
 
@@ -138,7 +138,7 @@ export interface DeferredState {
   /** The pending pairs, in order. */ callbacks: CallbackPair[];
   /** Twisted's pause counter. */ paused: number;
   /** Id of d._chainedTo: the Deferred this one waits on. */ waitingOn: number | null;
-  /** Whether cancel() was called. */ cancelled: boolean;
+  /** Whether cancel() was called before it fired. */ cancelled: boolean;
   /** First frame outside Twisted's defer module. */ created: Location;
   /** When it was created. */ createdAt: number;
   /** When `called` first became true. */ firedAt: number | null;
@@ -158,7 +158,7 @@ export interface HelloEvent extends EventBase {
   /** The runtime's PROTOCOL_VERSION. */ protocolVersion: string;
   /** The debuggee's process id. */ pid: number;
   /** Python version string. */ python: string;
-  /** Twisted version, null before Twisted was imported. */ twisted: string | null;
+  /** Twisted's version, null while Twisted is not imported. */ twisted: string | null;
   /** sys.argv of the debuggee. */ argv: string[];
   /** "dap", "socket", "record" or "none". */ transport: string;
 }
@@ -309,7 +309,7 @@ export type ToWebviewMessage =
       sessionId: string;
       header: GraphHeader;
       /** Rows new or changed since the last message. */ upserts: DeferredView[];
-      /** Ids of rows to drop (evicted by retention). */ removed: number[];
+      /** Ids no longer in the model (dropped by retention). */ removed: number[];
     }
   | {
       type: 'full';
