@@ -218,11 +218,17 @@ export async function cleanUp(): Promise<void> {
   // A restarted session ends and comes back under the same id, so ask the extension too.
   const alive = (session: vscode.DebugSession) =>
     !observe(session.id).ended || graph.sessions().some((x) => x.id === session.id && x.state !== 'ended');
+  const parents = new Set(started.map((session) => session.id));
   for (const session of started.splice(0)) {
     if (!alive(session)) continue;
     await vscode.debug.stopDebugging(session).then(undefined, () => undefined);
     await waitFor(`${session.name} to end`, () => !alive(session), 15_000).catch(() => undefined);
   }
+  // A subprocess's child session outlives its parent by a moment; a child stopped at a
+  // breakpoint keeps VS Code's focus meanwhile, so the next test's focus-based commands (restart)
+  // would act on it.
+  const children = graph.sessions().filter((x) => x.parentId !== null && parents.has(x.parentId));
+  await waitFor('child sessions to end', () => children.every((child) => observe(child.id).ended), 15_000).catch(() => undefined);
 }
 
 /** The Deferreds the model holds for a session, by their shown name. */
