@@ -19,7 +19,7 @@ import { RowModel } from './rowModel';
 import { TreeDom } from './treeDom';
 import { deferredKey } from './treeStructure';
 import { unpackMessage } from './unpack';
-import { isPackedMessage } from '../src/protocol/packedMessage';
+import { isPackedMessage } from '../src/protocol/protocol';
 
 export interface AppTiming {
   /** Runs a callback before the next paint (requestAnimationFrame). */

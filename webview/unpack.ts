@@ -1,5 +1,5 @@
-/** Unpacks the host's packed messages (src/protocol/packedMessage.ts) in the webview. */
-import { isPackedMessage } from '../src/protocol/packedMessage';
+/** Unpacks the host's packed messages (src/protocol/protocol.ts `PackedMessage`) in the webview. */
+import { isPackedMessage } from '../src/protocol/protocol';
 
 /**
  * The message a packed one carries (still unvalidated), or `data` itself when it is not packed.

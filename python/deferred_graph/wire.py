@@ -46,6 +46,12 @@ PACKED_PREFIX = "zlib64:"
 Used by the DAP route (large event bodies, the snapshot ``evaluate`` at a stop); socket and
 recording lines are plain JSON."""
 
+SNAPSHOT_FUNCTION = "debug_snapshot_packed"
+"""The ``deferred_graph`` function the extension's DAP ``evaluate`` calls at every stop, as
+``SNAPSHOT_FUNCTION(locals(), globals())``: it returns :func:`pack` of a Batch with one
+``snapshot`` event whose ``frameNames`` name the frame's Deferreds.  Part of the contract
+because the extension calls it by this name in a debuggee that may run another version."""
+
 SOCKET_AUTH_KIND = "auth"
 """``kind`` of the first line a socket client sends: ``{"kind": "auth", "token": HEX, "pid": N}``."""
 

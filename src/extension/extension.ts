@@ -3,34 +3,41 @@
  *
  * Activated only when a Python debug configuration is resolved, by the "Show Deferred Graph"
  * command, or to restore the panel after a reload — never at start-up. `activate` returns a
- * small read-only API that the VS Code API suite (test/vscode-suite) asserts on.
+ * small read-only API that the VS Code API suite (test/vscode-suite) asserts on, and only when
+ * the suite's harness sets TEST_API_ENV: other extensions never see it, so it is no contract.
  */
 import * as vscode from 'vscode';
-import type { DeferredView, GraphHeader, SessionSummary } from '../protocol/protocol';
+import type { DeferredView, GraphHeader, SessionSummary, ToWebviewMessage } from '../protocol/protocol';
+import { registerDapRoute } from './dapRoute';
 import { InjectionProvider, runtimePaths } from './injection';
 import { instrumentPausedSession } from './instrument';
 import { LastSessionStore } from './lastSession';
 import { INSTRUMENT_COMMAND } from './notices';
 import { GraphPanel, VIEW_TYPE, type PanelState } from './panel';
-import { SessionManager, type SnapshotTiming } from './sessions';
+import { SessionManager } from './sessions';
 import { readSettings } from './settings';
 import { RuntimeSocketServer } from './socketServer';
-import { StopTrackerFactory } from './tracker';
+import type { SnapshotTiming } from './stopSnapshots';
 
 export const SHOW_COMMAND = 'deferredGraph.show';
 
-/** What `activate` returns: read-only views of the extension's state, for tests. */
+/** Set to "1" in the extension host's environment (by the test harnesses) to get the test API. */
+export const TEST_API_ENV = 'DG_TEST_API';
+
+/** What `activate` returns under TEST_API_ENV: read-only views of the extension's state. */
 export interface DeferredGraphApi {
   sessions(): SessionSummary[];
   activeSessionId(): string | null;
   graph(sessionId: string): { header: GraphHeader; deferreds: DeferredView[] } | null;
   panelState(): PanelState;
+  /** Every message the panel's webview accepted, in order: the suite folds them into rows. */
+  onDidPostMessage: vscode.Event<ToWebviewMessage>;
   openSocketServers(): number;
   /** Timings of a session's last snapshot at a stop. */
   lastSnapshot(sessionId: string): SnapshotTiming | null;
 }
 
-export function activate(context: vscode.ExtensionContext): DeferredGraphApi {
+export function activate(context: vscode.ExtensionContext): DeferredGraphApi | undefined {
   const paths = runtimePaths(context.extensionPath);
   const log = vscode.window.createOutputChannel('Deferred Graph', { log: true });
   const sessions = new SessionManager(paths.packageDir, log);
@@ -49,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): DeferredGraphApi {
     lastSession,
     panel,
     vscode.debug.registerDebugConfigurationProvider('*', new InjectionProvider(paths, endpoints)),
-    vscode.debug.registerDebugAdapterTrackerFactory('*', new StopTrackerFactory(sessions)),
+    ...registerDapRoute(vscode.debug, sessions),
     vscode.commands.registerCommand(SHOW_COMMAND, () => panel.show()),
     vscode.commands.registerCommand(INSTRUMENT_COMMAND, () =>
       instrumentPausedSession(sessions, paths.packageDir),
@@ -64,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): DeferredGraphApi {
     }),
   );
 
+  if (process.env[TEST_API_ENV] !== '1') return undefined;
   return {
     sessions: () => sessions.summaries(),
     activeSessionId: () => sessions.activeSessionId,
@@ -72,8 +80,9 @@ export function activate(context: vscode.ExtensionContext): DeferredGraphApi {
       return record ? { header: record.model.header(), deferreds: record.model.views() } : null;
     },
     panelState: () => panel.state(),
+    onDidPostMessage: panel.onDidPostMessage,
     openSocketServers: () => sessions.openServerCount(),
-    lastSnapshot: (sessionId) => sessions.get(sessionId)?.lastSnapshot ?? null,
+    lastSnapshot: (sessionId) => sessions.get(sessionId)?.stops.lastSnapshot ?? null,
   };
 }
 

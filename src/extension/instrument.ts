@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import * as notices from './notices';
 import type { SessionManager, SessionRecord } from './sessions';
-import { topFrameId } from './snapshotAtStop';
+import { topFrameId } from './stopSnapshots';
 
 /** A Python expression that puts `packageDir` on sys.path and installs the runtime. */
 export function instrumentExpression(packageDir: string): string {
@@ -35,7 +35,8 @@ async function selectedFrame(record: SessionRecord): Promise<number | null> {
   if (item instanceof vscode.DebugStackFrame && item.session.id === record.session.id) {
     return item.frameId;
   }
-  return record.stoppedThreadId !== null ? topFrameId(record.session, record.stoppedThreadId) : null;
+  const threadId = record.stops.stoppedThreadId;
+  return threadId !== null ? topFrameId(record.session, threadId) : null;
 }
 
 export async function instrumentPausedSession(
@@ -64,6 +65,6 @@ export async function instrumentPausedSession(
     return false;
   }
   sessions.setNotice(record, notices.lateInstrumentNotice(), 'sticky');
-  sessions.snapshotFrame(record, frameId, true);
+  record.stops.snapshotFrame(frameId, true);
   return true;
 }

@@ -21,7 +21,7 @@ import {
 } from '../protocol/protocol';
 import type { LastSessionStore, RestoredGraph } from './lastSession';
 import type { SessionManager, SessionRecord } from './sessions';
-import { packMessage } from './packMessage';
+import { packMessage } from './packing';
 import { readSettings } from './settings';
 import { renderWebviewHtml } from './webviewHtml';
 
@@ -30,15 +30,22 @@ const TITLE = 'Deferred Graph';
 /** A panel hidden this soon after a stop was covered by the stop's source editor. */
 const STOP_COVER_WINDOW_MS = 2000;
 
-/** What the webview has been sent, for the VS Code API suite's assertions. */
+/**
+ * The panel's own state, for the VS Code API suite's assertions. What the webview shows is not
+ * here: views are never kept on this side (the models hold the state); the suite rebuilds it
+ * from `onDidPostMessage`.
+ */
 export interface PanelState {
   open: boolean;
   visible: boolean;
   ready: boolean;
-  activeSessionId: string | null;
+  messagesSent: number;
+}
+
+/** A session's state as a `full` or `init` message carries it. */
+interface FullState {
   header: GraphHeader | null;
   deferreds: DeferredView[];
-  messagesSent: number;
 }
 
 export class GraphPanel implements vscode.Disposable {
@@ -57,9 +64,10 @@ export class GraphPanel implements vscode.Disposable {
   private shownSessionId: string | null = null;
   /** The model the webview's rows came from (a restarted session gets a new one). */
   private shownModel: SessionRecord['model'] | null = null;
-  private shownHeader: GraphHeader | null = null;
-  private readonly shown = new Map<number, DeferredView>();
   private messagesSent = 0;
+  private readonly posted = new vscode.EventEmitter<ToWebviewMessage>();
+  /** Each message the webview accepted, unpacked, in order (for the VS Code API suite). */
+  readonly onDidPostMessage = this.posted.event;
   private lastStopAt = 0;
   private lastSentAt = 0;
   /** The next delivery skips the throttle (see scheduleNow). */
@@ -71,6 +79,7 @@ export class GraphPanel implements vscode.Disposable {
     private readonly lastSession: LastSessionStore | null = null,
   ) {
     this.disposables.push(
+      this.posted,
       sessions.onDidChangeSessions(() => {
         this.sessionsDirty = true;
         this.schedule();
@@ -123,9 +132,6 @@ export class GraphPanel implements vscode.Disposable {
       open: this.panel !== null,
       visible: this.panel?.visible ?? false,
       ready: this.ready,
-      activeSessionId: this.shownSessionId,
-      header: this.shownHeader,
-      deferreds: [...this.shown.values()],
       messagesSent: this.messagesSent,
     };
   }
@@ -196,12 +202,10 @@ export class GraphPanel implements vscode.Disposable {
     this.forgetShown();
   }
 
-  /** What we believe the webview shows: nothing. */
+  /** Which state we believe the webview shows: none. */
   private forgetShown(): void {
     this.shownSessionId = null;
     this.shownModel = null;
-    this.shownHeader = null;
-    this.shown.clear();
   }
 
   private received(message: unknown): void {
@@ -263,7 +267,8 @@ export class GraphPanel implements vscode.Disposable {
         this.messagesSent += 1;
         this.lastSentAt = Date.now();
         const delivered = await this.panel.webview.postMessage(packMessage(message));
-        if (!delivered) this.forgetWebview();
+        if (delivered) this.posted.fire(message);
+        else this.forgetWebview();
       }
     } catch {
       this.forgetWebview();
@@ -297,16 +302,15 @@ export class GraphPanel implements vscode.Disposable {
         version: WEBVIEW_PROTOCOL_VERSION,
         sessions: this.summaries(),
         activeSessionId: this.shownSessionId,
-        header: this.shownHeader,
-        deferreds: full,
+        ...full,
       };
     }
     if (this.sessionsDirty) {
       this.sessionsDirty = false;
       const shownNext = activeId ?? restored?.summary.id ?? null;
       // The webview empties its tree when the active session changes (then waits for `full`).
-      // Forget our mirror too, or a switch away and back before that `full` went out would
-      // leave us believing the webview still shows the session it just emptied.
+      // Forget which session it showed too, or a switch away and back before that `full` went
+      // out would leave us believing the webview still shows the session it just emptied.
       if (shownNext !== this.shownSessionId) {
         this.forgetShown();
         if (shownNext !== null) this.dirtyGraphs.add(shownNext); // so that `full` follows
@@ -316,14 +320,14 @@ export class GraphPanel implements vscode.Disposable {
     if (!record || !activeId) {
       this.dirtyGraphs.clear();
       if (restored && this.shownSessionId !== restored.summary.id) {
-        const deferreds = this.showRestored(restored);
+        const { deferreds } = this.showRestored(restored);
         return { type: 'full', sessionId: restored.summary.id, header: restored.header, deferreds };
       }
       if (!restored) this.showFull(undefined);
       return null;
     }
     if (this.shownSessionId !== activeId || this.shownModel !== record.model) {
-      const deferreds = this.showFull(record);
+      const { deferreds } = this.showFull(record);
       return { type: 'full', sessionId: activeId, header: record.model.header(), deferreds };
     }
     if (!this.dirtyGraphs.has(activeId)) {
@@ -332,40 +336,29 @@ export class GraphPanel implements vscode.Disposable {
     }
     this.dirtyGraphs.clear();
     const delta = record.model.takeDelta();
-    for (const id of delta.removed) this.shown.delete(id);
-    for (const view of delta.upserts) this.shown.set(view.id, view);
-    this.shownHeader = record.model.header();
-    return { type: 'delta', sessionId: activeId, header: this.shownHeader, ...delta };
+    return { type: 'delta', sessionId: activeId, header: record.model.header(), ...delta };
   }
 
-  /** Resets our mirror to a session's full state (discarding its pending delta). */
-  private showFull(record: SessionRecord | undefined): DeferredView[] {
+  /** A session's full state for the webview (its pending delta is in it, so discarded). */
+  private showFull(record: SessionRecord | undefined): FullState {
     this.dirtyGraphs.clear();
-    this.shown.clear();
     if (!record) {
       this.shownSessionId = null;
       this.shownModel = null;
-      this.shownHeader = null;
-      return [];
+      return { header: null, deferreds: [] };
     }
     this.shownModel = record.model;
     record.model.takeDelta();
-    const deferreds = record.model.views();
-    for (const view of deferreds) this.shown.set(view.id, view);
     this.shownSessionId = record.session.id;
-    this.shownHeader = record.model.header();
-    return deferreds;
+    return { header: record.model.header(), deferreds: record.model.views() };
   }
 
-  /** Mirrors a restored (ended, saved) graph; it never changes, so no model backs it. */
-  private showRestored(restored: RestoredGraph): DeferredView[] {
+  /** A restored (ended, saved) graph for the webview; it never changes, so no model backs it. */
+  private showRestored(restored: RestoredGraph): FullState {
     this.dirtyGraphs.clear();
-    this.shown.clear();
     this.shownModel = null;
     this.shownSessionId = restored.summary.id;
-    this.shownHeader = restored.header;
-    for (const view of restored.deferreds) this.shown.set(view.id, view);
-    return restored.deferreds;
+    return { header: restored.header, deferreds: restored.deferreds };
   }
 
   dispose(): void {

@@ -1,13 +1,14 @@
 /**
- * What the extension keeps per debug session: its chain model and the bookkeeping for stops,
- * notices and the socket. Plain data; the SessionManager owns the behaviour.
+ * What the extension keeps per debug session: its chain model, its stop snapshots, and the
+ * bookkeeping for notices and the socket. Plain data apart from `stops`; the SessionManager
+ * owns the rest of the behaviour.
  */
 import type * as vscode from 'vscode';
 import { SessionModel } from '../model';
 import type { SessionSummary } from '../protocol/protocol';
-import { ResponseTap } from './responseTap';
 import { readSettings } from './settings';
 import type { RuntimeSocketServer } from './socketServer';
+import { StopSnapshots, type StopHost } from './stopSnapshots';
 
 export type NoticeKind = 'hint' | 'sticky';
 
@@ -24,27 +25,10 @@ export interface SessionRecord {
   /** A hint disappears once the runtime is heard from; a sticky notice stays. */
   noticeKind: NoticeKind;
   server: RuntimeSocketServer | null;
-  /** Incremented at every stop, so a frame is snapshotted once per stop. */
-  stopGeneration: number;
-  stoppedThreadId: number | null;
-  lastSnapshotKey: string | null;
-  snapshotRunning: boolean;
-  queuedFrameId: number | null;
   heardFromRuntime: boolean;
   rejectedBatches: number;
-  stoppedAt: number;
-  /** Fed by the session's tracker: adapter responses seen before VS Code relays them. */
-  readonly tap: ResponseTap;
-  /** Timings of the last snapshot at a stop (for the VS Code API suite and diagnostics). */
-  lastSnapshot: SnapshotTiming | null;
-}
-
-export interface SnapshotTiming {
-  frameId: number;
-  /** From the adapter's `stopped` event to the model holding the exact tree. */
-  sinceStopMs: number;
-  evaluateMs: number;
-  applyMs: number;
+  /** The exact snapshots at this session's stops, with their state. */
+  readonly stops: StopSnapshots;
 }
 
 export function newModel(session: vscode.DebugSession): SessionModel {
@@ -56,8 +40,9 @@ export function newModel(session: vscode.DebugSession): SessionModel {
   });
 }
 
-export function newRecord(session: vscode.DebugSession): SessionRecord {
-  return {
+/** A record for `session`; `hostFor` gives its stop snapshots the manager's side. */
+export function newRecord(session: vscode.DebugSession, hostFor: (record: SessionRecord) => StopHost): SessionRecord {
+  const record: Omit<SessionRecord, 'stops'> & { stops?: StopSnapshots } = {
     session,
     model: newModel(session),
     adapterStarts: 0,
@@ -67,15 +52,9 @@ export function newRecord(session: vscode.DebugSession): SessionRecord {
     notice: null,
     noticeKind: 'hint',
     server: null,
-    stopGeneration: 0,
-    stoppedThreadId: null,
-    lastSnapshotKey: null,
-    snapshotRunning: false,
-    queuedFrameId: null,
     heardFromRuntime: false,
     rejectedBatches: 0,
-    stoppedAt: 0,
-    lastSnapshot: null,
-    tap: new ResponseTap(),
   };
+  record.stops = new StopSnapshots(record, hostFor(record as SessionRecord));
+  return record as SessionRecord;
 }

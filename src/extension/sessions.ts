@@ -1,33 +1,29 @@
 /**
  * Per debug session state: one chain model per Python debug session (child sessions and
- * concurrent sessions each get their own), fed by custom DAP events, the session's loopback
- * socket, and an exact snapshot at every stop in the frame the user has selected.
+ * concurrent sessions each get their own), fed by the DAP route (dapRoute.ts), the session's
+ * loopback socket, and its stop snapshots (stopSnapshots.ts) in the frame the user selected.
  *
  * The manager never talks to the webview; it raises `onDidChangeSessions` and
  * `onDidChangeGraph`, and the panel pulls coalesced deltas from the models when it can deliver
  * them — so a slow or hidden webview costs at most one state per Deferred here.
  */
 import * as vscode from 'vscode';
-import { DAP_EVENT_NAME, type Batch, type SessionSummary } from '../protocol/protocol';
+import type { Batch, SessionSummary } from '../protocol/protocol';
 import { injectedToken, isInjectable, isInjected } from './injection';
 import * as notices from './notices';
-import { unpackBatch } from './packedBatch';
+import { unpackBatch } from './packing';
 import { PYTHON_DEBUG_TYPES, readSettings } from './settings';
-import { isTakenEventBody } from './tracker';
-import { snapshotInFrame, topFrameId } from './snapshotAtStop';
 import type { RuntimeSocketServer } from './socketServer';
 import { newModel, newRecord, type NoticeKind, type SessionRecord } from './sessionRecord';
+import type { StopHost } from './stopSnapshots';
 
-export type { SessionRecord, SnapshotTiming } from './sessionRecord';
+export type { SessionRecord } from './sessionRecord';
 
 /** Ended sessions kept for inspection after the program exits (oldest forgotten first). */
 const ENDED_SESSIONS_KEPT = 5;
 
 /** How long a terminated session's socket server waits for a restart before closing. */
 const RESTART_GRACE_MS = 3000;
-
-/** How long names from the last stop survive once the program runs again. */
-const NAMES_KEPT_AFTER_RESUME_MS = 400;
 
 export class SessionManager implements vscode.Disposable {
   private readonly records = new Map<string, SessionRecord>();
@@ -62,15 +58,12 @@ export class SessionManager implements vscode.Disposable {
       this.snapshotApplied,
       vscode.debug.onDidStartDebugSession((session) => this.started(session)),
       vscode.debug.onDidTerminateDebugSession((session) => this.terminated(session)),
-      vscode.debug.onDidReceiveDebugSessionCustomEvent((event) => {
-        if (event.event !== DAP_EVENT_NAME || isTakenEventBody(event.body)) return;
-        const record = this.ensure(event.session);
-        if (record) this.receive(record, event.body, null);
-      }),
       vscode.debug.onDidChangeActiveDebugSession((session) => {
         if (session && this.records.has(session.id)) this.setActive(session.id);
       }),
-      vscode.debug.onDidChangeActiveStackItem((item) => this.stackItemSelected(item)),
+      vscode.debug.onDidChangeActiveStackItem((item) => {
+        if (item instanceof vscode.DebugStackFrame) this.records.get(item.session.id)?.stops.frameSelected(item.frameId);
+      }),
     );
     for (const session of vscode.debug.activeDebugSession ? [vscode.debug.activeDebugSession] : []) {
       this.ensure(session);
@@ -127,7 +120,7 @@ export class SessionManager implements vscode.Disposable {
     if (known) return known;
     const parentTracked = session.parentSession && this.records.has(session.parentSession.id);
     if (!PYTHON_DEBUG_TYPES.has(session.type) && !parentTracked) return undefined;
-    const record = newRecord(session);
+    const record = newRecord(session, (r) => this.stopHost(r));
     this.records.set(session.id, record);
     this.initialNotice(record, Boolean(parentTracked));
     this.claimServer(record);
@@ -151,8 +144,7 @@ export class SessionManager implements vscode.Disposable {
       record.pid = null;
       record.state = 'running';
       record.heardFromRuntime = false;
-      record.stopGeneration += 1;
-      record.lastSnapshot = null;
+      record.stops.restarted();
       record.notice = null;
       record.noticeKind = 'hint';
       this.initialNotice(record, Boolean(session.parentSession && this.records.has(session.parentSession.id)));
@@ -265,96 +257,28 @@ export class SessionManager implements vscode.Disposable {
     }
   }
 
-  /** The adapter reported a stop: snapshot the top frame of the stopped thread. */
-  async stopped(session: vscode.DebugSession, threadId: number | null): Promise<void> {
-    const record = this.ensure(session);
-    if (!record) return;
-    record.state = 'stopped';
-    record.stopGeneration += 1;
-    record.stoppedThreadId = threadId;
-    record.stoppedAt = Date.now();
-    this.sessionsChanged.fire();
-    this.sessionStopped.fire(record);
-    // Not debug.activeStackItem: at this moment it may still be the previous stop's frame.
-    // VS Code focuses the new top frame shortly; snapshotFrame skips it when it is this one.
-    const frameId = threadId !== null ? await topFrameId(session, threadId) : null;
-    if (frameId !== null && record.state === 'stopped') this.snapshotFrame(record, frameId);
-  }
-
-  /** The program runs again (continue/step requests or a `continued` event). */
-  resumed(session: vscode.DebugSession): void {
-    const record = this.records.get(session.id);
-    if (!record || record.state !== 'stopped') return;
-    record.state = 'running';
-    this.sessionsChanged.fire();
-    // Names belong to a paused frame; once the program really runs on they may lie. A step
-    // stops again within moments, so wait before clearing to avoid a flicker on every step.
-    const generation = record.stopGeneration;
-    setTimeout(() => {
-      if (record.state === 'running' && record.stopGeneration === generation) {
-        record.model.setFrameNames(null);
-        this.graphChanged.fire(record.session.id);
-      }
-    }, NAMES_KEPT_AFTER_RESUME_MS).unref?.();
-  }
-
-  private stackItemSelected(item: vscode.DebugThread | vscode.DebugStackFrame | undefined): void {
-    if (!(item instanceof vscode.DebugStackFrame)) return;
-    const record = this.records.get(item.session.id);
-    if (record?.state === 'stopped') this.snapshotFrame(record, item.frameId);
-  }
-
-  /** Snapshots `frameId` once per stop; while one runs, only the latest request waits. */
-  snapshotFrame(record: SessionRecord, frameId: number, force = false): void {
-    const key = `${record.stopGeneration}:${frameId}`;
-    if (!force && key === record.lastSnapshotKey) return;
-    record.lastSnapshotKey = key;
-    if (record.snapshotRunning) {
-      record.queuedFrameId = frameId;
-      return;
-    }
-    void this.runSnapshots(record, frameId);
-  }
-
-  private async runSnapshots(record: SessionRecord, firstFrameId: number): Promise<void> {
-    record.snapshotRunning = true;
-    let frameId: number | null = firstFrameId;
-    try {
-      while (frameId !== null) {
-        record.queuedFrameId = null;
-        const started = Date.now();
-        const outcome = await snapshotInFrame(record.session, frameId, record.tap);
-        if (outcome.ok) {
-          const evaluated = Date.now();
-          try {
-            const applied = record.model.applySnapshotBatch(outcome.batch);
-            if (!applied.ok) this.logRejected(record, `snapshot: ${applied.error ?? 'rejected'}`);
-          } catch (error) {
-            this.logRejected(record, `snapshot: ${error}`);
-          }
-          const applied = Date.now();
-          record.lastSnapshot = {
-            frameId,
-            sinceStopMs: applied - record.stoppedAt,
-            evaluateMs: evaluated - started,
-            applyMs: applied - evaluated,
-          };
-          if (record.noticeKind === 'hint' && record.notice) this.setNotice(record, null, 'hint');
-          record.heardFromRuntime = true;
-          this.snapshotApplied.fire(record.session.id);
-          this.graphChanged.fire(record.session.id);
-        } else if (record.state === 'stopped') {
-          this.log.warn(`${record.session.name}: snapshot at stop failed: ${outcome.message.slice(0, 500)}`);
-          const notice = outcome.missingRuntime
-            ? notices.missingRuntimeNotice(this.packageDir)
-            : notices.snapshotFailedNotice(outcome.message);
-          if (record.noticeKind !== 'sticky') this.setNotice(record, notice, 'hint');
-        }
-        frameId = record.queuedFrameId;
-      }
-    } finally {
-      record.snapshotRunning = false;
-    }
+  /** The manager's side of a record's stop snapshots: its events, notices and log. */
+  private stopHost(record: SessionRecord): StopHost {
+    const id = record.session.id;
+    return {
+      stateChanged: () => this.sessionsChanged.fire(),
+      didStop: () => this.sessionStopped.fire(record),
+      snapshotApplied: () => {
+        if (record.noticeKind === 'hint' && record.notice) this.setNotice(record, null, 'hint');
+        record.heardFromRuntime = true;
+        this.snapshotApplied.fire(id);
+        this.graphChanged.fire(id);
+      },
+      graphChanged: () => this.graphChanged.fire(id),
+      snapshotFailed: (outcome) => {
+        this.log.warn(`${record.session.name}: snapshot at stop failed: ${outcome.message.slice(0, 500)}`);
+        const notice = outcome.missingRuntime
+          ? notices.missingRuntimeNotice(this.packageDir)
+          : notices.snapshotFailedNotice(outcome.message);
+        if (record.noticeKind !== 'sticky') this.setNotice(record, notice, 'hint');
+      },
+      rejected: (error) => this.logRejected(record, error),
+    };
   }
 
   dispose(): void {

@@ -4,32 +4,50 @@
  * host and the webview. Imported by the model, the CLI, the extension and the webview; it must
  * never import `vscode`.
  *
- * JSON keys are camelCase; times are milliseconds since the Unix epoch.
+ * JSON keys are camelCase; times are milliseconds since the Unix epoch. A Deferred's `id` is a
+ * serial integer, unique within one process (`pid`) and never reused.
  */
 
 /** Major.minor of the runtime event schema; a different major is rejected. */
 export const PROTOCOL_VERSION = '1.2';
+/** PROTOCOL_VERSION's major, the part a consumer must match. */
 export const PROTOCOL_MAJOR = 1;
 
+/** The `format` value of a recording file's header line. */
 export const RECORDING_FORMAT = 'deferred-graph-recording';
+/** Version of the recording container (header line + one Batch per line). */
 export const RECORDING_FORMAT_VERSION = 1;
+/** Name of the custom DAP event whose body is a Batch (or a PackedBatch). */
 export const DAP_EVENT_NAME = 'deferredGraph';
+/** `kind` of a socket client's first line: `{"kind": "auth", "token": HEX, "pid": N}`. */
 export const SOCKET_AUTH_KIND = 'auth';
 /** Starts a packed Batch's text, then base64 of its zlib-deflated JSON (DAP route only). */
 export const PACKED_PREFIX = 'zlib64:';
 
-/** Environment variables read by the runtime's bootstrap and transports. */
+/**
+ * The `deferred_graph` function the extension's DAP `evaluate` calls at every stop, as
+ * `SNAPSHOT_FUNCTION(locals(), globals())`; it returns the packed snapshot Batch naming the
+ * frame's Deferreds. On the wire because the debuggee may run another runtime version.
+ */
+export const SNAPSHOT_FUNCTION = 'debug_snapshot_packed';
+
+/** Environment variables read by the runtime's bootstrap and transports; the extension sets them. */
 export const ENV = {
+  /** "1": sitecustomize installs the runtime (lazily, when Twisted's defer is imported). */
   enable: 'DEFERRED_GRAPH_ENABLE',
+  /** "tcp:127.0.0.1:PORT" or "unix:/path/to/socket": where the socket transport connects. */
   socket: 'DEFERRED_GRAPH_SOCKET',
+  /** 64 hex characters (32 random bytes) the socket client authenticates with. */
   token: 'DEFERRED_GRAPH_TOKEN',
-  record: 'DEFERRED_GRAPH_RECORD',
-  transport: 'DEFERRED_GRAPH_TRANSPORT',
-  flushMs: 'DEFERRED_GRAPH_FLUSH_MS',
+  /** Path of a JSON Lines recording to write. */ record: 'DEFERRED_GRAPH_RECORD',
+  /** "auto" (default), "dap", "socket" or "none". */ transport: 'DEFERRED_GRAPH_TRANSPORT',
+  /** Pump period in milliseconds (default 50). */ flushMs: 'DEFERRED_GRAPH_FLUSH_MS',
+  /** Most events queued for a transport (default 20000) before they are dropped and counted. */
   buffer: 'DEFERRED_GRAPH_BUFFER',
-  reprLimit: 'DEFERRED_GRAPH_REPR_LIMIT',
+  /** Most characters of a result repr (default 300). */ reprLimit: 'DEFERRED_GRAPH_REPR_LIMIT',
 } as const;
 
+/** Every `kind` a RuntimeEvent can have in this version; newer kinds are ignored. */
 export const EVENT_KINDS = [
   'hello',
   'created',
@@ -45,130 +63,147 @@ export type EventKind = (typeof EVENT_KINDS)[number];
 // Runtime → extension: the wire schema
 // ---------------------------------------------------------------------------------------------
 
+/** A place in source: where a Deferred was created, or where a callable is defined. */
 export interface Location {
-  file: string;
-  line: number;
-  function: string;
+  /** Path of the source file, as the debuggee sees it. */ file: string;
+  /** 1-based line number. */ line: number;
+  /** Name of the enclosing function (`<module>` at top level). */ function: string;
 }
 
+/** A callback or errback: its qualified name and, when it has Python source, where. */
 export interface CallableInfo {
-  name: string;
-  file: string | null;
-  line: number | null;
+  /** Its `__qualname__` (`Class.method`, `<lambda>`...). */ name: string;
+  /** Source file, null for builtins and C functions. */ file: string | null;
+  /** Definition line, null without source. */ line: number | null;
 }
 
-/** One pending (callback, errback) pair; `continues` is set for Twisted's _CONTINUE entries. */
+/** One pending (callback, errback) pair, as `len(d.callbacks)` counts them. */
 export interface CallbackPair {
-  callback: CallableInfo | null;
-  errback: CallableInfo | null;
+  /** Null for Twisted's `_CONTINUE` entry. */ callback: CallableInfo | null;
+  /** Null for Twisted's `_CONTINUE` entry. */ errback: CallableInfo | null;
+  /** Id of the waiting Deferred when this is Twisted's `_CONTINUE` entry ("continues #N"). */
   continues: number | null;
 }
 
+/** A result that is a plain value (`kind: 'value'`). */
 export interface ValueResult {
   kind: 'value';
-  typeName: string;
-  repr: string;
-  truncated: boolean;
+  /** Class name of the value. */ typeName: string;
+  /** Bounded repr; never raises (a failing repr becomes "<repr failed: ...>"). */ repr: string;
+  /** Whether `repr` was cut at the repr limit. */ truncated: boolean;
 }
 
+/** A result that is a Failure (`kind: 'failure'`). */
 export interface FailureResult {
   kind: 'failure';
-  excType: string;
-  message: string;
-  truncated: boolean;
+  /** Qualified exception class name. */ excType: string;
+  /** Bounded str(exception). */ message: string;
+  /** Whether `message` was cut at the repr limit. */ truncated: boolean;
 }
 
+/** A result that is another Deferred (`kind: 'deferred'`). */
 export interface DeferredResult {
   kind: 'deferred';
-  id: number;
+  /** The Deferred that is this one's result. */ id: number;
 }
 
 export type Result = ValueResult | FailureResult | DeferredResult;
 
+/** The generator (inlineCallbacks) or coroutine (ensureDeferred) driving a Deferred. */
 export interface CoroutineInfo {
   kind: 'inlineCallbacks' | 'coroutine';
-  name: string;
-  file: string | null;
-  line: number | null;
-  finished: boolean;
-  waitingOn: number | null;
+  /** Qualified function name. */ name: string;
+  /** Source file of the function, null without source. */ file: string | null;
+  /** Line where it is suspended now, else its definition line. */ line: number | null;
+  /** Whether the generator or coroutine has returned. */ finished: boolean;
+  /** Id of the Deferred it awaits now. */ waitingOn: number | null;
 }
 
+/** The DelayedCall behind a deferLater Deferred (reachable until it fires on Twisted 24.7+). */
 export interface TimerInfo {
-  callAt: number;
-  delay: number;
-  function: string;
-  active: boolean;
+  /** Reactor time (seconds) the call is due. */ callAt: number;
+  /** Seconds from now when the state was read. */ delay: number;
+  /** Name of the function it will call. */ function: string;
+  /** Whether the call is still scheduled (not run or cancelled). */ active: boolean;
 }
 
+/** Everything known about one Deferred at the moment the event was emitted. */
 export interface DeferredState {
-  id: number;
-  type: string;
-  label: string | null;
-  called: boolean;
-  hasResult: boolean;
-  result: Result | null;
-  callbacks: CallbackPair[];
-  paused: number;
-  waitingOn: number | null;
-  cancelled: boolean;
-  created: Location;
-  createdAt: number;
-  firedAt: number | null;
-  members: number[] | null;
-  coroutine: CoroutineInfo | null;
-  timer: TimerInfo | null;
+  /** Serial id, unique within the process. */ id: number;
+  /** Class name: "Deferred", "DeferredList", "_ConcurrencyPrimitive"... */ type: string;
+  /** Set by deferred_graph.label(). */ label: string | null;
+  /** Twisted's `called`: it has been fired. */ called: boolean;
+  /** hasattr(d, "result"). */ hasResult: boolean;
+  /** Null iff hasResult is false. */ result: Result | null;
+  /** The pending pairs, in order. */ callbacks: CallbackPair[];
+  /** Twisted's pause counter. */ paused: number;
+  /** Id of d._chainedTo: the Deferred this one waits on. */ waitingOn: number | null;
+  /** Whether cancel() was called before it fired. */ cancelled: boolean;
+  /** First frame outside Twisted's defer module. */ created: Location;
+  /** When it was created. */ createdAt: number;
+  /** When `called` first became true. */ firedAt: number | null;
+  /** DeferredList members, in order. */ members: number[] | null;
+  /** The generator or coroutine driving it. */ coroutine: CoroutineInfo | null;
+  /** The deferLater timer that will fire it. */ timer: TimerInfo | null;
 }
 
 interface EventBase {
-  seq: number;
-  t: number;
+  /** Process-wide counter, so events that arrive in batches out of order can be ordered. */ seq: number;
+  /** When the event was emitted. */ t: number;
 }
 
+/** The runtime's first event on a transport: who is talking. */
 export interface HelloEvent extends EventBase {
   kind: 'hello';
-  protocolVersion: string;
-  pid: number;
-  python: string;
-  twisted: string | null;
-  argv: string[];
-  transport: string;
+  /** The runtime's PROTOCOL_VERSION. */ protocolVersion: string;
+  /** The debuggee's process id. */ pid: number;
+  /** Python version string. */ python: string;
+  /** Twisted's version, null while Twisted is not imported. */ twisted: string | null;
+  /** sys.argv of the debuggee. */ argv: string[];
+  /** "dap", "socket", "record" or "none". */ transport: string;
 }
 
+/** The first report of a Deferred. */
 export interface CreatedEvent extends EventBase {
   kind: 'created';
-  deferred: DeferredState;
+  /** Its state when reported (it may have changed since creation). */ deferred: DeferredState;
 }
 
+/** A reported Deferred's new state (changes between drains coalesce into one). */
 export interface ChangedEvent extends EventBase {
   kind: 'changed';
-  deferred: DeferredState;
+  /** Its whole new state. */ deferred: DeferredState;
 }
 
+/** The Deferred was garbage-collected. */
 export interface CollectedEvent extends EventBase {
   kind: 'collected';
-  id: number;
+  /** The Deferred that is gone. */ id: number;
+  /** The Failure nobody handled, when Twisted logs "Unhandled error in Deferred" for it. */
   unhandledFailure: FailureResult | null;
-  /** When it fired (null: never); added in 1.1, absent from 1.0 runtimes. */
-  firedAt: number | null;
+  /** When it fired (null: never); added in 1.1, absent from 1.0 runtimes. */ firedAt: number | null;
 }
 
+/** A named point on the timeline (deferred_graph.mark()). */
 export interface MarkerEvent extends EventBase {
   kind: 'marker';
-  name: string;
+  /** The name given to mark(). */ name: string;
 }
 
+/** Events were lost since the last report; a `snapshot` follows to resync. */
 export interface DroppedEvent extends EventBase {
   kind: 'dropped';
-  count: number;
-  total: number;
+  /** Lost since the last report. */ count: number;
+  /** Lost since start. */ total: number;
 }
 
+/** The full current state; authoritative over every event with a lower `seq`. */
 export interface SnapshotEvent extends EventBase {
   kind: 'snapshot';
-  reason: string;
-  deferreds: DeferredState[];
-  ephemeral: number;
+  /** "request", "resync", "stop" or "connect". */ reason: string;
+  /** Every live Deferred. */ deferreds: DeferredState[];
+  /** Deferreds created and collected unseen since start (not reported one by one). */ ephemeral: number;
+  /** Deferred ids (as strings) → the variable names referring to them in a debugger frame. */
   frameNames: Record<string, string> | null;
 }
 
@@ -181,28 +216,30 @@ export type RuntimeEvent =
   | DroppedEvent
   | SnapshotEvent;
 
+/** The unit of transport: a DAP event body, a socket line, a recording line. */
 export interface Batch {
-  protocolVersion: string;
-  pid: number;
-  batch: number;
-  events: RuntimeEvent[];
+  /** The runtime's PROTOCOL_VERSION. */ protocolVersion: string;
+  /** The debuggee's process id. */ pid: number;
+  /** Per-process batch counter (snapshots taken on request use 0). */ batch: number;
+  /** The events, in `seq` order. */ events: RuntimeEvent[];
 }
 
-/** A DAP event body carrying a Batch packed (since 1.2); `packed` starts with PACKED_PREFIX. */
+/** A DAP event body carrying a Batch packed (since 1.2), for large batches only. */
 export interface PackedBatch {
-  protocolVersion: string;
-  pid: number;
-  batch: number;
-  packed: string;
+  /** As the Batch's own. */ protocolVersion: string;
+  /** As the Batch's own. */ pid: number;
+  /** As the Batch's own. */ batch: number;
+  /** PACKED_PREFIX + base64 of the Batch's zlib-deflated JSON. */ packed: string;
 }
 
+/** First line of a recording file; one Batch per line follows. */
 export interface RecordingHeader {
-  format: string;
-  formatVersion: number;
-  protocolVersion: string;
-  pid: number;
-  startedAt: number;
-  argv: string[];
+  /** RECORDING_FORMAT. */ format: string;
+  /** RECORDING_FORMAT_VERSION. */ formatVersion: number;
+  /** The runtime's PROTOCOL_VERSION. */ protocolVersion: string;
+  /** The recorded process id. */ pid: number;
+  /** When recording started. */ startedAt: number;
+  /** sys.argv of the recorded program. */ argv: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,47 +251,53 @@ export interface RecordingHeader {
 /** Version of the host↔webview messages; bumped when a message changes shape. */
 export const WEBVIEW_PROTOCOL_VERSION = 1;
 
+/** What a row says a Deferred is doing; `waiting` is waiting on another Deferred (nested under it). */
 export type DeferredStatus = 'pending' | 'fired' | 'failed' | 'paused' | 'waiting';
 
 /** A Deferred as the view shows it: the runtime state plus what the model derived. */
 export interface DeferredView extends DeferredState {
-  /** Variable name in the selected frame, else the label(), else null. */
-  name: string | null;
-  status: DeferredStatus;
-  collected: boolean;
-  collectedAt: number | null;
-  unhandledFailure: FailureResult | null;
-  /** seq of the last event that changed this Deferred. */
-  lastSeq: number;
+  /** Variable name in the selected frame, else the label(), else null. */ name: string | null;
+  /** Derived from the state (waiting and paused count as pending in the header). */ status: DeferredStatus;
+  /** Whether it was garbage-collected (kept for a while, see retainCollected). */ collected: boolean;
+  /** When the collection was reported. */ collectedAt: number | null;
+  /** The Failure it died with unhandled, if any. */ unhandledFailure: FailureResult | null;
+  /** seq of the last event that changed this Deferred. */ lastSeq: number;
 }
 
+/** One debug session in the webview's picker. */
 export interface SessionSummary {
-  id: string;
-  name: string;
-  parentId: string | null;
-  pid: number | null;
-  state: 'running' | 'stopped' | 'ended';
+  /** VS Code's debug session id. */ id: string;
+  /** The session's name (its launch configuration's). */ name: string;
+  /** The parent session's id for a subprocess, else null. */ parentId: string | null;
+  /** The debuggee's process id, once known. */ pid: number | null;
+  /** Whether the program runs, is paused at a stop, or is gone. */ state: 'running' | 'stopped' | 'ended';
   /** Why the view may be incomplete (attach session, not instrumented, ...), with a remedy. */
   notice: string | null;
 }
 
+/** The counts and status line above the tree, for one session. */
 export interface GraphHeader {
-  sessionId: string;
-  pending: number;
-  fired: number;
-  failed: number;
-  collected: number;
-  dropped: number;
-  ephemeral: number;
+  /** The session these counts are for. */ sessionId: string;
+  /** Retained live Deferreds not fired yet (waiting and paused included). */ pending: number;
+  /** Retained live Deferreds fired with a value. */ fired: number;
+  /** Retained live Deferreds fired with a Failure. */ failed: number;
+  /** Every Deferred known to be gone, evicted ones included. */ collected: number;
+  /** Events the runtime dropped (its buffer was full). */ dropped: number;
+  /** Deferreds created and collected between two flushes, never shown. */ ephemeral: number;
   /** Set when the session's events cannot be used (e.g. a future major protocol version). */
   error: string | null;
-  lastMarker: string | null;
+  /** Name of the last deferred_graph.mark(). */ lastMarker: string | null;
 }
 
+/**
+ * Host → webview. `init` answers `ready` with everything; `sessions` updates the picker (a new
+ * active session empties the tree until its `full`); `full` replaces the tree; `delta` changes
+ * the active session's rows. `header`: the active session's; `deferreds`/`upserts`: its rows.
+ */
 export type ToWebviewMessage =
   | {
       type: 'init';
-      version: number;
+      /** The host's WEBVIEW_PROTOCOL_VERSION. */ version: number;
       sessions: SessionSummary[];
       activeSessionId: string | null;
       header: GraphHeader | null;
@@ -265,8 +308,8 @@ export type ToWebviewMessage =
       type: 'delta';
       sessionId: string;
       header: GraphHeader;
-      upserts: DeferredView[];
-      removed: number[];
+      /** Rows new or changed since the last message. */ upserts: DeferredView[];
+      /** Ids no longer in the model (dropped by retention). */ removed: number[];
     }
   | {
       type: 'full';
@@ -275,7 +318,41 @@ export type ToWebviewMessage =
       deferreds: DeferredView[];
     };
 
+/** Webview → host: `ready` once loaded (then `init` follows), a click on a source location, a pick. */
 export type FromWebviewMessage =
   | { type: 'ready'; version: number }
   | { type: 'openLocation'; file: string; line: number }
   | { type: 'selectSession'; sessionId: string };
+
+/**
+ * Large host→webview messages travel packed: their JSON, zlib-deflated, as a byte array.
+ *
+ * `webview.postMessage` JSON-encodes an object, and in code-server (VS Code in the browser) the
+ * workbench receives that text escaped inside its own RPC JSON, decodes it and re-posts it to
+ * the webview's iframe — ~0.5 MB for the 1,000 renamed rows of a debugger stop, 50–90 ms on the
+ * stop's critical path while the workbench was busy with the stop itself. A typed array is
+ * passed beside the RPC message as binary and handed to the iframe as is, and deflated it is
+ * about a tenth of the size (bench/RESULTS-e2e.md). Small messages stay plain objects.
+ *
+ * The host packs with Node's zlib (src/extension/packing.ts), the webview unpacks with the
+ * browser's DecompressionStream (webview/unpack.ts); both speak the zlib ("deflate") format.
+ * It lives here, not beside either, because both sides must agree on it and the webview bundle
+ * may take only this module from src/ (no node:zlib there).
+ */
+export interface PackedMessage {
+  type: 'packed';
+  /** UTF-8 JSON of a ToWebviewMessage, zlib-deflated. */ deflated: Uint8Array;
+}
+
+/** Messages whose JSON is longer than this many characters are packed. */
+export const PACK_THRESHOLD_CHARS = 16 * 1024;
+
+/** Whether a message from the host is a PackedMessage (checked before it is validated). */
+export function isPackedMessage(data: unknown): data is PackedMessage {
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    (data as { type?: unknown }).type === 'packed' &&
+    (data as { deflated?: unknown }).deflated instanceof Uint8Array
+  );
+}

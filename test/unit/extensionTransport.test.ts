@@ -7,10 +7,9 @@ import { execFileSync } from 'node:child_process';
 import * as net from 'node:net';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ResponseTap } from '../../src/extension/responseTap';
-import { unpackBatch } from '../../src/extension/packedBatch';
-import { parseSnapshotResult, unquotePythonString } from '../../src/extension/snapshotAtStop';
+import { parseSnapshotResult, unpackBatch, unquotePythonString } from '../../src/extension/packing';
 import { RuntimeSocketServer, tokenMatches } from '../../src/extension/socketServer';
+import { ResponseTap } from '../../src/extension/stopSnapshots';
 import { PACKED_PREFIX, type Batch, type SnapshotEvent } from '../../src/protocol/protocol';
 
 const PYTHON = '/usr/bin/python3';

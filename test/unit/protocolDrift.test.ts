@@ -197,17 +197,32 @@ describe('protocol drift between wire.py and protocol.ts', () => {
   });
 
   it.each([
-    ['a renamed field', 'waitingOn: number | null;\n  cancelled', 'waitingFor: number | null;\n  cancelled', /DeferredState\.waitingOn: wire\.py null \| number, protocol\.ts missing/],
+    ['a renamed field', 'this one waits on. */ waitingOn: number | null;', 'this one waits on. */ waitingFor: number | null;', /DeferredState\.waitingOn: wire\.py null \| number, protocol\.ts missing/],
     ['a field of another type', 'paused: number;', 'paused: boolean;', /DeferredState\.paused: wire\.py number, protocol\.ts boolean/],
     ['a nullable field made required', 'twisted: string | null;', 'twisted: string;', /HelloEvent\.twisted/],
     ['a changed constant', "PROTOCOL_VERSION = '1.2'", "PROTOCOL_VERSION = '1.3'", /constant PROTOCOL_VERSION/],
     ['an extra event kind', "'snapshot',\n] as const", "'snapshot',\n  'teleported',\n] as const", /constant EVENT_KINDS/],
     ['a renamed environment variable', "flushMs: 'DEFERRED_GRAPH_FLUSH_MS'", "flushMs: 'DEFERRED_GRAPH_FLUSH'", /constant ENV_FLUSH_MS/],
     ['a wire type only in TypeScript', 'export interface RecordingHeader {', 'export interface Extra { x: number }\nexport interface RecordingHeader {', /type Extra: only in protocol\.ts/],
+    ['a renamed snapshot function', "SNAPSHOT_FUNCTION = 'debug_snapshot_packed'", "SNAPSHOT_FUNCTION = 'debug_snapshot'", /constant SNAPSHOT_FUNCTION/],
     ['a changed literal kind', "kind: 'inlineCallbacks' | 'coroutine';", "kind: 'inlineCallbacks' | 'generator';", /CoroutineInfo\.kind/],
   ])('fails on an altered copy of protocol.ts with %s', (_what, from, to, expected) => {
     const altered = typescriptContract(alter(realProtocol, from, to));
     expect(drift(python, altered).join('\n')).toMatch(expected);
+  });
+
+  it('names the function the runtime package really has: it returns a packed snapshot Batch', () => {
+    // The extension evaluates SNAPSHOT_FUNCTION by name in the debuggee; the wire constant
+    // agreeing with protocol.ts is worthless if the package renamed the function itself.
+    const script = [
+      'import json, deferred_graph, deferred_graph.wire as wire',
+      'packed = getattr(deferred_graph, wire.SNAPSHOT_FUNCTION)({}, {})',
+      'print(json.dumps(wire.unpack(packed)))',
+    ].join('\n');
+    const env = { ...process.env, PYTHONPATH: join(ROOT, 'python') };
+    const batch = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8', env }));
+    expect(batch.protocolVersion).toBe(python.constants.PROTOCOL_VERSION);
+    expect(batch.events.map((event: { kind: string }) => event.kind)).toEqual(['snapshot']);
   });
 
   it('fails on an altered copy of wire.py: a new field and a new TypedDict', () => {

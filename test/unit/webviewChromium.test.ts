@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startWebview } from '../../bench/webview-harness.mjs';
 import { ROW_HEIGHT } from '../../webview/treeDom';
-import { packMessage } from '../../src/extension/packMessage';
-import type { PackedMessage } from '../../src/protocol/packedMessage';
+import { packMessage } from '../../src/extension/packing';
+import type { PackedMessage } from '../../src/protocol/protocol';
 import { callbackPair, pendingView, firedView, header, init, SESSION } from './builders';
 
 const XSS = '<img src=x onerror=alert(1)>';

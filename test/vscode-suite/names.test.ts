@@ -46,7 +46,7 @@ export function register(t: TestRegistry): void {
   // Opening the panel with no editor open puts it in the only group, where the stop's source
   // would cover it; the panel then moves beside the source, and this test relies on that.
   t.test('at each stop a and b are named, with the state Twisted holds, in the model and the panel', async () => {
-    const graph = await s.api();
+    await s.api(); // from here on, what the panel posts is folded into s.panelView()
     await vscode.commands.executeCommand('deferredGraph.show');
     const program = s.writeProgram('experiment3.py', EXPERIMENT_3);
     s.breakAtStops(program);
@@ -62,7 +62,7 @@ export function register(t: TestRegistry): void {
     assert.equal(b.callbacks.length, 1, 'b holds the _CONTINUE pair for a');
     assert.equal(b.callbacks[0].continues, a.id);
     const panelRows = await s.waitFor('the panel to show a and b', () => {
-      const state = graph.panelState();
+      const state = s.panelView();
       const names = new Set(state.deferreds.map((d) => d.name));
       return state.activeSessionId === session.id && names.has('a') && names.has('b') ? state : null;
     }, 30_000, s.panelSummary);
@@ -79,7 +79,7 @@ export function register(t: TestRegistry): void {
     assert.ok(bResult?.kind === 'value' && bResult.repr === 'None', `b.result after a consumed it: ${JSON.stringify(bResult)}`);
     assert.equal(second.get('a')!.callbacks.length, 0);
     await s.waitFor('the panel to show a fired', () =>
-      graph.panelState().deferreds.find((d) => d.name === 'a')?.status === 'fired',
+      s.panelView().deferreds.find((d) => d.name === 'a')?.status === 'fired',
     30_000, s.panelSummary);
   }, 90_000);
 

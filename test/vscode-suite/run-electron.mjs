@@ -38,7 +38,7 @@ try {
     extensionDevelopmentPath: [root, path.join(root, 'test', 'helper-extension')],
     extensionTestsPath: path.join(root, 'out', 'vscode-suite', 'electron.js'),
     launchArgs: ['--disable-extensions', '--disable-workspace-trust', `--user-data-dir=${userData}`],
-    extensionTestsEnv: { DG_TEST_PYTHON: process.env.DG_TEST_PYTHON || '/usr/bin/python3' },
+    extensionTestsEnv: { DG_TEST_PYTHON: process.env.DG_TEST_PYTHON || '/usr/bin/python3', DG_TEST_API: '1' },
   });
   console.log('test:electron: the VS Code API suite passed');
 } catch (error) {

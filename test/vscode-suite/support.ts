@@ -9,8 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DeferredGraphApi } from '../../src/extension/extension';
+import { TEST_API_ENV, type DeferredGraphApi } from '../../src/extension/extension';
 import type { DeferredView } from '../../src/protocol/protocol';
+import { PostedView } from './postedView';
 import { step } from './runner';
 
 export const EXTENSION_ID = 'deferred-graph.deferred-graph';
@@ -22,8 +23,20 @@ export function extension(): vscode.Extension<DeferredGraphApi> {
   return ext;
 }
 
+const posted = new PostedView();
+let postedSubscription: vscode.Disposable | null = null;
+
+/** The extension's test API; from the first call on, what its panel posts is folded. */
 export async function api(): Promise<DeferredGraphApi> {
-  return extension().activate();
+  const graph = await extension().activate();
+  assert.ok(graph, `the extension returned no test API: the harness must set ${TEST_API_ENV}=1 for its extension host`);
+  postedSubscription ??= graph.onDidPostMessage((message) => posted.fold(message));
+  return graph;
+}
+
+/** What the panel's webview shows, rebuilt from the messages it accepted. */
+export function panelView(): { activeSessionId: string | null; deferreds: DeferredView[] } {
+  return { activeSessionId: posted.activeSessionId, deferreds: [...posted.rows.values()] };
 }
 
 /** Polls `probe` until it returns a truthy value; fails with `what` and the last value seen. */
@@ -205,11 +218,17 @@ export async function cleanUp(): Promise<void> {
   // A restarted session ends and comes back under the same id, so ask the extension too.
   const alive = (session: vscode.DebugSession) =>
     !observe(session.id).ended || graph.sessions().some((x) => x.id === session.id && x.state !== 'ended');
+  const parents = new Set(started.map((session) => session.id));
   for (const session of started.splice(0)) {
     if (!alive(session)) continue;
     await vscode.debug.stopDebugging(session).then(undefined, () => undefined);
     await waitFor(`${session.name} to end`, () => !alive(session), 15_000).catch(() => undefined);
   }
+  // A subprocess's child session outlives its parent by a moment; a child stopped at a
+  // breakpoint keeps VS Code's focus meanwhile, so the next test's focus-based commands (restart)
+  // would act on it.
+  const children = graph.sessions().filter((x) => x.parentId !== null && parents.has(x.parentId));
+  await waitFor('child sessions to end', () => children.every((child) => observe(child.id).ended), 15_000).catch(() => undefined);
 }
 
 /** The Deferreds the model holds for a session, by their shown name. */
@@ -239,7 +258,8 @@ export async function waitForNames(sessionId: string, names: string[], timeoutMs
 
 /** What the panel shows, briefly, for failure messages. */
 export async function panelSummary(): Promise<unknown> {
-  const { deferreds, header, ...rest } = (await api()).panelState();
+  const state = (await api()).panelState();
   const groups = vscode.window.tabGroups.all.map((g) => `${g.viewColumn}${g.isActive ? '*' : ''}:[${g.tabs.map((t) => t.label + (t.isActive ? '*' : ''))}]`);
-  return { ...rest, header, rows: deferreds.map((d) => `${d.name ?? d.id}:${d.status}`), groups };
+  const rows = [...posted.rows.values()].map((d) => `${d.name ?? d.id}:${d.status}`);
+  return { ...state, activeSessionId: posted.activeSessionId, header: posted.header, rows, groups };
 }

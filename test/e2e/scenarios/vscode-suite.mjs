@@ -14,7 +14,9 @@ export const tests = [{
   suite: 'vscode',
   timeoutMs: 600000,
   async run(ctx) {
-    const s = await ctx.session({});
+    // DG_TEST_API: only then does the extension hand its test API to other extensions
+    // (src/extension/extension.ts TEST_API_ENV); the other scenarios run it as users get it.
+    const s = await ctx.session({ env: { DG_TEST_API: '1' } });
     const resultsFile = path.join(s.runDir, 'suite-results.json');
     // Let start-up finish so "dormant at start" is measured after the workbench settled.
     await s.page.waitForTimeout(2000);
