@@ -18,7 +18,7 @@ import {
 } from '../../src/extension/dapRoute';
 import { ResponseTap, SNAPSHOT_EXPRESSION, StopSnapshots, TopFrameWatch, type StopHost } from '../../src/extension/stopSnapshots';
 import { PACKED_PREFIX, SNAPSHOT_FUNCTION } from '../../src/protocol/protocol';
-import { batch, newModel, pending, snapshot } from './model.builders';
+import { batch, newModel, pending, snapshot } from './builders';
 
 const trace = (seq: number, threadId: number, startFrame?: number) => ({
   seq, command: 'stackTrace', arguments: { threadId, ...(startFrame === undefined ? {} : { startFrame }) },
