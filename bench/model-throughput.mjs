@@ -67,7 +67,10 @@ const perBatch = (EVENTS_PER_SECOND * PUMP_MS) / 1000;
 const batches = (SECONDS * 1000) / PUMP_MS;
 const costs = [];
 let random = 12345;
-const rand = () => ((random = (random * 1103515245 + 12345) % 2147483648) / 2147483648);
+const rand = () => {
+  random = (random * 1103515245 + 12345) % 2147483648;
+  return random / 2147483648;
+};
 for (let b = 0; b < batches; b++) {
   const events = [];
   for (let e = 0; e < perBatch; e++) {

@@ -125,7 +125,7 @@
       // retention), so the tree's shape changes in every delta, as in a busy server.
       let nextId = Math.max(...pop.map((d) => d.id)) + 1;
       // Slots of `pop` holding loose Deferreds, oldest first; `pop` always holds the live ones.
-      const looseSlots = pop.map((d, i) => i).filter((i) => i >= pop.length * 0.7);
+      const looseSlots = pop.map((_d, i) => i).filter((i) => i >= pop.length * 0.7);
       const tree = document.querySelector('[role="tree"]');
       const probeRow = () => tree.querySelector('[role="treeitem"][data-id]');
       const probeId = Number(probeRow().dataset.id);
@@ -159,7 +159,9 @@
       };
       requestAnimationFrame(frameLoop);
       const longTasks = [];
-      const po = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
+      const po = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) longTasks.push(e.duration);
+      });
       try { po.observe({ type: 'longtask', buffered: false }); } catch { /* not supported */ }
 
       const inputLatencies = [];

@@ -55,7 +55,7 @@ function printProfile(profile) {
   for (const [name, ms] of top) console.log(`${ms.toFixed(0).padStart(7)} ms  ${name}`);
 }
 
-const fmt = (s) => (s && s.n ? `${s.p50.toFixed(1)} / ${s.p95.toFixed(1)} / ${s.p99.toFixed(1)} / ${s.max.toFixed(1)} (n=${s.n})` : 'n/a');
+const fmt = (s) => (s?.n ? `${s.p50.toFixed(1)} / ${s.p95.toFixed(1)} / ${s.p99.toFixed(1)} / ${s.max.toFixed(1)} (n=${s.n})` : 'n/a');
 
 async function main() {
   const loadStart = os.loadavg()[0];

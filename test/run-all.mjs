@@ -87,7 +87,7 @@ async function vscodeAndE2e() {
 
 const STEPS = [
   ['lint', async () => [
-    ...(await single('format + lint, TypeScript (Biome)', 'npx', ['biome', 'ci', '.'])),
+    ...(await single('format + lint, TypeScript (Biome)', 'npx', ['biome', 'ci', '--error-on-warnings', '.'])),
     ...(await single('format + lint + types, Python (ruff, mypy)', 'bash', ['test/python/lint.sh'])),
   ]],
   ['typecheck', () => single('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])],

@@ -137,7 +137,7 @@ export function patchLeafRoots(
   for (const r of out) if (r.parentKey === null) r.setsize = top;
   if (removed.size) {
     indexById.clear();
-    out.forEach((r, i) => r.kind === 'deferred' && indexById.set(r.d.id, i));
+    for (const [i, r] of out.entries()) if (r.kind === 'deferred') indexById.set(r.d.id, i);
   }
   return out;
 }

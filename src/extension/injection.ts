@@ -11,7 +11,7 @@
  * keeps working.
  */
 import * as path from 'node:path';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { ENV } from '../protocol/protocol';
 import { PYTHON_DEBUG_TYPES, readSettings, type Settings } from './settings';
 

@@ -100,7 +100,7 @@ export function unquotePythonString(literal: string): string | null {
     } else if (next in SIMPLE_ESCAPES) {
       out += SIMPLE_ESCAPES[next];
     } else {
-      out += '\\' + (next ?? '');
+      out += `\\${next ?? ''}`;
     }
   }
   return out;

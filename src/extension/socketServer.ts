@@ -97,8 +97,7 @@ export class RuntimeSocketServer {
     const authTimer = setTimeout(() => this.reject(socket), AUTH_TIMEOUT_MS);
     socket.on('data', (chunk: string) => {
       pending += chunk;
-      let newline: number;
-      while ((newline = pending.indexOf('\n')) >= 0) {
+      for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
         const line = pending.slice(0, newline);
         pending = pending.slice(newline + 1);
         if (!line.trim()) continue;

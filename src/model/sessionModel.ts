@@ -197,7 +197,7 @@ export class SessionModel {
   }
 
   private applyUnchecked(batch: unknown, fromStop: boolean): ApplyOutcome {
-    let envelope;
+    let envelope: ReturnType<typeof parseBatchEnvelope>;
     try {
       const version = parseVersion(record(batch, 'batch').protocolVersion, 'batch.protocolVersion');
       const skew = versionSkewMessage(version);

@@ -88,7 +88,7 @@ export function sameJson(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
   const ob = b as Record<string, unknown>;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(ob, k) && sameJson((a as Record<string, unknown>)[k], ob[k]));
+  return ka.every((k) => Object.hasOwn(ob, k) && sameJson((a as Record<string, unknown>)[k], ob[k]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,7 +289,7 @@ export function detailLines(view: DeferredView, lookup: ViewLookup): DetailSegme
   const lines: DetailSegment[][] = [];
   const pairs = Array.isArray(view.callbacks) ? view.callbacks : [];
   if (pairs.length === 0) lines.push([{ text: 'no pending callbacks', muted: true }]);
-  pairs.slice(0, MAX_CALLBACK_LINES).forEach((pair, i) => lines.push(pairLine(i, pair, lookup)));
+  for (const [i, pair] of pairs.slice(0, MAX_CALLBACK_LINES).entries()) lines.push(pairLine(i, pair, lookup));
   if (pairs.length > MAX_CALLBACK_LINES) lines.push([{ text: `… ${pairs.length - MAX_CALLBACK_LINES} more callbacks`, muted: true }]);
   const r = view.hasResult ? view.result : null;
   if (r) {

@@ -38,6 +38,7 @@ const APT_ENV = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 
 /** The packages of `names` dpkg does not have installed ("ii"), in the order given. */
 export function missingPackages(names) {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format, not a template
   const res = spawnSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Abbrev}\n', ...names], { encoding: 'utf8' });
   if (res.error) throw new Error(`cannot ask dpkg which packages are installed (${res.error.message}); is this Debian?`);
   const installed = new Set(res.stdout.split('\n').filter((l) => / ii/.test(l)).map((l) => l.split(' ')[0]));

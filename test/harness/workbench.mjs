@@ -58,7 +58,7 @@ async function paletteWith(page, text, rowText, { click = false, timeoutMs = 300
       // editor (a newline in the user's file); a click on a closed palette just fails and we retry.
       if (click) await row.click({ timeout: 2000 });
       return;
-    } catch (err) {
+    } catch (_err) {
       await page.keyboard.press('Escape');
       if (Date.now() > deadline) throw new Error(`command palette has no "${rowText}" after ${timeoutMs / 1000} s`);
       await page.waitForTimeout(500);

@@ -11,8 +11,8 @@
  *    the real debugger stopped (and what the program printed) instead of guessing from pixels.
  */
 'use strict';
-const fs = require('fs');
-const path = require('path');
+const fs = require('node:fs');
+const path = require('node:path');
 const vscode = require('vscode');
 
 const DEBUG_TYPES = ['debugpy', 'python'];
@@ -32,7 +32,7 @@ const configurationProvider = {
   resolveDebugConfiguration(_folder, config) {
     if (!config.type && !config.request && !config.name) {
       const editor = vscode.window.activeTextEditor;
-      if (!editor || editor.document.languageId !== 'python') return config;
+      if (editor?.document.languageId !== 'python') return config;
       Object.assign(config, { type: 'debugpy', request: 'launch', name: 'Current File', program: editor.document.fileName });
     }
     if (config.request === 'launch') {
@@ -69,7 +69,7 @@ async function runSuite() {
     delete require.cache[require.resolve(suite)];
     report = await require(suite).run();
   } catch (err) {
-    report = { passed: 0, failed: 1, results: [{ name: 'suite could not run', ok: false, error: String(err && err.stack || err) }] };
+    report = { passed: 0, failed: 1, results: [{ name: 'suite could not run', ok: false, error: String(err?.stack || err) }] };
   }
   fs.mkdirSync(path.dirname(out), { recursive: true });
   // Write then rename, so the harness never reads half a file.

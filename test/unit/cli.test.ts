@@ -44,7 +44,7 @@ const chained = notebook.markers.find((m) => m.name === 'exp3a/a-fired')!;
 
 function writeRecording(name: string, lines: unknown[]): string {
   const path = join(scratch, name);
-  writeFileSync(path, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
+  writeFileSync(path, `${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`);
   return path;
 }
 const header = { format: RECORDING_FORMAT, formatVersion: 1, protocolVersion: '1.0', pid: PID, startedAt: 0, argv: ['x.py'] };

@@ -138,7 +138,7 @@ describe('snapshot results from evaluate', () => {
       expect(outcome.ok && outcome.batch.events[0]).toEqual({ ...expected.events[0], seq: expect.any(Number), t: expect.any(Number) });
       expect(outcome.ok && (outcome.batch.events[0] as SnapshotEvent).frameNames).toMatchObject({ [String(1)]: 'a', [String(2)]: 'b' });
     }
-    expect(parseSnapshotResult(PACKED_PREFIX + 'bm90IHpsaWI=')).toMatchObject({ ok: false, message: 'unreadable evaluate result' });
+    expect(parseSnapshotResult(`${PACKED_PREFIX}bm90IHpsaWI=`)).toMatchObject({ ok: false, message: 'unreadable evaluate result' });
   });
 
   it('unpacks a PackedBatch DAP body packed by the runtime, and passes plain bodies through', () => {

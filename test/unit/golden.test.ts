@@ -129,7 +129,10 @@ describe('committed goldens delivered out of order', () => {
       const inOrder = replayRecording(text).model;
       const batches = parseRecording(text).batches;
       let seed = batches.length;
-      const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+      const random = () => {
+        seed = (seed * 16807) % 2147483647;
+        return seed / 2147483647;
+      };
       const shuffled = batches.concat(batches.filter(() => random() < 0.25));
       for (let i = shuffled.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
@@ -191,7 +194,9 @@ const RECORD_SCRIPT = [
 const liveDirs = new Map(INTERPRETERS.map(([twisted]) => [twisted, mkdtempSync(join(tmpdir(), 'goldens-live-'))]));
 /** A recording made with an 8-event buffer, so the runtime drops events and resyncs. */
 const lossyDir = mkdtempSync(join(tmpdir(), 'goldens-lossy-'));
-afterAll(() => [...liveDirs.values(), lossyDir].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of [...liveDirs.values(), lossyDir]) rmSync(dir, { recursive: true, force: true });
+});
 // All recordings are made at once: the examples mostly wait on timers.
 beforeAll(async () => {
   const record = (python: string, dir: string, names: string[], env: NodeJS.ProcessEnv = process.env) =>
@@ -234,7 +239,7 @@ describe('a lossy recording (the runtime dropped events and resynced)', () => {
     for (const e of events) {
       if (e.kind === 'snapshot') {
         alive = new Set(e.deferreds!.map((d) => d.id));
-        e.deferreds!.forEach((d) => newest.set(d.id, d));
+        for (const d of e.deferreds!) newest.set(d.id, d);
       } else if (e.deferred) {
         alive.add(e.deferred.id);
         newest.set(e.deferred.id, e.deferred);

@@ -31,7 +31,10 @@ function liveSessions(activeId: string | null) {
     onDidChangeGraph: on,
     onDidChangeSessions: on,
   };
-  return { manager: manager as unknown as SessionManager, model, fire: () => listeners.forEach((l) => l()) };
+  return { manager: manager as unknown as SessionManager, model, fire: () => {
+      for (const l of listeners) l();
+    },
+  };
 }
 
 const warnings: string[] = [];

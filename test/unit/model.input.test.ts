@@ -78,7 +78,10 @@ describe('malformed input', () => {
     const template = asJson(batch(created(1, fired(1, '1')), snapshot(2, [pending(2)]))) as Record<string, unknown>;
     const junk = [null, undefined, 0, -1, 1.5, NaN, 'x', [], {}, true, 1e300];
     let seed = 1;
-    const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const next = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
     for (let round = 0; round < 2000; round++) {
       const copy = asJson(template) as Record<string, unknown>;
       let node: Record<string, unknown> = copy;

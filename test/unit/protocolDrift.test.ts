@@ -23,7 +23,7 @@ interface Contract {
   types: Record<string, Record<string, string>>;
 }
 
-const DUMP_WIRE_PY = String.raw`
+const DUMP_WIRE_PY = `
 import importlib.util, json, sys, typing
 
 spec = importlib.util.spec_from_file_location("wire_under_test", sys.argv[1])

@@ -36,7 +36,7 @@ describe('webview interaction', () => {
     expect(details[0]).toBe('1. callback b_callback notebook.py:86   errback _failthru defer.py:249');
     expect(details[1]).toBe('2. callback on_done notebook.py:90   errback _failthru defer.py:249');
     expect(details[2]).toBe('created in experiment() notebook.py:11');
-    expect(details[3]).toMatch(/^created \d\d:\d\d:\d\d\.\d{3}   not fired$/);
+    expect(details[3]).toMatch(/^created \d\d:\d\d:\d\d\.\d{3} {3}not fired$/);
     expect(rows(root).find((r) => r.key === 'd1.0')?.level).toBe(2);
   });
 

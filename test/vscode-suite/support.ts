@@ -24,13 +24,13 @@ export function extension(): vscode.Extension<DeferredGraphApi> {
 }
 
 const posted = new PostedView();
-let postedSubscription: vscode.Disposable | null = null;
+let _postedSubscription: vscode.Disposable | null = null;
 
 /** The extension's test API; from the first call on, what its panel posts is folded. */
 export async function api(): Promise<DeferredGraphApi> {
   const graph = await extension().activate();
   assert.ok(graph, `the extension returned no test API: the harness must set ${TEST_API_ENV}=1 for its extension host`);
-  postedSubscription ??= graph.onDidPostMessage((message) => posted.fold(message));
+  _postedSubscription ??= graph.onDidPostMessage((message) => posted.fold(message));
   return graph;
 }
 

@@ -68,7 +68,7 @@ export function wsPath(session, rel) {
 
 /** A debugpy launch configuration for a workspace program, output in the Debug Console. */
 export function pyLaunch(name, program, { args = [], env = {} } = {}) {
-  return { name, type: 'debugpy', request: 'launch', program: `\${workspaceFolder}/${program}`, args, env, cwd: '${workspaceFolder}', console: 'internalConsole', justMyCode: true };
+  return { name, type: 'debugpy', request: 'launch', program: `\${workspaceFolder}/${program}`, args, env, cwd: `\${workspaceFolder}`, console: 'internalConsole', justMyCode: true };
 }
 
 /** Samples `read()` every `everyMs` until `done()` is true; returns the samples with timestamps. */

@@ -39,6 +39,7 @@ export async function readRows(session) {
 
 /** The header's text (session, counts, dropped events, notices). */
 export async function headerText(session) {
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText: the text as shown, line breaks included
   return webview(session.page).locator('header.header').innerText({ timeout: 5000 }).catch(() => '');
 }
 
