@@ -1,9 +1,10 @@
 // One esbuild config, one output per artifact: the extension host bundle, the webview bundle
 // and the CLI. Type checking is separate (`npm run typecheck`).
-import * as esbuild from 'esbuild';
+
 import { copyFileSync, mkdirSync, watchFile } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');

@@ -12,13 +12,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { poll } from '../test/e2e/lib/dap-log.mjs';
+import { breakMarkers, continueRun, pyLaunch, setBreakpoints, startDebugging } from '../test/e2e/lib/debug.mjs';
+import { showGraph } from '../test/e2e/lib/graph.mjs';
+import { openSession } from '../test/e2e/lib/session.mjs';
 import { PY_TW22, ROOT } from '../test/harness/paths.mjs';
 import { ensureCodeServer, packageVsix } from '../test/harness/setup.mjs';
 import { webview } from '../test/harness/workbench.mjs';
-import { breakMarkers, pyLaunch, setBreakpoints, startDebugging, continueRun } from '../test/e2e/lib/debug.mjs';
-import { poll } from '../test/e2e/lib/dap-log.mjs';
-import { showGraph } from '../test/e2e/lib/graph.mjs';
-import { openSession } from '../test/e2e/lib/session.mjs';
 
 const PROGRAM = path.join(ROOT, 'bench', 'e2e-program.py');
 const NOTES_HEADING = '## Notes';
@@ -32,37 +32,46 @@ const PYTHON = arg('python', PY_TW22);
 
 /** Records, in the webview, when rows matching a test were first painted (rAF, then a task). */
 function observePaints(session, kind) {
-  return webview(session.page).locator('body').evaluate((_, k) => {
-    window.__dgPaints = [];
-    window.__dgMessages = [];
-    // When each host message reached the webview (stage timing of the stop; installed once).
-    if (!window.__dgListening) {
-      window.__dgListening = true;
-      window.addEventListener('message', async (e) => {
-        const t = Date.now();
-        let m = e.data ?? {};
-        if (m.type === 'packed') m = JSON.parse(await new Response(new Blob([m.deflated]).stream().pipeThrough(new DecompressionStream('deflate'))).text());
-        const rows = (m.upserts ?? m.deferreds ?? []).length;
-        window.__dgMessages.push({ type: m.type, rows, named: (m.upserts ?? m.deferreds ?? []).some((v) => v.name === 'probe'), t });
-      });
-    }
-    const seen = new Set();
-    new MutationObserver(() => {
-      for (const el of document.querySelectorAll('[role="treeitem"].row-deferred')) {
-        const label = el.querySelector('.cell-label')?.textContent ?? '';
-        const result = el.querySelector('.cell-result')?.textContent ?? '';
-        const key = k === 'events' ? `${label}=${result}` : `${el.dataset.id}:${label}`;
-        const hit = k === 'events' ? /^probe \d+$/.test(label) && /^\d{13}$/.test(result) : label === 'probe';
-        if (!hit || seen.has(key)) continue;
-        seen.add(key);
-        requestAnimationFrame(() => setTimeout(() => window.__dgPaints.push({ label, result, painted: Date.now() }), 0));
+  return webview(session.page)
+    .locator('body')
+    .evaluate((_, k) => {
+      window.__dgPaints = [];
+      window.__dgMessages = [];
+      // When each host message reached the webview (stage timing of the stop; installed once).
+      if (!window.__dgListening) {
+        window.__dgListening = true;
+        window.addEventListener('message', async (e) => {
+          const t = Date.now();
+          let m = e.data ?? {};
+          if (m.type === 'packed')
+            m = JSON.parse(await new Response(new Blob([m.deflated]).stream().pipeThrough(new DecompressionStream('deflate'))).text());
+          const rows = (m.upserts ?? m.deferreds ?? []).length;
+          window.__dgMessages.push({ type: m.type, rows, named: (m.upserts ?? m.deferreds ?? []).some((v) => v.name === 'probe'), t });
+        });
       }
-    }).observe(document.body, { subtree: true, childList: true, characterData: true });
-  }, kind);
+      const seen = new Set();
+      new MutationObserver(() => {
+        for (const el of document.querySelectorAll('[role="treeitem"].row-deferred')) {
+          const label = el.querySelector('.cell-label')?.textContent ?? '';
+          const result = el.querySelector('.cell-result')?.textContent ?? '';
+          const key = k === 'events' ? `${label}=${result}` : `${el.dataset.id}:${label}`;
+          const hit = k === 'events' ? /^probe \d+$/.test(label) && /^\d{13}$/.test(result) : label === 'probe';
+          if (!hit || seen.has(key)) continue;
+          seen.add(key);
+          requestAnimationFrame(() => setTimeout(() => window.__dgPaints.push({ label, result, painted: Date.now() }), 0));
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    }, kind);
 }
 
-const paints = (session) => webview(session.page).locator('body').evaluate(() => window.__dgPaints);
-const messages = (session) => webview(session.page).locator('body').evaluate(() => window.__dgMessages);
+const paints = (session) =>
+  webview(session.page)
+    .locator('body')
+    .evaluate(() => window.__dgPaints);
+const messages = (session) =>
+  webview(session.page)
+    .locator('body')
+    .evaluate(() => window.__dgMessages);
 
 function stats(values) {
   const v = [...values].sort((a, b) => a - b);
@@ -120,8 +129,10 @@ async function stopBench(ctx) {
     const since = Date.now();
     await startDebugging(s, config.name);
     const stop = await s.dap.waitForStop(i, 60000, since);
-    const painted = await poll(async () => (await paints(s))?.[0] ?? null, 30000, `the probe row at stop ${i}`)
-      .catch(async (err) => { await s.page.screenshot({ path: path.join(ROOT, 'test-results', 'bench-stop-failed.png') }); throw err; });
+    const painted = await poll(async () => (await paints(s))?.[0] ?? null, 30000, `the probe row at stop ${i}`).catch(async (err) => {
+      await s.page.screenshot({ path: path.join(ROOT, 'test-results', 'bench-stop-failed.png') });
+      throw err;
+    });
     latencies.push(painted.painted - stop.t);
     stacks.push(stop.frameT - stop.t);
     // The snapshot's own evaluate (the big one) after this stop: when it started, how long it took.
@@ -134,11 +145,24 @@ async function stopBench(ctx) {
       afterEval.push(painted.painted - (snap.started + snap.ms));
       // The first message that carried the named row: when it reached the webview, its size.
       const got = (await messages(s)) ?? [];
-      if (process.env.DG_BENCH_TRACE) console.log(`stop ${i}: evaluate sent +${snap.started - stop.t}, answered +${snap.started + snap.ms - stop.t}, painted +${painted.painted - stop.t}; messages`, got.map((m) => `${m.type}:${m.rows}@+${m.t - stop.t}`).join(' '),
-        '; ws frames', frames.filter((f) => f.t >= stop.t - 500).map((f) => `${f.dir}:${Math.round(f.n / 1000)}k@+${f.t - stop.t}`).join(' '));
+      if (process.env.DG_BENCH_TRACE)
+        console.log(
+          `stop ${i}: evaluate sent +${snap.started - stop.t}, answered +${snap.started + snap.ms - stop.t}, painted +${painted.painted - stop.t}; messages`,
+          got.map((m) => `${m.type}:${m.rows}@+${m.t - stop.t}`).join(' '),
+          '; ws frames',
+          frames
+            .filter((f) => f.t >= stop.t - 500)
+            .map((f) => `${f.dir}:${Math.round(f.n / 1000)}k@+${f.t - stop.t}`)
+            .join(' '),
+        );
       if (process.env.DG_TEST_DAP_WIRE === '1') {
-        console.log(s.dap.entries().filter((e) => e.kind === 'wire' && e.t >= stop.t - 300 && e.t <= painted.painted)
-          .map((e) => `  +${e.t - stop.t} ${e.dir} ${e.type} ${e.name} ${e.seq ?? ''}/${e.requestSeq ?? ''} ${e.chars}`).join('\n'));
+        console.log(
+          s.dap
+            .entries()
+            .filter((e) => e.kind === 'wire' && e.t >= stop.t - 300 && e.t <= painted.painted)
+            .map((e) => `  +${e.t - stop.t} ${e.dir} ${e.type} ${e.name} ${e.seq ?? ''}/${e.requestSeq ?? ''} ${e.chars}`)
+            .join('\n'),
+        );
       }
       const named = got.find((m) => m.named);
       if (named) {
@@ -150,14 +174,35 @@ async function stopBench(ctx) {
     await continueRun(s, i);
     await poll(() => s.dap.entries().filter((e) => e.event === 'terminated').length >= i, 30000, `run ${i} to end`);
   }
-  return { ...stats(latencies), stack: stats(stacks), evalStart: stats(evalStart), evalMs: stats(evalMs), afterEval: stats(afterEval), toWebview: stats(toWebview), inWebview: stats(inWebview), rows: stats(rows) };
+  return {
+    ...stats(latencies),
+    stack: stats(stacks),
+    evalStart: stats(evalStart),
+    evalMs: stats(evalMs),
+    afterEval: stats(afterEval),
+    toWebview: stats(toWebview),
+    inWebview: stats(inWebview),
+    rows: stats(rows),
+  };
 }
 
 async function main() {
   await ensureCodeServer();
   if (!process.argv.includes('--no-build')) await packageVsix();
   const sessions = [];
-  const ctx = { open: async (o) => { const s = await openSession({ name: `bench-${sessions.length}`, python: PYTHON, files: [PROGRAM], viewport: { width: 1400, height: 900 }, ...o }); sessions.push(s); return s; } };
+  const ctx = {
+    open: async (o) => {
+      const s = await openSession({
+        name: `bench-${sessions.length}`,
+        python: PYTHON,
+        files: [PROGRAM],
+        viewport: { width: 1400, height: 900 },
+        ...o,
+      });
+      sessions.push(s);
+      return s;
+    },
+  };
   const load0 = os.loadavg()[0];
   let ev;
   let st;
@@ -181,13 +226,16 @@ machine, one system clock. "Painted" is the first animation frame after the row'
 |---|---|---|---|---|---|
 | event → painted while running (a Deferred fires; its row shows the result) | ${ev.n} | ${ms(ev.p50)} | ${ms(ev.p95)} | ${ms(ev.max)} | p95 ≤ 100 ms |
 | stop → exact tree, 1,000 Deferreds (DAP \`stopped\` → row named by the frame variable painted) | ${st.n} | ${ms(st.p50)} | ${ms(st.p95)} | ${ms(st.max)} | ≤ 300 ms |
-${[['for reference: stop → VS Code\'s own first stack trace answered', st.stack],
-    ['of which: stop → the snapshot `evaluate` sent', st.evalStart],
-    ['of which: the snapshot `evaluate` in debugpy (1,000 Deferreds of JSON)', st.evalMs],
-    ['of which: `evaluate` answered → row painted (model, webview)', st.afterEval],
-    ['  of that: `evaluate` answered → the message with the named row reaches the webview', st.toWebview],
-    ['  of that: message in the webview → row painted', st.inWebview]]
-    .map(([what, x]) => `| ${what} | ${x?.n ?? 0} | ${ms(x?.p50 ?? NaN)} | ${ms(x?.p95 ?? NaN)} | ${ms(x?.max ?? NaN)} | — |`).join('\n')}
+${[
+  ["for reference: stop → VS Code's own first stack trace answered", st.stack],
+  ['of which: stop → the snapshot `evaluate` sent', st.evalStart],
+  ['of which: the snapshot `evaluate` in debugpy (1,000 Deferreds of JSON)', st.evalMs],
+  ['of which: `evaluate` answered → row painted (model, webview)', st.afterEval],
+  ['  of that: `evaluate` answered → the message with the named row reaches the webview', st.toWebview],
+  ['  of that: message in the webview → row painted', st.inWebview],
+]
+  .map(([what, x]) => `| ${what} | ${x?.n ?? 0} | ${ms(x?.p50 ?? NaN)} | ${ms(x?.p95 ?? NaN)} | ${ms(x?.max ?? NaN)} | — |`)
+  .join('\n')}
 
 Rows in the message that named the row (the stop's delta/full): p50 ${st.rows?.p50}, max ${st.rows?.max}.
 

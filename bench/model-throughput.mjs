@@ -5,11 +5,12 @@
 // snapshot at a stop (+ views()), and the heap after the stream with the default retention.
 // Times are CPU time of the process (process.cpuUsage), so other load on the machine matters less.
 // Usage: node bench/model-throughput.mjs  (figures go into bench/RESULTS-model.md)
-import * as esbuild from 'esbuild';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as esbuild from 'esbuild';
 
 const dir = mkdtempSync(join(tmpdir(), 'model-bench-'));
 const outfile = join(dir, 'model.cjs');
@@ -30,15 +31,32 @@ const SECONDS = 60;
 const PID = 1;
 
 const site = { file: '/home/user/project/service/handlers.py', line: 120, function: 'handle_request' };
-const pair = (n) => ({ callback: { name: `Handler.step_${n}`, file: site.file, line: 130 + n }, errback: { name: 'Handler.on_error', file: site.file, line: 200 }, continues: null });
+const pair = (n) => ({
+  callback: { name: `Handler.step_${n}`, file: site.file, line: 130 + n },
+  errback: { name: 'Handler.on_error', file: site.file, line: 200 },
+  continues: null,
+});
 function state(id, version) {
   const fired = version % 3 === 2;
   return {
-    id, type: 'Deferred', label: null, called: fired, hasResult: fired,
-    result: fired ? { kind: 'value', typeName: 'dict', repr: `{'status': 200, 'body': b'${'x'.repeat(40)}', 'n': ${version}}`, truncated: false } : null,
+    id,
+    type: 'Deferred',
+    label: null,
+    called: fired,
+    hasResult: fired,
+    result: fired
+      ? { kind: 'value', typeName: 'dict', repr: `{'status': 200, 'body': b'${'x'.repeat(40)}', 'n': ${version}}`, truncated: false }
+      : null,
     callbacks: fired ? [] : [pair(1), pair(2), pair(version % 5)].slice(0, 1 + (version % 3)),
-    paused: 0, waitingOn: null, cancelled: false, created: site, createdAt: 1e12 + id, firedAt: fired ? 1e12 + id + 5 : null,
-    members: null, coroutine: null, timer: null,
+    paused: 0,
+    waitingOn: null,
+    cancelled: false,
+    created: site,
+    createdAt: 1e12 + id,
+    firedAt: fired ? 1e12 + id + 5 : null,
+    members: null,
+    coroutine: null,
+    timer: null,
   };
 }
 
@@ -101,7 +119,9 @@ const pct = (p) => costs[Math.min(costs.length - 1, Math.floor((p / 100) * costs
 
 // A stop: a snapshot of every live Deferred (10,000 + the short-lived ones alive), then the full view.
 const live = [...versions.entries()].map(([id, v]) => state(id, v)).concat(shortLived.map((id) => state(id, 2)));
-const snapText = batchText([{ kind: 'snapshot', seq: ++seq, t: seq, reason: 'stop', deferreds: live, ephemeral: 0, frameNames: { 1: 'a', 2: 'b' } }]);
+const snapText = batchText([
+  { kind: 'snapshot', seq: ++seq, t: seq, reason: 'stop', deferreds: live, ephemeral: 0, frameNames: { 1: 'a', 2: 'b' } },
+]);
 const snapStart = cpuMs();
 model.applySnapshotBatch(JSON.parse(snapText));
 const views = model.views();
@@ -113,5 +133,9 @@ const h = model.header();
 console.log(`stream: ${SECONDS} s at ${EVENTS_PER_SECOND} events/s, ${batches} batches of ${perBatch} events, ${LIVE} live Deferreds`);
 console.log(`  host CPU time per batch (parse + apply + delta): median ${pct(50)} ms, p95 ${pct(95)} ms, max ${pct(100)} ms`);
 console.log(`  host CPU share of one core: ${((total / (SECONDS * 1000)) * 100).toFixed(1)} %`);
-console.log(`stop: snapshot of ${live.length} Deferreds (${(snapText.length / 2 ** 20).toFixed(1)} MB JSON) parsed + applied + views(): ${snapMs.toFixed(0)} ms, ${views.length} views`);
-console.log(`model after the stream: pending ${h.pending}, fired ${h.fired}, collected ${h.collected}; heap used ${heapMb.toFixed(0)} MB${globalThis.gc ? '' : ' (run with --expose-gc for a settled figure)'}`);
+console.log(
+  `stop: snapshot of ${live.length} Deferreds (${(snapText.length / 2 ** 20).toFixed(1)} MB JSON) parsed + applied + views(): ${snapMs.toFixed(0)} ms, ${views.length} views`,
+);
+console.log(
+  `model after the stream: pending ${h.pending}, fired ${h.fired}, collected ${h.collected}; heap used ${heapMb.toFixed(0)} MB${globalThis.gc ? '' : ' (run with --expose-gc for a settled figure)'}`,
+);

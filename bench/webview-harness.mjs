@@ -2,26 +2,48 @@
 // the HTML from renderWebviewHtml (so the real CSP applies) served on loopback, in Debian's
 // Chromium with the flags from FIELD-NOTES §5. Used by the benchmark (bench/webview-render.mjs)
 // and by the real-browser test (test/unit/webviewChromium.test.ts).
-import * as esbuild from 'esbuild';
-import { createServer } from 'node:http';
+
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
-import { randomBytes } from 'node:crypto';
+import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 /** Bundles webview/main.ts and the HTML renderer into `out`; returns renderWebviewHtml. */
 async function build(out, minify) {
-  await esbuild.build({ entryPoints: [join(ROOT, 'webview/main.ts')], outfile: join(out, 'webview.js'), bundle: true,
-    minify, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'error' });
-  await esbuild.build({ entryPoints: [join(ROOT, 'src/extension/webviewHtml.ts')], outfile: join(out, 'html.mjs'), bundle: true,
-    platform: 'node', format: 'esm', logLevel: 'error' });
+  await esbuild.build({
+    entryPoints: [join(ROOT, 'webview/main.ts')],
+    outfile: join(out, 'webview.js'),
+    bundle: true,
+    minify,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    logLevel: 'error',
+  });
+  await esbuild.build({
+    entryPoints: [join(ROOT, 'src/extension/webviewHtml.ts')],
+    outfile: join(out, 'html.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'error',
+  });
   return (await import(pathToFileURL(join(out, 'html.mjs')).href)).renderWebviewHtml;
 }
 
@@ -40,8 +62,15 @@ function listen(out, renderHtml) {
       res.writeHead(204).end();
     } else if (path === '/') {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(renderHtml({ cspSource: base, nonce: randomBytes(16).toString('base64'), scriptUri: `${base}/webview.js`,
-        styleUri: `${base}/webview.css`, codiconsUri: `${base}/codicons/codicon.css` }));
+      res.end(
+        renderHtml({
+          cspSource: base,
+          nonce: randomBytes(16).toString('base64'),
+          scriptUri: `${base}/webview.js`,
+          styleUri: `${base}/webview.css`,
+          codiconsUri: `${base}/codicons/codicon.css`,
+        }),
+      );
     } else if (files[path]) {
       res.writeHead(200, { 'content-type': files[path][1] });
       res.end(readFileSync(files[path][0]));

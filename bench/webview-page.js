@@ -23,7 +23,11 @@
   if (location.search.includes('baseline')) {
     const add = window.addEventListener.bind(window);
     window.addEventListener = (type, listener, options) =>
-      add(type, type === 'message' ? (event) => (event.data && event.data.type === 'init' ? listener(event) : void event.data) : listener, options);
+      add(
+        type,
+        type === 'message' ? (event) => (event.data && event.data.type === 'init' ? listener(event) : void event.data) : listener,
+        options,
+      );
   }
   const violations = [];
   document.addEventListener('securitypolicyviolation', (e) => violations.push(`${e.violatedDirective} ${e.blockedURI}`));
@@ -55,10 +59,29 @@
   const now = Date.now();
   function view(id, over) {
     return {
-      id, type: 'Deferred', label: null, called: false, hasResult: false, result: null, callbacks: [], paused: 0,
-      waitingOn: null, cancelled: false, created: { file: '/bench/app.py', line: id % 500, function: `make_${id % 37}` },
-      createdAt: now, firedAt: null, members: null, coroutine: null, timer: null, name: null, status: 'pending',
-      collected: false, collectedAt: null, unhandledFailure: null, lastSeq: ++seq, ...over,
+      id,
+      type: 'Deferred',
+      label: null,
+      called: false,
+      hasResult: false,
+      result: null,
+      callbacks: [],
+      paused: 0,
+      waitingOn: null,
+      cancelled: false,
+      created: { file: '/bench/app.py', line: id % 500, function: `make_${id % 37}` },
+      createdAt: now,
+      firedAt: null,
+      members: null,
+      coroutine: null,
+      timer: null,
+      name: null,
+      status: 'pending',
+      collected: false,
+      collectedAt: null,
+      unhandledFailure: null,
+      lastSeq: ++seq,
+      ...over,
     };
   }
   const pair = (name) => ({ callback: { name, file: '/bench/app.py', line: 7 }, errback: null, continues: null });
@@ -69,7 +92,16 @@
     let id = 1;
     const chains = Math.floor(total * 0.1);
     for (let i = 0; i < chains; i++, id += 2) {
-      all.push(view(id, { waitingOn: id + 1, status: 'waiting', called: true, hasResult: true, result: { kind: 'deferred', id: id + 1 }, callbacks: [pair('on_done')] }));
+      all.push(
+        view(id, {
+          waitingOn: id + 1,
+          status: 'waiting',
+          called: true,
+          hasResult: true,
+          result: { kind: 'deferred', id: id + 1 },
+          callbacks: [pair('on_done')],
+        }),
+      );
       all.push(view(id + 1, { callbacks: [{ callback: null, errback: null, continues: id }] }));
     }
     const lists = Math.floor(total * 0.05);
@@ -83,7 +115,17 @@
     return all;
   }
 
-  const header = (n) => ({ sessionId: 's1', pending: n, fired: 0, failed: 0, collected: 0, dropped: 0, ephemeral: 0, error: null, lastMarker: null });
+  const header = (n) => ({
+    sessionId: 's1',
+    pending: n,
+    fired: 0,
+    failed: 0,
+    collected: 0,
+    dropped: 0,
+    ephemeral: 0,
+    error: null,
+    lastMarker: null,
+  });
 
   window.__bench = {
     posted,
@@ -93,10 +135,17 @@
       await ready;
       window.__population = population(total);
       const t0 = performance.now();
-      window.postMessage({
-        type: 'init', version: 1, activeSessionId: 's1', header: header(total), deferreds: window.__population,
-        sessions: [{ id: 's1', name: 'bench.py', parentId: null, pid: 1, state: 'running', notice: null }],
-      }, '*');
+      window.postMessage(
+        {
+          type: 'init',
+          version: 1,
+          activeSessionId: 's1',
+          header: header(total),
+          deferreds: window.__population,
+          sessions: [{ id: 's1', name: 'bench.py', parentId: null, pid: 1, state: 'running', notice: null }],
+        },
+        '*',
+      );
       while (!document.querySelector('[role="treeitem"]')) await new Promise((r) => setTimeout(r, 1));
       const t1 = await afterPaint();
       return { initPaintedMs: t1 - t0, domRows: document.querySelectorAll('[role="treeitem"]').length };
@@ -107,10 +156,15 @@
      * posting to the frame painted with it (the stop's first row shows a marker result).
      */
     async stop(total) {
-      const stopped = population(total).map((d) => ({ ...d, result: { kind: 'value', typeName: 'int', repr: 'stop', truncated: false }, hasResult: true }));
+      const stopped = population(total).map((d) => ({
+        ...d,
+        result: { kind: 'value', typeName: 'int', repr: 'stop', truncated: false },
+        hasResult: true,
+      }));
       const t0 = performance.now();
       window.postMessage({ type: 'full', sessionId: 's1', header: header(total), deferreds: stopped }, '*');
-      while (document.querySelector('[role="treeitem"] .cell-result')?.textContent !== 'stop') await new Promise((r) => requestAnimationFrame(r));
+      while (document.querySelector('[role="treeitem"] .cell-result')?.textContent !== 'stop')
+        await new Promise((r) => requestAnimationFrame(r));
       return (await afterPaint()) - t0;
     },
 
@@ -162,7 +216,11 @@
       const po = new PerformanceObserver((list) => {
         for (const e of list.getEntries()) longTasks.push(e.duration);
       });
-      try { po.observe({ type: 'longtask', buffered: false }); } catch { /* not supported */ }
+      try {
+        po.observe({ type: 'longtask', buffered: false });
+      } catch {
+        /* not supported */
+      }
 
       const inputLatencies = [];
       const inputTimer = setInterval(() => {
@@ -181,7 +239,9 @@
         const due = start + n * intervalMs;
         const wait = due - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const upserts = [{ ...probe, result: { kind: 'value', typeName: 'str', repr: `'tick-${n}'`, truncated: false }, hasResult: true, lastSeq: ++seq }];
+        const upserts = [
+          { ...probe, result: { kind: 'value', typeName: 'str', repr: `'tick-${n}'`, truncated: false }, hasResult: true, lastSeq: ++seq },
+        ];
         const fresh = Math.round(((perDelta - 1) * churn) / 2); // each is a creation and a removal
         const removed = [];
         for (let k = 0; k < fresh; k++) {

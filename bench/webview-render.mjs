@@ -62,41 +62,47 @@ async function main() {
   const { url, browser, close } = await startWebview({ minify: !PROFILE });
   const scenarios = [
     // The panel sends one delta per flush interval (setting, 50 ms by default): 20 per second.
-    { name: '5,000 events/s in 20 deltas/s (250 upserts each, the panel\'s default pace)', eventsPerSecond: 5000, perDelta: 250 },
+    { name: "5,000 events/s in 20 deltas/s (250 upserts each, the panel's default pace)", eventsPerSecond: 5000, perDelta: 250 },
     { name: '5,000 events/s in 50 deltas/s (100 upserts each)', eventsPerSecond: 5000, perDelta: 100 },
     { name: '5,000 events/s in 200 deltas/s (25 upserts each)', eventsPerSecond: 5000, perDelta: 25 },
-    { name: '5,000 events/s in 20 deltas/s, 20% of them new Deferreds replacing collected ones (tree reshaped every delta)', eventsPerSecond: 5000, perDelta: 250, churn: 0.2 },
+    {
+      name: '5,000 events/s in 20 deltas/s, 20% of them new Deferreds replacing collected ones (tree reshaped every delta)',
+      eventsPerSecond: 5000,
+      perDelta: 250,
+      churn: 0.2,
+    },
   ];
   const runs = new Map(scenarios.map((s) => [s, []]));
   const consoleErrors = [];
   try {
-    for (let round = 0; round < (PROFILE ? 1 : REPEAT); round++) for (const scenario of scenarios) {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-      page.on('pageerror', (e) => consoleErrors.push(String(e)));
-      await page.addInitScript({ path: join(root, 'bench/webview-page.js') });
-      await page.goto(url);
-      const initResult = await page.evaluate((n) => window.__bench.init(n), TOTAL);
-      await page.waitForTimeout(300);
-      const cdp = await page.context().newCDPSession(page);
-      await cdp.send('Performance.enable');
-      const profiling = PROFILE && round === 0 && scenario === scenarios[Number(process.env.PROFILE_SCENARIO ?? scenarios.length - 1)];
-      if (profiling) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'));
-      const before = await metrics(cdp);
-      const stream = await page.evaluate((o) => window.__bench.stream(o), { ...scenario, seconds: SECONDS, inputEveryMs: 500 });
-      const after = await metrics(cdp);
-      // CPU time of the renderer's main thread, not wall time: other processes on a busy machine
-      // stretch wall-clock latencies, but not the work the webview itself does.
-      stream.mainThreadCpuPerSecond = ((after.ThreadTime - before.ThreadTime) * 1000) / (after.Timestamp - before.Timestamp);
-      stream.scriptPerSecond = ((after.ScriptDuration - before.ScriptDuration) * 1000) / (after.Timestamp - before.Timestamp);
-      if (profiling) printProfile((await cdp.send('Profiler.stop')).profile);
-      // A stop after the run: the exact state of 1,000 (issue 3's stop target) and of all.
-      stream.stop1000Ms = await page.evaluate(() => window.__bench.stop(1000));
-      stream.stopAllMs = await page.evaluate((n) => window.__bench.stop(n), TOTAL);
-      const violations = await page.evaluate(() => window.__bench.violations);
-      runs.get(scenario).push({ scenario, initResult, stream, violations });
-      await page.close();
-    }
+    for (let round = 0; round < (PROFILE ? 1 : REPEAT); round++)
+      for (const scenario of scenarios) {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+        page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+        page.on('pageerror', (e) => consoleErrors.push(String(e)));
+        await page.addInitScript({ path: join(root, 'bench/webview-page.js') });
+        await page.goto(url);
+        const initResult = await page.evaluate((n) => window.__bench.init(n), TOTAL);
+        await page.waitForTimeout(300);
+        const cdp = await page.context().newCDPSession(page);
+        await cdp.send('Performance.enable');
+        const profiling = PROFILE && round === 0 && scenario === scenarios[Number(process.env.PROFILE_SCENARIO ?? scenarios.length - 1)];
+        if (profiling) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'));
+        const before = await metrics(cdp);
+        const stream = await page.evaluate((o) => window.__bench.stream(o), { ...scenario, seconds: SECONDS, inputEveryMs: 500 });
+        const after = await metrics(cdp);
+        // CPU time of the renderer's main thread, not wall time: other processes on a busy machine
+        // stretch wall-clock latencies, but not the work the webview itself does.
+        stream.mainThreadCpuPerSecond = ((after.ThreadTime - before.ThreadTime) * 1000) / (after.Timestamp - before.Timestamp);
+        stream.scriptPerSecond = ((after.ScriptDuration - before.ScriptDuration) * 1000) / (after.Timestamp - before.Timestamp);
+        if (profiling) printProfile((await cdp.send('Profiler.stop')).profile);
+        // A stop after the run: the exact state of 1,000 (issue 3's stop target) and of all.
+        stream.stop1000Ms = await page.evaluate(() => window.__bench.stop(1000));
+        stream.stopAllMs = await page.evaluate((n) => window.__bench.stop(n), TOTAL);
+        const violations = await page.evaluate(() => window.__bench.violations);
+        runs.get(scenario).push({ scenario, initResult, stream, violations });
+        await page.close();
+      }
     if (!PROFILE) for (const scenario of scenarios) scenario.baselineCpu = await baselineCpu(browser, url, scenario);
   } finally {
     await close();

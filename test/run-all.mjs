@@ -11,8 +11,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureAll } from './harness/setup.mjs';
 import { RESULTS, ROOT } from './harness/paths.mjs';
+import { ensureAll } from './harness/setup.mjs';
 
 const LOGS = path.join(RESULTS, 'logs');
 
@@ -33,8 +33,14 @@ function tee(name, cmd, args) {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.on('error', (err) => { output += String(err); resolve({ code: 127, output }); });
-    child.on('close', (code) => { log.end(); resolve({ code: code ?? 1, output }); });
+    child.on('error', (err) => {
+      output += String(err);
+      resolve({ code: 127, output });
+    });
+    child.on('close', (code) => {
+      log.end();
+      resolve({ code: code ?? 1, output });
+    });
   });
 }
 
@@ -65,12 +71,15 @@ async function vitest() {
 async function python() {
   const { code, output } = await tee('python', 'bash', ['test/python/run-both.sh']);
   const summary = (output.split('=== summary').pop() ?? '').replace(/\x1b\[[0-9;]*m/g, '');
-  const rows = summary.split('\n').filter((l) => /^(ok|FAIL|MISSING)\s/.test(l)).map((line) => {
-    const version = /Twisted ([\w.]+)/.exec(line)?.[1] ?? '?';
-    const c = countsIn(line.split('): ').pop() ?? '');
-    if (/^(FAIL|MISSING)/.test(line) && c.failed === 0) c.failed = 1;
-    return { name: `python, Twisted ${version}`, ...c };
-  });
+  const rows = summary
+    .split('\n')
+    .filter((l) => /^(ok|FAIL|MISSING)\s/.test(l))
+    .map((line) => {
+      const version = /Twisted ([\w.]+)/.exec(line)?.[1] ?? '?';
+      const c = countsIn(line.split('): ').pop() ?? '');
+      if (/^(FAIL|MISSING)/.test(line) && c.failed === 0) c.failed = 1;
+      return { name: `python, Twisted ${version}`, ...c };
+    });
   return rows.length ? rows : [{ name: 'python', passed: 0, failed: 1, note: `no summary (exit ${code})` }];
 }
 
@@ -86,10 +95,13 @@ async function vscodeAndE2e() {
 }
 
 const STEPS = [
-  ['lint', async () => [
-    ...(await single('format + lint, TypeScript (Biome)', 'npx', ['biome', 'ci', '--error-on-warnings', '.'])),
-    ...(await single('format + lint + types, Python (ruff, mypy)', 'bash', ['test/python/lint.sh'])),
-  ]],
+  [
+    'lint',
+    async () => [
+      ...(await single('format + lint, TypeScript (Biome)', 'npx', ['biome', 'ci', '--error-on-warnings', '.'])),
+      ...(await single('format + lint + types, Python (ruff, mypy)', 'bash', ['test/python/lint.sh'])),
+    ],
+  ],
   ['typecheck', () => single('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])],
   ['vitest', vitest],
   ['python', python],
@@ -116,7 +128,9 @@ const width = Math.max(...rows.map((r) => r.name.length));
 console.log('\n════════ summary ════════');
 console.log(`${'suite'.padEnd(width)}  passed  failed   time`);
 for (const r of rows) {
-  console.log(`${r.name.padEnd(width)}  ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${`${Math.round(r.ms / 1000)}s`.padStart(5)}${r.failed ? '  ✗' : ''}${r.note ? `  (${r.note})` : ''}`);
+  console.log(
+    `${r.name.padEnd(width)}  ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${`${Math.round(r.ms / 1000)}s`.padStart(5)}${r.failed ? '  ✗' : ''}${r.note ? `  (${r.note})` : ''}`,
+  );
 }
 const passed = rows.reduce((s, r) => s + r.passed, 0);
 const failed = rows.reduce((s, r) => s + r.failed, 0);

@@ -8,18 +8,18 @@
  * expansion, scroll) saved in the host and messages in arrival order while they unpack.
  */
 import {
-  WEBVIEW_PROTOCOL_VERSION,
   type GraphHeader,
+  isPackedMessage,
   type SessionSummary,
   type ToWebviewMessage,
+  WEBVIEW_PROTOCOL_VERSION,
 } from '../src/protocol/protocol';
 import { HeaderView } from './header';
-import { persistableViewState, rememberExpansion, restoreViewState, type HostApi, type ViewState } from './host';
+import { type HostApi, persistableViewState, rememberExpansion, restoreViewState, type ViewState } from './host';
 import { RowModel } from './rowModel';
 import { TreeDom } from './treeDom';
 import { deferredKey } from './treeStructure';
 import { unpackMessage } from './unpack';
-import { isPackedMessage } from '../src/protocol/protocol';
 
 export interface AppTiming {
   /** Runs a callback before the next paint (requestAnimationFrame). */
@@ -101,7 +101,12 @@ export class DeferredGraphApp {
     const columns = document.createElement('div');
     columns.className = 'columns';
     columns.setAttribute('aria-hidden', 'true');
-    for (const [cls, text] of [['col-label', 'Deferred'], ['col-state', 'State'], ['col-result', 'Result'], ['col-callbacks', 'Callbacks']]) {
+    for (const [cls, text] of [
+      ['col-label', 'Deferred'],
+      ['col-state', 'State'],
+      ['col-result', 'Result'],
+      ['col-callbacks', 'Callbacks'],
+    ]) {
       const c = document.createElement('span');
       c.className = cls;
       c.textContent = text;
@@ -128,13 +133,15 @@ export class DeferredGraphApp {
     }
     this.unpacking += 1;
     const unpacked = unpackMessage(data);
-    this.inbox = this.inbox.then(async () => {
-      try {
-        this.handleMessage(await unpacked);
-      } finally {
-        this.unpacking -= 1;
-      }
-    }).catch(() => undefined); // a failed draw must not stall the messages after it
+    this.inbox = this.inbox
+      .then(async () => {
+        try {
+          this.handleMessage(await unpacked);
+        } finally {
+          this.unpacking -= 1;
+        }
+      })
+      .catch(() => undefined); // a failed draw must not stall the messages after it
     return this.inbox;
   }
 
@@ -147,8 +154,10 @@ export class DeferredGraphApp {
     }
     switch (data.type) {
       case 'init':
-        this.error = data.version === WEBVIEW_PROTOCOL_VERSION ? null
-          : `The extension speaks webview protocol ${data.version}, this view ${WEBVIEW_PROTOCOL_VERSION}: reload the window.`;
+        this.error =
+          data.version === WEBVIEW_PROTOCOL_VERSION
+            ? null
+            : `The extension speaks webview protocol ${data.version}, this view ${WEBVIEW_PROTOCOL_VERSION}: reload the window.`;
         this.sessions = data.sessions;
         this.showState(data.activeSessionId, data.header, data.deferreds);
         break;
@@ -214,7 +223,12 @@ export class DeferredGraphApp {
    */
   private onFrame(): void {
     const { rebuildMs, lastRebuildEnd } = this.rowModel;
-    if (this.rowModel.needsRebuild && !this.userRebuild && rebuildMs > REBUILD_BUDGET_MS && this.timing.now() - lastRebuildEnd < rebuildMs) {
+    if (
+      this.rowModel.needsRebuild &&
+      !this.userRebuild &&
+      rebuildMs > REBUILD_BUDGET_MS &&
+      this.timing.now() - lastRebuildEnd < rebuildMs
+    ) {
       this.timing.scheduleFrame(() => this.onFrame());
       return;
     }

@@ -5,8 +5,9 @@
  * and the goldens say; this module only decides how much of them fits and how it looks.
  * Nothing here touches the DOM, so it is cheap to test and to call for every row.
  */
+
+import { type RowText, rowText, type ViewLookup } from '../src/model/view';
 import type { DeferredView } from '../src/protocol/protocol';
-import { rowText, type RowText, type ViewLookup } from '../src/model/view';
 
 /** Most characters of a debuggee string put into a row; the rest is cut with an ellipsis. */
 export const ROW_TEXT_LIMIT = 200;

@@ -49,7 +49,10 @@ export class HeaderView {
   private readonly hideFired: ReturnType<typeof checkbox>;
   private readonly hideCollected: ReturnType<typeof checkbox>;
 
-  constructor(private readonly view: ViewState, actions: HeaderActions) {
+  constructor(
+    private readonly view: ViewState,
+    actions: HeaderActions,
+  ) {
     this.element = el('header', 'header');
     this.sessionPicker.setAttribute('aria-label', 'Debug session');
     this.sessionPicker.addEventListener('change', () => actions.selectSession(this.sessionPicker.value));

@@ -7,10 +7,11 @@
  * Every debuggee string is set with `textContent`; row elements are reused and only rewritten
  * when their text changes, so a click on a row is not lost to a live update.
  */
+
+import { type DetailSegment, detailLines, displayName, knownStatus, refName, resultText } from '../src/model/view';
 import type { DeferredView } from '../src/protocol/protocol';
-import { detailLines, displayName, knownStatus, refName, resultText, type DetailSegment } from '../src/model/view';
-import { deferredCells, safeText, tooltipText } from './format';
 import { setText, span } from './dom';
+import { deferredCells, safeText, tooltipText } from './format';
 import type { DeferredRow, DetailRow, RefRow, Row } from './treeStructure';
 
 export const ROW_HEIGHT = 22;
@@ -236,11 +237,22 @@ export class TreeDom {
    * Fills a Deferred row, updating the spans of one already drawn in place: a row whose result
    * changes every frame keeps its elements, so a click on it is never lost to an update.
    */
-  private fillDeferred(el: HTMLElement, row: DeferredRow, [label, meta, state, result, count, relation, unhandled]: string[], indent: string): void {
+  private fillDeferred(
+    el: HTMLElement,
+    row: DeferredRow,
+    [label, meta, state, result, count, relation, unhandled]: string[],
+    indent: string,
+  ): void {
     if (el.dataset.kind !== 'deferred') {
       const first = span('cell-name', '');
-      first.append(span('twistie', ''), span('icon', ''), span('cell-label', ''), span('cell-meta', ''), span('badge', ''),
-        span('badge unhandled codicon codicon-warning', '', 'Collected with an unhandled failure'));
+      first.append(
+        span('twistie', ''),
+        span('icon', ''),
+        span('cell-label', ''),
+        span('cell-meta', ''),
+        span('badge', ''),
+        span('badge unhandled codicon codicon-warning', '', 'Collected with an unhandled failure'),
+      );
       el.replaceChildren(first, span('cell-state', ''), span('cell-result', ''), span('cell-callbacks', ''));
     }
     const [first, stateEl, resultEl, countEl] = Array.from(el.children) as HTMLElement[];
@@ -268,7 +280,13 @@ export class TreeDom {
   private refCells(row: RefRow, [name, relation]: string[]): HTMLElement[] {
     const link = span('link', name);
     link.dataset.target = String(row.targetId);
-    const cells = [span('twistie', ''), span('icon codicon codicon-references', ''), span('muted', 'see '), link, span('muted', ' (shown elsewhere)')];
+    const cells = [
+      span('twistie', ''),
+      span('icon codicon codicon-references', ''),
+      span('muted', 'see '),
+      link,
+      span('muted', ' (shown elsewhere)'),
+    ];
     if (relation) cells.push(span(`badge relation-${relation}`, relation));
     return cells;
   }

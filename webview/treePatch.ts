@@ -5,8 +5,9 @@
  * (a callback added), one pass that splices its detail rows. Anything that could move rows
  * (visibility under a filter or the search) is refused and the caller rebuilds with `flatten`.
  */
-import type { DeferredView } from '../src/protocol/protocol';
+
 import { detailLineCount } from '../src/model/view';
+import type { DeferredView } from '../src/protocol/protocol';
 import { deferredKey, isHidden, matchesSearch, nestsNothing, type Row, type Structure, type TreeOptions } from './treeStructure';
 
 /** Row index of every drawn Deferred. */
@@ -77,7 +78,16 @@ export function patchRows(
     renumber.push(out.length - 1);
     i += detailsAfter(rows, i);
     for (let line = 0; line < lines; line++) {
-      out.push({ kind: 'detail', key: `${row.key}.${line}`, level: row.level + 1, parentKey: row.key, d: row.d, line, posinset: 0, setsize: 0 });
+      out.push({
+        kind: 'detail',
+        key: `${row.key}.${line}`,
+        level: row.level + 1,
+        parentKey: row.key,
+        d: row.d,
+        line,
+        posinset: 0,
+        setsize: 0,
+      });
     }
   }
   for (const index of renumber) renumberChildren(out, index);

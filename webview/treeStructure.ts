@@ -7,8 +7,9 @@
  * twice is drawn once and referenced elsewhere, and cycles fall back to the lowest id as a root.
  * Everything is iterative (a 10,000-link chain must not overflow the stack) and O(n) per build.
  */
-import type { DeferredView } from '../src/protocol/protocol';
+
 import { detailLineCount } from '../src/model/view';
+import type { DeferredView } from '../src/protocol/protocol';
 
 export type Relation = 'chained' | 'member' | 'awaited';
 
@@ -216,11 +217,7 @@ type Task =
  * (a Deferred created or collected, a filter, an expansion), so it allocates little: a root
  * with nothing under it, the common case, skips the work stack.
  */
-export function flatten(
-  store: Map<number, DeferredView>,
-  options: TreeOptions,
-  structure: Structure = buildStructure(store),
-): Row[] {
+export function flatten(store: Map<number, DeferredView>, options: TreeOptions, structure: Structure = buildStructure(store)): Row[] {
   const { roots, children, parent } = structure;
   const needle = options.search.trim().toLowerCase();
   let onPath: Set<number> | null = null;
@@ -236,7 +233,7 @@ export function flatten(
   const siblings: number[] = [0];
   const add = (row: Row, parentIndex: number): number => {
     row.posinset = ++siblings[parentIndex + 1];
-    row.setsize = parentIndex;  // parent index until the second pass below
+    row.setsize = parentIndex; // parent index until the second pass below
     siblings.push(0);
     return rows.push(row) - 1;
   };
@@ -253,7 +250,21 @@ export function flatten(
     if (!kids && !onPath && !options.expanded.get(root)) {
       const d = store.get(root)!;
       if (!isHidden(d, options)) {
-        add({ kind: 'deferred', key: deferredKey(root), level: 1, parentKey: null, d, expanded: false, details: false, relation: null, posinset: 0, setsize: 0 }, -1);
+        add(
+          {
+            kind: 'deferred',
+            key: deferredKey(root),
+            level: 1,
+            parentKey: null,
+            d,
+            expanded: false,
+            details: false,
+            relation: null,
+            posinset: 0,
+            setsize: 0,
+          },
+          -1,
+        );
       }
       continue;
     }
@@ -264,7 +275,19 @@ export function flatten(
       if (task.t === 'details') {
         const count = detailLineCount(task.d);
         for (let line = 0; line < count; line++) {
-          add({ kind: 'detail', key: `${parentKey}.${line}`, level: task.level, parentKey: parentKey!, d: task.d, line, posinset: 0, setsize: 0 }, task.parent);
+          add(
+            {
+              kind: 'detail',
+              key: `${parentKey}.${line}`,
+              level: task.level,
+              parentKey: parentKey!,
+              d: task.d,
+              line,
+              posinset: 0,
+              setsize: 0,
+            },
+            task.parent,
+          );
         }
         continue;
       }
@@ -272,7 +295,19 @@ export function flatten(
       const d = store.get(task.id)!;
       if (task.ref) {
         if (onPath || isHidden(d, options)) continue;
-        add({ kind: 'ref', key: `${parentKey}>${task.id}`, level: task.level, parentKey, targetId: task.id, relation: task.relation, posinset: 0, setsize: 0 }, task.parent);
+        add(
+          {
+            kind: 'ref',
+            key: `${parentKey}>${task.id}`,
+            level: task.level,
+            parentKey,
+            targetId: task.id,
+            relation: task.relation,
+            posinset: 0,
+            setsize: 0,
+          },
+          task.parent,
+        );
         continue;
       }
       const kids = children.get(task.id) ?? NO_TREE_EDGES;
@@ -283,7 +318,21 @@ export function flatten(
       const choice = options.expanded.get(d.id);
       const expanded = choice ?? kids.length > 0;
       const details = choice === true;
-      const index = add({ kind: 'deferred', key: deferredKey(d.id), level: task.level, parentKey, d, expanded, details, relation: task.relation, posinset: 0, setsize: 0 }, task.parent);
+      const index = add(
+        {
+          kind: 'deferred',
+          key: deferredKey(d.id),
+          level: task.level,
+          parentKey,
+          d,
+          expanded,
+          details,
+          relation: task.relation,
+          posinset: 0,
+          setsize: 0,
+        },
+        task.parent,
+      );
       if (expanded || onPath) pushKids(kids, task.level + 1, index);
       if (details) stack.push({ t: 'details', d, level: task.level + 1, parent: index });
     }

@@ -99,7 +99,9 @@ export function main(argv: string[], out: (text: string) => void, err: (text: st
   if (!result.markFound) {
     const names = markersIn(parseRecording(text).batches).map((m) => cell(m.name, 80));
     const which = args.occurrence > 1 ? ` (occurrence ${args.occurrence})` : '';
-    err(`deferred-graph: no marker ${JSON.stringify(args.atMark)}${which} in ${args.file}; its markers: ${names.length ? names.join(', ') : 'none'}\n`);
+    err(
+      `deferred-graph: no marker ${JSON.stringify(args.atMark)}${which} in ${args.file}; its markers: ${names.length ? names.join(', ') : 'none'}\n`,
+    );
     return 1;
   }
   const { model } = result;
@@ -124,5 +126,9 @@ if (typeof require !== 'undefined' && require.main === module) {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
-  process.exitCode = main(process.argv.slice(2), (t) => process.stdout.write(t), (t) => process.stderr.write(t));
+  process.exitCode = main(
+    process.argv.slice(2),
+    (t) => process.stdout.write(t),
+    (t) => process.stderr.write(t),
+  );
 }

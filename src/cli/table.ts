@@ -4,8 +4,9 @@
  * characters are escaped (a repr must not move the cursor or recolour the terminal) and long
  * cells are cut; `--json` keeps the full text.
  */
-import type { GraphHeader } from '../protocol/protocol';
+
 import type { RuntimeInfo, StatusRow } from '../model';
+import type { GraphHeader } from '../protocol/protocol';
 
 const MAX_CELL = 72;
 
@@ -21,7 +22,11 @@ export function cell(text: string, max = MAX_CELL): string {
 /** Left-aligned columns separated by two spaces. */
 export function renderTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
 }
 

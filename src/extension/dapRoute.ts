@@ -32,9 +32,7 @@ export function isTakenEventBody(body: unknown): boolean {
 }
 
 /** Requests after which the debuggee runs, whether or not the adapter sends `continued`. */
-const RESUMING_REQUESTS = new Set([
-  'continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'goto', 'restartFrame',
-]);
+const RESUMING_REQUESTS = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'goto', 'restartFrame']);
 
 interface DapMessage extends DapRequest, DapResponse {
   type?: string;
@@ -45,10 +43,7 @@ interface DapMessage extends DapRequest, DapResponse {
 export type RouteSessions = Pick<SessionManager, 'adapterStarted' | 'ensure' | 'receive' | 'setProcessId'>;
 
 /** The parts of VS Code's debug API the route registers with. */
-export type RouteDebugApi = Pick<
-  typeof vscode.debug,
-  'registerDebugAdapterTrackerFactory' | 'onDidReceiveDebugSessionCustomEvent'
->;
+export type RouteDebugApi = Pick<typeof vscode.debug, 'registerDebugAdapterTrackerFactory' | 'onDidReceiveDebugSessionCustomEvent'>;
 
 /** Registers the tracker for every debug type and the custom-event fallback. */
 export function registerDapRoute(debug: RouteDebugApi, sessions: RouteSessions): vscode.Disposable[] {

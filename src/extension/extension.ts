@@ -13,7 +13,7 @@ import { InjectionProvider, runtimePaths } from './injection';
 import { instrumentPausedSession } from './instrument';
 import { LastSessionStore } from './lastSession';
 import { INSTRUMENT_COMMAND } from './notices';
-import { GraphPanel, VIEW_TYPE, type PanelState } from './panel';
+import { GraphPanel, type PanelState, VIEW_TYPE } from './panel';
 import { SessionManager } from './sessions';
 import { readSettings } from './settings';
 import { RuntimeSocketServer } from './socketServer';
@@ -58,9 +58,7 @@ export function activate(context: vscode.ExtensionContext): DeferredGraphApi | u
     vscode.debug.registerDebugConfigurationProvider('*', new InjectionProvider(paths, endpoints)),
     ...registerDapRoute(vscode.debug, sessions),
     vscode.commands.registerCommand(SHOW_COMMAND, () => panel.show()),
-    vscode.commands.registerCommand(INSTRUMENT_COMMAND, () =>
-      instrumentPausedSession(sessions, paths.packageDir),
-    ),
+    vscode.commands.registerCommand(INSTRUMENT_COMMAND, () => instrumentPausedSession(sessions, paths.packageDir)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel) {
         panel.revive(webviewPanel);

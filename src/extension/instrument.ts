@@ -39,10 +39,7 @@ async function selectedFrame(record: SessionRecord): Promise<number | null> {
   return threadId !== null ? topFrameId(record.session, threadId) : null;
 }
 
-export async function instrumentPausedSession(
-  sessions: SessionManager,
-  packageDir: string,
-): Promise<boolean> {
+export async function instrumentPausedSession(sessions: SessionManager, packageDir: string): Promise<boolean> {
   const record = pausedRecord(sessions);
   if (!record) {
     notices.explainNoStoppedSession();

@@ -55,7 +55,5 @@ export function snapshotFailedNotice(message: string): string {
 
 /** Shown when the instrument command has nothing to act on (not awaited: it waits for a click). */
 export function explainNoStoppedSession(): void {
-  void vscode.window.showInformationMessage(
-    'Deferred Graph: pause a Python debug session at a breakpoint first, then run this command.',
-  );
+  void vscode.window.showInformationMessage('Deferred Graph: pause a Python debug session at a breakpoint first, then run this command.');
 }

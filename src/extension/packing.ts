@@ -10,13 +10,7 @@
  *   why); the webview inflates them with DecompressionStream (webview/unpack.ts).
  */
 import { deflateSync, inflateSync } from 'node:zlib';
-import {
-  PACK_THRESHOLD_CHARS,
-  PACKED_PREFIX,
-  type Batch,
-  type PackedMessage,
-  type ToWebviewMessage,
-} from '../protocol/protocol';
+import { type Batch, PACK_THRESHOLD_CHARS, PACKED_PREFIX, type PackedMessage, type ToWebviewMessage } from '../protocol/protocol';
 
 /** The JSON text inside a packed string, or null when it is not one or does not inflate. */
 export function inflatePacked(text: string): string | null {
@@ -74,7 +68,17 @@ export function parseSnapshotResult(text: string): SnapshotOutcome {
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
-  '\\': '\\', "'": "'", '"': '"', n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', a: '\x07', '0': '\0',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  a: '\x07',
+  '0': '\0',
 };
 
 /** Decodes a Python `str` repr ('…' or "…", with \\, \n, \xNN, \uNNNN, \UNNNNNNNN escapes). */

@@ -12,16 +12,16 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import {
-  WEBVIEW_PROTOCOL_VERSION,
   type DeferredView,
   type FromWebviewMessage,
   type GraphHeader,
   type SessionSummary,
   type ToWebviewMessage,
+  WEBVIEW_PROTOCOL_VERSION,
 } from '../protocol/protocol';
 import type { LastSessionStore, RestoredGraph } from './lastSession';
-import type { SessionManager, SessionRecord } from './sessions';
 import { packMessage } from './packing';
+import type { SessionManager, SessionRecord } from './sessions';
 import { readSettings } from './settings';
 import { renderWebviewHtml } from './webviewHtml';
 
@@ -108,12 +108,7 @@ export class GraphPanel implements vscode.Disposable {
       return;
     }
     const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Two;
-    const panel = vscode.window.createWebviewPanel(
-      VIEW_TYPE,
-      TITLE,
-      { viewColumn: column, preserveFocus: true },
-      this.webviewOptions(),
-    );
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, TITLE, { viewColumn: column, preserveFocus: true }, this.webviewOptions());
     this.attach(panel);
   }
 
@@ -140,10 +135,7 @@ export class GraphPanel implements vscode.Disposable {
     return {
       enableScripts: true,
       retainContextWhenHidden: false,
-      localResourceRoots: [
-        vscode.Uri.joinPath(this.extensionUri, 'dist'),
-        vscode.Uri.joinPath(this.extensionUri, 'media'),
-      ],
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     };
   }
 
@@ -178,15 +170,12 @@ export class GraphPanel implements vscode.Disposable {
   private moveAsideIfCoveredByStop(panel: vscode.WebviewPanel): void {
     const editor = vscode.window.activeTextEditor;
     const coveredBySource =
-      Date.now() - this.lastStopAt < STOP_COVER_WINDOW_MS &&
-      editor !== undefined &&
-      editor.viewColumn === panel.viewColumn;
+      Date.now() - this.lastStopAt < STOP_COVER_WINDOW_MS && editor !== undefined && editor.viewColumn === panel.viewColumn;
     if (coveredBySource) panel.reveal(vscode.ViewColumn.Beside, true);
   }
 
   private html(webview: vscode.Webview): string {
-    const dist = (...parts: string[]) =>
-      webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', ...parts)).toString();
+    const dist = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', ...parts)).toString();
     return renderWebviewHtml({
       cspSource: webview.cspSource,
       nonce: crypto.randomBytes(16).toString('base64'),

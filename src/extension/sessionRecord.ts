@@ -8,7 +8,7 @@ import { SessionModel } from '../model';
 import type { SessionSummary } from '../protocol/protocol';
 import { readSettings } from './settings';
 import type { RuntimeSocketServer } from './socketServer';
-import { StopSnapshots, type StopHost } from './stopSnapshots';
+import { type StopHost, StopSnapshots } from './stopSnapshots';
 
 export type NoticeKind = 'hint' | 'sticky';
 

@@ -12,9 +12,9 @@ import type { Batch, SessionSummary } from '../protocol/protocol';
 import { injectedToken, isInjectable, isInjected } from './injection';
 import * as notices from './notices';
 import { unpackBatch } from './packing';
+import { type NoticeKind, newModel, newRecord, type SessionRecord } from './sessionRecord';
 import { PYTHON_DEBUG_TYPES, readSettings } from './settings';
 import type { RuntimeSocketServer } from './socketServer';
-import { newModel, newRecord, type NoticeKind, type SessionRecord } from './sessionRecord';
 import type { StopHost } from './stopSnapshots';
 
 export type { SessionRecord } from './sessionRecord';

@@ -16,7 +16,7 @@
  */
 import type * as vscode from 'vscode';
 import type { SessionModel } from '../model';
-import { SNAPSHOT_FUNCTION, type SessionSummary } from '../protocol/protocol';
+import { type SessionSummary, SNAPSHOT_FUNCTION } from '../protocol/protocol';
 import { parseSnapshotResult, type SnapshotOutcome } from './packing';
 
 export const SNAPSHOT_EXPRESSION = `__import__('deferred_graph').${SNAPSHOT_FUNCTION}(locals(), globals())`;
@@ -211,9 +211,7 @@ export class StopSnapshots {
     const args = { expression: SNAPSHOT_EXPRESSION, frameId, context: 'clipboard', format: { rawString: true } };
     const early = this.tap.next(
       (request) =>
-        request.command === 'evaluate' &&
-        request.arguments?.expression === SNAPSHOT_EXPRESSION &&
-        request.arguments?.frameId === frameId,
+        request.command === 'evaluate' && request.arguments?.expression === SNAPSHOT_EXPRESSION && request.arguments?.frameId === frameId,
       true,
     );
     const relayed: Promise<DapResponse> = Promise.resolve(this.subject.session.customRequest('evaluate', args)).then(
@@ -269,10 +267,7 @@ export class ResponseTap {
    * delta had to get through. The tap resolves first (synchronously, in the tracker), so the
    * caller never needs the relayed copy.
    */
-  next(
-    match: (request: DapRequest) => boolean,
-    take = false,
-  ): { response: Promise<DapResponse>; cancel: () => void } {
+  next(match: (request: DapRequest) => boolean, take = false): { response: Promise<DapResponse>; cancel: () => void } {
     let waiter!: Waiter;
     const response = new Promise<DapResponse>((resolve) => {
       waiter = { match, resolve, take };

@@ -18,11 +18,12 @@
  *   one model file the webview imports): {@link deriveStatus}, {@link displayName},
  *   {@link stateText}, {@link resultText}, {@link rowText}, and {@link statusRow} for the CLI.
  */
-export { SessionModel } from './sessionModel';
-export type { ApplyOutcome, Marker, ModelOptions, RuntimeInfo } from './types';
-export { parseRecording, replay, replayRecording, markersIn } from './recording';
+
 export type { LineError, ParsedRecording, ReplayOptions, ReplayResult } from './recording';
-export { anonymousName, deriveStatus, displayName, failureText, resultText, rowText, stateText } from './view';
-export type { RowText, ViewLookup } from './view';
-export { statusRow } from './statusRow';
+export { markersIn, parseRecording, replay, replayRecording } from './recording';
+export { SessionModel } from './sessionModel';
 export type { StatusRow } from './statusRow';
+export { statusRow } from './statusRow';
+export type { ApplyOutcome, Marker, ModelOptions, RuntimeInfo } from './types';
+export type { RowText, ViewLookup } from './view';
+export { anonymousName, deriveStatus, displayName, failureText, resultText, rowText, stateText } from './view';

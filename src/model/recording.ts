@@ -5,14 +5,9 @@
  * Errors are collected with their 1-based line number instead of stopping the replay: a
  * recording cut short by a killed program still shows everything before the cut.
  */
-import {
-  RECORDING_FORMAT,
-  RECORDING_FORMAT_VERSION,
-  type Batch,
-  type RecordingHeader,
-} from '../protocol/protocol';
+import { type Batch, RECORDING_FORMAT, RECORDING_FORMAT_VERSION, type RecordingHeader } from '../protocol/protocol';
 import { SessionModel } from './sessionModel';
-import { Malformed, int, num, parseVersion, record, str, versionSkewMessage } from './validate';
+import { int, Malformed, num, parseVersion, record, str, versionSkewMessage } from './validate';
 
 export interface LineError {
   line: number;
@@ -160,7 +155,9 @@ export function replay(text: string, options: ReplayOptions = {}): SessionModel 
   if (!result.markFound) {
     const names = markersIn(parseRecording(text).batches).map((m) => m.name);
     const which = (options.occurrence ?? 1) > 1 ? ` (occurrence ${options.occurrence})` : '';
-    throw new Error(`No marker named ${JSON.stringify(options.atMark)}${which} in the recording${names.length ? ` (markers: ${names.join(', ')})` : ' (it has no markers)'}.`);
+    throw new Error(
+      `No marker named ${JSON.stringify(options.atMark)}${which} in the recording${names.length ? ` (markers: ${names.join(', ')})` : ' (it has no markers)'}.`,
+    );
   }
   return result.model;
 }

@@ -18,25 +18,17 @@
  * Nothing here throws at the caller: bad input becomes an {@link ApplyOutcome} error.
  */
 import {
-  PROTOCOL_MAJOR,
-  PROTOCOL_VERSION,
   type DeferredState,
   type DeferredView,
   type FailureResult,
   type GraphHeader,
+  PROTOCOL_MAJOR,
+  PROTOCOL_VERSION,
 } from '../protocol/protocol';
 import { BoundedMap, EvictionOrder, type Place } from './retention';
 import type { ApplyOutcome, Marker, ModelOptions, RuntimeInfo } from './types';
-import { bucketOf, buildView, deriveStatus, sameJson, type Bucket } from './view';
-import {
-  Malformed,
-  parseBatchEnvelope,
-  parseEvent,
-  parseVersion,
-  record,
-  versionSkewMessage,
-  type ParsedEvent,
-} from './validate';
+import { Malformed, type ParsedEvent, parseBatchEnvelope, parseEvent, parseVersion, record, versionSkewMessage } from './validate';
+import { type Bucket, bucketOf, buildView, deriveStatus, sameJson } from './view';
 
 interface Entry {
   state: DeferredState;

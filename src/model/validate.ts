@@ -9,13 +9,13 @@
  * event or batch without losing anything else.
  */
 import {
-  PROTOCOL_MAJOR,
   type CallableInfo,
   type CallbackPair,
   type CoroutineInfo,
   type DeferredState,
   type FailureResult,
   type Location,
+  PROTOCOL_MAJOR,
   type Result,
   type TimerInfo,
 } from '../protocol/protocol';
@@ -39,10 +39,8 @@ function fail(path: string, expected: string, value: unknown): never {
 
 export const str: Reader<string> = (v, p) => (typeof v === 'string' ? v : fail(p, 'a string', v));
 export const bool: Reader<boolean> = (v, p) => (typeof v === 'boolean' ? v : fail(p, 'a boolean', v));
-export const num: Reader<number> = (v, p) =>
-  typeof v === 'number' && Number.isFinite(v) ? v : fail(p, 'a finite number', v);
-export const int: Reader<number> = (v, p) =>
-  Number.isSafeInteger(v) ? (v as number) : fail(p, 'an integer', v);
+export const num: Reader<number> = (v, p) => (typeof v === 'number' && Number.isFinite(v) ? v : fail(p, 'a finite number', v));
+export const int: Reader<number> = (v, p) => (Number.isSafeInteger(v) ? (v as number) : fail(p, 'an integer', v));
 export const count: Reader<number> = (v, p) =>
   Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : fail(p, 'a non-negative integer', v);
 
@@ -192,12 +190,29 @@ export function versionSkewMessage(version: Version): string | null {
 
 /** The events the model understands, after validation. `hello` keeps only what is shown. */
 export type ParsedEvent =
-  | { kind: 'hello'; seq: number; t: number; protocolVersion: string; pid: number; python: string; twisted: string | null; transport: string }
+  | {
+      kind: 'hello';
+      seq: number;
+      t: number;
+      protocolVersion: string;
+      pid: number;
+      python: string;
+      twisted: string | null;
+      transport: string;
+    }
   | { kind: 'created' | 'changed'; seq: number; t: number; deferred: DeferredState }
   | { kind: 'collected'; seq: number; t: number; id: number; unhandledFailure: FailureResult | null; firedAt: number | null }
   | { kind: 'marker'; seq: number; t: number; name: string }
   | { kind: 'dropped'; seq: number; t: number; count: number; total: number }
-  | { kind: 'snapshot'; seq: number; t: number; reason: string; deferreds: DeferredState[]; ephemeral: number; frameNames: Record<string, string> | null };
+  | {
+      kind: 'snapshot';
+      seq: number;
+      t: number;
+      reason: string;
+      deferreds: DeferredState[];
+      ephemeral: number;
+      frameNames: Record<string, string> | null;
+    };
 
 /** Reads `frameNames` into a prototype-free map, so an id such as `__proto__` stays plain data. */
 const frameNames: Reader<Record<string, string>> = (v, p) => {
@@ -219,7 +234,9 @@ export function parseEvent(v: unknown, p: string): ParsedEvent | undefined {
   switch (kind) {
     case 'hello':
       return {
-        kind, seq, t,
+        kind,
+        seq,
+        t,
         protocolVersion: str(o.protocolVersion, `${p}.protocolVersion`),
         pid: int(o.pid, `${p}.pid`),
         python: str(o.python, `${p}.python`),
@@ -231,7 +248,9 @@ export function parseEvent(v: unknown, p: string): ParsedEvent | undefined {
       return { kind, seq, t, deferred: deferredState(o.deferred, `${p}.deferred`) };
     case 'collected':
       return {
-        kind, seq, t,
+        kind,
+        seq,
+        t,
         id: int(o.id, `${p}.id`),
         unhandledFailure: nullable(failureResult)(o.unhandledFailure, `${p}.unhandledFailure`),
         // 1.0 runtimes do not send it.
@@ -243,7 +262,9 @@ export function parseEvent(v: unknown, p: string): ParsedEvent | undefined {
       return { kind, seq, t, count: count(o.count, `${p}.count`), total: count(o.total, `${p}.total`) };
     case 'snapshot':
       return {
-        kind, seq, t,
+        kind,
+        seq,
+        t,
         reason: str(o.reason, `${p}.reason`),
         deferreds: arrayOf(deferredState)(o.deferreds, `${p}.deferreds`),
         ephemeral: count(o.ephemeral, `${p}.ephemeral`),

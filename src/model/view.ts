@@ -126,7 +126,8 @@ export function displayName(view: Pick<DeferredView, 'id' | 'type' | 'name' | 'l
 export function metaText(view: DeferredView): string {
   const parts: string[] = [];
   if (view.name || view.label) parts.push(`#${view.id}${view.type && view.type !== 'Deferred' ? ` ${view.type}` : ''}`);
-  if (view.coroutine) parts.push(`${view.coroutine.kind === 'inlineCallbacks' ? '@inlineCallbacks' : 'async'} ${str(view.coroutine.name)}()`);
+  if (view.coroutine)
+    parts.push(`${view.coroutine.kind === 'inlineCallbacks' ? '@inlineCallbacks' : 'async'} ${str(view.coroutine.name)}()`);
   return parts.join('  ');
 }
 
@@ -189,7 +190,13 @@ export interface RowText {
 }
 
 export function rowText(view: DeferredView, lookup: ViewLookup): RowText {
-  return { label: displayName(view), meta: metaText(view), state: stateText(view, lookup), result: resultText(view), callbacks: callbacksText(view) };
+  return {
+    label: displayName(view),
+    meta: metaText(view),
+    state: stateText(view, lookup),
+    result: resultText(view),
+    callbacks: callbacksText(view),
+  };
 }
 
 export function callableText(c: CallableInfo | null): string {
@@ -293,7 +300,8 @@ export function detailLines(view: DeferredView, lookup: ViewLookup): DetailSegme
   if (pairs.length > MAX_CALLBACK_LINES) lines.push([{ text: `… ${pairs.length - MAX_CALLBACK_LINES} more callbacks`, muted: true }]);
   const r = view.hasResult ? view.result : null;
   if (r) {
-    const seg: DetailSegment = r.kind === 'deferred' ? { text: refName(r.id, lookup), target: r.id } : { text: resultText(view), full: resultText(view) };
+    const seg: DetailSegment =
+      r.kind === 'deferred' ? { text: refName(r.id, lookup), target: r.id } : { text: resultText(view), full: resultText(view) };
     const truncated = r.kind !== 'deferred' && r.truncated ? [{ text: ' (truncated by the runtime)', muted: true }] : [];
     lines.push([{ text: 'result ', muted: true }, seg, ...truncated]);
   }
@@ -302,20 +310,37 @@ export function detailLines(view: DeferredView, lookup: ViewLookup): DetailSegme
     const waits: DetailSegment[] = c.finished
       ? [{ text: ' — finished', muted: true }]
       : typeof c.waitingOn === 'number'
-        ? [{ text: ' — awaiting ', muted: true }, { text: refName(c.waitingOn, lookup), target: c.waitingOn }]
+        ? [
+            { text: ' — awaiting ', muted: true },
+            { text: refName(c.waitingOn, lookup), target: c.waitingOn },
+          ]
         : [];
-    lines.push([{ text: `${c.kind === 'inlineCallbacks' ? '@inlineCallbacks' : 'coroutine'} `, muted: true }, { text: `${str(c.name)}()` }, ...at(c.file, c.line), ...waits]);
+    lines.push([
+      { text: `${c.kind === 'inlineCallbacks' ? '@inlineCallbacks' : 'coroutine'} `, muted: true },
+      { text: `${str(c.name)}()` },
+      ...at(c.file, c.line),
+      ...waits,
+    ]);
   }
   if (view.members) lines.push([{ text: `DeferredList of ${view.members.length} members`, muted: true }]);
-  if (view.created) lines.push([{ text: 'created in ', muted: true }, { text: `${str(view.created.function)}()` }, ...at(view.created.file, view.created.line)]);
-  const fired = view.firedAt != null ? `   fired ${timeText(view.firedAt)} (+${durationText(view.firedAt - view.createdAt)})` : '   not fired';
+  if (view.created)
+    lines.push([
+      { text: 'created in ', muted: true },
+      { text: `${str(view.created.function)}()` },
+      ...at(view.created.file, view.created.line),
+    ]);
+  const fired =
+    view.firedAt != null ? `   fired ${timeText(view.firedAt)} (+${durationText(view.firedAt - view.createdAt)})` : '   not fired';
   const gone = view.collected && view.collectedAt != null ? `   collected ${timeText(view.collectedAt)}` : '';
   lines.push([{ text: `created ${timeText(view.createdAt)}${fired}${gone}`, muted: true }]);
   if (view.timer) lines.push([{ text: timerText(view.timer) }]);
   if (view.paused > 0) lines.push([{ text: `paused ×${view.paused}`, muted: true }]);
   if (view.unhandledFailure) {
     const text = failureText(view.unhandledFailure);
-    lines.push([{ text: 'unhandled failure ', muted: true }, { text, full: text }]);
+    lines.push([
+      { text: 'unhandled failure ', muted: true },
+      { text, full: text },
+    ]);
   }
   return lines;
 }

@@ -48,15 +48,7 @@ export const ENV = {
 } as const;
 
 /** Every `kind` a RuntimeEvent can have in this version; newer kinds are ignored. */
-export const EVENT_KINDS = [
-  'hello',
-  'created',
-  'changed',
-  'collected',
-  'marker',
-  'dropped',
-  'snapshot',
-] as const;
+export const EVENT_KINDS = ['hello', 'created', 'changed', 'collected', 'marker', 'dropped', 'snapshot'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 // ---------------------------------------------------------------------------------------------
@@ -207,14 +199,7 @@ export interface SnapshotEvent extends EventBase {
   frameNames: Record<string, string> | null;
 }
 
-export type RuntimeEvent =
-  | HelloEvent
-  | CreatedEvent
-  | ChangedEvent
-  | CollectedEvent
-  | MarkerEvent
-  | DroppedEvent
-  | SnapshotEvent;
+export type RuntimeEvent = HelloEvent | CreatedEvent | ChangedEvent | CollectedEvent | MarkerEvent | DroppedEvent | SnapshotEvent;
 
 /** The unit of transport: a DAP event body, a socket line, a recording line. */
 export interface Batch {

@@ -8,12 +8,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureAll, packageVsix } from '../harness/setup.mjs';
-import { ROOT, RESULTS } from '../harness/paths.mjs';
+import { RESULTS, ROOT } from '../harness/paths.mjs';
 import { run } from '../harness/proc.mjs';
+import { ensureAll, packageVsix } from '../harness/setup.mjs';
 import { runTests, summarize } from './lib/runner.mjs';
 
-const SCENARIOS = ['comparator', 'package', 'smoke', 'vscode-suite', 'notebook', 'tale5', 'poetry', 'callback-failure', 'reload', 'screenshots'];
+const SCENARIOS = [
+  'comparator',
+  'package',
+  'smoke',
+  'vscode-suite',
+  'notebook',
+  'tale5',
+  'poetry',
+  'callback-failure',
+  'reload',
+  'screenshots',
+];
 
 function parseArgs(argv) {
   const args = { suite: 'all', only: null, build: true };
@@ -60,6 +71,9 @@ try {
 } catch (err) {
   console.error(`\nbuild/setup failed: ${err.stack || err}`);
   const suites = args.suite === 'all' ? ['vscode', 'e2e'] : [args.suite];
-  failed = summarize([], suites.map((suite) => ({ suite, name: 'build and setup', error: String(err.message || err) })));
+  failed = summarize(
+    [],
+    suites.map((suite) => ({ suite, name: 'build and setup', error: String(err.message || err) })),
+  );
 }
 process.exit(failed ? 1 : 0);

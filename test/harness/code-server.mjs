@@ -7,9 +7,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { installFolder, installVsix } from './extensions.mjs';
 import { codeServerEntry, installCodeServer } from './install-code-server.mjs';
 import { freePort, waitForHttp } from './proc.mjs';
-import { installFolder, installVsix } from './extensions.mjs';
 
 /** Settings every harnessed workbench gets: nothing that pops up, phones home or asks for trust. */
 export const BASE_SETTINGS = {
@@ -56,20 +56,44 @@ export async function startCodeServer(o) {
   for (const f of o.folders ?? []) installed.push(installFolder(f, extensionsDir));
   writeSettings(userDataDir, { ...BASE_SETTINGS, 'workbench.colorTheme': THEMES[o.theme] ?? o.theme ?? THEMES.light, ...o.settings });
 
-  const port = o.port ?? await freePort();
+  const port = o.port ?? (await freePort());
   const logPath = path.join(o.runDir, 'code-server.log');
   const log = fs.openSync(logPath, 'a');
-  const child = spawn(process.execPath, [
-    codeServerEntry(csDir), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', '--ignore-last-opened',
-    '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, o.folder,
-  ], { env: { ...process.env, ...o.env }, stdio: ['ignore', log, log], detached: true });
+  const child = spawn(
+    process.execPath,
+    [
+      codeServerEntry(csDir),
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      '--user-data-dir',
+      userDataDir,
+      '--extensions-dir',
+      extensionsDir,
+      o.folder,
+    ],
+    { env: { ...process.env, ...o.env }, stdio: ['ignore', log, log], detached: true },
+  );
   fs.closeSync(log);
   let exited = false;
-  child.on('exit', () => { exited = true; });
+  child.on('exit', () => {
+    exited = true;
+  });
   const stop = stopper(child, () => exited);
-  process.once('exit', () => { if (!exited) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } });
+  process.once('exit', () => {
+    if (!exited)
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+  });
 
   const base = `http://127.0.0.1:${port}`;
   try {
@@ -80,7 +104,13 @@ export async function startCodeServer(o) {
   }
   return {
     url: `${base}/?folder=${encodeURIComponent(o.folder)}`,
-    base, port, userDataDir, extensionsDir, logPath, installed, stop,
+    base,
+    port,
+    userDataDir,
+    extensionsDir,
+    logPath,
+    installed,
+    stop,
     /** Rewrites user settings while running (VS Code watches the file). */
     setSettings: (s) => writeSettings(userDataDir, s),
   };
@@ -94,7 +124,13 @@ function writeSettings(userDataDir, settings) {
 function stopper(child, isExited) {
   return async () => {
     if (isExited()) return;
-    const signal = (sig) => { try { process.kill(-child.pid, sig); } catch { /* already gone */ } };
+    const signal = (sig) => {
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    };
     signal('SIGTERM');
     const deadline = Date.now() + 5000;
     while (!isExited() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

@@ -41,7 +41,12 @@ export function missingPackages(names) {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format, not a template
   const res = spawnSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Abbrev}\n', ...names], { encoding: 'utf8' });
   if (res.error) throw new Error(`cannot ask dpkg which packages are installed (${res.error.message}); is this Debian?`);
-  const installed = new Set(res.stdout.split('\n').filter((l) => / ii/.test(l)).map((l) => l.split(' ')[0]));
+  const installed = new Set(
+    res.stdout
+      .split('\n')
+      .filter((l) => / ii/.test(l))
+      .map((l) => l.split(' ')[0]),
+  );
   return names.filter((n) => !installed.has(n));
 }
 
@@ -78,12 +83,17 @@ export function rootCommandLine(missing) {
  * Installs whatever of `packages` is missing; does nothing when all are there. Not root: throws an
  * error whose message is the command to run.
  */
-export async function ensureDebianPackages(packages = Object.keys(DEBIAN_PACKAGES), { log = (m) => process.stderr.write(`[setup] ${m}\n`) } = {}) {
+export async function ensureDebianPackages(
+  packages = Object.keys(DEBIAN_PACKAGES),
+  { log = (m) => process.stderr.write(`[setup] ${m}\n`) } = {},
+) {
   const missing = missingPackages(packages);
   if (!missing.length) return [];
   if (process.getuid?.() !== 0) {
-    throw new Error(`these Debian packages are missing: ${missing.join(' ')}\n`
-      + `Install them as root, then run this command again:\n\n    ${rootCommandLine(missing)}\n`);
+    throw new Error(
+      `these Debian packages are missing: ${missing.join(' ')}\n` +
+        `Install them as root, then run this command again:\n\n    ${rootCommandLine(missing)}\n`,
+    );
   }
   log(`installing ${missing.length} missing Debian package(s): ${missing.join(' ')}`);
   const runAll = async (commands) => {

@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { run } from './proc.mjs';
 import { PY_TW22 } from './paths.mjs';
+import { run } from './proc.mjs';
 
 function folderName(manifest) {
   return `${manifest.publisher}.${manifest.name}-${manifest.version}`.toLowerCase();
@@ -48,8 +48,9 @@ export function installFolder(srcDir, extensionsDir) {
 
 /** Lists the files of a .vsix with their sizes (for the package contents test). */
 export async function listVsix(vsixPath) {
-  const script = 'import sys, zipfile, json; z = zipfile.ZipFile(sys.argv[1]); '
-    + 'print(json.dumps([[i.filename, i.file_size] for i in z.infolist()]))';
+  const script =
+    'import sys, zipfile, json; z = zipfile.ZipFile(sys.argv[1]); ' +
+    'print(json.dumps([[i.filename, i.file_size] for i in z.infolist()]))';
   const out = await run(PY_TW22, ['-c', script, vsixPath], { quiet: true });
   return JSON.parse(out).map(([name, size]) => ({ name, size }));
 }

@@ -36,8 +36,7 @@ export function codeServerEntry(dir = codeServerDir()) {
 
 export function isCodeServerInstalled(dir = codeServerDir()) {
   try {
-    return fs.readFileSync(path.join(dir, STAMP), 'utf8').trim() === CODE_SERVER_VERSION
-      && fs.existsSync(codeServerEntry(dir));
+    return fs.readFileSync(path.join(dir, STAMP), 'utf8').trim() === CODE_SERVER_VERSION && fs.existsSync(codeServerEntry(dir));
   } catch {
     return false;
   }
@@ -72,7 +71,10 @@ function run(label, cmd, args, cwd, env = cleanNpmEnv()) {
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     const ticker = setInterval(() => log(`  … ${label} (${Math.round((Date.now() - started) / 1000)} s)`), 30000);
-    child.on('error', (err) => { clearInterval(ticker); reject(err); });
+    child.on('error', (err) => {
+      clearInterval(ticker);
+      reject(err);
+    });
     child.on('close', (code) => {
       clearInterval(ticker);
       if (code === 0) {
@@ -108,10 +110,13 @@ export async function installCodeServer({ quiet = false } = {}) {
   const pkg = path.join(work, 'node_modules', 'code-server');
   const vscodeDir = path.join(pkg, 'lib', 'vscode');
 
-  await run(`npm install code-server@${CODE_SERVER_VERSION} --ignore-scripts`, 'npm',
-    ['install', '--ignore-scripts', '--no-save', `code-server@${CODE_SERVER_VERSION}`], work);
-  await run('lib/vscode: npm install --omit=dev --ignore-scripts', 'npm',
-    ['install', '--omit=dev', '--ignore-scripts'], vscodeDir);
+  await run(
+    `npm install code-server@${CODE_SERVER_VERSION} --ignore-scripts`,
+    'npm',
+    ['install', '--ignore-scripts', '--no-save', `code-server@${CODE_SERVER_VERSION}`],
+    work,
+  );
+  await run('lib/vscode: npm install --omit=dev --ignore-scripts', 'npm', ['install', '--omit=dev', '--ignore-scripts'], vscodeDir);
 
   const rgBin = path.join(vscodeDir, 'node_modules', '@vscode', 'ripgrep', 'bin');
   fs.mkdirSync(rgBin, { recursive: true });
@@ -125,8 +130,7 @@ export async function installCodeServer({ quiet = false } = {}) {
   fs.symlinkSync('node_modules', asar);
   log('✓ linked node_modules.asar → node_modules');
 
-  await run('lib/vscode/extensions: npm install --omit=dev', 'npm',
-    ['install', '--omit=dev'], path.join(vscodeDir, 'extensions'));
+  await run('lib/vscode/extensions: npm install --omit=dev', 'npm', ['install', '--omit=dev'], path.join(vscodeDir, 'extensions'));
   await run('npm rebuild argon2', 'npm', ['rebuild', 'argon2'], work);
 
   fs.writeFileSync(path.join(work, STAMP), `${CODE_SERVER_VERSION}\n`);
@@ -143,7 +147,12 @@ export async function installCodeServer({ quiet = false } = {}) {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   installCodeServer().then(
-    (dir) => { process.stdout.write(`${dir}\n`); },
-    (err) => { log(err.stack || String(err)); process.exit(1); },
+    (dir) => {
+      process.stdout.write(`${dir}\n`);
+    },
+    (err) => {
+      log(err.stack || String(err));
+      process.exit(1);
+    },
   );
 }

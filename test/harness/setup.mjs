@@ -4,9 +4,10 @@
  * Twisted 26.4 venv from the machine's local wheelhouse, code-server, and the build/package steps.
  * Each step checks first and does nothing when the thing is already there.
  */
+
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { ensureDebianPackages } from './debian.mjs';
 import { installCodeServer } from './install-code-server.mjs';
 import { CACHE, PY_TW26, ROOT, VSIX } from './paths.mjs';
@@ -36,9 +37,10 @@ function pythonOk(python, check) {
   }
 }
 
-const VENV_CHECK = 'import twisted, debugpy, hamcrest, hypothesis, pytest, mypy.version, importlib.metadata as m; '
-  + 'assert twisted.__version__ == "26.4.0", twisted.__version__; assert debugpy.__version__ == "1.8.22"; '
-  + 'assert mypy.version.__version__ == "2.4.0", mypy.version.__version__; assert m.version("ruff") == "0.16.9"';
+const VENV_CHECK =
+  'import twisted, debugpy, hamcrest, hypothesis, pytest, mypy.version, importlib.metadata as m; ' +
+  'assert twisted.__version__ == "26.4.0", twisted.__version__; assert debugpy.__version__ == "1.8.22"; ' +
+  'assert mypy.version.__version__ == "2.4.0", mypy.version.__version__; assert m.version("ruff") == "0.16.9"';
 
 /**
  * The base interpreter for the venv: the pyenv 3.11 (the wheels are cp311), else the first
@@ -46,7 +48,11 @@ const VENV_CHECK = 'import twisted, debugpy, hamcrest, hypothesis, pytest, mypy.
  * (a venv without system site-packages is isolated from them anyway).
  */
 function venvBasePython() {
-  const candidates = ['/root/.pyenv/versions/3.11.7/bin/python', ...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'python3.11')), '/usr/bin/python3'];
+  const candidates = [
+    '/root/.pyenv/versions/3.11.7/bin/python',
+    ...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'python3.11')),
+    '/usr/bin/python3',
+  ];
   for (const c of candidates) {
     if (fs.existsSync(c) && pythonOk(c, 'import sys, venv; assert sys.version_info[:2] == (3, 11)')) return c;
   }
@@ -64,7 +70,8 @@ function linkHamcrest() {
 export async function ensureVenv() {
   if (fs.existsSync(PY_TW26) && pythonOk(PY_TW26, VENV_CHECK)) return;
   const links = WHEELHOUSES.filter((d) => fs.existsSync(d)).flatMap((d) => ['--find-links', d]);
-  const pipInstall = () => run(PY_TW26, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-index', ...links, ...VENV_PACKAGES]);
+  const pipInstall = () =>
+    run(PY_TW26, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-index', ...links, ...VENV_PACKAGES]);
   // A venv from before a package was added is topped up in place rather than deleted: other
   // checkouts of this machine may be running their suites with it right now.
   if (fs.existsSync(PY_TW26)) {

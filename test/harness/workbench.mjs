@@ -9,8 +9,15 @@ import { chromium } from 'playwright-core';
 import { RESULTS } from './paths.mjs';
 
 /** Flags without which Chromium keeps trying the closed network here (FIELD-NOTES §5). */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 export async function launchBrowser({ headless = true } = {}) {
   return chromium.launch({ executablePath: process.env.DG_CHROMIUM ?? '/usr/bin/chromium', headless, args: CHROMIUM_ARGS });
@@ -39,7 +46,10 @@ async function paletteWith(page, text, rowText, { click = false, timeoutMs = 300
     if (!(await input.isVisible())) {
       // Keyboard focus can sit where F1 does nothing (after a debugger stop, say): give it back to
       // the workbench by clicking a neutral spot, the status bar, and press again.
-      await page.locator('.part.statusbar').click({ position: { x: 600, y: 5 } }).catch(() => {});
+      await page
+        .locator('.part.statusbar')
+        .click({ position: { x: 600, y: 5 } })
+        .catch(() => {});
       await page.keyboard.press('F1');
     }
     try {
@@ -91,9 +101,15 @@ export async function openFile(page, relPath) {
   const input = page.locator('.quick-input-widget input.input');
   await input.waitFor({ state: 'visible' });
   await input.fill(relPath);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(relPath) }).first().waitFor();
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: path.basename(relPath) })
+    .first()
+    .waitFor();
   await page.keyboard.press('Enter');
-  await page.locator(`.tab[data-resource-name="${path.basename(relPath)}"], .tab:has-text("${path.basename(relPath)}")`).first().waitFor();
+  await page
+    .locator(`.tab[data-resource-name="${path.basename(relPath)}"], .tab:has-text("${path.basename(relPath)}")`)
+    .first()
+    .waitFor();
   await page.locator('.editor-instance .monaco-editor').first().waitFor();
 }
 
@@ -106,16 +122,29 @@ export async function toggleBreakpoint(page, line) {
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   // F9 acts on the cursor's line: make sure the cursor got there first.
-  await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${line}, Col`) }).first().waitFor({ timeout: 5000 });
+  await page
+    .locator('.statusbar-item', { hasText: new RegExp(`Ln ${line}, Col`) })
+    .first()
+    .waitFor({ timeout: 5000 });
   await page.keyboard.press('F9');
   // Wait for the breakpoint the key press made (its glyph beside that line number), so a loaded
   // machine cannot start debugging before every breakpoint exists.
-  await page.waitForFunction((n) => {
-    const number = [...document.querySelectorAll('.editor-instance .margin-view-overlays .line-numbers')].find((e) => e.textContent.trim() === String(n));
-    const top = number?.parentElement?.style.top;
-    return !!top && [...document.querySelectorAll('.editor-instance .codicon-debug-breakpoint, .editor-instance .codicon-debug-breakpoint-unverified')]
-      .some((g) => g.style.top === top || g.parentElement?.style.top === top);
-  }, line, { timeout: 10000 });
+  await page.waitForFunction(
+    (n) => {
+      const number = [...document.querySelectorAll('.editor-instance .margin-view-overlays .line-numbers')].find(
+        (e) => e.textContent.trim() === String(n),
+      );
+      const top = number?.parentElement?.style.top;
+      return (
+        !!top &&
+        [
+          ...document.querySelectorAll('.editor-instance .codicon-debug-breakpoint, .editor-instance .codicon-debug-breakpoint-unverified'),
+        ].some((g) => g.style.top === top || g.parentElement?.style.top === top)
+      );
+    },
+    line,
+    { timeout: 10000 },
+  );
 }
 
 /** The Deferred Graph webview's document (the panel's iframe, then its active frame). */

@@ -86,19 +86,34 @@ function dapLogger(session) {
   if (!file) return undefined;
   const write = (entry) => {
     try {
-      fs.appendFileSync(file, `${JSON.stringify({ t: Date.now(), session: session.id, name: session.name, parent: session.parentSession?.id ?? null, ...entry })}\n`);
-    } catch { /* the log is best effort */ }
+      fs.appendFileSync(
+        file,
+        `${JSON.stringify({ t: Date.now(), session: session.id, name: session.name, parent: session.parentSession?.id ?? null, ...entry })}\n`,
+      );
+    } catch {
+      /* the log is best effort */
+    }
   };
   write({ kind: 'start', config: { type: session.type, request: session.configuration.request, program: session.configuration.program } });
-  const evaluations = new Map();  // request seq -> its start, to time each evaluate
+  const evaluations = new Map(); // request seq -> its start, to time each evaluate
   // stackTrace request seq -> its arguments: a stop's top frame is the answer to a request for
   // frame 0, not whatever stack answer comes next (VS Code fetches the rest lazily from frame 1,
   // and that answer can arrive after the next stop).
   const stackRequests = new Map();
   // DG_TEST_DAP_WIRE=1 (bench tracing): one line per message, its name and size.
-  const wire = process.env.DG_TEST_DAP_WIRE === '1'
-    ? (dir, m) => write({ kind: 'wire', dir, type: m.type, name: m.command ?? m.event, seq: m.seq, requestSeq: m.request_seq, chars: JSON.stringify(m).length })
-    : () => undefined;
+  const wire =
+    process.env.DG_TEST_DAP_WIRE === '1'
+      ? (dir, m) =>
+          write({
+            kind: 'wire',
+            dir,
+            type: m.type,
+            name: m.command ?? m.event,
+            seq: m.seq,
+            requestSeq: m.request_seq,
+            chars: JSON.stringify(m).length,
+          })
+      : () => undefined;
   return {
     onDidSendMessage(m) {
       wire('in', m);
@@ -112,7 +127,13 @@ function dapLogger(session) {
       } else if (m.type === 'response' && m.command === 'stackTrace' && m.success) {
         const args = stackRequests.get(m.request_seq) ?? {};
         stackRequests.delete(m.request_seq);
-        write({ kind: 'stack', requestSeq: m.request_seq, threadId: args.threadId, startFrame: args.startFrame ?? 0, frames: (m.body.stackFrames || []).slice(0, 3).map((f) => ({ name: f.name, line: f.line, path: f.source?.path })) });
+        write({
+          kind: 'stack',
+          requestSeq: m.request_seq,
+          threadId: args.threadId,
+          startFrame: args.startFrame ?? 0,
+          frames: (m.body.stackFrames || []).slice(0, 3).map((f) => ({ name: f.name, line: f.line, path: f.source?.path })),
+        });
       } else if (m.type === 'response' && STEP_COMMANDS.has(m.command)) {
         write({ kind: 'response', command: m.command, requestSeq: m.request_seq, success: m.success });
       }
@@ -121,12 +142,15 @@ function dapLogger(session) {
       wire('out', m);
       if (m.type === 'request' && m.command === 'evaluate') evaluations.set(m.seq, Date.now());
       if (m.type === 'request' && m.command === 'stackTrace') stackRequests.set(m.seq, m.arguments ?? {});
-      if (m.type === 'request' && STEP_COMMANDS.has(m.command)) write({ kind: 'request', command: m.command, seq: m.seq, threadId: m.arguments?.threadId });
+      if (m.type === 'request' && STEP_COMMANDS.has(m.command))
+        write({ kind: 'request', command: m.command, seq: m.seq, threadId: m.arguments?.threadId });
       if (m.type === 'request' && m.command === 'setBreakpoints') {
         write({ kind: 'breakpoints', path: m.arguments?.source?.path, lines: (m.arguments?.breakpoints || []).map((b) => b.line) });
       }
     },
-    onExit(code, signal) { write({ kind: 'exit', code, signal }); },
+    onExit(code, signal) {
+      write({ kind: 'exit', code, signal });
+    },
   };
 }
 
@@ -141,11 +165,13 @@ function activate(context) {
   context.subscriptions.push(vscode.commands.registerCommand('deferredGraphTest.runSuite', runSuite));
   // debugpy < 1.8 announces a subprocess with a `debugpyAttach` event instead of the standard
   // startDebugging request; ms-python.debugpy answers it with a child session, and so do we.
-  context.subscriptions.push(vscode.debug.onDidReceiveDebugSessionCustomEvent((event) => {
-    if (event.event !== 'debugpyAttach') return;
-    const config = { type: event.session.type, name: `Subprocess ${event.body.subProcessId ?? ''}`.trim(), ...event.body };
-    vscode.debug.startDebugging(event.session.workspaceFolder, config, { parentSession: event.session, lifecycleManagedByParent: true });
-  }));
+  context.subscriptions.push(
+    vscode.debug.onDidReceiveDebugSessionCustomEvent((event) => {
+      if (event.event !== 'debugpyAttach') return;
+      const config = { type: event.session.type, name: `Subprocess ${event.body.subProcessId ?? ''}`.trim(), ...event.body };
+      vscode.debug.startDebugging(event.session.workspaceFolder, config, { parentSession: event.session, lifecycleManagedByParent: true });
+    }),
+  );
 }
 
 module.exports = { activate, deactivate() {} };

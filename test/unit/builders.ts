@@ -8,6 +8,9 @@
  * webview is given — messages posted and state saved are kept for assertions), and readers
  * that turn rows back into plain data.
  */
+
+import { type ModelOptions, SessionModel } from '../../src/model';
+import { buildView, type ViewExtras } from '../../src/model/view';
 import type {
   Batch,
   CallbackPair,
@@ -19,8 +22,6 @@ import type {
   SessionSummary,
   ToWebviewMessage,
 } from '../../src/protocol/protocol';
-import { SessionModel, type ModelOptions } from '../../src/model';
-import { buildView, type ViewExtras } from '../../src/model/view';
 import { DeferredGraphApp } from '../../webview/app';
 import type { HostApi } from '../../webview/host';
 
@@ -132,7 +133,15 @@ export function snapshot(
   deferreds: DeferredState[],
   more: { ephemeral?: number; frameNames?: Record<string, string> | null } = {},
 ): RuntimeEvent {
-  return { kind: 'snapshot', seq, t: seq, reason: 'request', deferreds, ephemeral: more.ephemeral ?? 0, frameNames: more.frameNames ?? null };
+  return {
+    kind: 'snapshot',
+    seq,
+    t: seq,
+    reason: 'request',
+    deferreds,
+    ephemeral: more.ephemeral ?? 0,
+    frameNames: more.frameNames ?? null,
+  };
 }
 
 let batchCounter = 0;
@@ -144,7 +153,14 @@ export function batch(...events: RuntimeEvent[]): Batch {
 export function summary(model: SessionModel, id: number): string {
   const v = model.get(id);
   if (!v) return 'absent';
-  const result = v.result === null ? 'N/A' : v.result.kind === 'value' ? v.result.repr : v.result.kind === 'deferred' ? `#${v.result.id}` : v.result.excType;
+  const result =
+    v.result === null
+      ? 'N/A'
+      : v.result.kind === 'value'
+        ? v.result.repr
+        : v.result.kind === 'deferred'
+          ? `#${v.result.id}`
+          : v.result.excType;
   return `${v.status} ${result} cbs=${v.callbacks.length}${v.collected ? ' collected' : ''}`;
 }
 
@@ -158,8 +174,18 @@ export function view(state: DeferredState, fields: ViewFields = {}): DeferredVie
   const stateFields: Record<string, unknown> = {};
   const extraFields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) (EXTRA_KEYS.has(key) ? extraFields : stateFields)[key] = value;
-  const extras: ViewExtras = { collected: false, collectedAt: null, unhandledFailure: null, lastSeq: state.id, ...(extraFields as Partial<ViewExtras>) };
-  return buildView({ ...state, ...(stateFields as Partial<DeferredState>) }, (extraFields.name as string | null | undefined) ?? null, extras);
+  const extras: ViewExtras = {
+    collected: false,
+    collectedAt: null,
+    unhandledFailure: null,
+    lastSeq: state.id,
+    ...(extraFields as Partial<ViewExtras>),
+  };
+  return buildView(
+    { ...state, ...(stateFields as Partial<DeferredState>) },
+    (extraFields.name as string | null | undefined) ?? null,
+    extras,
+  );
 }
 
 export const pendingView = (id: number, fields: ViewFields = {}): DeferredView => view(pending(id), fields);
@@ -168,7 +194,18 @@ export const firedView = (id: number, repr: string, fields: ViewFields = {}): De
 export const SESSION: SessionSummary = { id: 's1', name: 'notebook.py', parentId: null, pid: PID, state: 'stopped', notice: null };
 
 export function header(over: Partial<GraphHeader> = {}): GraphHeader {
-  return { sessionId: 's1', pending: 0, fired: 0, failed: 0, collected: 0, dropped: 0, ephemeral: 0, error: null, lastMarker: null, ...over };
+  return {
+    sessionId: 's1',
+    pending: 0,
+    fired: 0,
+    failed: 0,
+    collected: 0,
+    dropped: 0,
+    ephemeral: 0,
+    error: null,
+    lastMarker: null,
+    ...over,
+  };
 }
 
 export function init(deferreds: DeferredView[], over: Partial<Extract<ToWebviewMessage, { type: 'init' }>> = {}): ToWebviewMessage {

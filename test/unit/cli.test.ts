@@ -36,7 +36,10 @@ function cli(...args: string[]): { code: number | null; stdout: string; stderr: 
 
 interface ExpectedMarker {
   name: string;
-  deferreds: Record<string, { id: number; hasResult: boolean; result: string | null; failure: unknown; callbacks: number; paused: number; called: boolean }>;
+  deferreds: Record<
+    string,
+    { id: number; hasResult: boolean; result: string | null; failure: unknown; callbacks: number; paused: number; called: boolean }
+  >;
 }
 const notebook = JSON.parse(readFileSync(join(GOLDEN, 'notebook.expected.json'), 'utf8')) as { markers: ExpectedMarker[] };
 /** Experiment 3.a after a fired: a waits on b (the notebook's chained case). */
@@ -79,7 +82,15 @@ describe('deferred-graph CLI', () => {
     }
     for (const [label, want] of Object.entries(chained.deferreds)) {
       const row = rows.find((r) => r.id === want.id)!;
-      expect(row).toMatchObject({ label, hasResult: want.hasResult, result: want.result, failure: want.failure, callbacks: want.callbacks, paused: want.paused, called: want.called });
+      expect(row).toMatchObject({
+        label,
+        hasResult: want.hasResult,
+        result: want.result,
+        failure: want.failure,
+        callbacks: want.callbacks,
+        paused: want.paused,
+        called: want.called,
+      });
     }
     const waiting = rows.find((r) => r.waitingOn !== null)!;
     expect(waiting).toMatchObject({ result: null, resultDeferred: waiting.waitingOn });
@@ -90,7 +101,12 @@ describe('deferred-graph CLI', () => {
     const early = JSON.parse(cli('status', 'test/golden/notebook.jsonl', '--json', '--at-mark', 'exp1/created').stdout) as { id: number }[];
     expect(end.length).toBeGreaterThan(early.length);
     const markers = cli('markers', 'test/golden/notebook.jsonl');
-    expect(markers.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[1])).toEqual(notebook.markers.map((m) => m.name));
+    expect(
+      markers.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[1]),
+    ).toEqual(notebook.markers.map((m) => m.name));
   });
 
   it('reports errors in the file with their line numbers, prints the rest and exits 1', () => {

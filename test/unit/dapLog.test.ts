@@ -10,7 +10,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DapLog } from '../e2e/lib/dap-log.mjs';
 
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 function logOf(entries: object[]) {
   const dir = mkdtempSync(join(tmpdir(), 'daplog-'));
@@ -51,7 +53,9 @@ describe('DapLog', () => {
       { kind: 'request', command: 'next', seq: 13, threadId: 1 },
       { kind: 'response', command: 'continue', requestSeq: 12, success: true },
     ]);
-    expect(log.steps('continue').map((r: { seq: number; response: { success: boolean } | null }) => [r.seq, r.response?.success])).toEqual([[12, true]]);
+    expect(log.steps('continue').map((r: { seq: number; response: { success: boolean } | null }) => [r.seq, r.response?.success])).toEqual([
+      [12, true],
+    ]);
     expect(log.steps().map((r: { response: object | null }) => r.response !== null)).toEqual([true, false]);
   });
 });

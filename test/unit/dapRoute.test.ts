@@ -5,26 +5,30 @@
  * runtime event, must reach the extension whole and the workbench as a placeholder.
  */
 import { deflateSync } from 'node:zlib';
-import type * as vscode from 'vscode';
 import { describe, expect, it } from 'vitest';
+import type * as vscode from 'vscode';
 import {
   isTakenEventBody,
+  type RouteDebugApi,
+  type RouteSessions,
   registerDapRoute,
   TAKEN_EVENT_BODY,
   TAKEN_RESULT,
   trackerFor,
-  type RouteDebugApi,
-  type RouteSessions,
 } from '../../src/extension/dapRoute';
-import { ResponseTap, SNAPSHOT_EXPRESSION, StopSnapshots, TopFrameWatch, type StopHost } from '../../src/extension/stopSnapshots';
+import { ResponseTap, SNAPSHOT_EXPRESSION, type StopHost, StopSnapshots, TopFrameWatch } from '../../src/extension/stopSnapshots';
 import { PACKED_PREFIX, SNAPSHOT_FUNCTION } from '../../src/protocol/protocol';
 import { batch, newModel, pending, snapshot } from './builders';
 
 const trace = (seq: number, threadId: number, startFrame?: number) => ({
-  seq, command: 'stackTrace', arguments: { threadId, ...(startFrame === undefined ? {} : { startFrame }) },
+  seq,
+  command: 'stackTrace',
+  arguments: { threadId, ...(startFrame === undefined ? {} : { startFrame }) },
 });
 const answer = (requestSeq: number, ids: number[], success = true) => ({
-  request_seq: requestSeq, success, body: { stackFrames: ids.map((id) => ({ id })) },
+  request_seq: requestSeq,
+  success,
+  body: { stackFrames: ids.map((id) => ({ id })) },
 });
 
 describe('TopFrameWatch', () => {
@@ -111,7 +115,7 @@ function fakeSession() {
 }
 
 describe('the DAP route', () => {
-  it('evaluates the wire contract\'s snapshot function', () => {
+  it("evaluates the wire contract's snapshot function", () => {
     expect(SNAPSHOT_EXPRESSION).toBe(`__import__('deferred_graph').${SNAPSHOT_FUNCTION}(locals(), globals())`);
   });
 
@@ -121,7 +125,12 @@ describe('the DAP route', () => {
     tracker.onDidSendMessage!({ type: 'event', event: 'stopped', body: { threadId: 1 } });
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(requests).toEqual(['stackTrace', 'evaluate']);
-    tracker.onWillReceiveMessage!({ type: 'request', seq: 9, command: 'evaluate', arguments: { expression: SNAPSHOT_EXPRESSION, frameId: 7 } });
+    tracker.onWillReceiveMessage!({
+      type: 'request',
+      seq: 9,
+      command: 'evaluate',
+      arguments: { expression: SNAPSHOT_EXPRESSION, frameId: 7 },
+    });
     const json = JSON.stringify(batch(snapshot(5, [pending(1)], { frameNames: { '1': 'a' } })));
     const packed = PACKED_PREFIX + deflateSync(Buffer.from(json)).toString('base64');
     const relayed = { type: 'response', request_seq: 9, success: true, body: { result: packed, variablesReference: 0 } };

@@ -12,7 +12,10 @@ const NO_SUCH = 'deferred-graph-no-such-package';
 
 /** A package apt can install that dpkg does not have: the real case `npm start` meets. */
 function installablePackageNotInstalled(): string {
-  const names = spawnSync('apt-cache', ['pkgnames', 'lib'], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout.split('\n').filter(Boolean).sort();
+  const names = spawnSync('apt-cache', ['pkgnames', 'lib'], { encoding: 'utf8', maxBuffer: 64 << 20 })
+    .stdout.split('\n')
+    .filter(Boolean)
+    .sort();
   for (let i = 0; i < names.length; i += 200) {
     const missing: string[] = debian.missingPackages(names.slice(i, i + 200));
     const unknown = new Set(debian.unknownToApt(missing));
@@ -53,11 +56,13 @@ describe('Debian packages for npm start / npm test', () => {
   });
 
   it('not root: stops with the single command to run, and installs nothing', () => {
-    const script = `import(${JSON.stringify(MODULE)}).then((m) => m.ensureDebianPackages(['dpkg', '${NO_SUCH}']))`
-      + '.then(() => process.exit(0), (e) => { process.stdout.write(e.message); process.exit(3); });';
-    const asUser = process.getuid?.() === 0
-      ? spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '-e', script], { encoding: 'utf8' })
-      : spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    const script =
+      `import(${JSON.stringify(MODULE)}).then((m) => m.ensureDebianPackages(['dpkg', '${NO_SUCH}']))` +
+      '.then(() => process.exit(0), (e) => { process.stdout.write(e.message); process.exit(3); });';
+    const asUser =
+      process.getuid?.() === 0
+        ? spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '-e', script], { encoding: 'utf8' })
+        : spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
     expect(asUser.status, asUser.stderr).toBe(3);
     expect(asUser.stdout).toContain(`these Debian packages are missing: ${NO_SUCH}`);
     expect(asUser.stdout).toContain(debian.rootCommandLine([NO_SUCH]));

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseSnapshotResult, unpackBatch, unquotePythonString } from '../../src/extension/packing';
 import { RuntimeSocketServer, tokenMatches } from '../../src/extension/socketServer';
 import { ResponseTap } from '../../src/extension/stopSnapshots';
-import { PACKED_PREFIX, type Batch, type SnapshotEvent } from '../../src/protocol/protocol';
+import { type Batch, PACKED_PREFIX, type SnapshotEvent } from '../../src/protocol/protocol';
 
 const PYTHON = '/usr/bin/python3';
 const PYTHON_DIR = resolve(__dirname, '../../python');
@@ -100,9 +100,13 @@ describe('snapshot results from evaluate', () => {
   it('decodes the quoted reprs Python prints for awkward strings', () => {
     const samples = ['plain', "it's", 'say "hi"', 'both \' and "', 'tab\tnew\nline\\back', '\x00\x1b\x7f', 'é ☃ 𝄞', ''];
     const reprs: string[] = JSON.parse(
-      execFileSync(PYTHON, ['-c', 'import json,sys; print(json.dumps([repr(s) for s in json.loads(sys.argv[1])]))', JSON.stringify(samples)], {
-        encoding: 'utf8',
-      }),
+      execFileSync(
+        PYTHON,
+        ['-c', 'import json,sys; print(json.dumps([repr(s) for s in json.loads(sys.argv[1])]))', JSON.stringify(samples)],
+        {
+          encoding: 'utf8',
+        },
+      ),
     );
     expect(reprs.map(unquotePythonString)).toEqual(samples);
   });
@@ -143,14 +147,22 @@ describe('snapshot results from evaluate', () => {
 
   it('unpacks a PackedBatch DAP body packed by the runtime, and passes plain bodies through', () => {
     const batch = { protocolVersion: '1.2', pid: 7, batch: 3, events: [{ kind: 'marker', seq: 9, t: 1, name: 'é ☃ <img onerror>' }] };
-    const packed = execFileSync(PYTHON, ['-c', 'import json, sys; from deferred_graph import wire; print(wire.pack(sys.argv[1].encode()))', JSON.stringify(batch)], {
-      encoding: 'utf8', env: { ...process.env, PYTHONPATH: PYTHON_DIR },
-    }).trim();
+    const packed = execFileSync(
+      PYTHON,
+      ['-c', 'import json, sys; from deferred_graph import wire; print(wire.pack(sys.argv[1].encode()))', JSON.stringify(batch)],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, PYTHONPATH: PYTHON_DIR },
+      },
+    ).trim();
     const body = { protocolVersion: '1.2', pid: 7, batch: 3, packed };
     expect(unpackBatch(body)).toEqual({ ok: true, value: batch });
     expect(unpackBatch(batch)).toEqual({ ok: true, value: batch });
     for (const broken of [packed.slice(0, -8), 'zlib64:!!!!', 'plain text', 42]) {
-      expect(unpackBatch({ ...body, packed: broken })).toEqual({ ok: false, error: 'Rejected packed batch 3: its data is not deflated JSON.' });
+      expect(unpackBatch({ ...body, packed: broken })).toEqual({
+        ok: false,
+        error: 'Rejected packed batch 3: its data is not deflated JSON.',
+      });
     }
   });
 

@@ -4,10 +4,10 @@
 // what the panel shows (the webview's own cell texts against the golden's `shown`). The committed goldens are checked,
 // and fresh recordings are made with the other Twisted (26.4, the venv) by the real runtime.
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { markersIn, parseRecording, replayRecording, SessionModel, statusRow } from '../../src/model';
 import type { DeferredState } from '../../src/protocol/protocol';
@@ -46,7 +46,11 @@ interface Expected {
 }
 
 function goldensIn(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.expected.json')).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.expected.json'))
+        .sort()
+    : [];
 }
 
 /**
@@ -69,7 +73,7 @@ function mismatches(dir: string, expectedFile: string): string[] {
     const { model, errors } = replayRecording(text, { atMark: marker.name, occurrence });
     out.push(...errors.map((e) => `line ${e.line}: ${e.message}`));
     const labelOf = new Map(Object.entries(marker.deferreds).map(([label, s]) => [s.id, label]));
-    const reference = (id: number | null) => (id === null ? null : labelOf.get(id) ?? id);
+    const reference = (id: number | null) => (id === null ? null : (labelOf.get(id) ?? id));
     const lookup = (id: number) => model.get(id);
     for (const [label, { shown, ...want }] of Object.entries(marker.deferreds)) {
       const view = model.get(want.id);
@@ -99,9 +103,11 @@ function mismatches(dir: string, expectedFile: string): string[] {
       // escapes a row applies, so a 300-character repr is compared as the panel cuts it.
       const cells = deferredCells(view, lookup);
       for (const key of ['label', 'result', 'callbacks'] as const) {
-        if (cells[key] !== safeText(shown[key])) out.push(`${where}: panel ${key} ${JSON.stringify(cells[key])} != ${JSON.stringify(shown[key])}`);
+        if (cells[key] !== safeText(shown[key]))
+          out.push(`${where}: panel ${key} ${JSON.stringify(cells[key])} != ${JSON.stringify(shown[key])}`);
       }
-      if (row.resultText !== shown.result || row.label !== shown.label) out.push(`${where}: CLI ${JSON.stringify([row.label, row.resultText])}`);
+      if (row.resultText !== shown.result || row.label !== shown.label)
+        out.push(`${where}: CLI ${JSON.stringify([row.label, row.resultText])}`);
       if (row.userLabel !== label) out.push(`${where}: label ${JSON.stringify(row.userLabel)}`);
       if (row.collected) out.push(`${where}: shown as collected while Python still holds it`);
     }
@@ -182,7 +188,10 @@ describe('the golden comparison itself', () => {
 });
 
 /** Recordings made now by the real runtime with both Twisted versions, by the examples' own generator. */
-const INTERPRETERS: [string, string][] = [['22.4.0', '/usr/bin/python3'], ['26.4.0', TWISTED_26]];
+const INTERPRETERS: [string, string][] = [
+  ['22.4.0', '/usr/bin/python3'],
+  ['26.4.0', TWISTED_26],
+];
 const LIVE_EXAMPLES = ['notebook', 'callback_error', 'tale3_deferlater', 'tale5_cooperator', 'coroutines'];
 const RECORD_SCRIPT = [
   'import sys; from pathlib import Path',
@@ -227,7 +236,9 @@ describe('a lossy recording (the runtime dropped events and resynced)', () => {
     const { model, errors } = replayRecording(text);
     expect(errors).toEqual([]);
     type Ev = { kind: string; seq: number; total?: number; id?: number; deferred?: DeferredState; deferreds?: DeferredState[] };
-    const events = parseRecording(text).batches.flatMap((b) => b.events as Ev[]).sort((a, b) => a.seq - b.seq);
+    const events = parseRecording(text)
+      .batches.flatMap((b) => b.events as Ev[])
+      .sort((a, b) => a.seq - b.seq);
     const totals = events.filter((e) => e.kind === 'dropped').map((e) => e.total!);
     expect(totals.length, 'the 8-event buffer should have overflowed').toBeGreaterThan(0);
     expect(model.header().dropped).toBe(Math.max(...totals));
@@ -245,9 +256,11 @@ describe('a lossy recording (the runtime dropped events and resynced)', () => {
         newest.set(e.deferred.id, e.deferred);
       } else if (e.kind === 'collected') alive.delete(e.id!);
     }
-    const shownAlive = model.views().filter((v) => !v.collected).map((v) => v.id);
+    const shownAlive = model
+      .views()
+      .filter((v) => !v.collected)
+      .map((v) => v.id);
     expect(shownAlive.sort((a, b) => a - b)).toEqual([...alive].sort((a, b) => a - b));
     for (const [id, state] of newest) expect(model.get(id)).toMatchObject(state);
   });
 });
-

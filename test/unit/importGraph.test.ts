@@ -29,11 +29,24 @@ describe('import graph of src/ and webview/', () => {
       "/* import { no } from 'block-comment'; */",
       "const url = 'http://example.com'; import { f } from './after-url';",
     ].join('\n');
-    expect(specifiersIn(source)).toEqual(['vscode', '../protocol/protocol', './multi', './reexport', './lazy', './side-effect', './after-url']);
+    expect(specifiersIn(source)).toEqual([
+      'vscode',
+      '../protocol/protocol',
+      './multi',
+      './reexport',
+      './lazy',
+      './side-effect',
+      './after-url',
+    ]);
   });
 
   it('finds a cycle where there is one', () => {
-    const looped = new Map([['a', ['b']], ['b', ['c', 'x']], ['c', ['a']], ['x', []]]);
+    const looped = new Map([
+      ['a', ['b']],
+      ['b', ['c', 'x']],
+      ['c', ['a']],
+      ['x', []],
+    ]);
     expect(cycles(looped)).toEqual([['a', 'b', 'c', 'a']]);
   });
 
@@ -42,8 +55,9 @@ describe('import graph of src/ and webview/', () => {
   });
 
   it('keeps vscode out of src/protocol, src/model and src/cli, even indirectly', () => {
-    const offenders = [...filesUnder('src/protocol/'), ...filesUnder('src/model/'), ...filesUnder('src/cli/')]
-      .filter((file) => reachable(graph, file).has('vscode'));
+    const offenders = [...filesUnder('src/protocol/'), ...filesUnder('src/model/'), ...filesUnder('src/cli/')].filter((file) =>
+      reachable(graph, file).has('vscode'),
+    );
     expect(offenders).toEqual([]);
   });
 

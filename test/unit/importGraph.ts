@@ -6,7 +6,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
 
-const SPECIFIER = /\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\bimport\s+['"]([^'"]+)['"]/g;
+const SPECIFIER =
+  /\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\bimport\s+['"]([^'"]+)['"]/g;
 
 /** Every module specifier a source text imports or re-exports, in order. */
 export function specifiersIn(source: string): string[] {

@@ -31,7 +31,10 @@ function liveSessions(activeId: string | null) {
     onDidChangeGraph: on,
     onDidChangeSessions: on,
   };
-  return { manager: manager as unknown as SessionManager, model, fire: () => {
+  return {
+    manager: manager as unknown as SessionManager,
+    model,
+    fire: () => {
       for (const l of listeners) l();
     },
   };
@@ -50,9 +53,7 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 /** A stopped session with a waiting on b, named from the frame, saved by a store that shuts down. */
 function saveStoppedSession(): DeferredView[] {
   const live = liveSessions('live-1');
-  live.model.applySnapshotBatch(
-    batch(snapshot(1, [waitingOn(1, 2), pending(2), fired(3, '4')], { frameNames: { '1': 'a', '2': 'b' } })),
-  );
+  live.model.applySnapshotBatch(batch(snapshot(1, [waitingOn(1, 2), pending(2), fired(3, '4')], { frameNames: { '1': 'a', '2': 'b' } })));
   const store = new LastSessionStore(dir, live.manager, log);
   live.fire();
   store.dispose();
@@ -106,9 +107,7 @@ describe('LastSessionStore', () => {
 describe('capViews', () => {
   it('keeps named and live Deferreds first, in their original order, and counts the rest', () => {
     const model = newModel();
-    model.applySnapshotBatch(
-      batch(snapshot(1, [pending(1), pending(2), pending(3), pending(4)], { frameNames: { '4': 'a', '2': 'b' } })),
-    );
+    model.applySnapshotBatch(batch(snapshot(1, [pending(1), pending(2), pending(3), pending(4)], { frameNames: { '4': 'a', '2': 'b' } })));
     const views = model.views();
     const one = JSON.stringify(views[0]).length + 1;
     const { kept, omitted } = capViews(views, one * 2 + 5);

@@ -1,7 +1,7 @@
 // Bad input gets a clear error and loses nothing else: malformed batches and events, unknown
 // kinds, hostile keys, another process, and protocol version skew.
 import { describe, expect, it } from 'vitest';
-import { batch, changed, created, fired, newModel, pending, PID, snapshot, summary } from './builders';
+import { batch, changed, created, fired, newModel, PID, pending, snapshot, summary } from './builders';
 
 const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
@@ -50,7 +50,10 @@ describe('malformed input', () => {
 
   it('keeps only the fields the protocol defines, so hostile keys never reach the view', () => {
     const model = newModel();
-    const text = JSON.stringify(batch(created(1, pending(1)))).replace('"type":"Deferred"', '"type":"Deferred","__proto__":{"polluted":1},"extra":2');
+    const text = JSON.stringify(batch(created(1, pending(1)))).replace(
+      '"type":"Deferred"',
+      '"type":"Deferred","__proto__":{"polluted":1},"extra":2',
+    );
     model.applyBatch(JSON.parse(text));
     const view = model.get(1)! as unknown as Record<string, unknown>;
     expect(view.extra).toBeUndefined();
@@ -60,7 +63,10 @@ describe('malformed input', () => {
 
   it('reads frame names keyed __proto__ as plain data', () => {
     const model = newModel();
-    const text = JSON.stringify(batch(snapshot(1, [pending(1)], { frameNames: { '1': 'a' } }))).replace('{"1":"a"}', '{"__proto__":"x","1":"a"}');
+    const text = JSON.stringify(batch(snapshot(1, [pending(1)], { frameNames: { '1': 'a' } }))).replace(
+      '{"1":"a"}',
+      '{"__proto__":"x","1":"a"}',
+    );
     expect(model.applySnapshotBatch(JSON.parse(text)).ok).toBe(true);
     expect(model.get(1)!.name).toBe('a');
   });

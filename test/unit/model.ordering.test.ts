@@ -1,8 +1,8 @@
 // Arrival order must not matter: the model decides from each event's seq. Hand-told cases
 // first, then random runtimes whose batches are shuffled and duplicated.
 import { describe, expect, it } from 'vitest';
-import type { Batch, DeferredState, RuntimeEvent } from '../../src/protocol/protocol';
 import type { SessionModel } from '../../src/model';
+import type { Batch, DeferredState, RuntimeEvent } from '../../src/protocol/protocol';
 import { batch, changed, collected, created, fired, marker, newModel, pending, snapshot, summary, withCallbacks } from './builders';
 
 describe('out-of-order and duplicate batches', () => {

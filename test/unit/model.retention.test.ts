@@ -8,7 +8,15 @@ const ids = (model: ReturnType<typeof newModel>) => model.views().map((v) => v.i
 describe('retention', () => {
   it('keeps the newest fired and failed Deferreds and every pending one', () => {
     const model = newModel({ retainFired: 2 });
-    model.applyBatch(batch(created(1, pending(1)), created(2, fired(2, '2')), created(3, failed(3, 'E', 'x')), created(4, fired(4, '4')), created(5, pending(5))));
+    model.applyBatch(
+      batch(
+        created(1, pending(1)),
+        created(2, fired(2, '2')),
+        created(3, failed(3, 'E', 'x')),
+        created(4, fired(4, '4')),
+        created(5, pending(5)),
+      ),
+    );
     expect(ids(model)).toEqual([1, 3, 4, 5]);
     expect(model.header()).toMatchObject({ pending: 2, fired: 1, failed: 1 });
     model.takeDelta();
@@ -56,7 +64,9 @@ describe('retention', () => {
     const model = newModel({ retainFired: 100, retainCollected: 100 });
     let seq = 0;
     for (let id = 1; id <= 50_000; id++) {
-      model.applyBatch(batch(created(++seq, pending(id)), changed(++seq, fired(id, String(id))), ...(id % 2 ? [collected(++seq, id)] : [])));
+      model.applyBatch(
+        batch(created(++seq, pending(id)), changed(++seq, fired(id, String(id))), ...(id % 2 ? [collected(++seq, id)] : [])),
+      );
     }
     expect(model.views().length).toBe(200);
     expect(model.header()).toMatchObject({ fired: 100, collected: 25_000, pending: 0 });

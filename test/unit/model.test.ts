@@ -3,8 +3,21 @@
 import { describe, expect, it } from 'vitest';
 import { displayName, rowText, statusRow } from '../../src/model';
 import {
-  batch, changed, collected, continues, created, dropped, failed, fired, marker, newModel,
-  pending, snapshot, summary, waitingOn, withCallbacks,
+  batch,
+  changed,
+  collected,
+  continues,
+  created,
+  dropped,
+  failed,
+  fired,
+  marker,
+  newModel,
+  pending,
+  snapshot,
+  summary,
+  waitingOn,
+  withCallbacks,
 } from './builders';
 
 describe('SessionModel reduction', () => {
@@ -27,13 +40,15 @@ describe('SessionModel reduction', () => {
 
   it('derives failed and paused, and counts pending (with paused and waiting), fired and failed in the header', () => {
     const model = newModel();
-    model.applyBatch(batch(
-      created(1, pending(1)),
-      created(2, fired(2, '1')),
-      created(3, failed(3, 'ValueError', 'boom')),
-      created(4, { ...fired(4, '2'), paused: 1 }),
-      created(5, waitingOn(5, 1)),
-    ));
+    model.applyBatch(
+      batch(
+        created(1, pending(1)),
+        created(2, fired(2, '1')),
+        created(3, failed(3, 'ValueError', 'boom')),
+        created(4, { ...fired(4, '2'), paused: 1 }),
+        created(5, waitingOn(5, 1)),
+      ),
+    );
     expect(model.views().map((v) => v.status)).toEqual(['pending', 'fired', 'failed', 'paused', 'waiting']);
     expect(model.header()).toMatchObject({ sessionId: 's1', pending: 3, fired: 1, failed: 1, collected: 0, error: null });
   });
@@ -65,7 +80,9 @@ describe('SessionModel reduction', () => {
   it('names a Deferred after the frame variable, else its label(), else nothing', () => {
     const model = newModel();
     model.applyBatch(batch(created(1, pending(1)), created(2, pending(2, { label: 'install' })), created(3, pending(3))));
-    model.applySnapshotBatch(batch(snapshot(4, [pending(1), pending(2, { label: 'install' }), pending(3)], { frameNames: { '1': 'a', '2': 'b' } })));
+    model.applySnapshotBatch(
+      batch(snapshot(4, [pending(1), pending(2, { label: 'install' }), pending(3)], { frameNames: { '1': 'a', '2': 'b' } })),
+    );
     expect(model.views().map((v) => v.name)).toEqual(['a', 'b', null]);
     expect(displayName(model.get(3)!)).toBe('Deferred #3');
 
@@ -82,7 +99,10 @@ describe('SessionModel reduction', () => {
     model.applyBatch(batch(changed(3, fired(2, '7'))));
     model.setFrameNames({ '1': 'a' });
     const delta = model.takeDelta();
-    expect(delta.upserts.map((v) => [v.id, v.name, v.status])).toEqual([[2, null, 'fired'], [1, 'a', 'pending']]);
+    expect(delta.upserts.map((v) => [v.id, v.name, v.status])).toEqual([
+      [2, null, 'fired'],
+      [1, 'a', 'pending'],
+    ]);
   });
 
   it('leaves out of the delta what a snapshot at a stop repeats: same state, same name', () => {
@@ -90,7 +110,10 @@ describe('SessionModel reduction', () => {
     model.applyBatch(batch(created(1, pending(1)), created(2, pending(2)), created(3, pending(3))));
     model.takeDelta();
     model.applySnapshotBatch(batch(snapshot(4, [pending(1), pending(2), pending(3)], { frameNames: { '1': 'a', '2': 'b' } })));
-    expect(model.takeDelta().upserts.map((v) => [v.id, v.name])).toEqual([[1, 'a'], [2, 'b']]);
+    expect(model.takeDelta().upserts.map((v) => [v.id, v.name])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+    ]);
 
     // The next stop: 2 fired, 1 keeps its name, 2 is now called c, 3 is still pending and unnamed.
     model.applySnapshotBatch(batch(snapshot(5, [pending(1), fired(2, '7'), pending(3)], { frameNames: { '1': 'a', '2': 'c' } })));
@@ -104,7 +127,10 @@ describe('SessionModel reduction', () => {
     const model = newModel();
     model.applyBatch(batch(marker(5, 'second')));
     model.applyBatch(batch(marker(2, 'first'), marker(5, 'second')));
-    expect(model.markers()).toEqual([{ name: 'first', seq: 2 }, { name: 'second', seq: 5 }]);
+    expect(model.markers()).toEqual([
+      { name: 'first', seq: 2 },
+      { name: 'second', seq: 5 },
+    ]);
     expect(model.header().lastMarker).toBe('second');
   });
 
@@ -118,17 +144,50 @@ describe('SessionModel reduction', () => {
 
   it('records the runtime the hello event describes', () => {
     const model = newModel();
-    model.applyBatch(batch({ kind: 'hello', seq: 0, t: 0, protocolVersion: '1.0', pid: 4242, python: '3.11.2', twisted: '22.4.0', argv: ['x.py'], transport: 'dap' }));
+    model.applyBatch(
+      batch({
+        kind: 'hello',
+        seq: 0,
+        t: 0,
+        protocolVersion: '1.0',
+        pid: 4242,
+        python: '3.11.2',
+        twisted: '22.4.0',
+        argv: ['x.py'],
+        transport: 'dap',
+      }),
+    );
     expect(model.runtimeInfo).toEqual({ pid: 4242, python: '3.11.2', twisted: '22.4.0', transport: 'dap', protocolVersion: '1.0' });
   });
 
   it('turns a view into the status row the CLI prints, in the words the panel shows', () => {
     const model = newModel();
-    model.applyBatch(batch(created(1, withCallbacks(fired(1, "'x'"), 'on_done')), created(2, waitingOn(2, 1)), created(3, failed(3, 'KeyError', "'k'"))));
+    model.applyBatch(
+      batch(created(1, withCallbacks(fired(1, "'x'"), 'on_done')), created(2, waitingOn(2, 1)), created(3, failed(3, 'KeyError', "'k'"))),
+    );
     const lookup = (id: number) => model.get(id);
-    expect(statusRow(model.get(1)!, lookup)).toMatchObject({ label: 'Deferred #1', hasResult: true, result: "'x'", resultDeferred: null, callbacks: 1, called: true });
-    expect(statusRow(model.get(2)!, lookup)).toMatchObject({ result: null, resultDeferred: 1, resultText: '→ #1', state: 'waiting on Deferred #1', waitingOn: 1, paused: 1 });
-    expect(statusRow(model.get(3)!, lookup)).toMatchObject({ result: null, failure: { excType: 'KeyError', message: "'k'" }, resultText: "KeyError: 'k'", state: 'failed' });
+    expect(statusRow(model.get(1)!, lookup)).toMatchObject({
+      label: 'Deferred #1',
+      hasResult: true,
+      result: "'x'",
+      resultDeferred: null,
+      callbacks: 1,
+      called: true,
+    });
+    expect(statusRow(model.get(2)!, lookup)).toMatchObject({
+      result: null,
+      resultDeferred: 1,
+      resultText: '→ #1',
+      state: 'waiting on Deferred #1',
+      waitingOn: 1,
+      paused: 1,
+    });
+    expect(statusRow(model.get(3)!, lookup)).toMatchObject({
+      result: null,
+      failure: { excType: 'KeyError', message: "'k'" },
+      resultText: "KeyError: 'k'",
+      state: 'failed',
+    });
     for (const id of [1, 2, 3]) {
       const { label, state, result } = rowText(model.get(id)!, lookup);
       expect(statusRow(model.get(id)!, lookup)).toMatchObject({ label, state, resultText: result });
@@ -137,12 +196,14 @@ describe('SessionModel reduction', () => {
 
   it('words a row once: names, subclasses, Failures with and without a message, what it waits on', () => {
     const model = newModel();
-    model.applyBatch(batch(
-      created(1, pending(1, { type: 'DeferredList', members: [2] })),
-      created(2, failed(2, 'twisted.internet.defer.CancelledError', '')),
-      created(3, waitingOn(3, 4)),
-      created(4, pending(4, { label: 'install', cancelled: true })),
-    ));
+    model.applyBatch(
+      batch(
+        created(1, pending(1, { type: 'DeferredList', members: [2] })),
+        created(2, failed(2, 'twisted.internet.defer.CancelledError', '')),
+        created(3, waitingOn(3, 4)),
+        created(4, pending(4, { label: 'install', cancelled: true })),
+      ),
+    );
     const lookup = (id: number) => model.get(id);
     expect([1, 2, 3, 4].map((id) => rowText(model.get(id)!, lookup))).toEqual([
       { label: 'Deferred #1 (DeferredList)', meta: '', state: 'pending', result: 'N/A', callbacks: '0' },

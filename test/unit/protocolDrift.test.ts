@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { API, type Checker, SymbolFlags, type Type, TypeFlags } from 'typescript/unstable/sync';
 import { afterAll, describe, expect, it } from 'vitest';
-import { API, SymbolFlags, TypeFlags, type Checker, type Type } from 'typescript/unstable/sync';
 
 const ROOT = resolve(__dirname, '../..');
 const WIRE_PY = join(ROOT, 'python/deferred_graph/wire.py');
@@ -82,7 +82,13 @@ function canon(checker: Checker, type: Type): string {
   }
   if (type.isStringLiteralType()) return JSON.stringify(type.value);
   if (type.isLiteralType()) return String(type.value);
-  const intrinsic: [number, string][] = [[TypeFlags.String, 'string'], [TypeFlags.Number, 'number'], [TypeFlags.Boolean, 'boolean'], [TypeFlags.Null, 'null'], [TypeFlags.Any, 'any']];
+  const intrinsic: [number, string][] = [
+    [TypeFlags.String, 'string'],
+    [TypeFlags.Number, 'number'],
+    [TypeFlags.Boolean, 'boolean'],
+    [TypeFlags.Null, 'null'],
+    [TypeFlags.Any, 'any'],
+  ];
   for (const [flag, name] of intrinsic) if (type.flags & flag) return name;
   if (checker.isArrayType(type)) {
     const inner = canon(checker, checker.getTypeArguments(type as never)[0]);
@@ -197,14 +203,29 @@ describe('protocol drift between wire.py and protocol.ts', () => {
   });
 
   it.each([
-    ['a renamed field', 'this one waits on. */ waitingOn: number | null;', 'this one waits on. */ waitingFor: number | null;', /DeferredState\.waitingOn: wire\.py null \| number, protocol\.ts missing/],
+    [
+      'a renamed field',
+      'this one waits on. */ waitingOn: number | null;',
+      'this one waits on. */ waitingFor: number | null;',
+      /DeferredState\.waitingOn: wire\.py null \| number, protocol\.ts missing/,
+    ],
     ['a field of another type', 'paused: number;', 'paused: boolean;', /DeferredState\.paused: wire\.py number, protocol\.ts boolean/],
     ['a nullable field made required', 'twisted: string | null;', 'twisted: string;', /HelloEvent\.twisted/],
     ['a changed constant', "PROTOCOL_VERSION = '1.2'", "PROTOCOL_VERSION = '1.3'", /constant PROTOCOL_VERSION/],
     ['an extra event kind', "'snapshot',\n] as const", "'snapshot',\n  'teleported',\n] as const", /constant EVENT_KINDS/],
     ['a renamed environment variable', "flushMs: 'DEFERRED_GRAPH_FLUSH_MS'", "flushMs: 'DEFERRED_GRAPH_FLUSH'", /constant ENV_FLUSH_MS/],
-    ['a wire type only in TypeScript', 'export interface RecordingHeader {', 'export interface Extra { x: number }\nexport interface RecordingHeader {', /type Extra: only in protocol\.ts/],
-    ['a renamed snapshot function', "SNAPSHOT_FUNCTION = 'debug_snapshot_packed'", "SNAPSHOT_FUNCTION = 'debug_snapshot'", /constant SNAPSHOT_FUNCTION/],
+    [
+      'a wire type only in TypeScript',
+      'export interface RecordingHeader {',
+      'export interface Extra { x: number }\nexport interface RecordingHeader {',
+      /type Extra: only in protocol\.ts/,
+    ],
+    [
+      'a renamed snapshot function',
+      "SNAPSHOT_FUNCTION = 'debug_snapshot_packed'",
+      "SNAPSHOT_FUNCTION = 'debug_snapshot'",
+      /constant SNAPSHOT_FUNCTION/,
+    ],
     ['a changed literal kind', "kind: 'inlineCallbacks' | 'coroutine';", "kind: 'inlineCallbacks' | 'generator';", /CoroutineInfo\.kind/],
   ])('fails on an altered copy of protocol.ts with %s', (_what, from, to, expected) => {
     const altered = typescriptContract(alter(realProtocol, from, to));

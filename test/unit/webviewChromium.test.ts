@@ -5,13 +5,14 @@
  * codicons, keeps hostile text inert, answers real keys and clicks, and its CSS row height is
  * the one the virtualised tree computes with.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebview } from '../../bench/webview-harness.mjs';
-import { ROW_HEIGHT } from '../../webview/treeDom';
 import { packMessage } from '../../src/extension/packing';
 import type { PackedMessage } from '../../src/protocol/protocol';
-import { callbackPair, pendingView, firedView, header, init, SESSION } from './builders';
+import { ROW_HEIGHT } from '../../webview/treeDom';
+import { callbackPair, firedView, header, init, pendingView, SESSION } from './builders';
 
 const XSS = '<img src=x onerror=alert(1)>';
 let harness: Awaited<ReturnType<typeof startWebview>>;
@@ -31,9 +32,16 @@ beforeAll(async () => {
     document.addEventListener('securitypolicyviolation', (e) => posted.push({ violation: e.violatedDirective }));
   });
   await page.goto(harness.url);
-  await page.waitForFunction(() => ((window as unknown as { __posted: Array<{ type?: string }> }).__posted).some((m) => m.type === 'ready'));
+  await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type?: string }> }).__posted.some((m) => m.type === 'ready'));
   const message = init([
-    pendingView(1, { name: 'a', called: true, hasResult: true, result: { kind: 'deferred', id: 2 }, waitingOn: 2, callbacks: [callbackPair('on_done', 90)] }),
+    pendingView(1, {
+      name: 'a',
+      called: true,
+      hasResult: true,
+      result: { kind: 'deferred', id: 2 },
+      waitingOn: 2,
+      callbacks: [callbackPair('on_done', 90)],
+    }),
     pendingView(2, { name: 'b', callbacks: [{ callback: null, errback: null, continues: 1 }] }),
     firedView(3, `'${'x'.repeat(1_000_000)}'`, { name: XSS }),
   ]);
@@ -51,8 +59,17 @@ const posted = () => page.evaluate(() => (window as unknown as { __posted: unkno
 describe('the webview in Chromium', { timeout: 30_000 }, () => {
   it('draws the rows, with b nested under a, and hostile text inert', async () => {
     const rows = await page.$$eval('[role="treeitem"].row-deferred', (els) =>
-      els.map((el) => [el.getAttribute('aria-level'), el.querySelector('.cell-label')!.textContent, el.querySelector('.cell-result')!.textContent!.slice(0, 12)]));
-    expect(rows).toEqual([['1', 'a', '→ #2'], ['2', 'b', 'N/A'], ['1', XSS, "'xxxxxxxxxxx"]]);
+      els.map((el) => [
+        el.getAttribute('aria-level'),
+        el.querySelector('.cell-label')!.textContent,
+        el.querySelector('.cell-result')!.textContent!.slice(0, 12),
+      ]),
+    );
+    expect(rows).toEqual([
+      ['1', 'a', '→ #2'],
+      ['2', 'b', 'N/A'],
+      ['1', XSS, "'xxxxxxxxxxx"],
+    ]);
     expect(await page.$$('img')).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.outerHTML.length)).toBeLessThan(60_000);
   });
@@ -79,17 +96,32 @@ describe('the webview in Chromium', { timeout: 30_000 }, () => {
 
   it('inflates packed messages with the browser zlib, in arrival order, and rejects bad ones', async () => {
     const many = Array.from({ length: 1500 }, (_, i) => firedView(100 + i, `'row ${i}'`, { name: `crowd[${i}]` }));
-    const big = packMessage({ type: 'delta', sessionId: SESSION.id, header: header({ fired: 1503 }), upserts: [...many, firedView(3, "'from the packed message'")], removed: [] });
+    const big = packMessage({
+      type: 'delta',
+      sessionId: SESSION.id,
+      header: header({ fired: 1503 }),
+      upserts: [...many, firedView(3, "'from the packed message'")],
+      removed: [],
+    });
     expect(big.type).toBe('packed');
     const bytes = (big as PackedMessage).deflated;
     expect(bytes.length * 5).toBeLessThan(JSON.stringify(many).length);
-    const small = packMessage({ type: 'delta', sessionId: SESSION.id, header: header(), upserts: [firedView(3, "'from the plain message after it'")], removed: [] });
+    const small = packMessage({
+      type: 'delta',
+      sessionId: SESSION.id,
+      header: header(),
+      upserts: [firedView(3, "'from the plain message after it'")],
+      removed: [],
+    });
     expect(small.type).toBe('delta');
     // Posted in one task: the plain message must wait for the packed one before it.
-    await page.evaluate(([packed, plain]) => {
-      window.postMessage({ type: 'packed', deflated: new Uint8Array(packed as number[]) }, '*');
-      window.postMessage(plain, '*');
-    }, [[...bytes], small] as const);
+    await page.evaluate(
+      ([packed, plain]) => {
+        window.postMessage({ type: 'packed', deflated: new Uint8Array(packed as number[]) }, '*');
+        window.postMessage(plain, '*');
+      },
+      [[...bytes], small] as const,
+    );
     await page.waitForSelector('[data-key="d100"]');
     await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
     expect(await page.$eval('[data-key="d3"] .cell-result', (el) => el.textContent)).toBe("'from the plain message after it'");

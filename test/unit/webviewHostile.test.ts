@@ -7,20 +7,25 @@
 import { describe, expect, it } from 'vitest';
 import { renderWebviewHtml, webviewCsp } from '../../src/extension/webviewHtml';
 import { ROW_TEXT_LIMIT, TOOLTIP_LIMIT } from '../../webview/format';
-import { callbackPair, pendingView, firedView, header, init, mount, rowEl, SESSION } from './builders';
+import { callbackPair, firedView, header, init, mount, pendingView, rowEl, SESSION } from './builders';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
 describe('hostile strings from the debuggee', () => {
   it('renders markup in every debuggee field as text, never as elements', () => {
     const { root, send } = mount();
-    send(init(
-      [
-        firedView(1, XSS, { name: XSS, type: `<script>x</script>`, callbacks: [callbackPair(XSS, 1, `/tmp/${XSS}.py`)] }),
-        pendingView(2, { label: `<b onmouseover=alert(2)>`, unhandledFailure: { kind: 'failure', excType: XSS, message: XSS, truncated: false } }),
-      ],
-      { sessions: [{ ...SESSION, name: XSS, notice: XSS }] },
-    ));
+    send(
+      init(
+        [
+          firedView(1, XSS, { name: XSS, type: `<script>x</script>`, callbacks: [callbackPair(XSS, 1, `/tmp/${XSS}.py`)] }),
+          pendingView(2, {
+            label: `<b onmouseover=alert(2)>`,
+            unhandledFailure: { kind: 'failure', excType: XSS, message: XSS, truncated: false },
+          }),
+        ],
+        { sessions: [{ ...SESSION, name: XSS, notice: XSS }] },
+      ),
+    );
     (rowEl(root, 'd1').querySelector('.twistie') as HTMLElement).click();
     (rowEl(root, 'd2').querySelector('.twistie') as HTMLElement).click();
     expect(root.querySelector('img')).toBeNull();
@@ -77,7 +82,11 @@ describe('hostile strings from the debuggee', () => {
   it('shows a row it cannot draw as such and draws the others', () => {
     const { root, send } = mount();
     const broken = pendingView(1);
-    Object.defineProperty(broken, 'name', { get: () => { throw new Error('boom'); } });
+    Object.defineProperty(broken, 'name', {
+      get: () => {
+        throw new Error('boom');
+      },
+    });
     send(init([broken, pendingView(2, { name: 'fine' })]));
     expect(rowEl(root, 'd1').textContent).toBe('⚠ this row could not be drawn from the data received');
     expect(rowEl(root, 'd2').querySelector('.cell-label')!.textContent).toBe('fine');
@@ -91,7 +100,12 @@ describe('hostile strings from the debuggee', () => {
 
   it('survives fields of the wrong type without throwing', () => {
     const { root, send } = mount();
-    const odd = pendingView(1, { name: 42 as unknown as string, result: { kind: 'value', typeName: 'int', repr: null as unknown as string, truncated: false }, called: true, hasResult: true });
+    const odd = pendingView(1, {
+      name: 42 as unknown as string,
+      result: { kind: 'value', typeName: 'int', repr: null as unknown as string, truncated: false },
+      called: true,
+      hasResult: true,
+    });
     // A status no model derives, as a corrupted message could carry it.
     const strange = { ...pendingView(2), status: 'x onerror y' as never };
     send(init([odd, { id: 'nope' } as never, strange], { header: header({ pending: '<b>' as never }) }));

@@ -7,7 +7,21 @@
 import { describe, expect, it } from 'vitest';
 import type { DeferredView } from '../../src/protocol/protocol';
 import { defaultViewState, MAX_REMEMBERED_EXPANSIONS, persistableViewState, rememberExpansion, restoreViewState } from '../../webview/host';
-import { callbackPair, failed, pendingView, firedView, view, header, init, mount, outline, RecordingHost, rowEl, rows, SESSION } from './builders';
+import {
+  callbackPair,
+  failed,
+  firedView,
+  header,
+  init,
+  mount,
+  outline,
+  pendingView,
+  RecordingHost,
+  rowEl,
+  rows,
+  SESSION,
+  view,
+} from './builders';
 
 function key(root: HTMLElement, k: string): void {
   root.querySelector<HTMLElement>('[role="tree"]')!.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
@@ -32,7 +46,9 @@ describe('webview interaction', () => {
     expect(rowEl(root, 'd1').getAttribute('aria-expanded')).toBe('false');
     (rowEl(root, 'd1').querySelector('.twistie') as HTMLElement).click();
     expect(rowEl(root, 'd1').getAttribute('aria-expanded')).toBe('true');
-    const details = rows(root).filter((r) => r.key.startsWith('d1.')).map((r) => r.text);
+    const details = rows(root)
+      .filter((r) => r.key.startsWith('d1.'))
+      .map((r) => r.text);
     expect(details[0]).toBe('1. callback b_callback notebook.py:86   errback _failthru defer.py:249');
     expect(details[1]).toBe('2. callback on_done notebook.py:90   errback _failthru defer.py:249');
     expect(details[2]).toBe('created in experiment() notebook.py:11');
@@ -62,10 +78,12 @@ describe('webview interaction', () => {
 
   it('shows "continues #N" for a _CONTINUE pair and jumps to that Deferred when activated', () => {
     const { root, send } = mount();
-    send(init([
-      pendingView(1, { name: 'a', waitingOn: 2, called: true, hasResult: true, result: { kind: 'deferred', id: 2 } }),
-      pendingView(2, { name: 'b', callbacks: [{ callback: null, errback: null, continues: 1 }] }),
-    ]));
+    send(
+      init([
+        pendingView(1, { name: 'a', waitingOn: 2, called: true, hasResult: true, result: { kind: 'deferred', id: 2 } }),
+        pendingView(2, { name: 'b', callbacks: [{ callback: null, errback: null, continues: 1 }] }),
+      ]),
+    );
     (rowEl(root, 'd2').querySelector('.twistie') as HTMLElement).click();
     expect(rowEl(root, 'd2.0').textContent).toBe('1. continues a (#1)');
     (rowEl(root, 'd2.0').querySelector('.link') as HTMLElement).click();
@@ -74,11 +92,13 @@ describe('webview interaction', () => {
 
   it('reveals a Deferred from a reference row: opens its collapsed parents and selects it', () => {
     const { root, send } = mount(new RecordingHost({ expanded: [[1, false]] }));
-    send(init([
-      pendingView(1, { type: 'DeferredList', members: [3] }),
-      pendingView(2, { type: 'DeferredList', members: [3] }),
-      pendingView(3, { name: 'shared' }),
-    ]));
+    send(
+      init([
+        pendingView(1, { type: 'DeferredList', members: [3] }),
+        pendingView(2, { type: 'DeferredList', members: [3] }),
+        pendingView(3, { name: 'shared' }),
+      ]),
+    );
     expect(rows(root).map((r) => r.key)).toEqual(['d1', 'd2', 'd2>3']);
     (rowEl(root, 'd2>3').querySelector('.link') as HTMLElement).click();
     expect(rows(root).map((r) => r.key)).toEqual(['d1', 'd3', 'd2', 'd2>3']);
@@ -87,12 +107,14 @@ describe('webview interaction', () => {
 
   it('hides fired (not failed) and collected Deferreds on request, keeping what is nested under them', () => {
     const { root, send, runFrames } = mount();
-    send(init([
-      ...notebook(),
-      firedView(4, '1', { type: 'DeferredList', members: [5] }),
-      pendingView(5, { name: 'member' }),
-      view(failed(6, 'ValueError', 'boom'), { name: 'boom' }),
-    ]));
+    send(
+      init([
+        ...notebook(),
+        firedView(4, '1', { type: 'DeferredList', members: [5] }),
+        pendingView(5, { name: 'member' }),
+        view(failed(6, 'ValueError', 'boom'), { name: 'boom' }),
+      ]),
+    );
     const toggle = (index: number) => {
       const box = root.querySelectorAll<HTMLInputElement>('.tools input[type="checkbox"]')[index];
       box.click();
@@ -109,11 +131,13 @@ describe('webview interaction', () => {
 
   it('searches by label and by function name, showing the path to a nested match', () => {
     const { root, send, runFrames } = mount();
-    send(init([
-      pendingView(1, { name: 'a', waitingOn: 2 }),
-      pendingView(2, { name: 'b', callbacks: [callbackPair('on_done')] }),
-      pendingView(3, { name: 'other', created: { file: '/x.py', line: 3, function: 'getPoetry' } }),
-    ]));
+    send(
+      init([
+        pendingView(1, { name: 'a', waitingOn: 2 }),
+        pendingView(2, { name: 'b', callbacks: [callbackPair('on_done')] }),
+        pendingView(3, { name: 'other', created: { file: '/x.py', line: 3, function: 'getPoetry' } }),
+      ]),
+    );
     const search = root.querySelector<HTMLInputElement>('input.search')!;
     const type = (text: string) => {
       search.value = text;
@@ -148,7 +172,11 @@ describe('webview interaction', () => {
     expect(rows(root).map((r) => r.key)).toEqual(['d1', 'd2', 'd3']);
     // Right adds a's details (before b); Right again goes to its first child.
     key(root, 'ArrowRight');
-    expect(rows(root).map((r) => r.key).slice(0, 2)).toEqual(['d1', 'd1.0']);
+    expect(
+      rows(root)
+        .map((r) => r.key)
+        .slice(0, 2),
+    ).toEqual(['d1', 'd1.0']);
     expect(rowEl(root, 'd2').getAttribute('aria-posinset')).toBe(String(rows(root).filter((r) => r.key.startsWith('d1.')).length + 1));
     key(root, 'ArrowRight');
     expect(selectedKey(root)).toBe('d1.0');
@@ -219,7 +247,16 @@ describe('webview interaction', () => {
   });
 
   it('ignores a malformed saved state', () => {
-    const { root, send } = mount(new RecordingHost({ hideFired: 'yes', expanded: [['x', 1], [2, false]], scrollTop: -5 }));
+    const { root, send } = mount(
+      new RecordingHost({
+        hideFired: 'yes',
+        expanded: [
+          ['x', 1],
+          [2, false],
+        ],
+        scrollTop: -5,
+      }),
+    );
     send(init([pendingView(1), pendingView(2, { waitingOn: 3 }), pendingView(3)]));
     expect(outline(root)).toEqual(['Deferred #1 | N/A | 0', 'Deferred #2 | N/A | 0']);
   });
@@ -248,7 +285,13 @@ describe('webview interaction', () => {
     expect(count()).toBeLessThan(80);
     expect(rows(root).at(-1)?.label).toBe('Deferred #10000');
     // A delta touching thousands of off-screen rows still draws only the window.
-    send({ type: 'delta', sessionId: 's1', header: header({ pending: 10_000 }), upserts: many.slice(0, 5000).map((d) => ({ ...d, callbacks: [callbackPair('y')] })), removed: [] });
+    send({
+      type: 'delta',
+      sessionId: 's1',
+      header: header({ pending: 10_000 }),
+      upserts: many.slice(0, 5000).map((d) => ({ ...d, callbacks: [callbackPair('y')] })),
+      removed: [],
+    });
     runFrames();
     expect(count()).toBeLessThan(80);
   });

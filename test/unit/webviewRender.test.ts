@@ -5,7 +5,22 @@
  * coalesced per frame, full state, sessions and the header.
  */
 import { describe, expect, it } from 'vitest';
-import { callbackPair, continues, failed, pendingView, firedView, view, waitingOn, header, init, mount, outline, RecordingHost, rows, SESSION } from './builders';
+import {
+  callbackPair,
+  continues,
+  failed,
+  firedView,
+  header,
+  init,
+  mount,
+  outline,
+  pendingView,
+  RecordingHost,
+  rows,
+  SESSION,
+  view,
+  waitingOn,
+} from './builders';
 
 /** Experiment 3 after `a.callback(1)`: b_callback returned the unfired b, so a waits on b. */
 function experiment3Waiting() {
@@ -17,7 +32,13 @@ function experiment3Waiting() {
 describe('webview rendering from messages', () => {
   it('shows each Deferred as status() prints it: label, result or N/A, callback count', () => {
     const { root, send } = mount();
-    send(init([firedView(1, "'hello'", { name: 'd1' }), pendingView(2, { label: 'login', callbacks: [callbackPair('f'), callbackPair('g')] }), pendingView(3)]));
+    send(
+      init([
+        firedView(1, "'hello'", { name: 'd1' }),
+        pendingView(2, { label: 'login', callbacks: [callbackPair('f'), callbackPair('g')] }),
+        pendingView(3),
+      ]),
+    );
     expect(outline(root)).toEqual(["d1 | 'hello' | 0", 'login | N/A | 2', 'Deferred #3 | N/A | 0']);
     const [first, second] = rows(root);
     expect(first.state).toBe('fired');
@@ -44,23 +65,30 @@ describe('webview rendering from messages', () => {
 
   it('shows a DeferredList with its members nested, and a failed member as a Failure', () => {
     const { root, send } = mount();
-    send(init([
-      pendingView(10, { type: 'DeferredList', members: [11, 12], name: 'dl' }),
-      firedView(11, '1'),
-      view(failed(12, 'ValueError', 'boom')),
-    ]));
-    expect(outline(root)).toEqual([
-      'dl | N/A | 0',
-      '  Deferred #11 | 1 | 0',
-      '  Deferred #12 | ValueError: boom | 0',
-    ]);
+    send(
+      init([
+        pendingView(10, { type: 'DeferredList', members: [11, 12], name: 'dl' }),
+        firedView(11, '1'),
+        view(failed(12, 'ValueError', 'boom')),
+      ]),
+    );
+    expect(outline(root)).toEqual(['dl | N/A | 0', '  Deferred #11 | 1 | 0', '  Deferred #12 | ValueError: boom | 0']);
     expect(root.querySelector('[data-key="d11"] .badge')?.textContent).toBe('member');
   });
 
   it('shows an inlineCallbacks Deferred with its function and what it awaits nested', () => {
     const { root, send } = mount();
-    const coroutine = { kind: 'inlineCallbacks' as const, name: 'install_wordpress', file: '/x/tale4.py', line: 20, finished: false, waitingOn: 31 };
-    send(init([pendingView(30, { coroutine }), pendingView(31, { timer: { callAt: 3, delay: 1.5, function: 'deferLater', active: true } })]));
+    const coroutine = {
+      kind: 'inlineCallbacks' as const,
+      name: 'install_wordpress',
+      file: '/x/tale4.py',
+      line: 20,
+      finished: false,
+      waitingOn: 31,
+    };
+    send(
+      init([pendingView(30, { coroutine }), pendingView(31, { timer: { callAt: 3, delay: 1.5, function: 'deferLater', active: true } })]),
+    );
     const [outer, inner] = rows(root).filter((r) => r.label);
     expect(outer.text).toContain('@inlineCallbacks install_wordpress()');
     expect(outer.state).toBe('pending — awaiting Deferred #31');
@@ -70,13 +98,15 @@ describe('webview rendering from messages', () => {
 
   it('draws a Deferred reachable twice once, with a reference elsewhere, and survives a cycle', () => {
     const { root, send } = mount();
-    send(init([
-      pendingView(1, { type: 'DeferredList', members: [3] }),
-      pendingView(2, { type: 'DeferredList', members: [3] }),
-      pendingView(3),
-      pendingView(4, { waitingOn: 5 }),
-      pendingView(5, { waitingOn: 4 }),
-    ]));
+    send(
+      init([
+        pendingView(1, { type: 'DeferredList', members: [3] }),
+        pendingView(2, { type: 'DeferredList', members: [3] }),
+        pendingView(3),
+        pendingView(4, { waitingOn: 5 }),
+        pendingView(5, { waitingOn: 4 }),
+      ]),
+    );
     const all = rows(root).filter((r) => !r.key.includes('.'));
     expect(all.map((r) => r.key)).toEqual(['d1', 'd3', 'd2', 'd2>3', 'd4', 'd5', 'd5>4']);
     expect(root.querySelector('[data-key="d2>3"]')?.textContent).toContain('see Deferred #3 (shown elsewhere)');
@@ -86,7 +116,13 @@ describe('webview rendering from messages', () => {
     const { root, send, runFrames } = mount();
     send(init([pendingView(1), pendingView(2), pendingView(3)]));
     for (let i = 0; i < 50; i++) {
-      send({ type: 'delta', sessionId: 's1', header: header({ pending: 3 }), upserts: [pendingView(1, { callbacks: Array(i % 5).fill(callbackPair('x')) })], removed: [] });
+      send({
+        type: 'delta',
+        sessionId: 's1',
+        header: header({ pending: 3 }),
+        upserts: [pendingView(1, { callbacks: Array(i % 5).fill(callbackPair('x')) })],
+        removed: [],
+      });
     }
     send({ type: 'delta', sessionId: 's1', header: header({ pending: 2 }), upserts: [pendingView(4)], removed: [2] });
     expect(outline(root)).toEqual(['Deferred #1 | N/A | 0', 'Deferred #2 | N/A | 0', 'Deferred #3 | N/A | 0']);
@@ -122,7 +158,9 @@ describe('webview rendering from messages', () => {
     const pending = () => app.rowModel.pendingUpdates;
     let most = 0;
     for (let round = 1; round <= 30; round++) {
-      const upserts = Array.from({ length: 2000 }, (_, i) => pendingView(1 + (i % 2), { callbacks: Array(round % 4).fill(callbackPair('x')) }));
+      const upserts = Array.from({ length: 2000 }, (_, i) =>
+        pendingView(1 + (i % 2), { callbacks: Array(round % 4).fill(callbackPair('x')) }),
+      );
       send({ type: 'delta', sessionId: 's1', header: header(), upserts, removed: [] });
       most = Math.max(most, pending());
     }
@@ -161,13 +199,27 @@ describe('webview rendering from messages', () => {
   it('shows counts, dropped events, the session notice and a protocol error in the header', () => {
     const { root, send } = mount();
     const notice = 'attach session: not instrumented — add `import deferred_graph; deferred_graph.install()` to the program';
-    send(init([], {
-      sessions: [{ ...SESSION, notice }],
-      header: header({ pending: 3, fired: 5, failed: 1, collected: 7, dropped: 120, ephemeral: 40, error: 'protocol 2.0 is newer than this extension (1.x)' }),
-    }));
+    send(
+      init([], {
+        sessions: [{ ...SESSION, notice }],
+        header: header({
+          pending: 3,
+          fired: 5,
+          failed: 1,
+          collected: 7,
+          dropped: 120,
+          ephemeral: 40,
+          error: 'protocol 2.0 is newer than this extension (1.x)',
+        }),
+      }),
+    );
     const text = (sel: string) => root.querySelector(sel)?.textContent;
-    expect([text('[data-count="pending"]'), text('[data-count="fired"]'), text('[data-count="failed"]'), text('[data-count="collected"]')])
-      .toEqual(['3 pending', '5 fired', '1 failed', '7 collected']);
+    expect([
+      text('[data-count="pending"]'),
+      text('[data-count="fired"]'),
+      text('[data-count="failed"]'),
+      text('[data-count="collected"]'),
+    ]).toEqual(['3 pending', '5 fired', '1 failed', '7 collected']);
     expect(text('.dropped')).toBe('120 events dropped');
     expect(text('[data-count="ephemeral"]')).toBe('40 short-lived');
     expect(text('.notice')).toBe(notice);
@@ -195,7 +247,7 @@ describe('webview rendering from messages', () => {
     expect(outline(root)).toEqual(["a | 'x' | 0"]);
   });
 
-  it('boots from main.ts on #app with VS Code\'s acquireVsCodeApi and says ready', async () => {
+  it("boots from main.ts on #app with VS Code's acquireVsCodeApi and says ready", async () => {
     const host = new RecordingHost();
     const g = globalThis as { acquireVsCodeApi?: () => RecordingHost };
     g.acquireVsCodeApi = () => host;

@@ -5,13 +5,13 @@
  * drawn, and in-place patching that refuses updates which would change the rows' shape.
  */
 import { describe, expect, it } from 'vitest';
-import type { DeferredView } from '../../src/protocol/protocol';
 import { detailLineCount, detailLines } from '../../src/model/view';
+import type { DeferredView } from '../../src/protocol/protocol';
 import { defaultViewState } from '../../webview/host';
 import { RowModel } from '../../webview/rowModel';
 import { indexDeferredRows, patchLeafRoots, patchRows } from '../../webview/treePatch';
 import { buildStructure, flatten, type Row } from '../../webview/treeStructure';
-import { callbackPair, pendingView, firedView } from './builders';
+import { callbackPair, firedView, pendingView } from './builders';
 
 const storeOf = (ds: DeferredView[]) => new Map(ds.map((d) => [d.id, d]));
 const shape = (rows: Row[]) => rows.filter((r) => r.kind !== 'detail').map((r) => `${r.level}:${r.key}`);
@@ -62,8 +62,15 @@ describe('tree rows', () => {
       pendingView(1),
       pendingView(2, { callbacks: Array.from({ length: 120 }, (_, i) => callbackPair(`f${i}`)) }),
       firedView(3, '1', { paused: 2, timer: { callAt: 1, delay: 1, function: 'f', active: true } }),
-      pendingView(4, { members: [1], coroutine: { kind: 'coroutine', name: 'main', file: null, line: null, finished: false, waitingOn: 1 } }),
-      pendingView(5, { unhandledFailure: { kind: 'failure', excType: 'ValueError', message: 'boom', truncated: false }, collected: true, collectedAt: 5 }),
+      pendingView(4, {
+        members: [1],
+        coroutine: { kind: 'coroutine', name: 'main', file: null, line: null, finished: false, waitingOn: 1 },
+      }),
+      pendingView(5, {
+        unhandledFailure: { kind: 'failure', excType: 'ValueError', message: 'boom', truncated: false },
+        collected: true,
+        collectedAt: 5,
+      }),
     ];
     for (const d of variants) expect(detailLines(d, () => undefined).length).toBe(detailLineCount(d));
   });
@@ -71,7 +78,13 @@ describe('tree rows', () => {
   it('patches content in place, splices detail lines, and refuses visibility changes', () => {
     const a = pendingView(1, { type: 'DeferredList', members: [3], callbacks: [callbackPair('x')] });
     const store = storeOf([a, pendingView(2), pendingView(3)]);
-    const options = { ...defaultViewState(), expanded: new Map([[1, true], [2, true]]) };
+    const options = {
+      ...defaultViewState(),
+      expanded: new Map([
+        [1, true],
+        [2, true],
+      ]),
+    };
     let rows = flatten(store, options);
     const index = indexDeferredRows(rows);
     const renamed = { ...a, callbacks: [callbackPair('y')] };
@@ -82,7 +95,15 @@ describe('tree rows', () => {
     // and the result is exactly what a full rebuild gives.
     const grown = { ...renamed, callbacks: [callbackPair('y'), callbackPair('z')] };
     const d2 = { ...pendingView(2), callbacks: [callbackPair('p'), callbackPair('q')] };
-    rows = patchRows(rows, index, [[renamed, grown], [store.get(2)!, d2]], options)!;
+    rows = patchRows(
+      rows,
+      index,
+      [
+        [renamed, grown],
+        [store.get(2)!, d2],
+      ],
+      options,
+    )!;
     store.set(1, grown);
     store.set(2, d2);
     const rebuilt = flatten(store, options);
@@ -95,7 +116,13 @@ describe('tree rows', () => {
   });
 
   it('adds and removes lone top-level Deferreds in place, exactly as a rebuild would', () => {
-    const store = storeOf([pendingView(1, { type: 'DeferredList', members: [2] }), pendingView(2), pendingView(3), firedView(4, '1'), pendingView(5)]);
+    const store = storeOf([
+      pendingView(1, { type: 'DeferredList', members: [2] }),
+      pendingView(2),
+      pendingView(3),
+      firedView(4, '1'),
+      pendingView(5),
+    ]);
     const options = { ...defaultViewState(), hideFired: true, expanded: new Map([[7, true]]) };
     const structure = buildStructure(store);
     const rows = flatten(store, options, structure);

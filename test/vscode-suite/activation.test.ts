@@ -5,8 +5,8 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { api, extension, launchConfig, startSession, waitFor, writeProgram } from './support';
 import type { TestRegistry } from './runner';
+import { api, extension, launchConfig, startSession, waitFor, writeProgram } from './support';
 
 function deferredGraphTabs(): vscode.Tab[] {
   return vscode.window.tabGroups.all

@@ -1,8 +1,9 @@
 // Bundles the VS Code API suite for the two hosts: out/vscode-suite/index.js (required by the
 // code-server test helper extension) and out/vscode-suite/electron.js (@vscode/test-electron).
-import * as esbuild from 'esbuild';
+
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import * as activation from './activation.test';
 import * as injection from './injection.test';
 import * as names from './names.test';
-import { runCases, TestRegistry, type SuiteReport } from './runner';
+import { runCases, type SuiteReport, TestRegistry } from './runner';
 import * as sessions from './sessions.test';
 import { cleanUp, EXTENSION_ID, startObserving } from './support';
 

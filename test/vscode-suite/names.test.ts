@@ -45,82 +45,113 @@ print("built")  # STOP:built
 export function register(t: TestRegistry): void {
   // Opening the panel with no editor open puts it in the only group, where the stop's source
   // would cover it; the panel then moves beside the source, and this test relies on that.
-  t.test('at each stop a and b are named, with the state Twisted holds, in the model and the panel', async () => {
-    await s.api(); // from here on, what the panel posts is folded into s.panelView()
-    await vscode.commands.executeCommand('deferredGraph.show');
-    const program = s.writeProgram('experiment3.py', EXPERIMENT_3);
-    s.breakAtStops(program);
-    const session = await s.startSession(s.launchConfig(program));
-    await s.stoppedThread(session);
+  t.test(
+    'at each stop a and b are named, with the state Twisted holds, in the model and the panel',
+    async () => {
+      await s.api(); // from here on, what the panel posts is folded into s.panelView()
+      await vscode.commands.executeCommand('deferredGraph.show');
+      const program = s.writeProgram('experiment3.py', EXPERIMENT_3);
+      s.breakAtStops(program);
+      const session = await s.startSession(s.launchConfig(program));
+      await s.stoppedThread(session);
 
-    const first = await s.waitForNames(session.id, ['a', 'b']);
-    const a = first.get('a')!;
-    const b = first.get('b')!;
-    assert.equal(a.status, 'waiting');
-    assert.equal(a.waitingOn, b.id, 'a should wait on b');
-    assert.equal(b.hasResult, false);
-    assert.equal(b.callbacks.length, 1, 'b holds the _CONTINUE pair for a');
-    assert.equal(b.callbacks[0].continues, a.id);
-    const panelRows = await s.waitFor('the panel to show a and b', () => {
-      const state = s.panelView();
-      const names = new Set(state.deferreds.map((d) => d.name));
-      return state.activeSessionId === session.id && names.has('a') && names.has('b') ? state : null;
-    }, 30_000, s.panelSummary);
-    assert.equal(panelRows.deferreds.find((d) => d.name === 'a')?.status, 'waiting');
+      const first = await s.waitForNames(session.id, ['a', 'b']);
+      const a = first.get('a')!;
+      const b = first.get('b')!;
+      assert.equal(a.status, 'waiting');
+      assert.equal(a.waitingOn, b.id, 'a should wait on b');
+      assert.equal(b.hasResult, false);
+      assert.equal(b.callbacks.length, 1, 'b holds the _CONTINUE pair for a');
+      assert.equal(b.callbacks[0].continues, a.id);
+      const panelRows = await s.waitFor(
+        'the panel to show a and b',
+        () => {
+          const state = s.panelView();
+          const names = new Set(state.deferreds.map((d) => d.name));
+          return state.activeSessionId === session.id && names.has('a') && names.has('b') ? state : null;
+        },
+        30_000,
+        s.panelSummary,
+      );
+      assert.equal(panelRows.deferreds.find((d) => d.name === 'a')?.status, 'waiting');
 
-    await s.continueToNextStop(session);
-    const second = await s.waitFor('a to have fired with b-result', async () => {
-      const named = await s.deferredsByName(session.id);
-      return named.get('a')?.status === 'fired' ? named : null;
-    });
-    const aResult = second.get('a')!.result;
-    assert.ok(aResult?.kind === 'value' && aResult.repr === "'b-result'", `a.result: ${JSON.stringify(aResult)}`);
-    const bResult = second.get('b')!.result;
-    assert.ok(bResult?.kind === 'value' && bResult.repr === 'None', `b.result after a consumed it: ${JSON.stringify(bResult)}`);
-    assert.equal(second.get('a')!.callbacks.length, 0);
-    await s.waitFor('the panel to show a fired', () =>
-      s.panelView().deferreds.find((d) => d.name === 'a')?.status === 'fired',
-    30_000, s.panelSummary);
-  }, 90_000);
+      await s.continueToNextStop(session);
+      const second = await s.waitFor('a to have fired with b-result', async () => {
+        const named = await s.deferredsByName(session.id);
+        return named.get('a')?.status === 'fired' ? named : null;
+      });
+      const aResult = second.get('a')!.result;
+      assert.ok(aResult?.kind === 'value' && aResult.repr === "'b-result'", `a.result: ${JSON.stringify(aResult)}`);
+      const bResult = second.get('b')!.result;
+      assert.ok(bResult?.kind === 'value' && bResult.repr === 'None', `b.result after a consumed it: ${JSON.stringify(bResult)}`);
+      assert.equal(second.get('a')!.callbacks.length, 0);
+      await s.waitFor(
+        'the panel to show a fired',
+        () => s.panelView().deferreds.find((d) => d.name === 'a')?.status === 'fired',
+        30_000,
+        s.panelSummary,
+      );
+    },
+    90_000,
+  );
 
-  t.test('selecting the caller frame names the Deferreds after its variables', async () => {
-    const program = s.writeProgram('experiment3_frames.py', EXPERIMENT_3);
-    s.breakAtStops({ file: program.file, stops: { inner: program.stops.inner } });
-    const session = await s.startSession(s.launchConfig(program));
-    await s.stoppedThread(session);
-    const inInner = await s.waitForNames(session.id, ['d']);
-    const id = inInner.get('d')!.id;
-    assert.equal(inInner.has('a'), false, 'the callee frame has no variable a');
+  t.test(
+    'selecting the caller frame names the Deferreds after its variables',
+    async () => {
+      const program = s.writeProgram('experiment3_frames.py', EXPERIMENT_3);
+      s.breakAtStops({ file: program.file, stops: { inner: program.stops.inner } });
+      const session = await s.startSession(s.launchConfig(program));
+      await s.stoppedThread(session);
+      const inInner = await s.waitForNames(session.id, ['d']);
+      const id = inInner.get('d')!.id;
+      assert.equal(inInner.has('a'), false, 'the callee frame has no variable a');
 
-    // The Call Stack view's "Navigate Down" selects the caller; the extension follows it.
-    await s.waitFor('VS Code to focus the stopped frame', () => vscode.debug.activeStackItem instanceof vscode.DebugStackFrame);
-    await vscode.commands.executeCommand('workbench.action.debug.callStackDown');
-    const inMain = await s.waitForNames(session.id, ['a', 'b']);
-    assert.equal(inMain.get('a')!.id, id, 'the same Deferred is a in the caller');
-    assert.equal(inMain.has('d'), false);
-  }, 90_000);
+      // The Call Stack view's "Navigate Down" selects the caller; the extension follows it.
+      await s.waitFor('VS Code to focus the stopped frame', () => vscode.debug.activeStackItem instanceof vscode.DebugStackFrame);
+      await vscode.commands.executeCommand('workbench.action.debug.callStackDown');
+      const inMain = await s.waitForNames(session.id, ['a', 'b']);
+      assert.equal(inMain.get('a')!.id, id, 'the same Deferred is a in the caller');
+      assert.equal(inMain.has('d'), false);
+    },
+    90_000,
+  );
 
-  t.test('a stop with 1,000 Deferreds names every one (and how long the exact tree took)', async () => {
-    const program = s.writeProgram('thousand.py', THOUSAND);
-    s.breakAtStops(program);
-    const session = await s.startSession(s.launchConfig(program));
-    await s.stoppedThread(session);
-    const stoppedAt = Date.now();
-    // ds[999] is also the loop variable d, and a plain variable name wins over a list item.
-    const named = await s.waitFor('ds[0] .. ds[998] and d to be named', async () => {
-      const byName = await s.deferredsByName(session.id);
-      return byName.size === 1000 && byName.has('ds[0]') && byName.has('ds[998]') && byName.has('d') ? byName : null;
-    }, 30_000, async () => {
-      const graph = (await s.api()).graph(session.id);
-      const names = graph?.deferreds.filter((d) => d.name).map((d) => d.name) ?? [];
-      return { count: graph?.deferreds.length, named: names.length, some: names.slice(0, 5), header: graph?.header, session: (await s.api()).sessions().find((x) => x.id === session.id) };
-    });
-    note(`exact tree of 1,000 Deferreds ${Date.now() - stoppedAt} ms after the suite saw the stop`);
-    note(`extension timings: ${JSON.stringify((await s.api()).lastSnapshot(session.id))}`);
-    assert.equal(named.get('ds[500]')?.hasResult, true);
-    assert.equal(named.get('ds[501]')?.hasResult, false);
-    assert.equal(named.get('ds[501]')?.callbacks.length, 1);
-    const graph = (await s.api()).graph(session.id)!;
-    assert.ok(graph.deferreds.length >= 1000, `only ${graph.deferreds.length} Deferreds`);
-  }, 90_000);
+  t.test(
+    'a stop with 1,000 Deferreds names every one (and how long the exact tree took)',
+    async () => {
+      const program = s.writeProgram('thousand.py', THOUSAND);
+      s.breakAtStops(program);
+      const session = await s.startSession(s.launchConfig(program));
+      await s.stoppedThread(session);
+      const stoppedAt = Date.now();
+      // ds[999] is also the loop variable d, and a plain variable name wins over a list item.
+      const named = await s.waitFor(
+        'ds[0] .. ds[998] and d to be named',
+        async () => {
+          const byName = await s.deferredsByName(session.id);
+          return byName.size === 1000 && byName.has('ds[0]') && byName.has('ds[998]') && byName.has('d') ? byName : null;
+        },
+        30_000,
+        async () => {
+          const graph = (await s.api()).graph(session.id);
+          const names = graph?.deferreds.filter((d) => d.name).map((d) => d.name) ?? [];
+          return {
+            count: graph?.deferreds.length,
+            named: names.length,
+            some: names.slice(0, 5),
+            header: graph?.header,
+            session: (await s.api()).sessions().find((x) => x.id === session.id),
+          };
+        },
+      );
+      note(`exact tree of 1,000 Deferreds ${Date.now() - stoppedAt} ms after the suite saw the stop`);
+      note(`extension timings: ${JSON.stringify((await s.api()).lastSnapshot(session.id))}`);
+      assert.equal(named.get('ds[500]')?.hasResult, true);
+      assert.equal(named.get('ds[501]')?.hasResult, false);
+      assert.equal(named.get('ds[501]')?.callbacks.length, 1);
+      const graph = (await s.api()).graph(session.id)!;
+      assert.ok(graph.deferreds.length >= 1000, `only ${graph.deferreds.length} Deferreds`);
+    },
+    90_000,
+  );
 }

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { TEST_API_ENV, type DeferredGraphApi } from '../../src/extension/extension';
+import { type DeferredGraphApi, TEST_API_ENV } from '../../src/extension/extension';
 import type { DeferredView } from '../../src/protocol/protocol';
 import { PostedView } from './postedView';
 import { step } from './runner';
@@ -243,11 +243,15 @@ export async function deferredsByName(sessionId: string): Promise<Map<string, De
 export async function waitForNames(sessionId: string, names: string[], timeoutMs = 30_000): Promise<Map<string, DeferredView>> {
   let seen: string[] = [];
   try {
-    return await waitFor(`names ${names.join(', ')} in session ${sessionId}`, async () => {
-      const named = await deferredsByName(sessionId);
-      seen = [...named.keys()];
-      return names.every((name) => named.has(name)) ? named : null;
-    }, timeoutMs);
+    return await waitFor(
+      `names ${names.join(', ')} in session ${sessionId}`,
+      async () => {
+        const named = await deferredsByName(sessionId);
+        seen = [...named.keys()];
+        return names.every((name) => named.has(name)) ? named : null;
+      },
+      timeoutMs,
+    );
   } catch (error) {
     const summary = (await api()).sessions().find((x) => x.id === sessionId);
     const item = vscode.debug.activeStackItem;
@@ -259,7 +263,9 @@ export async function waitForNames(sessionId: string, names: string[], timeoutMs
 /** What the panel shows, briefly, for failure messages. */
 export async function panelSummary(): Promise<unknown> {
   const state = (await api()).panelState();
-  const groups = vscode.window.tabGroups.all.map((g) => `${g.viewColumn}${g.isActive ? '*' : ''}:[${g.tabs.map((t) => t.label + (t.isActive ? '*' : ''))}]`);
+  const groups = vscode.window.tabGroups.all.map(
+    (g) => `${g.viewColumn}${g.isActive ? '*' : ''}:[${g.tabs.map((t) => t.label + (t.isActive ? '*' : ''))}]`,
+  );
   const rows = [...posted.rows.values()].map((d) => `${d.name ?? d.id}:${d.status}`);
   return { ...state, activeSessionId: posted.activeSessionId, header: posted.header, rows, groups };
 }

@@ -13,7 +13,10 @@ export class DapLog {
 
   entries() {
     const text = fs.readFileSync(this.file, 'utf8');
-    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   }
 
   /**
@@ -50,7 +53,8 @@ export class DapLog {
   output(category) {
     return this.entries()
       .filter((e) => e.kind === 'event' && e.event === 'output' && (!category || e.body?.category === category))
-      .map((e) => e.body.output).join('');
+      .map((e) => e.body.output)
+      .join('');
   }
 
   /** The breakpoint lines VS Code sent for a file in its last setBreakpoints request. */
@@ -70,12 +74,17 @@ export class DapLog {
 
   /** Waits for the n-th stop (1-based) and its stack top; fails early if a session ends after `since`. */
   async waitForStop(n, timeoutMs = 30000, since = 0) {
-    return poll(() => {
-      const s = this.stops();
-      if (s.length >= n && s[n - 1].frame) return s[n - 1];
-      if (this.ended(since)) throw new Error(`debug session ended after ${s.length} stop(s), expected stop ${n}\n${this.output().slice(-2000)}`);
-      return null;
-    }, timeoutMs, `stop #${n}`);
+    return poll(
+      () => {
+        const s = this.stops();
+        if (s.length >= n && s[n - 1].frame) return s[n - 1];
+        if (this.ended(since))
+          throw new Error(`debug session ended after ${s.length} stop(s), expected stop ${n}\n${this.output().slice(-2000)}`);
+        return null;
+      },
+      timeoutMs,
+      `stop #${n}`,
+    );
   }
 
   async waitForEnd(timeoutMs = 60000) {

@@ -10,7 +10,9 @@ import { poll } from './dap-log.mjs';
 
 /** 1-based line numbers of the `# BREAK <name>` marker comments in a file, with their names. */
 export function breakMarkers(file) {
-  return fs.readFileSync(file, 'utf8').split('\n')
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
     .map((text, i) => ({ line: i + 1, m: /#\s*BREAK\s+([\w./-]+)/.exec(text) }))
     .filter((x) => x.m)
     .map((x) => ({ line: x.line, name: x.m[1] }));
@@ -22,7 +24,12 @@ export async function setBreakpoints(session, relPath, lines) {
   await openFile(page, relPath);
   for (const line of lines) await toggleBreakpoint(page, line);
   const glyphs = page.locator('.editor-instance .codicon-debug-breakpoint, .editor-instance .codicon-debug-breakpoint-unverified');
-  await page.waitForFunction((n) => document.querySelectorAll('.editor-instance .codicon-debug-breakpoint, .editor-instance .codicon-debug-breakpoint-unverified').length >= Math.min(n, 1), lines.length);
+  await page.waitForFunction(
+    (n) =>
+      document.querySelectorAll('.editor-instance .codicon-debug-breakpoint, .editor-instance .codicon-debug-breakpoint-unverified')
+        .length >= Math.min(n, 1),
+    lines.length,
+  );
   return glyphs;
 }
 
@@ -35,7 +42,11 @@ export async function startDebugging(session, configName) {
   await page.keyboard.type(configName);
   // Click the row whose label is exactly the name: Enter would take the first fuzzy match.
   const exact = new RegExp(`^${configName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first().click();
+  await page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: exact }) })
+    .first()
+    .click();
 }
 
 /**
@@ -53,11 +64,15 @@ export async function continueRun(session, n) {
   if (sinceStop().length) throw new Error(`continueRun(${n}): a continue was already sent at stop ${n}`);
   const button = session.page.locator('.debug-toolbar .action-label.codicon-debug-continue');
   await button.click({ timeout: 30000 });
-  const answered = await poll(() => {
-    const sent = sinceStop();
-    if (sent.length > 1) throw new Error(`one click on Continue sent ${sent.length} continue requests at stop ${n}`);
-    return sent[0]?.response ?? null;
-  }, 60000, `the answer to the continue request of stop ${n}`);
+  const answered = await poll(
+    () => {
+      const sent = sinceStop();
+      if (sent.length > 1) throw new Error(`one click on Continue sent ${sent.length} continue requests at stop ${n}`);
+      return sent[0]?.response ?? null;
+    },
+    60000,
+    `the answer to the continue request of stop ${n}`,
+  );
   if (!answered.success) throw new Error(`continue at stop ${n} failed: ${JSON.stringify(answered)}`);
 }
 
@@ -68,7 +83,17 @@ export function wsPath(session, rel) {
 
 /** A debugpy launch configuration for a workspace program, output in the Debug Console. */
 export function pyLaunch(name, program, { args = [], env = {} } = {}) {
-  return { name, type: 'debugpy', request: 'launch', program: `\${workspaceFolder}/${program}`, args, env, cwd: `\${workspaceFolder}`, console: 'internalConsole', justMyCode: true };
+  return {
+    name,
+    type: 'debugpy',
+    request: 'launch',
+    program: `\${workspaceFolder}/${program}`,
+    args,
+    env,
+    cwd: `\${workspaceFolder}`,
+    console: 'internalConsole',
+    justMyCode: true,
+  };
 }
 
 /** Samples `read()` every `everyMs` until `done()` is true; returns the samples with timestamps. */

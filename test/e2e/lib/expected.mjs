@@ -39,18 +39,24 @@ export function compareStop(expected, rows) {
     }
     const r = d.result;
     if (r.kind === 'none' || r.kind === 'value') {
-      if (!sameText(row.result, r.text)) problems.push(`${name}.result: view ${JSON.stringify(row.result)}, Python ${JSON.stringify(r.text)}`);
+      if (!sameText(row.result, r.text))
+        problems.push(`${name}.result: view ${JSON.stringify(row.result)}, Python ${JSON.stringify(r.text)}`);
     } else if (r.kind === 'deferred') {
       const target = rowFor(rows, r.targetNames);
-      if (!target || row.result !== `→ #${target.id}`) problems.push(`${name}.result: view ${JSON.stringify(row.result)}, Python: the Deferred ${r.targetNames[0] ?? '?'}${target ? ` (#${target.id})` : ''}`);
+      if (!target || row.result !== `→ #${target.id}`)
+        problems.push(
+          `${name}.result: view ${JSON.stringify(row.result)}, Python: the Deferred ${r.targetNames[0] ?? '?'}${target ? ` (#${target.id})` : ''}`,
+        );
     } else if (!sameText(row.result, r.text)) {
       problems.push(`${name}.result: view ${JSON.stringify(row.result)}, Python Failure ${JSON.stringify(r.text)}`);
     }
     if (row.callbacks !== String(d.callbacks)) problems.push(`${name} callbacks: view ${row.callbacks}, Python ${d.callbacks}`);
     if (d.waitingOn) {
       const target = rowFor(rows, d.waitingOn);
-      if (!row.state.includes(`waiting on ${d.waitingOn[0]}`)) problems.push(`${name} state: view ${JSON.stringify(row.state)}, Python: waiting on ${d.waitingOn[0]}`);
-      if (!target || target.level !== row.level + 1 || target.index < row.index) problems.push(`${d.waitingOn[0]} is not nested under ${name}`);
+      if (!row.state.includes(`waiting on ${d.waitingOn[0]}`))
+        problems.push(`${name} state: view ${JSON.stringify(row.state)}, Python: waiting on ${d.waitingOn[0]}`);
+      if (!target || target.level !== row.level + 1 || target.index < row.index)
+        problems.push(`${d.waitingOn[0]} is not nested under ${name}`);
     } else if (/waiting on/.test(row.state)) {
       problems.push(`${name} state: view ${JSON.stringify(row.state)}, Python: not waiting`);
     }

@@ -17,21 +17,25 @@ export async function showGraph(session) {
 /** The rendered deferred rows, in tree order. */
 export async function readRows(session) {
   try {
-    return await webview(session.page).locator('[role="treeitem"].row-deferred').evaluateAll((els) => els
-      .map((el) => ({
-        index: Number(el.dataset.index),
-        id: Number(el.dataset.id),
-        status: el.dataset.status,
-        level: Number(el.getAttribute('aria-level')),
-        collected: el.classList.contains('collected'),
-        label: el.querySelector('.cell-label')?.textContent ?? '',
-        meta: el.querySelector('.cell-meta')?.textContent ?? '',
-        state: el.querySelector('.cell-state')?.textContent ?? '',
-        result: el.querySelector('.cell-result')?.textContent ?? '',
-        callbacks: el.querySelector('.cell-callbacks')?.textContent ?? '',
-        unhandled: Boolean(el.querySelector('.badge.unhandled')),
-      }))
-      .sort((a, b) => a.index - b.index));
+    return await webview(session.page)
+      .locator('[role="treeitem"].row-deferred')
+      .evaluateAll((els) =>
+        els
+          .map((el) => ({
+            index: Number(el.dataset.index),
+            id: Number(el.dataset.id),
+            status: el.dataset.status,
+            level: Number(el.getAttribute('aria-level')),
+            collected: el.classList.contains('collected'),
+            label: el.querySelector('.cell-label')?.textContent ?? '',
+            meta: el.querySelector('.cell-meta')?.textContent ?? '',
+            state: el.querySelector('.cell-state')?.textContent ?? '',
+            result: el.querySelector('.cell-result')?.textContent ?? '',
+            callbacks: el.querySelector('.cell-callbacks')?.textContent ?? '',
+            unhandled: Boolean(el.querySelector('.badge.unhandled')),
+          }))
+          .sort((a, b) => a.index - b.index),
+      );
   } catch {
     return [];
   }
@@ -39,8 +43,10 @@ export async function readRows(session) {
 
 /** The header's text (session, counts, dropped events, notices). */
 export async function headerText(session) {
-  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText: the text as shown, line breaks included
-  return webview(session.page).locator('header.header').innerText({ timeout: 5000 }).catch(() => '');
+  return webview(session.page)
+    .locator('header.header')
+    .innerText({ timeout: 5000 })
+    .catch(() => '');
 }
 
 /**
@@ -51,13 +57,19 @@ export async function waitForGraph(session, check, { timeoutMs = 15000, what = '
   let problems = [];
   let rows = [];
   try {
-    return await poll(async () => {
-      rows = await readRows(session);
-      problems = check(rows);
-      return problems.length === 0 ? rows : null;
-    }, timeoutMs, what);
+    return await poll(
+      async () => {
+        rows = await readRows(session);
+        problems = check(rows);
+        return problems.length === 0 ? rows : null;
+      },
+      timeoutMs,
+      what,
+    );
   } catch {
-    const seen = rows.map((r) => `  ${'  '.repeat(r.level - 1)}${r.label} | ${r.state} | ${r.result} | ${r.callbacks}${r.collected ? ' (collected)' : ''}`).join('\n');
+    const seen = rows
+      .map((r) => `  ${'  '.repeat(r.level - 1)}${r.label} | ${r.state} | ${r.result} | ${r.callbacks}${r.collected ? ' (collected)' : ''}`)
+      .join('\n');
     throw new Error(`${what}: ${problems.join('; ')}\nrows seen:\n${seen}`);
   }
 }
@@ -71,10 +83,14 @@ export function sameText(cell, expected) {
 /** Picks the debug session whose name contains `text` in the header's session picker. */
 export async function selectSession(session, text) {
   const picker = webview(session.page).locator('select.session-picker');
-  const value = await poll(async () => {
-    const options = await picker.locator('option').evaluateAll((els) => els.map((o) => ({ value: o.value, text: o.textContent })));
-    return options.find((o) => o.text.includes(text))?.value ?? null;
-  }, 30000, `a session named like "${text}" in the picker`);
+  const value = await poll(
+    async () => {
+      const options = await picker.locator('option').evaluateAll((els) => els.map((o) => ({ value: o.value, text: o.textContent })));
+      return options.find((o) => o.text.includes(text))?.value ?? null;
+    },
+    30000,
+    `a session named like "${text}" in the picker`,
+  );
   await picker.selectOption(value);
 }
 

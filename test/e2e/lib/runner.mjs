@@ -44,7 +44,9 @@ function withTimeout(promise, ms, what) {
   let timer;
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000} s`)), ms); }),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000} s`)), ms);
+    }),
   ]);
 }
 
@@ -70,21 +72,34 @@ export async function runTests(tests) {
     if (!error && Array.isArray(sub)) {
       // A test that runs a whole suite elsewhere (the VS Code API suite) reports each of its tests.
       for (const r of sub) {
-        results.push({ name: `${test.name} › ${r.name}`, suite: test.suite, ok: r.ok, ms: r.ms ?? 0, notes: [], ...(r.ok ? {} : { error: r.error ?? 'failed' }) });
+        results.push({
+          name: `${test.name} › ${r.name}`,
+          suite: test.suite,
+          ok: r.ok,
+          ms: r.ms ?? 0,
+          notes: [],
+          ...(r.ok ? {} : { error: r.error ?? 'failed' }),
+        });
         console.log(`${r.ok ? '✓' : '✗'} ${test.name} › ${r.name}${r.ok ? '' : `\n${indent(String(r.error))}`}`);
       }
       continue;
     }
     const result = { name: test.name, suite: test.suite, ok: !error, ms, notes: ctx.notes };
     if (error) result.error = String(error.stack || error);
-    console.log(error ? `✗ ${test.name} (${(ms / 1000).toFixed(1)} s)\n${indent(result.error)}` : `✓ ${test.name} (${(ms / 1000).toFixed(1)} s)`);
+    console.log(
+      error ? `✗ ${test.name} (${(ms / 1000).toFixed(1)} s)\n${indent(result.error)}` : `✓ ${test.name} (${(ms / 1000).toFixed(1)} s)`,
+    );
     results.push(result);
   }
   return results;
 }
 
 function indent(text) {
-  return text.split('\n').slice(0, 30).map((l) => `    ${l}`).join('\n');
+  return text
+    .split('\n')
+    .slice(0, 30)
+    .map((l) => `    ${l}`)
+    .join('\n');
 }
 
 /** Prints the summary and writes test-results/e2e-summary.json; returns the failure count. */

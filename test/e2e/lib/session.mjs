@@ -18,7 +18,10 @@ function makeWorkspace(dir, launch, compounds, files = []) {
   if (fs.existsSync(EXAMPLES)) fs.cpSync(EXAMPLES, dir, { recursive: true, filter: skip });
   for (const f of files) fs.copyFileSync(f, path.join(dir, path.basename(f)));
   fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(dir, '.vscode', 'launch.json'), JSON.stringify({ version: '0.2.0', configurations: launch, compounds }, null, 2));
+  fs.writeFileSync(
+    path.join(dir, '.vscode', 'launch.json'),
+    JSON.stringify({ version: '0.2.0', configurations: launch, compounds }, null, 2),
+  );
   return dir;
 }
 
@@ -63,7 +66,13 @@ export async function openSession(o) {
     browser = await launchBrowser();
     const page = await openWorkbench(browser, cs.url, o.viewport);
     return {
-      cs, browser, page, workspace, dap, python, runDir,
+      cs,
+      browser,
+      page,
+      workspace,
+      dap,
+      python,
+      runDir,
       async close() {
         await browser.close().catch(() => {});
         await cs.stop();

@@ -26,33 +26,59 @@ const REQUIRED = [
   /^extension\/license(\.txt|\.md)?$/i,
 ];
 const FORBIDDEN = [
-  /^extension\/src\//, /^extension\/test\//, /^extension\/webview\//, /^extension\/node_modules\//,
-  /^extension\/\.cache\//, /^extension\/bench\//, /^extension\/out\//, /^extension\/examples\//,
-  /__pycache__/, /\.pyc$/, /\.map$/, /\.ts$/, /^extension\/python\/tests?\//, /\.vsix$/, /test-results/,
-  /^extension\/\.git/, /tsconfig\.json$/, /esbuild\.mjs$/,
+  /^extension\/src\//,
+  /^extension\/test\//,
+  /^extension\/webview\//,
+  /^extension\/node_modules\//,
+  /^extension\/\.cache\//,
+  /^extension\/bench\//,
+  /^extension\/out\//,
+  /^extension\/examples\//,
+  /__pycache__/,
+  /\.pyc$/,
+  /\.map$/,
+  /\.ts$/,
+  /^extension\/python\/tests?\//,
+  /\.vsix$/,
+  /test-results/,
+  /^extension\/\.git/,
+  /tsconfig\.json$/,
+  /esbuild\.mjs$/,
 ];
 
-export const tests = [{
-  name: 'package: .vsix contents, size and manifest',
-  suite: 'e2e',
-  async run(ctx) {
-    const size = fs.statSync(VSIX).size;
-    ctx.note(`dist/deferred-graph.vsix: ${(size / 1024).toFixed(0)} KiB`);
-    assert.ok(size <= MAX_BYTES, `.vsix is ${size} bytes, over 2 MB`);
-    const files = await listVsix(VSIX);
-    const names = files.map((f) => f.name);
-    for (const re of REQUIRED) assert.ok(names.some((n) => re.test(n)), `missing from the .vsix: ${re}`);
-    const bad = names.filter((n) => FORBIDDEN.some((re) => re.test(n)));
-    assert.deepEqual(bad, [], 'files that must not ship');
-    ctx.note(`${names.length} files; biggest: ${files.sort((a, b) => b.size - a.size).slice(0, 3).map((f) => `${f.name} ${(f.size / 1024).toFixed(0)} KiB`).join(', ')}`);
+export const tests = [
+  {
+    name: 'package: .vsix contents, size and manifest',
+    suite: 'e2e',
+    async run(ctx) {
+      const size = fs.statSync(VSIX).size;
+      ctx.note(`dist/deferred-graph.vsix: ${(size / 1024).toFixed(0)} KiB`);
+      assert.ok(size <= MAX_BYTES, `.vsix is ${size} bytes, over 2 MB`);
+      const files = await listVsix(VSIX);
+      const names = files.map((f) => f.name);
+      for (const re of REQUIRED)
+        assert.ok(
+          names.some((n) => re.test(n)),
+          `missing from the .vsix: ${re}`,
+        );
+      const bad = names.filter((n) => FORBIDDEN.some((re) => re.test(n)));
+      assert.deepEqual(bad, [], 'files that must not ship');
+      ctx.note(
+        `${names.length} files; biggest: ${files
+          .sort((a, b) => b.size - a.size)
+          .slice(0, 3)
+          .map((f) => `${f.name} ${(f.size / 1024).toFixed(0)} KiB`)
+          .join(', ')}`,
+      );
 
-    const manifest = JSON.parse(await listVsixFile(VSIX, 'extension/package.json'));
-    for (const c of ['Debuggers', 'Visualization']) assert.ok(manifest.categories?.includes(c), `category ${c} missing`);
-    for (const k of ['twisted', 'deferred', 'debugging', 'scrapy']) assert.ok(manifest.keywords?.includes(k), `keyword ${k} missing`);
-    assert.equal(manifest.engines?.vscode, '^1.92.0');
-    assert.ok(manifest.icon && names.includes(`extension/${manifest.icon}`), 'manifest icon not in the package');
-    const eager = (manifest.activationEvents ?? []).filter((e) => e === '*' || e === 'onStartupFinished');
-    assert.deepEqual(eager, [], 'the extension must not activate at start-up');
-    assert.ok(!manifest.scripts?.postinstall, 'no install scripts in a published manifest');
+      const manifest = JSON.parse(await listVsixFile(VSIX, 'extension/package.json'));
+      for (const c of ['Debuggers', 'Visualization']) assert.ok(manifest.categories?.includes(c), `category ${c} missing`);
+      for (const k of ['twisted', 'deferred', 'debugging', 'scrapy']) assert.ok(manifest.keywords?.includes(k), `keyword ${k} missing`);
+      assert.equal(manifest.engines?.vscode, '^1.92.0');
+      assert.ok(manifest.icon && names.includes(`extension/${manifest.icon}`), 'manifest icon not in the package');
+      const eager = (manifest.activationEvents ?? []).filter((e) => e === '*' || e === 'onStartupFinished');
+      assert.deepEqual(eager, [], 'the extension must not activate at start-up');
+      assert.ok(!manifest.scripts?.postinstall, 'no install scripts in a published manifest');
+    },
   },
-}];
+];

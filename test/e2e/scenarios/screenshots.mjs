@@ -23,7 +23,10 @@ async function themed(ctx, theme) {
   await frame.waitFor();
   await webview(s.page).locator('[role="treeitem"]').first().waitFor();
   // Open a's row, as a user would, to show its pending callback and where a was created.
-  const a = webview(s.page).locator('[role="treeitem"].row-deferred').filter({ has: webview(s.page).locator('.cell-label', { hasText: /^a$/ }) }).first();
+  const a = webview(s.page)
+    .locator('[role="treeitem"].row-deferred')
+    .filter({ has: webview(s.page).locator('.cell-label', { hasText: /^a$/ }) })
+    .first();
   // A row opened only to show its chain lists its details once the user asks: click until they show.
   const details = webview(s.page).locator('[role="treeitem"].row-detail');
   for (let i = 0; i < 2 && (await details.count()) === 0; i++) {
@@ -37,7 +40,9 @@ async function themed(ctx, theme) {
   await s.page.waitForTimeout(1500);
   const file = await screenshot(s.page, `screenshot-${theme}`, frame);
   if (process.env.DG_UPDATE_SCREENSHOTS === '1') fs.copyFileSync(file, path.join(ROOT, 'media', `screenshot-${theme}.png`));
-  ctx.note(`${path.relative(ROOT, file)} (${Math.round(box.width)}×${Math.round(box.height)})${process.env.DG_UPDATE_SCREENSHOTS === '1' ? ', copied to media/' : ''}`);
+  ctx.note(
+    `${path.relative(ROOT, file)} (${Math.round(box.width)}×${Math.round(box.height)})${process.env.DG_UPDATE_SCREENSHOTS === '1' ? ', copied to media/' : ''}`,
+  );
 }
 
 export const tests = [

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { screenshot } from '../../harness/workbench.mjs';
-import { pyLaunch, sampleWhile, startDebugging } from '../lib/debug.mjs';
 import { poll } from '../lib/dap-log.mjs';
+import { pyLaunch, sampleWhile, startDebugging } from '../lib/debug.mjs';
 import { readRows, showGraph } from '../lib/graph.mjs';
 
 const CUSTOMERS = 15;
@@ -26,39 +26,55 @@ function installations(rows) {
   };
 }
 
-export const tests = [{
-  name: 'tale example 5: live updates, at most 5 installations pending, all fired',
-  suite: 'e2e',
-  timeoutMs: 240000,
-  async run(ctx) {
-    // Tall enough that the virtualised tree renders every row of the run.
-    const s = await ctx.session({ launch: [CONFIG], viewport: { width: 1600, height: 2200 } });
-    await showGraph(s);
-    await startDebugging(s, CONFIG.name);
-    const samples = await sampleWhile(async () => installations(await readRows(s)), () => s.dap.ended(), { timeoutMs: 120000 });
-    const live = samples.filter((x) => x.value.total > 0);
-    const distinct = new Set(live.map((x) => `${x.value.pending}/${x.value.fired}`));
-    ctx.note(`${samples.length} samples while running; distinct (pending/fired) states: ${[...distinct].join(' ')}`);
-    assert.ok(distinct.size >= 3, `the view did not update live while the program ran (states seen: ${[...distinct].join(', ') || 'none'})`);
-    const maxPending = Math.max(...live.map((x) => x.value.pending));
-    ctx.note(`most installations pending at once: ${maxPending}`);
-    const worst = live.find((x) => x.value.pending === maxPending);
-    assert.ok(maxPending <= SLOTS, `${maxPending} installations pending at once, more than the ${SLOTS} slots:\n${worst.value.detail}`);
-    assert.ok(maxPending >= 1, 'never saw an installation pending');
-    assert.ok(live.some((x) => x.value.fired > 0 && x.value.fired < CUSTOMERS), 'never saw a partly finished day');
-    await screenshot(s.page, 'tale5-running');
+export const tests = [
+  {
+    name: 'tale example 5: live updates, at most 5 installations pending, all fired',
+    suite: 'e2e',
+    timeoutMs: 240000,
+    async run(ctx) {
+      // Tall enough that the virtualised tree renders every row of the run.
+      const s = await ctx.session({ launch: [CONFIG], viewport: { width: 1600, height: 2200 } });
+      await showGraph(s);
+      await startDebugging(s, CONFIG.name);
+      const samples = await sampleWhile(
+        async () => installations(await readRows(s)),
+        () => s.dap.ended(),
+        { timeoutMs: 120000 },
+      );
+      const live = samples.filter((x) => x.value.total > 0);
+      const distinct = new Set(live.map((x) => `${x.value.pending}/${x.value.fired}`));
+      ctx.note(`${samples.length} samples while running; distinct (pending/fired) states: ${[...distinct].join(' ')}`);
+      assert.ok(
+        distinct.size >= 3,
+        `the view did not update live while the program ran (states seen: ${[...distinct].join(', ') || 'none'})`,
+      );
+      const maxPending = Math.max(...live.map((x) => x.value.pending));
+      ctx.note(`most installations pending at once: ${maxPending}`);
+      const worst = live.find((x) => x.value.pending === maxPending);
+      assert.ok(maxPending <= SLOTS, `${maxPending} installations pending at once, more than the ${SLOTS} slots:\n${worst.value.detail}`);
+      assert.ok(maxPending >= 1, 'never saw an installation pending');
+      assert.ok(
+        live.some((x) => x.value.fired > 0 && x.value.fired < CUSTOMERS),
+        'never saw a partly finished day',
+      );
+      await screenshot(s.page, 'tale5-running');
 
-    assert.equal(s.dap.exitCode(), 0, `tale 5 exited with ${s.dap.exitCode()}`);
-    // After the exit the view keeps the session's final state.
-    let final;
-    await poll(async () => {
-      final = installations(await readRows(s));
-      return final.fired === CUSTOMERS;
-    }, 10000, 'all installations fired').catch(() => {});
-    ctx.note(`at the end: ${final.fired}/${final.total} installations fired`);
-    assert.equal(final.fired, CUSTOMERS, `${final.fired} of ${CUSTOMERS} installations fired at the end:\n${final.detail}`);
-    assert.equal(final.total, CUSTOMERS, `${final.total} installation rows at the end`);
-    assert.equal(final.fired, CUSTOMERS, `${final.fired} of ${CUSTOMERS} installations fired`);
-    await screenshot(s.page, 'tale5-end');
+      assert.equal(s.dap.exitCode(), 0, `tale 5 exited with ${s.dap.exitCode()}`);
+      // After the exit the view keeps the session's final state.
+      let final;
+      await poll(
+        async () => {
+          final = installations(await readRows(s));
+          return final.fired === CUSTOMERS;
+        },
+        10000,
+        'all installations fired',
+      ).catch(() => {});
+      ctx.note(`at the end: ${final.fired}/${final.total} installations fired`);
+      assert.equal(final.fired, CUSTOMERS, `${final.fired} of ${CUSTOMERS} installations fired at the end:\n${final.detail}`);
+      assert.equal(final.total, CUSTOMERS, `${final.total} installation rows at the end`);
+      assert.equal(final.fired, CUSTOMERS, `${final.fired} of ${CUSTOMERS} installations fired`);
+      await screenshot(s.page, 'tale5-end');
+    },
   },
-}];
+];
