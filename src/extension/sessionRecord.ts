@@ -18,7 +18,6 @@ export interface SessionRecord {
   model: SessionModel;
   /** How many times a debug adapter was started for this session (more than once = restart). */
   adapterStarts: number;
-  readonly startedAt: number;
   state: SessionSummary['state'];
   pid: number | null;
   notice: string | null;
@@ -46,7 +45,6 @@ export function newRecord(session: vscode.DebugSession, hostFor: (record: Sessio
     session,
     model: newModel(session),
     adapterStarts: 0,
-    startedAt: Date.now(),
     state: 'running',
     pid: null,
     notice: null,

@@ -17,50 +17,12 @@
  *
  * Nothing here throws at the caller: bad input becomes an {@link ApplyOutcome} error.
  */
-import {
-  type DeferredState,
-  type DeferredView,
-  type FailureResult,
-  type GraphHeader,
-  PROTOCOL_MAJOR,
-  PROTOCOL_VERSION,
-} from '../protocol/protocol';
+import type { DeferredState, DeferredView, FailureResult, GraphHeader } from '../protocol/protocol';
+import { type Entry, type Forgotten, withDeathFire } from './entry';
 import { BoundedMap, EvictionOrder, type Place } from './retention';
 import type { ApplyOutcome, Marker, ModelOptions, RuntimeInfo } from './types';
-import { Malformed, type ParsedEvent, parseBatchEnvelope, parseEvent, parseVersion, record, versionSkewMessage } from './validate';
+import { type ParsedEvent, readBatch } from './validate';
 import { type Bucket, bucketOf, buildView, deriveStatus, sameJson } from './view';
-
-interface Entry {
-  state: DeferredState;
-  stateSeq: number;
-  collectedSeq: number | null;
-  collectedAt: number | null;
-  unhandledFailure: FailureResult | null;
-  /** From the collected event: it fired before it died, whatever the last state read says. */
-  firedAtDeath: number | null;
-  bucket: Bucket | 'collected';
-}
-
-/** What is remembered of a Deferred that is not (or no longer) in `entries`. */
-interface Forgotten {
-  /** seq of the last state known, -1 when none (a collected event that came first). */
-  stateSeq: number;
-  collectedSeq: number | null;
-  collectedAt: number | null;
-  unhandledFailure: FailureResult | null;
-  firedAtDeath: number | null;
-}
-
-/**
- * A Deferred can fire and be collected between two drains of the runtime; the collected event
- * then says when it fired, and the last state read (not called yet) must not show it pending.
- */
-function withDeathFire(state: DeferredState, firedAtDeath: number | null): DeferredState {
-  if (firedAtDeath === null || state.called) return state;
-  return { ...state, called: true, firedAt: state.firedAt ?? firedAtDeath };
-}
-
-const OUR_MINOR = Number(PROTOCOL_VERSION.split('.')[1]);
 
 export class SessionModel {
   private readonly entries = new Map<number, Entry>();
@@ -189,49 +151,23 @@ export class SessionModel {
   }
 
   private applyUnchecked(batch: unknown, fromStop: boolean): ApplyOutcome {
-    let envelope: ReturnType<typeof parseBatchEnvelope>;
-    try {
-      const version = parseVersion(record(batch, 'batch').protocolVersion, 'batch.protocolVersion');
-      const skew = versionSkewMessage(version);
-      if (skew !== null) {
-        this.skewError = skew;
-        return { ok: false, error: skew, applied: 0, ignored: 0 };
-      }
-      envelope = parseBatchEnvelope(batch);
-    } catch (err) {
-      return { ok: false, error: `Rejected batch: ${messageOf(err)}`, applied: 0, ignored: 0 };
+    const read = readBatch(batch, this.pid);
+    if ('rejected' in read) {
+      if (read.skew) this.skewError = read.rejected;
+      return { ok: false, error: read.rejected, applied: 0, ignored: 0 };
     }
-    if (this.pid !== null && envelope.pid !== this.pid) {
-      const error = `Rejected batch from process ${envelope.pid}: this session shows process ${this.pid}.`;
-      return { ok: false, error, applied: 0, ignored: 0 };
-    }
-    this.pid = envelope.pid;
-    const newerMinor = envelope.version.major === PROTOCOL_MAJOR && envelope.version.minor > OUR_MINOR;
-    const errors: string[] = [];
+    this.pid = read.pid;
     let applied = 0;
-    let ignored = 0;
-    envelope.events.forEach((raw, index) => {
-      const path = `batch ${envelope.batch} event ${index}`;
-      let event: ParsedEvent | undefined;
-      try {
-        event = parseEvent(raw, path);
-      } catch (err) {
-        errors.push(messageOf(err));
-        return;
-      }
-      if (event === undefined) {
-        if (newerMinor) ignored++;
-        else errors.push(`${path}: unknown event kind ${JSON.stringify((raw as { kind: unknown }).kind)}`);
-        return;
-      }
+    let ignored = read.ignored;
+    for (const event of read.events) {
       if (this.applyEvent(event, fromStop)) applied++;
       else ignored++;
-    });
+    }
     this.enforceRetention();
-    const outcome: ApplyOutcome = { ok: errors.length === 0, applied, ignored };
-    if (errors.length > 0) {
-      const more = errors.length > 1 ? ` (and ${errors.length - 1} more rejected events)` : '';
-      outcome.error = `Rejected event: ${errors[0]}${more}`;
+    const outcome: ApplyOutcome = { ok: read.errors.length === 0, applied, ignored };
+    if (read.errors.length > 0) {
+      const more = read.errors.length > 1 ? ` (and ${read.errors.length - 1} more rejected events)` : '';
+      outcome.error = `Rejected event: ${read.errors[0]}${more}`;
     }
     return outcome;
   }
@@ -446,8 +382,4 @@ export class SessionModel {
 
 function placeOf(bucket: Bucket | 'collected'): Place {
   return bucket === 'fired' || bucket === 'failed' ? 'settled' : bucket;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Malformed || err instanceof Error ? err.message : String(err);
 }

@@ -16,6 +16,7 @@ import {
   type FailureResult,
   type Location,
   PROTOCOL_MAJOR,
+  PROTOCOL_VERSION,
   type Result,
   type TimerInfo,
 } from '../protocol/protocol';
@@ -289,4 +290,49 @@ export function parseBatchEnvelope(v: unknown): BatchEnvelope {
   const events = o.events;
   if (!Array.isArray(events)) fail('batch.events', 'an array', events);
   return { version, pid: int(o.pid, 'batch.pid'), batch: int(o.batch, 'batch.batch'), events };
+}
+
+const OUR_MINOR = Number(PROTOCOL_VERSION.split('.')[1]);
+
+/** A batch read for the model: its valid events, or why the whole batch is refused. */
+export type ReadBatch = { rejected: string; skew: boolean } | { pid: number; events: ParsedEvent[]; errors: string[]; ignored: number };
+
+/**
+ * Reads one batch from a process: refused whole when its version is incompatible (`skew`), it is
+ * malformed, or it comes from another process than `expectedPid`; otherwise each event is read
+ * on its own, so one bad event costs only itself. Unknown kinds of a newer minor are ignored.
+ */
+export function readBatch(batch: unknown, expectedPid: number | null): ReadBatch {
+  let envelope: BatchEnvelope;
+  try {
+    const version = parseVersion(record(batch, 'batch').protocolVersion, 'batch.protocolVersion');
+    const skew = versionSkewMessage(version);
+    if (skew !== null) return { rejected: skew, skew: true };
+    envelope = parseBatchEnvelope(batch);
+  } catch (err) {
+    return { rejected: `Rejected batch: ${messageOf(err)}`, skew: false };
+  }
+  if (expectedPid !== null && envelope.pid !== expectedPid) {
+    return { rejected: `Rejected batch from process ${envelope.pid}: this session shows process ${expectedPid}.`, skew: false };
+  }
+  const newerMinor = envelope.version.major === PROTOCOL_MAJOR && envelope.version.minor > OUR_MINOR;
+  const events: ParsedEvent[] = [];
+  const errors: string[] = [];
+  let ignored = 0;
+  for (const [index, raw] of envelope.events.entries()) {
+    const path = `batch ${envelope.batch} event ${index}`;
+    try {
+      const event = parseEvent(raw, path);
+      if (event !== undefined) events.push(event);
+      else if (newerMinor) ignored++;
+      else errors.push(`${path}: unknown event kind ${JSON.stringify((raw as { kind: unknown }).kind)}`);
+    } catch (err) {
+      errors.push(messageOf(err));
+    }
+  }
+  return { pid: envelope.pid, events, errors, ignored };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
