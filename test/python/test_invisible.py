@@ -11,7 +11,6 @@ stack is compared from the program's first frame on in that mode.
 from __future__ import annotations
 
 import inspect
-import sys
 
 import pytest
 import twisted
@@ -19,7 +18,7 @@ from twisted.internet import defer
 from twisted.python import failure
 
 import deferred_graph
-from deferred_graph import hooks, wire
+from deferred_graph import wire
 from deferred_graph.recording import read_recording
 from parity import Runtime
 from procs import PYTHON_DIR, clean_env, run_python, runtime_env, write_program
@@ -235,47 +234,3 @@ def test_recompiled_extraneous_code_is_listed_beside_the_original_and_unlisted_a
     deferred_graph.uninstall()
     assert not any(item is code for item in extraneous for code in recompiled.values())
     assert len(extraneous) < len(before)
-
-
-def _trace_events(work):
-    """(event, function, line) of every trace event, a repeated line event counted once: the
-    inlined registration in ``Deferred.__init__`` walks out of defer.py in a loop on one line,
-    which a tracer sees again per frame walked (known, and not a frame)."""
-    events = []
-
-    def tracer(frame, event, arg):
-        item = (event, frame.f_code.co_name, frame.f_lineno)
-        if event != "line" or not events or events[-1] != item:
-            events.append(item)
-        return tracer
-
-    sys.settrace(tracer)
-    try:
-        work()
-    finally:
-        sys.settrace(None)
-    return events
-
-
-def _inline_work():
-    @defer.inlineCallbacks
-    def worker():
-        value = yield defer.succeed(1)
-        return value
-
-    async def fetch():
-        return await defer.succeed(2)
-
-    worker()
-    defer.ensureDeferred(fetch())
-
-
-def test_inline_callbacks_add_no_trace_event(rt):
-    """Under a tracer (debugpy) an inlineCallbacks and an ensureDeferred call give the very
-    call/line/return events they give plainly: the link is inline, not a Python call."""
-    deferred_graph.uninstall()
-    _inline_work()
-    plain = _trace_events(_inline_work)
-    assert deferred_graph.install(start_sender=False)
-    assert _trace_events(_inline_work) == plain
-    assert hooks.CANCELLABLE_INLINE in deferred_graph._runtime.patcher.instrumented  # noqa: SLF001
