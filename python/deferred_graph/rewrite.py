@@ -20,9 +20,11 @@ Inserted calls (names bound in the defer module's globals while installed):
   (a Python wrapper would show in every stack and traceback through it, lower the recursion
   depth a program reaches, and be reported as those Deferreds' creation site).
 
-Every inserted statement runs only C code (no frame the program could ever see) and cannot
-raise into Twisted: the notes' arguments are expressions that were just written, and the two
-inlined blocks catch what their C calls could raise.
+On the success path every inserted statement runs only C code, so no frame of the runtime can
+ever be in a stack the program sees, and none can raise into Twisted: the notes' arguments are
+expressions that were just written, and the two inlined blocks catch what their C calls could
+raise.  Only the failure and cancel notes (and the registration's fallback) call Python helpers;
+those catch everything and run no code of the program.
 
 Placement keeps the notes cheap and exact: one note per written object per straight-line run of
 statements that run no user code, taken before anything that may run other code or leave the
@@ -55,7 +57,6 @@ NOW = "_deferred_graph_now"
 FAILURE = "_deferred_graph_failure"
 REGISTER = "_deferred_graph_register"
 CANCEL = "_deferred_graph_cancel"
-LINK = "_deferred_graph_link"
 
 
 def _call_stmt(name: str, args: list[ast.expr], anchor: ast.stmt) -> ast.stmt:
