@@ -66,9 +66,9 @@ def _result(attrs):
     if "result" not in attrs:
         return {"kind": None}
     value = attrs["result"]
-    if isinstance(value, _state["deferred"]):
+    if issubclass(type(value), _state["deferred"]):
         return {"kind": "deferred", "ref": _entry_of(value)}
-    if isinstance(value, _state["failure"]):
+    if issubclass(type(value), _state["failure"]):
         exc = getattr(value, "value", None)
         message = None
         args = getattr(exc, "args", None)
@@ -135,7 +135,7 @@ def _before_collection(phase, info):
     dtype = _state["deferred"]
     for generation in range(info["generation"] + 1):
         for obj in gc.get_objects(generation):
-            if isinstance(obj, dtype):
+            if issubclass(type(obj), dtype):  # type(): no proxy's __class__ runs
                 for ref in weakref.getweakrefs(obj):
                     if type(ref).__name__ == "Entry":
                         _premap[id(obj)] = ref
@@ -146,7 +146,7 @@ def _alive(obj, dtype):
     have a ``__del__`` is freed by the collection after the one that finalised it: such a
     Deferred died (its weak references are cleared, ``__del__`` recorded it) though it is still
     in memory; a live Deferred at a reused address has its entry's weak reference."""
-    if not isinstance(obj, dtype):
+    if not issubclass(type(obj), dtype):
         return False
     return id(obj) not in _finalized or _entry_of(obj) is not None
 
