@@ -12,8 +12,8 @@ import importlib.util
 
 import pytest
 
-from realrun import run_both
-from truth import build_cli, cli_rows, compare, load_truths
+from realrun import Runs, run_both
+from truth import build_cli, cli_rows, compare, died_unseen, load_truths
 
 
 def _has(module: str) -> bool:
@@ -27,6 +27,7 @@ PROGRAMS = [
     pytest.param("asyncio_reactor.py", id="asyncio-reactor"),
     pytest.param("forking.py", id="forking"),
 ]
+PROCESSES = {"forking.py": 2}  # the parent and its forked child each record; others: 1
 if _has("treq"):
     PROGRAMS.append(pytest.param("web_treq.py", id="treq"))
 if _has("autobahn"):
@@ -40,24 +41,48 @@ def cli(tmp_path_factory):
     return build_cli(tmp_path_factory.mktemp("cli"))
 
 
+@pytest.fixture(scope="module")
+def runs_of(tmp_path_factory):
+    """Each program's two runs, made once for both tests of the program."""
+    made: dict[str, Runs] = {}
+
+    def runs(program: str) -> Runs:
+        if program not in made:
+            made[program] = run_both(program, tmp_path_factory.mktemp(program.split(".")[0]))
+        return made[program]
+
+    return runs
+
+
 @pytest.mark.parametrize("program", PROGRAMS)
-def test_same_output_and_exit_code(tmp_path, program):
-    runs = run_both(program, tmp_path)
-    plain, observed = runs.outputs()
+def test_same_output_and_exit_code(runs_of, program):
+    plain, observed = runs_of(program).outputs()
     assert plain[0] == 0, plain[2][-3000:]
     assert observed == plain
 
 
 @pytest.mark.parametrize("program", PROGRAMS)
-def test_final_view_is_the_truth_at_each_death(tmp_path, cli, program):
-    runs = run_both(program, tmp_path)
-    assert runs.processes, "no recording"
+def test_final_view_is_the_truth_at_each_death(runs_of, cli, program):
+    runs = runs_of(program)
+    assert len(runs.processes) == PROCESSES.get(program, 1), runs.processes
     verdicts = []
     for process in runs.processes:
         assert process.truth.exists(), "no truth for pid %d" % process.pid
-        rows, unseen = cli_rows(cli, process.recording)
+        rows, _ = cli_rows(cli, process.recording)
         name = "%s (pid %s)" % (program, process.pid)
-        verdicts.append(compare(name, load_truths(process.truth), rows, unseen))
+        verdicts.append(compare(name, load_truths(process.truth), rows))
     assert all(v.truths for v in verdicts)
     bad = [v for v in verdicts if v.count]
     assert not bad, "\n".join(v.summary() for v in bad)
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_header_counts_the_deferreds_that_died_unseen(runs_of, cli, program):
+    """The header's "unseen short-lived" figure at the end is the number that died unseen."""
+    counts = {}
+    for process in runs_of(program).processes:
+        _, unseen = cli_rows(cli, process.recording)
+        counts[process.pid] = (died_unseen(load_truths(process.truth)), unseen)
+    assert all(truth == header for truth, header in counts.values()), (
+        "(died unseen, header) by pid: %r" % counts
+    )
