@@ -55,9 +55,7 @@ class Runs:
         return view(self.plain), view(self.observed)
 
 
-def run_both(
-    program: str, tmp: Path, args: tuple[str, ...] = (), timeout: float = 600
-) -> Runs:
+def run_both(program: str, tmp: Path, args: tuple[str, ...] = (), timeout: float = 600) -> Runs:
     """``python PROGRAM ARGS`` plain, then under ``python -m deferred_graph run --record``."""
     script = PROGRAMS / program
     plain_dir, observed_dir = tmp / "plain", tmp / "observed"

@@ -23,7 +23,11 @@ SUITES = {
     "names": ["twisted.names.test"],
     "words": ["twisted.words.test"],
     "mail": ["twisted.mail.test"],
-    "internet": ["twisted.test.test_tcp", "twisted.test.test_internet", "twisted.test.test_threads"],
+    "internet": [
+        "twisted.test.test_tcp",
+        "twisted.test.test_internet",
+        "twisted.test.test_threads",
+    ],
     "generators": [
         "twisted.test.test_defgen",
         "twisted.test.test_amp",
@@ -80,9 +84,12 @@ def test_suite_results_are_the_same_under_the_runtime(tmp_path, suite):
         if observed["outcomes"].get(test) != outcome
     }
     extra = set(observed["outcomes"]) - set(plain["outcomes"])
-    assert not changed and not extra, "outcomes changed (plain, runtime): %r; only under the runtime: %r" % (
-        dict(list(changed.items())[:20]),
-        sorted(extra)[:20],
+    assert not changed and not extra, (
+        "outcomes changed (plain, runtime): %r; only under the runtime: %r"
+        % (
+            dict(list(changed.items())[:20]),
+            sorted(extra)[:20],
+        )
     )
     assert {k: observed[k] for k in ("exit", "ran", "summary")} == {
         k: plain[k] for k in ("exit", "ran", "summary")

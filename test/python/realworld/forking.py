@@ -42,7 +42,12 @@ def main():
     print("child exit", os.waitstatus_to_exitcode(status))
     for d in pending[10:]:
         d.callback(1)
-    print("parent", sum(d.result for d in pending[10:]), "still pending", sum(not d.called for d in pending))
+    print(
+        "parent",
+        sum(d.result for d in pending[10:]),
+        "still pending",
+        sum(not d.called for d in pending),
+    )
 
 
 if __name__ == "__main__":

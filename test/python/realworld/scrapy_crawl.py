@@ -53,8 +53,14 @@ def main():
     logging.disable(logging.CRITICAL)  # Scrapy's log has times in it; the stats below do not
     port = reactor.listenTCP(0, server.Site(Page()), interface="127.0.0.1")
     base = "http://127.0.0.1:%d" % port.getHost().port
-    runner = CrawlerRunner({"LOG_ENABLED": False, "TELNETCONSOLE_ENABLED": False,
-                            "CONCURRENT_REQUESTS": 8, "ROBOTSTXT_OBEY": False})
+    runner = CrawlerRunner(
+        {
+            "LOG_ENABLED": False,
+            "TELNETCONSOLE_ENABLED": False,
+            "CONCURRENT_REQUESTS": 8,
+            "ROBOTSTXT_OBEY": False,
+        }
+    )
     items = []
     crawler = runner.create_crawler(Pages)
     d = runner.crawl(crawler, base=base, items=items)
@@ -69,8 +75,15 @@ def main():
     stats = crawler.stats.get_stats()
     print("items", len(items), sorted(items, key=lambda t: int(t.split()[1]))[:5])
     for key in sorted(stats):
-        if key.startswith(("downloader/response_status_count", "item_scraped_count",
-                           "response_received_count", "finish_reason", "dupefilter")):
+        if key.startswith(
+            (
+                "downloader/response_status_count",
+                "item_scraped_count",
+                "response_received_count",
+                "finish_reason",
+                "dupefilter",
+            )
+        ):
             print(key, stats[key])
 
 
