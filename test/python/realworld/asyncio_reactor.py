@@ -10,6 +10,7 @@ LOOP = asyncio.new_event_loop()
 asyncio.set_event_loop(LOOP)
 asyncioreactor.install(LOOP)
 
+from programs import run  # noqa: E402
 from twisted.internet import defer, reactor, task  # noqa: E402
 
 
@@ -60,12 +61,5 @@ async def main_coroutine():
         print("coroutine failed:", error)
 
 
-def run():
-    d = defer.ensureDeferred(main_coroutine())
-    d.addErrback(lambda f: print("main failed:", f.getTraceback()))
-    d.addBoth(lambda _: reactor.stop())
-    reactor.run()
-
-
 if __name__ == "__main__":
-    run()
+    run(lambda: defer.ensureDeferred(main_coroutine()))

@@ -5,6 +5,7 @@ workers."""
 
 import threading
 
+from programs import run
 from twisted.internet import defer, reactor, task, threads
 from twisted.python.threadpool import ThreadPool
 
@@ -69,12 +70,5 @@ def main():
     print("semaphore", sum(limited_results), "at most 2 at once:", peak[1] <= 2)
 
 
-def run():
-    d = main()
-    d.addErrback(lambda f: print("main failed:", f.getTraceback()))
-    d.addBoth(lambda _: reactor.stop())
-    reactor.run()
-
-
 if __name__ == "__main__":
-    run()
+    run(main)

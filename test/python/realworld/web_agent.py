@@ -3,6 +3,7 @@ requests, a redirect, a 404 and a 500, a request that times out (``addTimeout`` 
 the server never finishes), one cancelled by the client, one refused (a port nobody listens
 on), a DeferredList over them, inlineCallbacks and ensureDeferred."""
 
+from programs import finish_hanging, refused_port, run
 from twisted.internet import defer, reactor
 from twisted.web import resource, server
 from twisted.web.client import Agent, RedirectAgent, readBody
@@ -76,9 +77,7 @@ async def cancelled(agent, url):
 def main():
     port = reactor.listenTCP(0, site(), interface="127.0.0.1")
     base = b"http://127.0.0.1:%d" % port.getHost().port
-    closed = reactor.listenTCP(0, server.Site(resource.Resource()), interface="127.0.0.1")
-    refused = b"http://127.0.0.1:%d/" % closed.getHost().port
-    yield closed.stopListening()
+    refused = b"http://127.0.0.1:%d/" % (yield refused_port(server.Site(resource.Resource())))
     agent = RedirectAgent(Agent(reactor))
     calls = [
         fetch(agent, base + b"/hello/world"),
@@ -97,18 +96,9 @@ def main():
     for i in range(20):
         sequential.append((yield fetch(agent, base + b"/hello/%d" % i)))
     print(len(sequential), sequential[-1])
-    for request in HANGING:
-        if not request.finished and not request._disconnected:
-            request.finish()
+    finish_hanging(HANGING)
     yield port.stopListening()
 
 
-def run():
-    d = main()
-    d.addErrback(lambda f: print("main failed:", f.getTraceback()))
-    d.addBoth(lambda _: reactor.stop())
-    reactor.run()
-
-
 if __name__ == "__main__":
-    run()
+    run(main)

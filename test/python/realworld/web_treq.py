@@ -5,6 +5,7 @@ connection."""
 import json
 
 import treq
+from programs import finish_hanging, refused_port, run
 from twisted.internet import defer, reactor
 from twisted.web import resource, server
 
@@ -47,22 +48,11 @@ def main():
     d.addErrback(failed)
     d.cancel()
     print("cancelled", (yield d))
-    closed = reactor.listenTCP(0, server.Site(Api()), interface="127.0.0.1")
-    refused = "http://127.0.0.1:%d/" % closed.getHost().port
-    yield closed.stopListening()
+    refused = "http://127.0.0.1:%d/" % (yield refused_port(server.Site(Api())))
     print("refused", (yield treq.get(refused).addErrback(failed)))
-    for request in HANGING:
-        if not request.finished and not request._disconnected:
-            request.finish()
+    finish_hanging(HANGING)
     yield port.stopListening()
 
 
-def run():
-    d = main()
-    d.addErrback(lambda f: print("main failed:", f.getTraceback()))
-    d.addBoth(lambda _: reactor.stop())
-    reactor.run()
-
-
 if __name__ == "__main__":
-    run()
+    run(main)

@@ -7,6 +7,7 @@ from autobahn.twisted.websocket import (
     WebSocketServerFactory,
     WebSocketServerProtocol,
 )
+from programs import run
 from twisted.internet import defer, reactor
 
 
@@ -55,12 +56,5 @@ def main():
     yield port.stopListening()
 
 
-def run():
-    d = main()
-    d.addErrback(lambda f: print("main failed:", f.getTraceback()))
-    d.addBoth(lambda _: reactor.stop())
-    reactor.run()
-
-
 if __name__ == "__main__":
-    run()
+    run(main)
