@@ -23,6 +23,7 @@ def _has(module: str) -> bool:
 PROGRAMS = [
     pytest.param("flushed.py", id="flushed"),  # the harness's own check: must always pass
     pytest.param("stress.py", id="stress"),
+    pytest.param("invisible.py", id="invisible"),
     pytest.param("web_agent.py", id="web-agent"),
     pytest.param("threads.py", id="threads"),
     pytest.param("asyncio_reactor.py", id="asyncio-reactor"),
