@@ -1,8 +1,8 @@
 """What a program can see of an observer: how deep inlineCallbacks, coroutines and callbacks
 recurse before RecursionError (limits counted from the program's module frame), the traceback
-of a failing chain, and which threads run a result's ``__repr__`` (only the program's own threads may: an observer must not run user code
-on a thread of its own).  Results are held across a few hundred reactor turns, so any sender
-thread has had its chances to read them."""
+of a failing chain, and which threads run a result's ``__repr__`` (only the program's own
+threads may: an observer must not run user code on a thread of its own).  Results are held
+across a few hundred reactor turns, so any sender thread has had its chances to read them."""
 
 import sys
 import threading
