@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
+import { webviewBuildOptions } from '../esbuild.webview.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CHROMIUM_ARGS = [
@@ -26,16 +27,7 @@ export const CHROMIUM_ARGS = [
 
 /** Bundles webview/main.ts and the HTML renderer into `out`; returns renderWebviewHtml. */
 async function build(out, minify) {
-  await esbuild.build({
-    entryPoints: [join(ROOT, 'webview/main.ts')],
-    outfile: join(out, 'webview.js'),
-    bundle: true,
-    minify,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    logLevel: 'error',
-  });
+  await esbuild.build({ ...(await webviewBuildOptions({ outfile: join(out, 'webview.js'), minify })), logLevel: 'error' });
   await esbuild.build({
     entryPoints: [join(ROOT, 'src/extension/webviewHtml.ts')],
     outfile: join(out, 'html.mjs'),

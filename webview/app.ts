@@ -14,6 +14,7 @@ import {
   type ToWebviewMessage,
   WEBVIEW_PROTOCOL_VERSION,
 } from '../src/protocol/protocol';
+import { GraphPanel } from './graphPanel';
 import { HeaderView } from './header';
 import { type HostApi, persistableViewState, rememberExpansion, restoreViewState, type ViewState } from './host';
 import { RowModel } from './rowModel';
@@ -49,6 +50,8 @@ export function isToWebviewMessage(data: unknown): data is ToWebviewMessage {
       return typeof m.sessionId === 'string' && Array.isArray(m.upserts) && Array.isArray(m.removed) && !!m.header;
     case 'full':
       return typeof m.sessionId === 'string' && Array.isArray(m.deferreds) && !!m.header;
+    case 'show':
+      return Array.isArray(m.reveal) && m.reveal.every((id) => Number.isInteger(id));
     default:
       return false;
   }
@@ -72,6 +75,7 @@ export class DeferredGraphApp {
   private unpacking = 0;
   private readonly headerView: HeaderView;
   readonly tree: TreeDom;
+  readonly graph: GraphPanel;
 
   constructor(
     readonly root: HTMLElement,
@@ -86,6 +90,7 @@ export class DeferredGraphApp {
         this.userRebuild = true;
         this.invalidate(true);
       },
+      setMode: (mode) => this.setMode(mode),
     });
     this.tree = new TreeDom({
       toggle: (id, expand) => {
@@ -96,8 +101,19 @@ export class DeferredGraphApp {
       openLocation: (file, line) => this.host.postMessage({ type: 'openLocation', file, line }),
       reveal: (id) => this.reveal(id),
       changed: () => this.saveSoon(),
+      selected: (key) => {
+        const id = this.rowModel.rows.find((r) => r.key === key);
+        if (id?.kind === 'deferred') this.graph.select(id.d.id);
+      },
     });
     this.tree.selectedKey = this.view.selectedKey;
+    this.graph = new GraphPanel(this.view, this.rowModel, {
+      selected: (id) => this.reveal(id),
+      post: (message) => this.host.postMessage(message),
+      changed: () => this.saveSoon(),
+    });
+    const selectedId = /^d(\d+)$/.exec(this.view.selectedKey ?? '');
+    if (selectedId) this.graph.focusId = Number(selectedId[1]);
     const columns = document.createElement('div');
     columns.className = 'columns';
     columns.setAttribute('aria-hidden', 'true');
@@ -112,7 +128,8 @@ export class DeferredGraphApp {
       c.textContent = text;
       columns.append(c);
     }
-    root.replaceChildren(this.headerView.element, columns, this.tree.element);
+    root.replaceChildren(this.headerView.element, columns, this.tree.element, this.graph.element);
+    this.applyMode();
     this.render();
   }
 
@@ -174,9 +191,35 @@ export class DeferredGraphApp {
         if (data.sessionId !== this.activeSessionId) return;
         this.header = data.header;
         this.rowModel.apply(data.upserts, data.removed);
+        this.graph.noteChanges(data.removed);
+        this.graph.noteChanges(data.upserts.map((d) => d.id));
         this.invalidate(false);
         break;
+      case 'show':
+        this.show(data.view, data.reveal, data.select);
+        break;
     }
+  }
+
+  /** A command or a stop: switch views and bring Deferreds into view, selecting the first if asked (or if nothing is). */
+  private show(view: 'tree' | 'graph' | null, reveal: number[], select: boolean): void {
+    if (view) this.setMode(view);
+    const first = reveal.find((id) => this.rowModel.lookup(id));
+    if (first !== undefined && (select || this.tree.selectedKey === null)) this.reveal(first);
+  }
+
+  /** Switches between the tree and the graph (the same model, the same selection). */
+  setMode(mode: 'tree' | 'graph'): void {
+    if (this.view.mode === mode) return;
+    this.view.mode = mode;
+    this.applyMode();
+    this.render();
+  }
+
+  private applyMode(): void {
+    this.root.dataset.mode = this.view.mode;
+    this.graph.active = this.view.mode === 'graph';
+    this.headerView.syncControls();
   }
 
   /** A whole state (`init`, `full`, a session switch): replaces everything and draws at once. */
@@ -198,6 +241,9 @@ export class DeferredGraphApp {
     this.view.sessionId = id;
     if (unknown) return;
     this.view.expanded.clear();
+    this.view.expandedGroups.clear();
+    this.view.expandedChains.clear();
+    this.graph.focusId = null;
     this.view.selectedKey = null;
     this.tree.selectedKey = null;
     this.view.scrollTop = 0;
@@ -259,6 +305,7 @@ export class DeferredGraphApp {
     }
     // What the empty tree says: nothing yet, or nothing passing the filters and search.
     this.root.dataset.empty = this.rowModel.size === 0 ? 'true' : rows.length === 0 ? 'filtered' : 'false';
+    this.graph.update();
     this.saveSoon();
   }
 

@@ -54,6 +54,11 @@ export class RowModel {
 
   readonly lookup = (id: number): DeferredView | undefined => this.store.get(id);
 
+  /** The session's Deferreds by id (read-only for callers: the graph view reads them). */
+  get deferreds(): Map<number, DeferredView> {
+    return this.store;
+  }
+
   /** Updates waiting for the next `update` (bounded: a hidden webview draws no frames). */
   get pendingUpdates(): number {
     return this.changes.length + this.addedIds.length + this.removedIds.length;
@@ -127,7 +132,8 @@ export class RowModel {
     return path;
   }
 
-  private currentStructure(): Structure {
+  /** Where each Deferred sits; the same object until the nesting changes (the graph keys on it). */
+  currentStructure(): Structure {
     this.structure ??= buildStructure(this.store, this.sortedIds());
     return this.structure;
   }

@@ -25,6 +25,8 @@ export interface TreeActions {
   openLocation(file: string, line: number): void;
   reveal(id: number): void;
   changed(): void;
+  /** A row was selected (the graph follows). */
+  selected?(key: string): void;
 }
 
 const STATUS_ICONS: Record<string, string> = {
@@ -160,6 +162,7 @@ export class TreeDom {
     if (rowTop < this.top) this.scrollTo(rowTop);
     else if (rowTop + ROW_HEIGHT > this.top + height) this.scrollTo(rowTop + ROW_HEIGHT - height);
     else this.render();
+    this.actions.selected?.(key);
     this.actions.changed();
   }
 

@@ -128,12 +128,12 @@ describe('the webview HTML and its Content Security Policy', () => {
     codiconsUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/codicons/codicon.css',
   });
 
-  it('allows only the extension resources and nonce-tagged scripts', () => {
+  it('allows only the extension resources, nonce-tagged scripts, data: images (the PNG export) and blob: workers (the layout)', () => {
     const csp = webviewCsp('https://file+.vscode-resource.vscode-cdn.net', nonce);
     expect(csp).toBe(
       "default-src 'none'; style-src https://file+.vscode-resource.vscode-cdn.net 'nonce-Zm9vYmFyYmF6cXV4MTIzNA=='; " +
         'font-src https://file+.vscode-resource.vscode-cdn.net; ' +
-        "script-src 'nonce-Zm9vYmFyYmF6cXV4MTIzNA=='; img-src https://file+.vscode-resource.vscode-cdn.net",
+        "script-src 'nonce-Zm9vYmFyYmF6cXV4MTIzNA=='; img-src https://file+.vscode-resource.vscode-cdn.net data:; worker-src blob:",
     );
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="${csp}">`);
     expect(html).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
