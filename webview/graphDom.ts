@@ -109,6 +109,9 @@ export class GraphDom {
       this.nodes.clear();
       this.edges.clear();
       this.element.dataset.nodes = String(model.nodes.length);
+      // Where and how fast the layout ran, for the tests and the bench.
+      this.element.dataset.layout = this.layout.last?.inWorker ? 'worker' : 'inline';
+      this.element.dataset.layoutMs = (this.layout.last?.roundTripMs ?? 0).toFixed(1);
       if (this.fitNext) this.fit();
       else this.render();
       this.fitNext = false;
