@@ -22,6 +22,8 @@ export interface GraphActions {
 const FALLBACK = { width: 800, height: 500 };
 const MIN_ZOOM = 0.05;
 const MAX_ZOOM = 2.5;
+/** Below this zoom the words cannot be read: nodes are drawn as bare boxes (far fewer elements to paint). */
+const COMPACT_ZOOM = 0.4;
 
 interface Placed {
   g: SVGGElement;
@@ -49,6 +51,9 @@ export class GraphDom {
   /** The graph-space rectangle drawn, with a margin: a pan inside it needs no redraw. */
   private drawn = { x0: 0, y0: 0, x1: -1, y1: -1 };
   private lookup: (id: number) => DeferredView | undefined = () => undefined;
+  /** The node key each drawn Deferred is shown under (its own, its group's, or its timer's too). */
+  private owners = new Map<number, string[]>();
+  private compact = false;
   private framePending = false;
   private fitNext = true;
   selectedKey: string | null = null;
@@ -104,14 +109,20 @@ export class GraphDom {
       this.x = result.x;
       this.y = result.y;
       this.extent = { width: result.width, height: result.height };
-      for (const placed of this.nodes.values()) placed.g.remove();
-      for (const g of this.edges.values()) g.remove();
-      this.nodes.clear();
-      this.edges.clear();
+      // Elements of nodes that stay are kept (and rewritten only where they moved or changed).
+      this.owners = new Map();
+      for (const node of model.nodes) {
+        for (const id of node.group ?? [node.id]) {
+          const keys = this.owners.get(id);
+          if (keys) keys.push(node.key);
+          else this.owners.set(id, [node.key]);
+        }
+      }
       this.element.dataset.nodes = String(model.nodes.length);
       // Where and how fast the layout ran, for the tests and the bench.
       this.element.dataset.layout = this.layout.last?.inWorker ? 'worker' : 'inline';
       this.element.dataset.layoutMs = (this.layout.last?.roundTripMs ?? 0).toFixed(1);
+      this.element.dataset.layoutWorkMs = (this.layout.last?.layoutMs ?? 0).toFixed(2);
       if (this.fitNext) this.fit();
       else this.render();
       this.fitNext = false;
@@ -119,10 +130,19 @@ export class GraphDom {
     });
   }
 
-  /** Texts changed (a live update): rewrites the nodes in view whose words differ. */
-  refresh(lookup: (id: number) => DeferredView | undefined): void {
+  /**
+   * Texts changed (a live update): rewrites the drawn nodes of the Deferreds in `ids` whose
+   * words differ (every drawn node when `ids` is null). Positions do not change.
+   */
+  refresh(lookup: (id: number) => DeferredView | undefined, ids: Iterable<number> | null): void {
     this.lookup = lookup;
-    this.render();
+    if (!ids || !this.model || !this.active) {
+      this.render();
+      return;
+    }
+    for (const id of ids) {
+      for (const key of this.owners.get(id) ?? []) if (this.nodes.has(key)) this.drawNodeAt(this.model.index.get(key)!);
+    }
   }
 
   /** Draws on the next frame (pan, zoom and resizes coalesce). */
@@ -147,6 +167,12 @@ export class GraphDom {
     const model = this.model;
     if (!model || !this.active) return;
     const v = this.visibleRect();
+    const compact = this.k < COMPACT_ZOOM;
+    if (compact !== this.compact) {
+      this.compact = compact;
+      this.svgRoot.classList.toggle('compact', compact);
+      force = true;
+    }
     if (!force && v.x0 >= this.drawn.x0 && v.y0 >= this.drawn.y0 && v.x1 <= this.drawn.x1 && v.y1 <= this.drawn.y1) return;
     const mx = (v.x1 - v.x0) / 2;
     const my = (v.y1 - v.y0) / 2;
@@ -187,10 +213,10 @@ export class GraphDom {
     }
     const texts = nodeTexts(node, d, this.lookup);
     const selected = node.key === this.selectedKey;
-    const signature = `${this.x[i]},${this.y[i]}|${selected}|${Object.values(texts).join('\u0000')}`;
+    const signature = `${this.compact}|${this.x[i]},${this.y[i]}|${selected}|${Object.values(texts).join('\u0000')}`;
     if (placed.signature === signature) return;
     placed.signature = signature;
-    drawNode(placed.g, node, texts, this.x[i], this.y[i], selected);
+    drawNode(placed.g, node, texts, this.x[i], this.y[i], selected, this.compact);
   }
 
   private drawEdges(r: { x0: number; y0: number; x1: number; y1: number }): void {

@@ -74,9 +74,32 @@ export function nodeTexts(node: GraphNode, d: DeferredView, lookup: (id: number)
 }
 
 /** Builds a node's elements (once) and writes its texts; `texts` are already safe. */
-export function drawNode(g: SVGGElement, node: GraphNode, texts: NodeTexts, x: number, y: number, selected: boolean): void {
+export function drawNode(
+  g: SVGGElement,
+  node: GraphNode,
+  texts: NodeTexts,
+  x: number,
+  y: number,
+  selected: boolean,
+  compact = false,
+): void {
+  const rounded = node.shape === 'timer' ? NODE_HEIGHT / 2 : 4;
+  const lod = compact ? 'compact' : 'full';
+  if (g.dataset.lod !== lod) {
+    g.dataset.lod = lod;
+    g.replaceChildren();
+  }
+  g.setAttribute('transform', `translate(${x},${y})`);
+  g.setAttribute('class', `node node-${node.shape} status-${texts.status}${node.group ? ' node-group' : ''}${selected ? ' selected' : ''}`);
+  g.setAttribute('aria-label', texts.description);
+  g.setAttribute('aria-selected', String(selected));
+  if (compact) {
+    // Zoomed far out: a box coloured by status, the words in its tooltip.
+    if (!g.firstChild) g.append(svg('rect', { class: 'node-box', width: NODE_WIDTH, height: NODE_HEIGHT, rx: rounded }), svg('title'));
+    setSvgText(g.children[1] as SVGElement, texts.full);
+    return;
+  }
   if (!g.firstChild) {
-    const rounded = node.shape === 'timer' ? NODE_HEIGHT / 2 : 4;
     g.append(
       svg('rect', { class: 'node-box', width: NODE_WIDTH, height: NODE_HEIGHT, rx: rounded }),
       svg('title'),
@@ -90,10 +113,6 @@ export function drawNode(g: SVGGElement, node: GraphNode, texts: NodeTexts, x: n
     );
   }
   const [, title, glyph, label, badge, state, result, callbacks, location] = Array.from(g.children) as SVGElement[];
-  g.setAttribute('transform', `translate(${x},${y})`);
-  g.setAttribute('class', `node node-${node.shape} status-${texts.status}${node.group ? ' node-group' : ''}${selected ? ' selected' : ''}`);
-  g.setAttribute('aria-label', texts.description);
-  g.setAttribute('aria-selected', String(selected));
   setSvgText(title, texts.full);
   setSvgText(glyph, texts.glyph);
   setSvgText(label, texts.label);

@@ -16,7 +16,7 @@ import type { RowModel } from './rowModel';
 import { deferredKey, type Structure } from './treeStructure';
 
 /** A rebuild caused only by Deferreds changing shape waits at least this long after the last. */
-const SHAPE_REBUILD_SPACING_MS = 500;
+const SHAPE_REBUILD_SPACING_MS = 2000;
 
 export interface GraphPanelHost {
   /** A node was chosen: the tree selects the row. */
@@ -118,9 +118,10 @@ export class GraphPanel {
       b.groups !== this.view.expandedGroups.size ||
       (!this.view.wholeGraph && (!focusShown || (b.focus === null) !== (focus === null)));
     const shapesDue = this.shapeStale && performance.now() - this.lastBuild > SHAPE_REBUILD_SPACING_MS;
+    const changed = this.changed;
     this.changed = new Set();
     if (!must && !shapesDue) {
-      this.dom.refresh(this.rows.lookup);
+      this.dom.refresh(this.rows.lookup, changed);
       return;
     }
     const model = buildGraph(store, structure, {

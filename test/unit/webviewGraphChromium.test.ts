@@ -37,7 +37,7 @@ function deferreds(): DeferredView[] {
 
 beforeAll(async () => {
   harness = await startWebview();
-  page = await harness.browser.newPage({ viewport: { width: 900, height: 600 } });
+  page = await harness.browser.newPage({ viewport: { width: 900, height: 1400 } });
   page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
   page.on('pageerror', (e) => problems.push(String(e)));
   await page.addInitScript(() => {
@@ -92,9 +92,9 @@ describe('the graph view in Chromium', { timeout: 30_000 }, () => {
     await page.mouse.wheel(0, -200);
     await page.waitForFunction((t) => document.querySelector('.graph-viewport')!.getAttribute('transform') !== t, before);
     const zoomed = await transform();
-    await page.mouse.move(880, 590);
+    await page.mouse.move(880, 1390);
     await page.mouse.down();
-    await page.mouse.move(800, 500, { steps: 4 });
+    await page.mouse.move(800, 1300, { steps: 4 });
     await page.mouse.up();
     expect(await transform()).not.toBe(zoomed);
   });
