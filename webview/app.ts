@@ -14,6 +14,7 @@ import {
   type ToWebviewMessage,
   WEBVIEW_PROTOCOL_VERSION,
 } from '../src/protocol/protocol';
+import { ColumnHeader } from './columns';
 import { GraphPanel } from './graphPanel';
 import { HeaderView } from './header';
 import { type HostApi, persistableViewState, rememberExpansion, restoreViewState, type ViewState } from './host';
@@ -100,6 +101,15 @@ export class DeferredGraphApp {
       },
       openLocation: (file, line) => this.host.postMessage({ type: 'openLocation', file, line }),
       reveal: (id) => this.reveal(id),
+      toggleKey: (key, expand) => {
+        if (key.startsWith('g')) {
+          if (expand) this.view.expandedGroups.add(key);
+          else this.view.expandedGroups.delete(key);
+        } else if (expand) this.view.expandedChains.add(Number(key.slice(1)));
+        else this.view.expandedChains.delete(Number(key.slice(1)));
+        this.invalidate(true);
+        this.flush();
+      },
       changed: () => this.saveSoon(),
       selected: (key) => {
         const id = this.rowModel.rows.find((r) => r.key === key);
@@ -114,21 +124,13 @@ export class DeferredGraphApp {
     });
     const selectedId = /^d(\d+)$/.exec(this.view.selectedKey ?? '');
     if (selectedId) this.graph.focusId = Number(selectedId[1]);
-    const columns = document.createElement('div');
-    columns.className = 'columns';
-    columns.setAttribute('aria-hidden', 'true');
-    for (const [cls, text] of [
-      ['col-label', 'Deferred'],
-      ['col-state', 'State'],
-      ['col-result', 'Result'],
-      ['col-callbacks', 'Callbacks'],
-    ]) {
-      const c = document.createElement('span');
-      c.className = cls;
-      c.textContent = text;
-      columns.append(c);
-    }
-    root.replaceChildren(this.headerView.element, columns, this.tree.element, this.graph.element);
+    const columns = new ColumnHeader(root, this.view, (labelPx) => {
+      if (Math.abs(labelPx - this.tree.labelColumnPx) < 1) return;
+      this.tree.labelColumnPx = labelPx;
+      this.tree.render();
+      this.saveSoon();
+    });
+    root.replaceChildren(this.headerView.element, columns.element, this.tree.element, this.graph.element);
     this.applyMode();
     this.render();
   }

@@ -8,6 +8,7 @@
  * graph's shape does; a live update rewrites the texts of the nodes in view.
  */
 import type { DeferredView } from '../src/protocol/protocol';
+import { onGraphKey } from './graphKeys';
 import { NODE_HEIGHT, NODE_WIDTH } from './graphLayout';
 import type { GraphModel } from './graphModel';
 import { arrowMarker, drawEdge, drawNode, nodeTexts, svg } from './graphNodes';
@@ -50,7 +51,7 @@ export class GraphDom {
   private readonly edges = new Map<string, SVGGElement>();
   /** The graph-space rectangle drawn, with a margin: a pan inside it needs no redraw. */
   private drawn = { x0: 0, y0: 0, x1: -1, y1: -1 };
-  private lookup: (id: number) => DeferredView | undefined = () => undefined;
+  lookup: (id: number) => DeferredView | undefined = () => undefined;
   /** The node key each drawn Deferred is shown under (its own, its group's, or its timer's too). */
   private owners = new Map<number, string[]>();
   private compact = false;
@@ -59,7 +60,7 @@ export class GraphDom {
   selectedKey: string | null = null;
   active = false;
 
-  constructor(private readonly actions: GraphActions) {
+  constructor(readonly actions: GraphActions) {
     this.element = document.createElement('div');
     this.element.className = 'graph';
     this.element.tabIndex = 0;
@@ -79,7 +80,7 @@ export class GraphDom {
         this.schedule();
       }).observe(this.element);
     }
-    this.element.addEventListener('keydown', (e) => this.onKey(e));
+    this.element.addEventListener('keydown', (e) => onGraphKey(e, this));
     this.element.addEventListener('click', (e) => this.onClick(e));
     this.element.addEventListener('dblclick', (e) => {
       const node = this.nodeAt(e.target);
@@ -295,7 +296,7 @@ export class GraphDom {
     return i === undefined ? undefined : this.model!.nodes[i];
   }
 
-  private choose(index: number): void {
+  choose(index: number): void {
     const node = this.model!.nodes[index];
     this.select(node.key);
     this.actions.select(node.id, node.key);
@@ -310,65 +311,6 @@ export class GraphDom {
     const d = this.lookup(node.id);
     if (target.classList.contains('node-location') && d?.created) this.actions.openLocation(d.created.file, d.created.line);
     else if (target.classList.contains('node-badge') && node.group) this.actions.toggleGroup(node.id);
-  }
-
-  /** Arrows follow the layout: → a child, ← the parent, ↑/↓ the nearest node in the column. */
-  private onKey(e: KeyboardEvent): void {
-    const model = this.model;
-    if (!model || model.nodes.length === 0) return;
-    const i = this.selectedKey ? (model.index.get(this.selectedKey) ?? -1) : -1;
-    const node = i >= 0 ? model.nodes[i] : undefined;
-    const column = (step: number): number => {
-      let best = -1;
-      for (let j = 0; j < model.nodes.length; j++) {
-        if (j === i || this.x[j] !== this.x[i] || Math.sign(this.y[j] - this.y[i]) !== step) continue;
-        if (best < 0 || Math.abs(this.y[j] - this.y[i]) < Math.abs(this.y[best] - this.y[i])) best = j;
-      }
-      return best;
-    };
-    let next = -1;
-    switch (e.key) {
-      case 'ArrowRight':
-        next = i < 0 ? 0 : model.nodes.findIndex((n) => n.parent === i);
-        break;
-      case 'ArrowLeft':
-        next = node ? node.parent : 0;
-        break;
-      case 'ArrowDown':
-        next = i < 0 ? 0 : column(1);
-        break;
-      case 'ArrowUp':
-        next = i < 0 ? 0 : column(-1);
-        break;
-      case 'Home':
-        next = 0;
-        break;
-      case 'End':
-        next = model.nodes.length - 1;
-        break;
-      case 'Enter':
-      case ' ':
-        if (node?.group) this.actions.toggleGroup(node.id);
-        else if (node) {
-          const d = this.lookup(node.id);
-          if (d?.created) this.actions.openLocation(d.created.file, d.created.line);
-        }
-        break;
-      case '+':
-      case '=':
-        this.zoomBy(1.25);
-        break;
-      case '-':
-        this.zoomBy(0.8);
-        break;
-      case '0':
-        this.fit();
-        break;
-      default:
-        return;
-    }
-    e.preventDefault();
-    if (next >= 0) this.choose(next);
   }
 
   private onWheel(e: WheelEvent): void {

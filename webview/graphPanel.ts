@@ -10,7 +10,7 @@ import { el } from './dom';
 import { GraphDom } from './graphDom';
 import { graphSvg, svgToPng } from './graphExport';
 import { buildGraph, DEFAULT_GRAPH_OPTIONS, type GraphModel } from './graphModel';
-import { DEFAULT_GROUP_THRESHOLD, groupKey, shapeKey } from './grouping';
+import { groupKey, shapeKey } from './grouping';
 import type { ViewState } from './host';
 import type { RowModel } from './rowModel';
 import { deferredKey, type Structure } from './treeStructure';
@@ -46,7 +46,6 @@ export class GraphPanel {
   private lastBuild = 0;
   /** Deferreds changed since the graph was last drawn (null: too many, rebuild). */
   private changed: Set<number> | null = new Set();
-  threshold = DEFAULT_GROUP_THRESHOLD;
   focusId: number | null = null;
 
   constructor(
@@ -128,7 +127,7 @@ export class GraphPanel {
       ...DEFAULT_GRAPH_OPTIONS,
       focusId: focus,
       whole: this.view.wholeGraph,
-      threshold: this.threshold,
+      threshold: this.view.groupThreshold,
       expandedGroups: this.view.expandedGroups,
     });
     const fit = !b || b.whole !== this.view.wholeGraph || b.focus !== focus;

@@ -4,6 +4,7 @@
  * the same interface, so the app never needs to know where it runs.
  */
 import type { FromWebviewMessage } from '../src/protocol/protocol';
+import { DEFAULT_GROUP_THRESHOLD } from './grouping';
 
 export interface HostApi {
   postMessage(message: FromWebviewMessage): void;
@@ -30,6 +31,8 @@ export interface ViewState {
   expandedGroups: Set<string>;
   /** Chains the user expanded, by the id of their first link. */
   expandedChains: Set<number>;
+  /** Identical siblings collapse into one row / node from this many (grouping.ts). */
+  groupThreshold: number;
   /** Widths (px) of the state and result columns the user dragged; null: the default share. */
   columnWidths: { state: number | null; result: number | null };
 }
@@ -50,6 +53,7 @@ export function defaultViewState(): ViewState {
     wholeGraph: false,
     expandedGroups: new Set(),
     expandedChains: new Set(),
+    groupThreshold: DEFAULT_GROUP_THRESHOLD,
     columnWidths: { state: null, result: null },
   };
 }

@@ -7,8 +7,10 @@
  * expansion rebuilds them. Nothing here touches the DOM.
  */
 import type { DeferredView } from '../src/protocol/protocol';
+import { shapeKey } from './grouping';
+import { flatten } from './treeFlatten';
 import { indexDeferredRows, patchLeafRoots, patchRows } from './treePatch';
-import { buildStructure, flatten, nestingChanged, type Row, type Structure, type TreeOptions } from './treeStructure';
+import { buildStructure, nestingChanged, type Row, type Structure, type TreeOptions } from './treeStructure';
 
 /** Updates kept for patching between two frames; beyond this, the next frame rebuilds. */
 const MAX_PENDING_UPDATES = 50_000;
@@ -32,6 +34,10 @@ export class RowModel {
   /** Set when only a full rebuild of the rows will do (filters, expansion, a new state...). */
   private mustRebuild = true;
   private rowIndex = new Map<number, number>();
+  /** Deferreds inside a collapsed group or chain row, by that row's index. */
+  private covered = new Map<number, number>();
+  /** A group row at the top level: a new root may belong to it, so roots are not spliced in. */
+  private topGroups = false;
   /** The store's ids ascending, kept as ids arrive (serial ids mostly append); null: re-sort. */
   private ids: number[] | null = [];
   private idsHaveRemovals = false;
@@ -114,6 +120,7 @@ export class RowModel {
       const start = this.now();
       this.current = flatten(this.store, options, this.currentStructure());
       this.rowIndex = indexDeferredRows(this.current);
+      this.indexCovered();
       this.lastRebuildEnd = this.now();
       this.rebuildMs = this.lastRebuildEnd - start;
     }
@@ -138,11 +145,38 @@ export class RowModel {
     return this.structure;
   }
 
+  /** Which Deferreds a collapsed group or chain row stands for (their changes patch that row). */
+  private indexCovered(): void {
+    this.covered = new Map();
+    this.topGroups = false;
+    this.current.forEach((row, i) => {
+      if (row.kind === 'group' && !row.expanded) for (const id of row.members) this.covered.set(id, i);
+      if (row.kind === 'chain' && !row.expanded) for (const id of row.run) this.covered.set(id, i);
+      if (row.kind === 'group' && row.parentKey === null) this.topGroups = true;
+    });
+  }
+
+  /**
+   * A change to a Deferred inside a collapsed row: the row shows its new words when it is the
+   * one the row describes; a group member that changed shape may leave the group: rebuild.
+   */
+  private patchCovered(): boolean {
+    for (const [before, after] of this.changes) {
+      const index = this.covered.get(after.id);
+      if (index === undefined) continue;
+      const row = this.current[index];
+      if (row.kind === 'group' && shapeKey(before) !== shapeKey(after)) return false;
+      if ((row.kind === 'group' || row.kind === 'chain') && row.d.id === after.id) row.d = after;
+    }
+    return true;
+  }
+
   /** The rows without a rebuild when the changes allow it, else null. */
   private patch(options: TreeOptions): Row[] | null {
-    if (!this.structure) return null;
+    if (!this.structure || !this.patchCovered()) return null;
     let rows: Row[] | null = this.current;
     if (this.addedIds.length || this.removedIds.length) {
+      if (this.topGroups) return null;
       rows = patchLeafRoots(this.structure, rows, this.rowIndex, this.store, this.addedIds, this.removedIds, options);
     }
     return rows && patchRows(rows, this.rowIndex, this.changes, options);
