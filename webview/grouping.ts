@@ -38,6 +38,18 @@ function hash(text: string, seed = 0): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
+/** Shape hashes of Deferreds that nest nothing, per view object (views are replaced, never mutated). */
+const leafShapes = new WeakMap<DeferredView, number>();
+
+function leafShape(d: DeferredView): number {
+  let h = leafShapes.get(d);
+  if (h === undefined) {
+    h = hash(shapeKey(d));
+    leafShapes.set(d, h);
+  }
+  return h;
+}
+
 /**
  * The shape of each Deferred's whole subtree (its own shape and, in order, its children's with
  * their relations), computed lazily and iteratively (a 10,000-link chain must not overflow the
@@ -59,6 +71,11 @@ export function subtreeShapes(structure: Structure, store: Map<number, DeferredV
         continue;
       }
       const d = store.get(id);
+      // Most Deferreds nest nothing: their shape is cached with their view (a rebuild of 10,000 roots stays cheap).
+      if (!kids && d) {
+        memo.set(id, leafShape(d));
+        continue;
+      }
       let text = d ? shapeKey(d) : '?';
       if (kids) for (const k of kids) text += k.ref ? `;${k.relation}@` : `;${k.relation}=${memo.get(k.id)}`;
       memo.set(id, hash(text));
