@@ -61,11 +61,16 @@ async function notebookGraph(ctx, theme) {
   if (theme !== 'light') return;
   // "Show in Deferred Graph" on b in the Variables view selects b's node (and row).
   await runCommand(s.page, 'View: Show Run and Debug');
-  const variable = s.page.locator('.debug-view-content .monaco-list-row', {
-    has: s.page.locator('.monaco-tl-contents', { hasText: /^b:/ }),
-  });
+  const locals = s.page.locator('.debug-view-content .monaco-list-row', { hasText: /^Locals$/ }).first();
+  await locals.waitFor();
+  if ((await locals.getAttribute('aria-expanded')) !== 'true') await locals.click();
+  const variable = s.page.locator('.debug-view-content .monaco-list-row[aria-label^="b, value <Deferred"]');
   await variable.first().click({ button: 'right' });
-  await s.page.locator('.context-view .action-label', { hasText: 'Show in Deferred Graph' }).click();
+  // The menu's first entry is ours (group "navigation"): ↓ highlights it, Enter runs it.
+  await s.page.locator('.context-view .action-label', { hasText: 'Show in Deferred Graph' }).waitFor();
+  await s.page.keyboard.press('ArrowDown');
+  await s.page.locator('.context-view .action-item.focused', { hasText: 'Show in Deferred Graph' }).waitFor();
+  await s.page.keyboard.press('Enter');
   await w.locator(`g.node.selected[data-deferred-id="${bId}"]`).waitFor({ timeout: 20000 });
   await w.locator('.mode-tree').click();
   await w.locator(`[role="treeitem"].selected[data-id="${bId}"]`).waitFor({ timeout: 10000 });
