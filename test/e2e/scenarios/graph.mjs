@@ -94,10 +94,11 @@ async function tale3(ctx, theme) {
   const w = webview(s.page);
   const group = w.locator('[role="treeitem"].row-group');
   await group.first().waitFor({ timeout: 20000 });
-  assert.match(await group.first().locator('.cell-label').textContent(), /^×15 installation/);
+  // Named after the paused frame's list (`work`), the label() name in the tooltip.
+  assert.match(await group.first().locator('.cell-label').textContent(), /^×15 work\[0\]$/);
   await shot(ctx, s, `graph-tale3-tree-collapsed-${theme}`);
   await group.first().locator('.twistie').click();
-  await w.locator('[role="treeitem"].row-deferred .cell-label', { hasText: /Customer 15$/ }).waitFor();
+  await w.locator('[role="treeitem"].row-deferred .cell-label', { hasText: /^work\[14\]$/ }).waitFor();
   await shot(ctx, s, `graph-tale3-tree-expanded-${theme}`);
   await group.first().locator('.twistie').click();
   await w.locator('[role="treeitem"].row-group[aria-expanded="false"]').waitFor();
