@@ -20,7 +20,7 @@ import { HeaderView } from './header';
 import { type HostApi, persistableViewState, rememberExpansion, restoreViewState, type ViewState } from './host';
 import { RowModel } from './rowModel';
 import { TreeDom } from './treeDom';
-import { deferredKey } from './treeStructure';
+import { deferredKey, isSummary } from './treeStructure';
 import { unpackMessage } from './unpack';
 
 export interface AppTiming {
@@ -112,8 +112,9 @@ export class DeferredGraphApp {
       },
       changed: () => this.saveSoon(),
       selected: (key) => {
-        const id = this.rowModel.rows.find((r) => r.key === key);
-        if (id?.kind === 'deferred') this.graph.select(id.d.id);
+        // A group row stands for its first member, a chain row for its root.
+        const row = this.rowModel.rows.find((r) => r.key === key);
+        if (isSummary(row)) this.graph.select(row.d.id);
       },
     });
     this.tree.selectedKey = this.view.selectedKey;

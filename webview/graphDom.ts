@@ -124,7 +124,7 @@ export class GraphDom {
       this.element.dataset.layout = this.layout.last?.inWorker ? 'worker' : 'inline';
       this.element.dataset.layoutMs = (this.layout.last?.roundTripMs ?? 0).toFixed(1);
       this.element.dataset.layoutWorkMs = (this.layout.last?.layoutMs ?? 0).toFixed(2);
-      if (this.fitNext) this.fit();
+      if (this.fitNext) this.fit(true);
       else this.render();
       this.fitNext = false;
       if (this.selectedKey) this.reveal(this.selectedKey);
@@ -250,14 +250,24 @@ export class GraphDom {
     }
   }
 
-  /** Zooms to show the whole graph (never above 1: small graphs stay at their size). */
-  fit(): void {
+  /**
+   * Zooms to show the whole graph (never above 1: small graphs stay at their size). `auto` (a new
+   * graph, not the Fit button): when the whole would be too small to read, it shows the start of
+   * the graph (the selected node, else the first) at a readable zoom instead.
+   */
+  fit(auto = false): void {
     const { width, height } = this.viewSize();
     const w = Math.max(1, this.extent.width);
     const h = Math.max(1, this.extent.height);
     this.k = Math.max(MIN_ZOOM, Math.min(1, (width - 32) / w, (height - 32) / h));
     this.tx = Math.max(16, (width - w * this.k) / 2);
     this.ty = Math.max(16, (height - h * this.k) / 2);
+    if (auto && this.k < COMPACT_ZOOM && this.model?.nodes.length) {
+      const i = (this.selectedKey && this.model.index.get(this.selectedKey)) || 0;
+      this.k = Math.min(1, Math.max(COMPACT_ZOOM + 0.2, (width - 32) / (3 * (NODE_WIDTH + 88))));
+      this.tx = i ? width / 2 - (this.x[i] + NODE_WIDTH / 2) * this.k : 16 - this.x[i] * this.k;
+      this.ty = height / 2 - (this.y[i] + NODE_HEIGHT / 2) * this.k;
+    }
     this.render();
   }
 

@@ -10,6 +10,7 @@
 
 import {
   chainText,
+  chainWords,
   type DetailSegment,
   detailLines,
   displayName,
@@ -276,11 +277,11 @@ export class TreeDom {
       const cells = deferredCells(d, this.lookup);
       // Cut in the middle to what fits the label column after the indentation.
       const fits = Math.max(8, Math.floor((this.labelPx() - this.indentPx(row.level) - 44) / LABEL_CHAR_PX));
-      const label =
-        row.kind === 'chain'
-          ? middleCut(chainText(row.run.length, d, this.lookup), fits + 12)
-          : `${row.kind === 'group' ? `${groupText(row.members.length)} ` : ''}${middleCut(displayName(d), fits)}`;
-      const meta = row.kind === 'chain' ? '' : cells.meta;
+      const chain = row.kind === 'chain' ? chainWords(row.run.length, d) : null;
+      const label = chain
+        ? chain.label
+        : `${row.kind === 'group' ? `${groupText(row.members.length)} ` : ''}${middleCut(displayName(d), fits)}`;
+      const meta = chain ? middleCut(chain.meta, fits) : cells.meta;
       return [label, meta, cells.state, cells.result, cells.callbacks, row.relation ?? '', d.unhandledFailure ? '!' : ''];
     }
     if (row.kind === 'ref') return [safeText(refName(row.targetId, this.lookup)), row.relation ?? ''];

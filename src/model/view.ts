@@ -373,9 +373,15 @@ export function groupDescription(count: number, view: DeferredView): string {
   return `${count} Deferreds of the same shape as ${displayName(view)} (created in ${str(view.created?.function)}(), ${knownStatus(view)})`;
 }
 
-/** A chain of links (each waits on the next) shown as one row: `chain of 50 · root: links[49], pending`. */
+/** A chain of links (each waits on the next) shown as one row: label `chain of 50`, beside it `root: links[49]`. */
+export function chainWords(links: number, root: DeferredView): { label: string; meta: string } {
+  return { label: `chain of ${links}`, meta: `root: ${displayName(root)}` };
+}
+
+/** The whole chain in one line, for its tooltip: `chain of 50 · root: links[49], pending`. */
 export function chainText(links: number, root: DeferredView, lookup: ViewLookup): string {
-  return `chain of ${links} · root: ${displayName(root)}, ${stateText(root, lookup)}`;
+  const { label, meta } = chainWords(links, root);
+  return `${label} · ${meta}, ${stateText(root, lookup)}`;
 }
 
 /** A graph node's accessible name: the row's words in one sentence. */
