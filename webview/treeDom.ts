@@ -124,7 +124,7 @@ export class TreeDom {
   }
 
   private labelPx(): number {
-    return this.labelColumnPx || Math.max(120, ((this.width || 900) * 3) / 7);
+    return this.labelColumnPx || Math.max(120, ((this.width || 900) * 4) / 7.6);
   }
 
   get scrollTop(): number {
@@ -281,7 +281,7 @@ export class TreeDom {
       const label = chain
         ? chain.label
         : `${row.kind === 'group' ? `${groupText(row.members.length)} ` : ''}${middleCut(displayName(d), fits)}`;
-      const meta = chain ? middleCut(chain.meta, fits) : cells.meta;
+      const meta = chain ? middleCut(chain.meta, Math.max(12, fits - chain.label.length + 4)) : cells.meta;
       return [label, meta, cells.state, cells.result, cells.callbacks, row.relation ?? '', d.unhandledFailure ? '!' : ''];
     }
     if (row.kind === 'ref') return [safeText(refName(row.targetId, this.lookup)), row.relation ?? ''];
