@@ -5,7 +5,7 @@
 // of runs), overlapping boxes, the drawing's area, and stability: how many existing nodes move
 // when one Deferred is added to the graph. Writes bench/RESULTS-graph.md (with the browser
 // figures bench/graph-render.mjs adds). Run: `node bench/graph-layout.mjs`.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,7 +19,8 @@ await esbuild.build({
   stdin: {
     contents: `export { tidyLayout, NODE_WIDTH, NODE_HEIGHT, COLUMN_GAP, ROW_GAP } from './webview/graphLayout';
       export { buildGraph, DEFAULT_GRAPH_OPTIONS } from './webview/graphModel';
-      export { buildStructure } from './webview/treeStructure';`,
+      export { buildStructure } from './webview/treeStructure';
+      export { pendingView } from './test/unit/builders';`,
     resolveDir: ROOT,
     loader: 'ts',
   },
@@ -41,30 +42,8 @@ function random(seed) {
   };
 }
 
-const base = (id) => ({
-  id,
-  type: 'Deferred',
-  label: null,
-  called: false,
-  hasResult: false,
-  result: null,
-  callbacks: [],
-  paused: 0,
-  waitingOn: null,
-  cancelled: false,
-  created: { file: '/app.py', line: id, function: `f${id}` },
-  createdAt: 0,
-  firedAt: null,
-  members: null,
-  coroutine: null,
-  timer: null,
-  name: null,
-  status: 'pending',
-  collected: false,
-  collectedAt: null,
-  unhandledFailure: null,
-  lastSeq: 0,
-});
+/** A pending Deferred created at its own line (so nothing collapses): the tests' builder. */
+const base = (id) => L.pendingView(id, { created: { file: '/app.py', line: id, function: `f${id}` } });
 
 /** N Deferreds shaped like a Twisted program: 40 % in chains of 2–12, 30 % in lists of 3–15, coroutines, loose. */
 function twistedGraph(n, seed) {
@@ -236,5 +215,8 @@ compactness — a whole graph of many small components is one tall column (ELK p
 side by side); the view's default, the selected Deferred's connected part, is small, and
 identical components collapse (grouping.ts).
 `;
-writeFileSync(join(ROOT, 'bench/RESULTS-graph.md'), `${text}\n<!-- browser -->\n`);
+// Keeps the browser figures bench/graph-render.mjs wrote below the marker.
+const file = join(ROOT, 'bench/RESULTS-graph.md');
+const browser = existsSync(file) ? (readFileSync(file, 'utf8').split('<!-- browser -->')[1] ?? '\n') : '\n';
+writeFileSync(file, `${text}\n<!-- browser -->${browser}`);
 console.log(text);

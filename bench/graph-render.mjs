@@ -93,17 +93,7 @@ async function main() {
         const deferreds = window.__population.slice(0, 1000).map((d) => ({ ...d, lastSeq: d.lastSeq + run + 1 }));
         // A different 1,000 each run, so the graph is rebuilt and laid out again.
         if (run % 2) deferreds.pop();
-        const header = {
-          sessionId: 's1',
-          pending: 1000,
-          fired: 0,
-          failed: 0,
-          collected: 0,
-          dropped: 0,
-          ephemeral: 0,
-          error: null,
-          lastMarker: null,
-        };
+        const header = window.__bench.header(1000);
         window.postMessage({ type: 'full', sessionId: 's1', header, deferreds }, '*');
         const give = performance.now() + 10_000;
         while (graph.dataset.layoutMs + graph.dataset.nodes === before && performance.now() < give)

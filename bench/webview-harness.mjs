@@ -91,3 +91,24 @@ export async function startWebview({ minify = true } = {}) {
     },
   };
 }
+
+/**
+ * A page of the harness's webview for a test: VS Code's API stood in for (every message the
+ * webview posts, and every CSP violation, lands in `window.__posted`), console errors and page
+ * errors collected in `problems`; resolves once the webview has said `ready`.
+ */
+export async function openTestPage(harness, viewport) {
+  const page = await harness.browser.newPage({ viewport });
+  const problems = [];
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.addInitScript(() => {
+    const posted = [];
+    window.__posted = posted;
+    window.acquireVsCodeApi = () => ({ postMessage: (m) => posted.push(m), getState: () => undefined, setState: () => undefined });
+    document.addEventListener('securitypolicyviolation', (e) => posted.push({ violation: e.violatedDirective }));
+  });
+  await page.goto(harness.url);
+  await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
+  return { page, problems, posted: () => page.evaluate(() => window.__posted) };
+}

@@ -5,7 +5,7 @@
  * view state, so they survive a reload. The label column takes what is left, and the tree is
  * told its width, so labels are cut in the middle to exactly what fits.
  */
-import { el } from './dom';
+import { el, observeSize, trackPointer } from './dom';
 import type { ViewState } from './host';
 
 type Resizable = 'state' | 'result';
@@ -49,8 +49,7 @@ export class ColumnHeader {
     callbacks.title = 'Pending callback pairs, len(d.callbacks)';
     cells.push(callbacks);
     this.element.append(...cells);
-    if (typeof ResizeObserver === 'function')
-      new ResizeObserver(() => this.changed(this.label.getBoundingClientRect().width)).observe(this.label);
+    observeSize(this.label, () => this.changed(this.label.getBoundingClientRect().width));
     this.apply();
   }
 
@@ -59,13 +58,7 @@ export class ColumnHeader {
     start.preventDefault();
     const startX = start.clientX;
     const startWidth = cell.getBoundingClientRect().width;
-    const move = (e: PointerEvent): void => this.setWidth(column, startWidth + (startX - e.clientX));
-    const up = (): void => {
-      window.removeEventListener('pointermove', move);
-      window.removeEventListener('pointerup', up);
-    };
-    window.addEventListener('pointermove', move);
-    window.addEventListener('pointerup', up);
+    trackPointer((e) => this.setWidth(column, startWidth + (startX - e.clientX)));
   }
 
   setWidth(column: Resizable, px: number): void {

@@ -8,6 +8,7 @@
  * graph's shape does; a live update rewrites the texts of the nodes in view.
  */
 import type { DeferredView } from '../src/protocol/protocol';
+import { observeSize, trackPointer } from './dom';
 import { onGraphKey } from './graphKeys';
 import { NODE_HEIGHT, NODE_WIDTH } from './graphLayout';
 import type { GraphModel } from './graphModel';
@@ -73,13 +74,10 @@ export class GraphDom {
     this.viewport.append(this.edgeLayer, this.nodeLayer);
     this.svgRoot.append(arrowMarker(), this.viewport);
     this.element.append(this.svgRoot);
-    if (typeof ResizeObserver === 'function') {
-      new ResizeObserver((entries) => {
-        const r = entries[entries.length - 1].contentRect;
-        this.size = { width: r.width, height: r.height };
-        this.schedule();
-      }).observe(this.element);
-    }
+    observeSize(this.element, (r) => {
+      this.size = { width: r.width, height: r.height };
+      this.schedule();
+    });
     this.element.addEventListener('keydown', (e) => onGraphKey(e, this));
     this.element.addEventListener('click', (e) => this.onClick(e));
     this.element.addEventListener('dblclick', (e) => {
@@ -340,12 +338,7 @@ export class GraphDom {
       lastY = m.clientY;
       this.render(false);
     };
-    const up = (): void => {
-      window.removeEventListener('pointermove', move);
-      window.removeEventListener('pointerup', up);
-    };
-    window.addEventListener('pointermove', move);
-    window.addEventListener('pointerup', up);
+    trackPointer(move);
   }
 
   /** Pans by (dx, dy) screen pixels (keyboard-free panning for tests and the bench). */

@@ -21,7 +21,7 @@ import {
   resultText,
 } from '../src/model/view';
 import type { DeferredView } from '../src/protocol/protocol';
-import { setText, span } from './dom';
+import { observeSize, setText, span } from './dom';
 import { deferredCells, middleCut, safeText, tooltipText } from './format';
 import { onTreeKey } from './treeKeys';
 import { type DetailRow, isSummary, type RefRow, type Row, type SummaryRow } from './treeStructure';
@@ -95,14 +95,11 @@ export class TreeDom {
       this.render();
       this.actions.changed();
     });
-    if (typeof ResizeObserver === 'function') {
-      new ResizeObserver((entries) => {
-        const rect = entries[entries.length - 1].contentRect;
-        this.height = rect.height;
-        this.width = rect.width;
-        this.render();
-      }).observe(this.element);
-    }
+    observeSize(this.element, (rect) => {
+      this.height = rect.height;
+      this.width = rect.width;
+      this.render();
+    });
     this.element.addEventListener('keydown', (e) => onTreeKey(e, this));
     this.element.addEventListener('click', (e) => this.onClick(e));
     this.element.addEventListener('dblclick', (e) => {

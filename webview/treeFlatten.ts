@@ -31,6 +31,8 @@ type Task =
   | { t: 'details'; d: DeferredView; level: number; parent: number };
 
 const NO_TREE_EDGES: TreeEdge[] = [];
+/** A row's place among its siblings, filled in once every row is known. */
+const UNNUMBERED = { posinset: 0, setsize: 0 } as const;
 const NOTHING_OPEN: ReadonlySet<never> = new Set();
 
 /** The links from `head` while each has exactly one nested Deferred, placed here, that it waits on. */
@@ -118,8 +120,7 @@ export function flatten(store: Map<number, DeferredView>, options: TreeOptions, 
             expanded: false,
             details: false,
             relation: null,
-            posinset: 0,
-            setsize: 0,
+            ...UNNUMBERED,
           },
           -1,
         );
@@ -145,8 +146,7 @@ export function flatten(store: Map<number, DeferredView>, options: TreeOptions, 
               parentKey: parentKey!,
               d: task.d,
               line,
-              posinset: 0,
-              setsize: 0,
+              ...UNNUMBERED,
             },
             task.parent,
           );
@@ -173,8 +173,7 @@ export function flatten(store: Map<number, DeferredView>, options: TreeOptions, 
             members: task.members,
             expanded: open,
             relation: task.relation,
-            posinset: 0,
-            setsize: 0,
+            ...UNNUMBERED,
           },
           task.parent,
         );
@@ -195,8 +194,7 @@ export function flatten(store: Map<number, DeferredView>, options: TreeOptions, 
             parentKey,
             targetId: task.id,
             relation: task.relation,
-            posinset: 0,
-            setsize: 0,
+            ...UNNUMBERED,
           },
           task.parent,
         );
@@ -222,8 +220,7 @@ export function flatten(store: Map<number, DeferredView>, options: TreeOptions, 
               run,
               expanded: open,
               relation: task.relation,
-              posinset: 0,
-              setsize: 0,
+              ...UNNUMBERED,
             },
             task.parent,
           );
@@ -257,8 +254,7 @@ export function flatten(store: Map<number, DeferredView>, options: TreeOptions, 
           expanded,
           details,
           relation: task.relation,
-          posinset: 0,
-          setsize: 0,
+          ...UNNUMBERED,
         },
         task.parent,
       );

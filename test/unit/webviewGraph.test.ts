@@ -7,22 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DeferredView } from '../../src/protocol/protocol';
-import { callbackPair, firedView, header, init, mount, pendingView } from './builders';
+import { experiment3a, firedView, header, init, mount, pendingView } from './builders';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
-const experiment3a = (): DeferredView[] => [
-  pendingView(1, {
-    name: 'a',
-    called: true,
-    hasResult: true,
-    result: { kind: 'deferred', id: 2 },
-    waitingOn: 2,
-    callbacks: [callbackPair('on_done', 90)],
-  }),
-  pendingView(2, { name: 'b', callbacks: [{ callback: null, errback: null, continues: 1 }] }),
-  firedView(3, 'None', { name: XSS }),
-];
+const withHostile = (): DeferredView[] => [...experiment3a(), firedView(3, 'None', { name: XSS })];
 
 function graphMode(deferreds: DeferredView[]) {
   const m = mount();
@@ -36,7 +25,7 @@ const nodes = (root: HTMLElement) => [...root.querySelectorAll<SVGGElement>('g.n
 
 describe('the graph view', () => {
   it('switches from the header toggle and draws Experiment 3.a: a → b "waits on"', () => {
-    const { root } = graphMode(experiment3a());
+    const { root } = graphMode(withHostile());
     expect(root.dataset.mode).toBe('graph');
     expect(root.querySelector('.mode-graph')!.getAttribute('aria-pressed')).toBe('true');
     const byId = new Map(nodes(root).map((g) => [g.dataset.deferredId, g]));
@@ -48,7 +37,7 @@ describe('the graph view', () => {
   });
 
   it('keeps a hostile label as text', () => {
-    const { root } = graphMode(experiment3a());
+    const { root } = graphMode(withHostile());
     const hostile = nodes(root).find((g) => g.dataset.deferredId === '3')!;
     // Cut in the middle to fit the node; the whole text is the tooltip.
     expect(hostile.querySelector('.node-label')!.textContent).toBe('<img src=x on…or=alert(1)>');
@@ -57,7 +46,7 @@ describe('the graph view', () => {
   });
 
   it('shares the selection with the tree, both ways', () => {
-    const { root, app, runFrames } = graphMode(experiment3a());
+    const { root, app, runFrames } = graphMode(withHostile());
     nodes(root)
       .find((g) => g.dataset.deferredId === '2')!
       .dispatchEvent(new MouseEvent('click', { bubbles: true }));
@@ -69,7 +58,7 @@ describe('the graph view', () => {
   });
 
   it('moves between nodes with the arrow keys', () => {
-    const { root, app } = graphMode(experiment3a());
+    const { root, app } = graphMode(withHostile());
     const graph = root.querySelector('.graph')!;
     const key = (k: string) => graph.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
     key('Home');
@@ -81,7 +70,7 @@ describe('the graph view', () => {
   });
 
   it('asks the host to open a node’s creation site', () => {
-    const { root, host } = graphMode(experiment3a());
+    const { root, host } = graphMode(withHostile());
     nodes(root)[0]
       .querySelector('.node-location')!
       .dispatchEvent(new MouseEvent('click', { bubbles: true }));
@@ -90,7 +79,7 @@ describe('the graph view', () => {
 
   it('switches and selects on the host’s `show` message', () => {
     const m = mount();
-    m.send(init(experiment3a()));
+    m.send(init(withHostile()));
     m.send({ type: 'show', view: 'graph', reveal: [2], select: true });
     m.runFrames();
     expect(m.root.dataset.mode).toBe('graph');

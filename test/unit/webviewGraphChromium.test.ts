@@ -7,27 +7,20 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebview } from '../../bench/webview-harness.mjs';
+import { openTestPage, startWebview } from '../../bench/webview-harness.mjs';
 import type { DeferredView } from '../../src/protocol/protocol';
 import { middleCut } from '../../webview/format';
-import { callbackPair, init, pendingView } from './builders';
+import { experiment3a, init, pendingView } from './builders';
 
 let harness: Awaited<ReturnType<typeof startWebview>>;
 let page: Page;
-const problems: string[] = [];
+let problems: string[] = [];
+let posted: () => Promise<unknown[]>;
 
 function deferreds(): DeferredView[] {
   const members = Array.from({ length: 15 }, (_, i) => 10 + i);
   return [
-    pendingView(1, {
-      name: 'a',
-      called: true,
-      hasResult: true,
-      result: { kind: 'deferred', id: 2 },
-      waitingOn: 2,
-      callbacks: [callbackPair('on_done', 90)],
-    }),
-    pendingView(2, { name: 'b', callbacks: [{ callback: null, errback: null, continues: 1 }] }),
+    ...experiment3a(),
     pendingView(3, { name: 'installations', type: 'DeferredList', members }),
     ...members.map((id, i) =>
       pendingView(id, { label: `installation for Customer ${i + 1}`, created: { file: '/tale.py', line: 30, function: 'install' } }),
@@ -37,18 +30,7 @@ function deferreds(): DeferredView[] {
 
 beforeAll(async () => {
   harness = await startWebview();
-  page = await harness.browser.newPage({ viewport: { width: 900, height: 1400 } });
-  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.addInitScript(() => {
-    const w = window as unknown as Record<string, unknown>;
-    const posted: unknown[] = [];
-    w.__posted = posted;
-    w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => posted.push(m), getState: () => undefined, setState: () => undefined });
-    document.addEventListener('securitypolicyviolation', (e) => posted.push({ violation: e.violatedDirective }));
-  });
-  await page.goto(harness.url);
-  await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type?: string }> }).__posted.some((m) => m.type === 'ready'));
+  ({ page, problems, posted } = await openTestPage(harness, { width: 900, height: 1400 }));
   await page.evaluate((m) => window.postMessage(m, '*'), init(deferreds()));
   await page.waitForSelector('[data-key="d1"]');
 }, 120_000);
@@ -56,8 +38,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness?.close();
 });
-
-const posted = () => page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
 
 describe('the graph view in Chromium', { timeout: 30_000 }, () => {
   it('lays out in the worker and draws a → b "waits on" for the selected Deferred', async () => {
