@@ -217,6 +217,12 @@ export class DeferredGraphApp {
     this.view.mode = mode;
     this.applyMode();
     this.render();
+    const selected = this.tree.selectedKey;
+    if (mode === 'tree' && selected) {
+      const id = Number(selected.slice(1));
+      if (selected.startsWith('d') && this.rowModel.coveringRow(id)) this.reveal(id);
+      else this.tree.select(selected);
+    }
   }
 
   private applyMode(): void {
@@ -292,9 +298,11 @@ export class DeferredGraphApp {
   /** Brings the rows up to date and draws header and the visible window. */
   render(): void {
     this.framePending = false;
-    const rows = this.rowModel.update(this.view);
+    // The hidden tree is not kept up to date while the graph shows: its rows catch up when it is shown again.
+    const treeShown = this.view.mode === 'tree';
+    const rows = treeShown ? this.rowModel.update(this.view) : this.rowModel.rows;
     this.userRebuild = false;
-    this.tree.setRows(rows, this.rowModel.lookup);
+    if (treeShown) this.tree.setRows(rows, this.rowModel.lookup);
     this.headerView.update({
       sessions: this.sessions,
       activeSessionId: this.activeSessionId,
@@ -324,9 +332,22 @@ export class DeferredGraphApp {
     if (this.view.hideFired && target.status === 'fired') this.view.hideFired = false;
     this.view.search = '';
     this.headerView.syncControls();
-    this.rowModel.requestRebuild();
-    this.render();
-    this.tree.select(deferredKey(id));
+    const key = deferredKey(id);
+    // Inside a collapsed group or chain (nested ones too): open them until its own row exists.
+    for (let depth = 0; depth < 8; depth++) {
+      this.rowModel.requestRebuild();
+      this.render();
+      const covering = this.rowModel.coveringRow(id);
+      if (!covering || this.view.mode !== 'tree') break;
+      if (covering.kind === 'group') this.view.expandedGroups.add(covering.key);
+      else if (covering.kind === 'chain') this.view.expandedChains.add(covering.run[0]);
+    }
+    if (this.view.mode === 'tree')
+      this.tree.select(key); // the graph follows the tree's selection
+    else {
+      this.tree.selectedKey = key; // selected (and scrolled to) when the tree is shown
+      this.graph.select(id);
+    }
   }
 
   /** View state is saved after the burst of changes that caused it (scrolling fires per frame). */

@@ -102,7 +102,7 @@ export class GraphPanel {
   /** Brings the graph up to date; `force` rebuilds it (an option or the selection changed). */
   update(force = false): void {
     if (!this.dom.active) return;
-    const structure = this.rows.currentStructure();
+    const structure = this.rows.structureNow();
     const store = this.rows.deferreds;
     const focus = this.focusId !== null && store.has(this.focusId) ? this.focusId : null;
     const shown = this.dom.model;

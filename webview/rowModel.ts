@@ -145,6 +145,27 @@ export class RowModel {
     return this.structure;
   }
 
+  /** The collapsed group or chain row a Deferred is inside (so it has no row of its own), if any. */
+  coveringRow(id: number): Row | undefined {
+    const index = this.covered.get(id);
+    return index === undefined ? undefined : this.current[index];
+  }
+
+  /**
+   * The structure with every change applied, without bringing the rows up to date (the graph
+   * view needs only the structure); the rows are rebuilt when next asked for.
+   */
+  structureNow(): Structure {
+    if (this.addedIds.length || this.removedIds.length) this.structure = null;
+    if (this.addedIds.length || this.removedIds.length || this.changes.length) {
+      this.changes = [];
+      this.addedIds = [];
+      this.removedIds = [];
+      this.mustRebuild = true;
+    }
+    return this.currentStructure();
+  }
+
   /** Which Deferreds a collapsed group or chain row stands for (their changes patch that row). */
   private indexCovered(): void {
     this.covered = new Map();

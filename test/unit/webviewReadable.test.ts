@@ -53,6 +53,22 @@ describe('a tree that reads at any depth', () => {
     expect(labels.at(-1)).toMatch(/15$/);
   });
 
+  it('opens the chain or group a revealed Deferred is inside and selects its row (Show in Deferred Graph)', () => {
+    const { send, app, runFrames } = mount();
+    send(init([...chain(30), ...customers().map((d) => ({ ...d, id: d.id + 100, members: d.members?.map((m) => m + 100) ?? null }))]));
+    send({ type: 'show', view: null, reveal: [7], select: true });
+    runFrames();
+    expect(app.tree.selectedKey).toBe('d7');
+    expect(app.rowModel.rows.some((r) => r.kind === 'chain' && r.expanded)).toBe(true);
+    send({ type: 'show', view: 'graph', reveal: [110], select: true });
+    runFrames();
+    expect(app.graph.dom.selectedKey).toBe('d102'); // the ×15 node stands for it in the graph
+    send({ type: 'show', view: 'tree', reveal: [], select: false });
+    runFrames();
+    expect(app.tree.selectedKey).toBe('d110');
+    expect(app.rowModel.rows.some((r) => r.kind === 'deferred' && r.d.id === 110)).toBe(true);
+  });
+
   it('caps indentation so a deep row keeps most of its label column', () => {
     const { root, send } = mount();
     // A staircase the chain row does not flatten: each level nests a DeferredList of one.
