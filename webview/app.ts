@@ -52,7 +52,11 @@ export function isToWebviewMessage(data: unknown): data is ToWebviewMessage {
     case 'full':
       return typeof m.sessionId === 'string' && Array.isArray(m.deferreds) && !!m.header;
     case 'show':
-      return Array.isArray(m.reveal) && m.reveal.every((id) => Number.isInteger(id));
+      return (
+        (m.view === null || m.view === 'tree' || m.view === 'graph') &&
+        Array.isArray(m.reveal) &&
+        m.reveal.every((id) => Number.isInteger(id))
+      );
     default:
       return false;
   }
