@@ -2,7 +2,6 @@
 import type { Browser } from 'playwright-core';
 
 export const ROOT: string;
-export const CHROMIUM_ARGS: string[];
 export function startWebview(options?: { minify?: boolean }): Promise<{ url: string; browser: Browser; close(): Promise<void> }>;
 export function openTestPage(
   harness: { url: string; browser: Browser },
