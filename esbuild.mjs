@@ -5,6 +5,7 @@ import { copyFileSync, mkdirSync, watchFile } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as esbuild from 'esbuild';
+import { webviewBuildOptions } from './esbuild.webview.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -26,13 +27,7 @@ const builds = [
     format: 'cjs',
     external: ['vscode'],
   },
-  {
-    ...common,
-    entryPoints: ['webview/main.ts'],
-    outfile: 'dist/webview.js',
-    platform: 'browser',
-    format: 'iife',
-  },
+  await webviewBuildOptions({ minify: production, sourcemap: common.sourcemap }),
   {
     ...common,
     entryPoints: ['src/cli/cli.ts'],

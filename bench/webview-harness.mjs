@@ -11,22 +11,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
+import { webviewBuildOptions } from '../esbuild.webview.mjs';
 import { launchBrowser } from '../test/harness/workbench.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Bundles webview/main.ts and the HTML renderer into `out`; returns renderWebviewHtml. */
 async function build(out, minify) {
-  await esbuild.build({
-    entryPoints: [join(ROOT, 'webview/main.ts')],
-    outfile: join(out, 'webview.js'),
-    bundle: true,
-    minify,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    logLevel: 'error',
-  });
+  await esbuild.build({ ...(await webviewBuildOptions({ outfile: join(out, 'webview.js'), minify })), logLevel: 'error' });
   await esbuild.build({
     entryPoints: [join(ROOT, 'src/extension/webviewHtml.ts')],
     outfile: join(out, 'html.mjs'),
@@ -89,4 +81,25 @@ export async function startWebview({ minify = true } = {}) {
       rmSync(out, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A page of the harness's webview for a test: VS Code's API stood in for (every message the
+ * webview posts, and every CSP violation, lands in `window.__posted`), console errors and page
+ * errors collected in `problems`; resolves once the webview has said `ready`.
+ */
+export async function openTestPage(harness, viewport) {
+  const page = await harness.browser.newPage({ viewport });
+  const problems = [];
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.addInitScript(() => {
+    const posted = [];
+    window.__posted = posted;
+    window.acquireVsCodeApi = () => ({ postMessage: (m) => posted.push(m), getState: () => undefined, setState: () => undefined });
+    document.addEventListener('securitypolicyviolation', (e) => posted.push({ violation: e.violatedDirective }));
+  });
+  await page.goto(harness.url);
+  await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
+  return { page, problems, posted: () => page.evaluate(() => window.__posted) };
 }

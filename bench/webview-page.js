@@ -128,6 +128,7 @@
   });
 
   window.__bench = {
+    header,
     posted,
     violations,
     /** Waits for the handshake, posts init and returns the time until it is painted. */

@@ -14,11 +14,13 @@ import {
   type ToWebviewMessage,
   WEBVIEW_PROTOCOL_VERSION,
 } from '../src/protocol/protocol';
+import { ColumnHeader } from './columns';
+import { GraphPanel } from './graphPanel';
 import { HeaderView } from './header';
 import { type HostApi, persistableViewState, rememberExpansion, restoreViewState, type ViewState } from './host';
 import { RowModel } from './rowModel';
 import { TreeDom } from './treeDom';
-import { deferredKey } from './treeStructure';
+import { deferredKey, isSummary } from './treeStructure';
 import { unpackMessage } from './unpack';
 
 export interface AppTiming {
@@ -49,6 +51,12 @@ export function isToWebviewMessage(data: unknown): data is ToWebviewMessage {
       return typeof m.sessionId === 'string' && Array.isArray(m.upserts) && Array.isArray(m.removed) && !!m.header;
     case 'full':
       return typeof m.sessionId === 'string' && Array.isArray(m.deferreds) && !!m.header;
+    case 'show':
+      return (
+        (m.view === null || m.view === 'tree' || m.view === 'graph') &&
+        Array.isArray(m.reveal) &&
+        m.reveal.every((id) => Number.isInteger(id))
+      );
     default:
       return false;
   }
@@ -72,6 +80,7 @@ export class DeferredGraphApp {
   private unpacking = 0;
   private readonly headerView: HeaderView;
   readonly tree: TreeDom;
+  readonly graph: GraphPanel;
 
   constructor(
     readonly root: HTMLElement,
@@ -86,6 +95,7 @@ export class DeferredGraphApp {
         this.userRebuild = true;
         this.invalidate(true);
       },
+      setMode: (mode) => this.setMode(mode),
     });
     this.tree = new TreeDom({
       toggle: (id, expand) => {
@@ -95,24 +105,38 @@ export class DeferredGraphApp {
       },
       openLocation: (file, line) => this.host.postMessage({ type: 'openLocation', file, line }),
       reveal: (id) => this.reveal(id),
+      toggleKey: (key, expand) => {
+        if (key.startsWith('g')) {
+          if (expand) this.view.expandedGroups.add(key);
+          else this.view.expandedGroups.delete(key);
+        } else if (expand) this.view.expandedChains.add(Number(key.slice(1)));
+        else this.view.expandedChains.delete(Number(key.slice(1)));
+        this.invalidate(true);
+        this.flush();
+      },
       changed: () => this.saveSoon(),
+      selected: (key) => {
+        // A group row stands for its first member, a chain row for its root.
+        const row = this.rowModel.rows.find((r) => r.key === key);
+        if (isSummary(row)) this.graph.select(row.d.id);
+      },
     });
     this.tree.selectedKey = this.view.selectedKey;
-    const columns = document.createElement('div');
-    columns.className = 'columns';
-    columns.setAttribute('aria-hidden', 'true');
-    for (const [cls, text] of [
-      ['col-label', 'Deferred'],
-      ['col-state', 'State'],
-      ['col-result', 'Result'],
-      ['col-callbacks', 'Callbacks'],
-    ]) {
-      const c = document.createElement('span');
-      c.className = cls;
-      c.textContent = text;
-      columns.append(c);
-    }
-    root.replaceChildren(this.headerView.element, columns, this.tree.element);
+    this.graph = new GraphPanel(this.view, this.rowModel, {
+      selected: (id) => this.reveal(id),
+      post: (message) => this.host.postMessage(message),
+      changed: () => this.saveSoon(),
+    });
+    const selectedId = /^d(\d+)$/.exec(this.view.selectedKey ?? '');
+    if (selectedId) this.graph.focusId = Number(selectedId[1]);
+    const columns = new ColumnHeader(root, this.view, (labelPx) => {
+      if (Math.abs(labelPx - this.tree.labelColumnPx) < 1) return;
+      this.tree.labelColumnPx = labelPx;
+      this.tree.render();
+      this.saveSoon();
+    });
+    root.replaceChildren(this.headerView.element, columns.element, this.tree.element, this.graph.element);
+    this.applyMode();
     this.render();
   }
 
@@ -174,9 +198,41 @@ export class DeferredGraphApp {
         if (data.sessionId !== this.activeSessionId) return;
         this.header = data.header;
         this.rowModel.apply(data.upserts, data.removed);
+        this.graph.noteChanges(data.removed);
+        this.graph.noteChanges(data.upserts.map((d) => d.id));
         this.invalidate(false);
         break;
+      case 'show':
+        this.show(data.view, data.reveal, data.select);
+        break;
     }
+  }
+
+  /** A command or a stop: switch views and bring Deferreds into view, selecting the first if asked (or if nothing is). */
+  private show(view: 'tree' | 'graph' | null, reveal: number[], select: boolean): void {
+    if (view) this.setMode(view);
+    const first = reveal.find((id) => this.rowModel.lookup(id));
+    if (first !== undefined && (select || this.tree.selectedKey === null)) this.reveal(first);
+  }
+
+  /** Switches between the tree and the graph (the same model, the same selection). */
+  setMode(mode: 'tree' | 'graph'): void {
+    if (this.view.mode === mode) return;
+    this.view.mode = mode;
+    this.applyMode();
+    this.render();
+    const selected = this.tree.selectedKey;
+    if (mode === 'tree' && selected) {
+      const id = Number(selected.slice(1));
+      if (selected.startsWith('d') && this.rowModel.coveringRow(id)) this.reveal(id);
+      else this.tree.select(selected);
+    }
+  }
+
+  private applyMode(): void {
+    this.root.dataset.mode = this.view.mode;
+    this.graph.active = this.view.mode === 'graph';
+    this.headerView.syncControls();
   }
 
   /** A whole state (`init`, `full`, a session switch): replaces everything and draws at once. */
@@ -198,6 +254,9 @@ export class DeferredGraphApp {
     this.view.sessionId = id;
     if (unknown) return;
     this.view.expanded.clear();
+    this.view.expandedGroups.clear();
+    this.view.expandedChains.clear();
+    this.graph.focusId = null;
     this.view.selectedKey = null;
     this.tree.selectedKey = null;
     this.view.scrollTop = 0;
@@ -243,9 +302,11 @@ export class DeferredGraphApp {
   /** Brings the rows up to date and draws header and the visible window. */
   render(): void {
     this.framePending = false;
-    const rows = this.rowModel.update(this.view);
+    // The hidden tree is not kept up to date while the graph shows: its rows catch up when it is shown again.
+    const treeShown = this.view.mode === 'tree';
+    const rows = treeShown ? this.rowModel.update(this.view) : this.rowModel.rows;
     this.userRebuild = false;
-    this.tree.setRows(rows, this.rowModel.lookup);
+    if (treeShown) this.tree.setRows(rows, this.rowModel.lookup);
     this.headerView.update({
       sessions: this.sessions,
       activeSessionId: this.activeSessionId,
@@ -259,6 +320,7 @@ export class DeferredGraphApp {
     }
     // What the empty tree says: nothing yet, or nothing passing the filters and search.
     this.root.dataset.empty = this.rowModel.size === 0 ? 'true' : rows.length === 0 ? 'filtered' : 'false';
+    this.graph.update();
     this.saveSoon();
   }
 
@@ -274,9 +336,22 @@ export class DeferredGraphApp {
     if (this.view.hideFired && target.status === 'fired') this.view.hideFired = false;
     this.view.search = '';
     this.headerView.syncControls();
-    this.rowModel.requestRebuild();
-    this.render();
-    this.tree.select(deferredKey(id));
+    const key = deferredKey(id);
+    // Inside a collapsed group or chain (nested ones too): open them until its own row exists.
+    for (let depth = 0; depth < 8; depth++) {
+      this.rowModel.requestRebuild();
+      this.render();
+      const covering = this.rowModel.coveringRow(id);
+      if (!covering || this.view.mode !== 'tree') break;
+      if (covering.kind === 'group') this.view.expandedGroups.add(covering.key);
+      else if (covering.kind === 'chain') this.view.expandedChains.add(covering.run[0]);
+    }
+    if (this.view.mode === 'tree')
+      this.tree.select(key); // the graph follows the tree's selection
+    else {
+      this.tree.selectedKey = key; // selected (and scrolled to) when the tree is shown
+      this.graph.select(id);
+    }
   }
 
   /** View state is saved after the burst of changes that caused it (scrolling fires per frame). */

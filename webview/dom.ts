@@ -20,3 +20,19 @@ export function span(cls: string, text: string, title?: string): HTMLSpanElement
 export function setText(target: HTMLElement, text: string): void {
   if (target.textContent !== text) target.textContent = text;
 }
+
+/** Follows a drag: `move` for each pointer move until the button is released. */
+export function trackPointer(move: (e: PointerEvent) => void): void {
+  const up = (): void => {
+    window.removeEventListener('pointermove', move);
+    window.removeEventListener('pointerup', up);
+  };
+  window.addEventListener('pointermove', move);
+  window.addEventListener('pointerup', up);
+}
+
+/** Calls `changed` with the element's content box whenever it resizes (where ResizeObserver exists). */
+export function observeSize(target: Element, changed: (rect: DOMRectReadOnly) => void): void {
+  if (typeof ResizeObserver !== 'function') return;
+  new ResizeObserver((entries) => changed(entries[entries.length - 1].contentRect)).observe(target);
+}

@@ -38,6 +38,22 @@ export function safeText(value: unknown, limit: number = ROW_TEXT_LIMIT): string
   return text.length > limit ? `${escaped}…` : escaped;
 }
 
+/**
+ * Cuts `value` to at most `max` characters in the middle, not at the end: fifteen labels that
+ * differ only in their last characters (`installation for Customer 12`, `…13`) stay distinct.
+ * The cut text is then made safe like any other ({@link safeText}).
+ */
+export function middleCut(value: unknown, max: number): string {
+  const text = typeof value === 'string' ? value : value == null ? '' : String(value);
+  if (text.length <= max || max < 5) return safeText(text);
+  const tail = Math.floor((max - 1) / 2);
+  const head = max - 1 - tail;
+  // Never split a surrogate pair (an emoji) at either side of the cut.
+  const headEnd = /[\ud800-\udbff]/.test(text[head - 1]) ? head - 1 : head;
+  const tailStart = /[\udc00-\udfff]/.test(text[text.length - tail]) ? text.length - tail + 1 : text.length - tail;
+  return `${text.slice(0, headEnd).replace(UNSAFE_CHARS, escapeChar)}…${text.slice(tailStart).replace(UNSAFE_CHARS, escapeChar)}`;
+}
+
 /** The tooltip twin of {@link safeText}: longer, still bounded. */
 export function tooltipText(value: unknown): string {
   return safeText(value, TOOLTIP_LIMIT);

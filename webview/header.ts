@@ -12,6 +12,8 @@ import type { ViewState } from './host';
 export interface HeaderActions {
   selectSession(id: string): void;
   filtersChanged(): void;
+  /** The user switched between the tree and the graph. */
+  setMode(mode: 'tree' | 'graph'): void;
 }
 
 export interface HeaderData {
@@ -48,6 +50,7 @@ export class HeaderView {
   private readonly search = el('input', 'search');
   private readonly hideFired: ReturnType<typeof checkbox>;
   private readonly hideCollected: ReturnType<typeof checkbox>;
+  private readonly modeButtons = new Map<'tree' | 'graph', HTMLButtonElement>();
 
   constructor(
     private readonly view: ViewState,
@@ -94,11 +97,27 @@ export class HeaderView {
     });
     this.hideFired.input.checked = view.hideFired;
     this.hideCollected.input.checked = view.hideCollected;
-    tools.append(this.search, this.hideFired.label, this.hideCollected.label);
+    const modes = el('div', 'mode-switch');
+    modes.setAttribute('role', 'group');
+    modes.setAttribute('aria-label', 'View');
+    for (const [mode, text, icon] of [
+      ['tree', 'Tree', 'codicon-list-tree'],
+      ['graph', 'Graph', 'codicon-type-hierarchy'],
+    ] as const) {
+      const b = el('button', `mode-button mode-${mode}`);
+      b.type = 'button';
+      b.append(el('span', `codicon ${icon}`), document.createTextNode(` ${text}`));
+      b.title = mode === 'graph' ? 'Show as graph' : 'Show as tree';
+      b.addEventListener('click', () => actions.setMode(mode));
+      this.modeButtons.set(mode, b);
+      modes.append(b);
+    }
+    tools.append(modes, this.search, this.hideFired.label, this.hideCollected.label);
 
     const top = el('div', 'header-top');
     top.append(session, counts);
     this.element.append(top, this.notice, this.error, tools);
+    this.syncControls();
   }
 
   update(data: HeaderData): void {
@@ -153,6 +172,7 @@ export class HeaderView {
 
   /** Keeps the controls in step with a restored view state. */
   syncControls(): void {
+    for (const [mode, b] of this.modeButtons) b.setAttribute('aria-pressed', String(this.view.mode === mode));
     this.search.value = this.view.search;
     this.hideFired.input.checked = this.view.hideFired;
     this.hideCollected.input.checked = this.view.hideCollected;

@@ -4,6 +4,7 @@
  * the same interface, so the app never needs to know where it runs.
  */
 import type { FromWebviewMessage } from '../src/protocol/protocol';
+import { DEFAULT_GROUP_THRESHOLD } from './grouping';
 
 export interface HostApi {
   postMessage(message: FromWebviewMessage): void;
@@ -22,13 +23,39 @@ export interface ViewState {
   selectedKey: string | null;
   /** The session these choices were made in: Deferred ids mean nothing in another one. */
   sessionId: string | null;
+  /** Which view of the model the panel shows. */
+  mode: 'tree' | 'graph';
+  /** The graph shows everything (up to its limit), not only the selected Deferred's part. */
+  wholeGraph: boolean;
+  /** Groups of identical Deferreds the user expanded (grouping.ts `groupKey`). */
+  expandedGroups: Set<string>;
+  /** Chains the user expanded, by the id of their first link. */
+  expandedChains: Set<number>;
+  /** Identical siblings collapse into one row / node from this many (grouping.ts). */
+  groupThreshold: number;
+  /** Widths (px) of the state and result columns the user dragged; null: the default share. */
+  columnWidths: { state: number | null; result: number | null };
 }
 
 /** Expand/collapse choices remembered; older ones are dropped so the state stays small. */
 export const MAX_REMEMBERED_EXPANSIONS = 2000;
 
 export function defaultViewState(): ViewState {
-  return { hideFired: false, hideCollected: false, search: '', expanded: new Map(), scrollTop: 0, selectedKey: null, sessionId: null };
+  return {
+    hideFired: false,
+    hideCollected: false,
+    search: '',
+    expanded: new Map(),
+    scrollTop: 0,
+    selectedKey: null,
+    sessionId: null,
+    mode: 'tree',
+    wholeGraph: false,
+    expandedGroups: new Set(),
+    expandedChains: new Set(),
+    groupThreshold: DEFAULT_GROUP_THRESHOLD,
+    columnWidths: { state: null, result: null },
+  };
 }
 
 /** Reads a persisted state defensively: anything malformed falls back to the default. */
@@ -42,6 +69,19 @@ export function restoreViewState(raw: unknown): ViewState {
   if (typeof r.scrollTop === 'number' && Number.isFinite(r.scrollTop) && r.scrollTop >= 0) state.scrollTop = r.scrollTop;
   if (typeof r.selectedKey === 'string') state.selectedKey = r.selectedKey;
   if (typeof r.sessionId === 'string') state.sessionId = r.sessionId;
+  if (r.mode === 'graph' || r.mode === 'tree') state.mode = r.mode;
+  if (typeof r.wholeGraph === 'boolean') state.wholeGraph = r.wholeGraph;
+  if (Array.isArray(r.expandedGroups)) {
+    for (const key of r.expandedGroups.slice(-MAX_REMEMBERED_EXPANSIONS)) if (typeof key === 'string') state.expandedGroups.add(key);
+  }
+  if (Array.isArray(r.expandedChains)) {
+    for (const id of r.expandedChains.slice(-MAX_REMEMBERED_EXPANSIONS)) if (Number.isInteger(id)) state.expandedChains.add(id);
+  }
+  const widths = r.columnWidths as Record<string, unknown> | undefined;
+  for (const column of ['state', 'result'] as const) {
+    const w = widths?.[column];
+    if (typeof w === 'number' && Number.isFinite(w) && w >= 24 && w <= 4000) state.columnWidths[column] = w;
+  }
   if (Array.isArray(r.expanded)) {
     for (const pair of r.expanded.slice(-MAX_REMEMBERED_EXPANSIONS)) {
       if (Array.isArray(pair) && Number.isInteger(pair[0]) && typeof pair[1] === 'boolean') state.expanded.set(pair[0], pair[1]);
@@ -52,7 +92,12 @@ export function restoreViewState(raw: unknown): ViewState {
 
 /** The JSON-safe form given to `setState` (a Map does not survive serialisation). */
 export function persistableViewState(state: ViewState): Record<string, unknown> {
-  return { ...state, expanded: [...state.expanded] };
+  return {
+    ...state,
+    expanded: [...state.expanded],
+    expandedGroups: [...state.expandedGroups],
+    expandedChains: [...state.expandedChains],
+  };
 }
 
 /** Records an expand/collapse choice, forgetting the oldest beyond the limit. */

@@ -7,8 +7,10 @@
  * expansion rebuilds them. Nothing here touches the DOM.
  */
 import type { DeferredView } from '../src/protocol/protocol';
+import { shapeKey } from './grouping';
+import { flatten } from './treeFlatten';
 import { indexDeferredRows, patchLeafRoots, patchRows } from './treePatch';
-import { buildStructure, flatten, nestingChanged, type Row, type Structure, type TreeOptions } from './treeStructure';
+import { buildStructure, nestingChanged, type Row, type Structure, type TreeOptions } from './treeStructure';
 
 /** Updates kept for patching between two frames; beyond this, the next frame rebuilds. */
 const MAX_PENDING_UPDATES = 50_000;
@@ -32,6 +34,10 @@ export class RowModel {
   /** Set when only a full rebuild of the rows will do (filters, expansion, a new state...). */
   private mustRebuild = true;
   private rowIndex = new Map<number, number>();
+  /** Deferreds inside a collapsed group or chain row, by that row's index. */
+  private covered = new Map<number, number>();
+  /** A group row at the top level: a new root may belong to it, so roots are not spliced in. */
+  private topGroups = false;
   /** The store's ids ascending, kept as ids arrive (serial ids mostly append); null: re-sort. */
   private ids: number[] | null = [];
   private idsHaveRemovals = false;
@@ -53,6 +59,11 @@ export class RowModel {
   }
 
   readonly lookup = (id: number): DeferredView | undefined => this.store.get(id);
+
+  /** The session's Deferreds by id (read-only for callers: the graph view reads them). */
+  get deferreds(): Map<number, DeferredView> {
+    return this.store;
+  }
 
   /** Updates waiting for the next `update` (bounded: a hidden webview draws no frames). */
   get pendingUpdates(): number {
@@ -109,6 +120,7 @@ export class RowModel {
       const start = this.now();
       this.current = flatten(this.store, options, this.currentStructure());
       this.rowIndex = indexDeferredRows(this.current);
+      this.indexCovered();
       this.lastRebuildEnd = this.now();
       this.rebuildMs = this.lastRebuildEnd - start;
     }
@@ -127,16 +139,65 @@ export class RowModel {
     return path;
   }
 
-  private currentStructure(): Structure {
+  /** Where each Deferred sits; the same object until the nesting changes (the graph keys on it). */
+  currentStructure(): Structure {
     this.structure ??= buildStructure(this.store, this.sortedIds());
     return this.structure;
   }
 
+  /** The collapsed group or chain row a Deferred is inside (so it has no row of its own), if any. */
+  coveringRow(id: number): Row | undefined {
+    const index = this.covered.get(id);
+    return index === undefined ? undefined : this.current[index];
+  }
+
+  /**
+   * The structure with every change applied, without bringing the rows up to date (the graph
+   * view needs only the structure); the rows are rebuilt when next asked for.
+   */
+  structureNow(): Structure {
+    if (this.addedIds.length || this.removedIds.length) this.structure = null;
+    if (this.addedIds.length || this.removedIds.length || this.changes.length) {
+      this.changes = [];
+      this.addedIds = [];
+      this.removedIds = [];
+      this.mustRebuild = true;
+    }
+    return this.currentStructure();
+  }
+
+  /** Which Deferreds a collapsed group or chain row stands for (their changes patch that row). */
+  private indexCovered(): void {
+    this.covered = new Map();
+    this.topGroups = false;
+    this.current.forEach((row, i) => {
+      if (row.kind === 'group' && !row.expanded) for (const id of row.members) this.covered.set(id, i);
+      if (row.kind === 'chain' && !row.expanded) for (const id of row.run) this.covered.set(id, i);
+      if (row.kind === 'group' && row.parentKey === null) this.topGroups = true;
+    });
+  }
+
+  /**
+   * A change to a Deferred inside a collapsed row: the row shows its new words when it is the
+   * one the row describes; a group member that changed shape may leave the group: rebuild.
+   */
+  private patchCovered(): boolean {
+    for (const [before, after] of this.changes) {
+      const index = this.covered.get(after.id);
+      if (index === undefined) continue;
+      const row = this.current[index];
+      if (row.kind === 'group' && shapeKey(before) !== shapeKey(after)) return false;
+      if ((row.kind === 'group' || row.kind === 'chain') && row.d.id === after.id) row.d = after;
+    }
+    return true;
+  }
+
   /** The rows without a rebuild when the changes allow it, else null. */
   private patch(options: TreeOptions): Row[] | null {
-    if (!this.structure) return null;
+    if (!this.structure || !this.patchCovered()) return null;
     let rows: Row[] | null = this.current;
     if (this.addedIds.length || this.removedIds.length) {
+      if (this.topGroups) return null;
       rows = patchLeafRoots(this.structure, rows, this.rowIndex, this.store, this.addedIds, this.removedIds, options);
     }
     return rows && patchRows(rows, this.rowIndex, this.changes, options);

@@ -8,23 +8,44 @@
  * when their text changes, so a click on a row is not lost to a live update.
  */
 
-import { type DetailSegment, detailLines, displayName, knownStatus, refName, resultText } from '../src/model/view';
+import {
+  chainText,
+  chainWords,
+  type DetailSegment,
+  detailLines,
+  displayName,
+  groupDescription,
+  groupText,
+  knownStatus,
+  refName,
+  resultText,
+} from '../src/model/view';
 import type { DeferredView } from '../src/protocol/protocol';
-import { setText, span } from './dom';
-import { deferredCells, safeText, tooltipText } from './format';
-import type { DeferredRow, DetailRow, RefRow, Row } from './treeStructure';
+import { observeSize, setText, span } from './dom';
+import { deferredCells, middleCut, safeText, tooltipText } from './format';
+import { onTreeKey } from './treeKeys';
+import { type DetailRow, isSummary, type RefRow, type Row, type SummaryRow } from './treeStructure';
 
 export const ROW_HEIGHT = 22;
 const OVERSCAN = 10;
 /** Indentation stops growing here: a 10,000-link chain must stay readable. */
 const MAX_INDENT_LEVELS = 32;
 const FALLBACK_VIEWPORT = 600;
+const INDENT_PX = 14;
+/** Average width of a bold label character, to know how much of a label fits its column. */
+const LABEL_CHAR_PX = 7.5;
+/** Indentation takes at most this share of the label column, so a deep row keeps its label. */
+const MAX_INDENT_SHARE = 0.4;
 
 export interface TreeActions {
   toggle(id: number, expand: boolean): void;
   openLocation(file: string, line: number): void;
   reveal(id: number): void;
+  /** Opens or closes a group or chain row (by its key). */
+  toggleKey(key: string, expand: boolean): void;
   changed(): void;
+  /** A row was selected (the graph follows). */
+  selected?(key: string): void;
 }
 
 const STATUS_ICONS: Record<string, string> = {
@@ -42,7 +63,7 @@ function rowDomId(key: string): string {
 export class TreeDom {
   readonly element: HTMLElement;
   private readonly spacer: HTMLElement;
-  private rows: Row[] = [];
+  rows: Row[] = [];
   private lastSelectedIndex = -1;
   /** Detail lines built this frame, per Deferred (only for detail rows in view). */
   private details = new Map<DeferredView, DetailSegment[][]>();
@@ -55,8 +76,11 @@ export class TreeDom {
    */
   private top = 0;
   private height = 0;
+  private width = 0;
+  /** Width of the label column in px (the app sets it from the column layout). */
+  labelColumnPx = 0;
 
-  constructor(private readonly actions: TreeActions) {
+  constructor(readonly actions: TreeActions) {
     this.element = document.createElement('div');
     this.element.className = 'tree';
     this.element.setAttribute('role', 'tree');
@@ -71,18 +95,33 @@ export class TreeDom {
       this.render();
       this.actions.changed();
     });
-    if (typeof ResizeObserver === 'function') {
-      new ResizeObserver((entries) => {
-        this.height = entries[entries.length - 1].contentRect.height;
-        this.render();
-      }).observe(this.element);
-    }
-    this.element.addEventListener('keydown', (e) => this.onKey(e));
+    observeSize(this.element, (rect) => {
+      this.height = rect.height;
+      this.width = rect.width;
+      this.render();
+    });
+    this.element.addEventListener('keydown', (e) => onTreeKey(e, this));
     this.element.addEventListener('click', (e) => this.onClick(e));
     this.element.addEventListener('dblclick', (e) => {
       const row = this.rowAt(e.target);
-      if (row?.kind === 'deferred') this.actions.toggle(row.d.id, !row.expanded);
+      if (isSummary(row)) this.toggleRow(row, !row.expanded);
     });
+  }
+
+  toggleRow(row: SummaryRow, expand: boolean): void {
+    if (row.kind === 'deferred') this.actions.toggle(row.d.id, expand);
+    else this.actions.toggleKey(row.key, expand);
+  }
+
+  /** Pixels of indentation for a row at `level`: capped so the label column keeps most of its width. */
+  private indentPx(level: number): number {
+    const column = this.labelPx();
+    const cap = Math.max(2, Math.min(MAX_INDENT_LEVELS, Math.floor((column * MAX_INDENT_SHARE) / INDENT_PX)));
+    return 6 + Math.min(level - 1, cap) * INDENT_PX;
+  }
+
+  private labelPx(): number {
+    return this.labelColumnPx || Math.max(120, ((this.width || 900) * 4) / 7.6);
   }
 
   get scrollTop(): number {
@@ -93,6 +132,11 @@ export class TreeDom {
     this.element.scrollTop = top;
     this.top = this.element.scrollTop;
     this.render();
+  }
+
+  /** Rows a PageUp/PageDown moves by. */
+  pageRows(): number {
+    return Math.max(1, Math.floor(this.viewportHeight() / ROW_HEIGHT) - 1);
   }
 
   private viewportHeight(): number {
@@ -140,7 +184,7 @@ export class TreeDom {
     return this.rows.findIndex((r) => r.key === key);
   }
 
-  private segments(row: DetailRow): DetailSegment[] {
+  segments(row: DetailRow): DetailSegment[] {
     let lines = this.details.get(row.d);
     if (!lines) {
       // Made safe once per frame here, not on every use below (signature, draw, click).
@@ -160,6 +204,7 @@ export class TreeDom {
     if (rowTop < this.top) this.scrollTo(rowTop);
     else if (rowTop + ROW_HEIGHT > this.top + height) this.scrollTo(rowTop + ROW_HEIGHT - height);
     else this.render();
+    this.actions.selected?.(key);
     this.actions.changed();
   }
 
@@ -195,19 +240,19 @@ export class TreeDom {
     const row = this.rows[index];
     const selected = row.key === this.selectedKey;
     const parts = this.texts(row);
-    const signature = `${index}|${row.level}|${row.posinset}/${row.setsize}|${selected}|${row.kind === 'deferred' ? `${row.expanded}${row.details}` : ''}|${parts.join('\u0000')}`;
+    const signature = `${index}|${row.level}|${row.posinset}/${row.setsize}|${selected}|${isSummary(row) ? `${row.expanded}${row.kind === 'deferred' && row.details}` : ''}|${parts.join('\u0000')}`;
     if (entry.signature === signature) return;
     entry.signature = signature;
     const el = entry.el;
     // A Deferred row is a grid whose columns line up across rows: its indent goes inside the
     // first cell. Other rows indent as a whole.
-    const indent = `${6 + Math.min(row.level - 1, MAX_INDENT_LEVELS) * 14}px`;
-    el.style.paddingLeft = row.kind === 'deferred' ? '0' : indent;
+    const indent = `${this.indentPx(row.level)}px`;
+    el.style.paddingLeft = isSummary(row) ? '0' : indent;
     el.setAttribute('aria-level', String(row.level));
     el.setAttribute('aria-posinset', String(row.posinset));
     el.setAttribute('aria-setsize', String(row.setsize));
     el.setAttribute('aria-selected', String(selected));
-    if (row.kind === 'deferred') {
+    if (isSummary(row)) {
       el.setAttribute('aria-expanded', String(row.expanded));
       el.dataset.id = String(row.d.id);
       el.dataset.status = knownStatus(row.d);
@@ -216,18 +261,25 @@ export class TreeDom {
       delete el.dataset.id;
       delete el.dataset.status;
     }
-    if (row.kind === 'deferred') this.fillDeferred(el, row, parts, indent);
+    if (isSummary(row)) this.fillDeferred(el, row, parts, indent);
     else el.replaceChildren(...(row.kind === 'ref' ? this.refCells(row, parts) : this.detailCells(row)));
     el.dataset.kind = row.kind;
-    el.className = `row row-${row.kind}${selected ? ' selected' : ''}${row.kind === 'deferred' ? ` status-${knownStatus(row.d)}${row.d.collected ? ' collected' : ''}` : ''}`;
+    el.className = `row row-${row.kind}${isSummary(row) ? ' row-summary' : ''}${selected ? ' selected' : ''}${isSummary(row) ? ` status-${knownStatus(row.d)}${row.d.collected ? ' collected' : ''}` : ''}`;
   }
 
   /** The texts a row shows (also its change signature). */
   private texts(row: Row): string[] {
-    if (row.kind === 'deferred') {
+    if (isSummary(row)) {
       const d = row.d;
       const cells = deferredCells(d, this.lookup);
-      return [cells.label, cells.meta, cells.state, cells.result, cells.callbacks, row.relation ?? '', d.unhandledFailure ? '!' : ''];
+      // Cut in the middle to what fits the label column after the indentation.
+      const fits = Math.max(8, Math.floor((this.labelPx() - this.indentPx(row.level) - 44) / LABEL_CHAR_PX));
+      const chain = row.kind === 'chain' ? chainWords(row.run.length, d) : null;
+      const label = chain
+        ? chain.label
+        : `${row.kind === 'group' ? `${groupText(row.members.length)} ` : ''}${middleCut(displayName(d), fits)}`;
+      const meta = chain ? middleCut(chain.meta, Math.max(12, fits - chain.label.length + 4)) : cells.meta;
+      return [label, meta, cells.state, cells.result, cells.callbacks, row.relation ?? '', d.unhandledFailure ? '!' : ''];
     }
     if (row.kind === 'ref') return [safeText(refName(row.targetId, this.lookup)), row.relation ?? ''];
     return this.segments(row).map((s) => s.text);
@@ -239,11 +291,11 @@ export class TreeDom {
    */
   private fillDeferred(
     el: HTMLElement,
-    row: DeferredRow,
+    row: SummaryRow,
     [label, meta, state, result, count, relation, unhandled]: string[],
     indent: string,
   ): void {
-    if (el.dataset.kind !== 'deferred') {
+    if (!isSummary({ kind: el.dataset.kind } as Row)) {
       const first = span('cell-name', '');
       first.append(
         span('twistie', ''),
@@ -262,7 +314,13 @@ export class TreeDom {
     twistie.className = `twistie codicon ${row.expanded ? 'codicon-chevron-down' : 'codicon-chevron-right'}`;
     icon.className = `icon codicon ${STATUS_ICONS[knownStatus(d)]}`;
     setText(labelEl, label);
-    labelEl.title = tooltipText(displayName(d));
+    labelEl.title = tooltipText(
+      row.kind === 'group'
+        ? groupDescription(row.members.length, d)
+        : row.kind === 'chain'
+          ? chainText(row.run.length, d, this.lookup)
+          : displayName(d),
+    );
     setText(metaEl, meta);
     relationEl.className = `badge relation-${relation}`;
     setText(relationEl, relation);
@@ -309,7 +367,7 @@ export class TreeDom {
   }
 
   /** Performs a segment's action: open its location or reveal its Deferred. */
-  private activateSegment(seg: DetailSegment | undefined): boolean {
+  activateSegment(seg: DetailSegment | undefined): boolean {
     if (!seg) return false;
     if (seg.location) this.actions.openLocation(seg.location.file, seg.location.line);
     else if (seg.target != null) this.actions.reveal(seg.target);
@@ -325,53 +383,6 @@ export class TreeDom {
     this.element.focus();
     if (row.kind === 'detail' && target.dataset.seg !== undefined) this.activateSegment(this.segments(row)[Number(target.dataset.seg)]);
     else if (row.kind === 'ref' && target.dataset.target !== undefined) this.actions.reveal(row.targetId);
-    else if (row.kind === 'deferred' && target.classList.contains('twistie')) this.actions.toggle(row.d.id, !row.expanded);
-  }
-
-  private onKey(e: KeyboardEvent): void {
-    const count = this.rows.length;
-    if (count === 0) return;
-    const index = this.selectedIndex();
-    const row = index >= 0 ? this.rows[index] : undefined;
-    const page = Math.max(1, Math.floor(this.viewportHeight() / ROW_HEIGHT) - 1);
-    const go = (i: number): void => this.select(this.rows[Math.max(0, Math.min(count - 1, i))].key);
-    switch (e.key) {
-      case 'ArrowDown':
-        go(index + 1);
-        break;
-      case 'ArrowUp':
-        go(index < 0 ? 0 : index - 1);
-        break;
-      case 'Home':
-        go(0);
-        break;
-      case 'End':
-        go(count - 1);
-        break;
-      case 'PageDown':
-        go(index + page);
-        break;
-      case 'PageUp':
-        go(index - page);
-        break;
-      case 'ArrowRight':
-        // Expands a closed row, or adds the details to one open only for its nested Deferreds.
-        if (row?.kind === 'deferred' && !(row.expanded && row.details)) this.actions.toggle(row.d.id, true);
-        else if (row && this.rows[index + 1]?.parentKey === row.key) go(index + 1);
-        break;
-      case 'ArrowLeft':
-        if (row?.kind === 'deferred' && row.expanded) this.actions.toggle(row.d.id, false);
-        else if (row?.parentKey) this.select(row.parentKey);
-        break;
-      case 'Enter':
-      case ' ':
-        if (row?.kind === 'deferred') this.actions.toggle(row.d.id, !row.expanded);
-        else if (row?.kind === 'ref') this.actions.reveal(row.targetId);
-        else if (row?.kind === 'detail') this.activateSegment(this.segments(row).find((s) => s.location || s.target != null));
-        break;
-      default:
-        return;
-    }
-    e.preventDefault();
+    else if (isSummary(row) && target.classList.contains('twistie')) this.toggleRow(row, !row.expanded);
   }
 }

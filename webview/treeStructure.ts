@@ -8,7 +8,6 @@
  * Everything is iterative (a 10,000-link chain must not overflow the stack) and O(n) per build.
  */
 
-import { detailLineCount } from '../src/model/view';
 import type { DeferredView } from '../src/protocol/protocol';
 
 export type Relation = 'chained' | 'member' | 'awaited';
@@ -52,7 +51,43 @@ export interface RefRow {
   setsize: number;
 }
 
-export type Row = DeferredRow | DetailRow | RefRow;
+/** Identical siblings (grouping.ts) shown as one row, "×15", whose members open under it. */
+export interface GroupRow {
+  kind: 'group';
+  key: string;
+  level: number;
+  parentKey: string | null;
+  /** The first member, whose words the row shows. */
+  d: DeferredView;
+  members: number[];
+  expanded: boolean;
+  relation: Relation | null;
+  posinset: number;
+  setsize: number;
+}
+
+/** A chain of links, each waiting on the next, shown as one row; open, its links are listed flat. */
+export interface ChainRow {
+  kind: 'chain';
+  key: string;
+  level: number;
+  parentKey: string | null;
+  /** The chain's root (its last link, what the whole chain waits for). */
+  d: DeferredView;
+  /** The links, first (the head) to last (the root). */
+  run: number[];
+  expanded: boolean;
+  relation: Relation | null;
+  posinset: number;
+  setsize: number;
+}
+
+export type Row = DeferredRow | DetailRow | RefRow | GroupRow | ChainRow;
+
+/** A row drawn with the Deferred columns: one Deferred, a group of identical ones, or a chain. */
+export type SummaryRow = DeferredRow | GroupRow | ChainRow;
+export const isSummary = (row: Row | undefined): row is SummaryRow =>
+  row?.kind === 'deferred' || row?.kind === 'group' || row?.kind === 'chain';
 
 export interface TreeOptions {
   hideFired: boolean;
@@ -63,6 +98,14 @@ export interface TreeOptions {
    * shows them (the chain is the point) but not its details; expanding one shows both.
    */
   expanded: Map<number, boolean>;
+  /** Groups of identical siblings the user opened (grouping.ts `groupKey`); absent: none. */
+  expandedGroups?: ReadonlySet<string>;
+  /** Chains the user opened, by their head's id; absent: none. */
+  expandedChains?: ReadonlySet<number>;
+  /** Identical siblings collapse from this many; ≤ 1 or absent: never. */
+  groupThreshold?: number;
+  /** Chains of this many links or more are one row; 0: never; absent: CHAIN_MIN_LINKS (treeFlatten.ts). */
+  chainMinLinks?: number;
 }
 
 interface Edge {
@@ -205,140 +248,3 @@ export function matchesSearch(d: DeferredView, needle: string): boolean {
 export function isHidden(d: DeferredView, o: TreeOptions): boolean {
   return (o.hideFired && d.status === 'fired') || (o.hideCollected && d.collected);
 }
-
-type Task =
-  | { t: 'node'; id: number; level: number; parent: number; relation: Relation | null; ref: boolean }
-  | { t: 'details'; d: DeferredView; level: number; parent: number };
-
-/**
- * The visible rows, in order. A Deferred hidden by a filter hands its place to its nested
- * Deferreds (so filtering never hides what is still pending underneath); while searching, only
- * matches and the path to them are shown, with that path opened. Runs on every change of shape
- * (a Deferred created or collected, a filter, an expansion), so it allocates little: a root
- * with nothing under it, the common case, skips the work stack.
- */
-export function flatten(store: Map<number, DeferredView>, options: TreeOptions, structure: Structure = buildStructure(store)): Row[] {
-  const { roots, children, parent } = structure;
-  const needle = options.search.trim().toLowerCase();
-  let onPath: Set<number> | null = null;
-  if (needle) {
-    onPath = new Set();
-    for (const d of store.values()) {
-      if (!matchesSearch(d, needle)) continue;
-      for (let id: number | undefined = d.id; id !== undefined && !onPath.has(id); id = parent.get(id)) onPath.add(id);
-    }
-  }
-  const rows: Row[] = [];
-  // siblings[p + 1]: rows so far under the row at index p (-1: the roots), for aria-posinset.
-  const siblings: number[] = [0];
-  const add = (row: Row, parentIndex: number): number => {
-    row.posinset = ++siblings[parentIndex + 1];
-    row.setsize = parentIndex; // parent index until the second pass below
-    siblings.push(0);
-    return rows.push(row) - 1;
-  };
-  const keyOf = (index: number): string | null => (index < 0 ? null : rows[index].key);
-  const stack: Task[] = [];
-  const pushKids = (kids: TreeEdge[], level: number, parentIndex: number): void => {
-    for (let i = kids.length - 1; i >= 0; i--) {
-      const k = kids[i];
-      stack.push({ t: 'node', id: k.id, level, parent: parentIndex, relation: k.relation, ref: k.ref });
-    }
-  };
-  for (const root of roots) {
-    const kids = children.get(root);
-    if (!kids && !onPath && !options.expanded.get(root)) {
-      const d = store.get(root)!;
-      if (!isHidden(d, options)) {
-        add(
-          {
-            kind: 'deferred',
-            key: deferredKey(root),
-            level: 1,
-            parentKey: null,
-            d,
-            expanded: false,
-            details: false,
-            relation: null,
-            posinset: 0,
-            setsize: 0,
-          },
-          -1,
-        );
-      }
-      continue;
-    }
-    stack.push({ t: 'node', id: root, level: 1, parent: -1, relation: null, ref: false });
-    while (stack.length) {
-      const task = stack.pop()!;
-      const parentKey = keyOf(task.parent);
-      if (task.t === 'details') {
-        const count = detailLineCount(task.d);
-        for (let line = 0; line < count; line++) {
-          add(
-            {
-              kind: 'detail',
-              key: `${parentKey}.${line}`,
-              level: task.level,
-              parentKey: parentKey!,
-              d: task.d,
-              line,
-              posinset: 0,
-              setsize: 0,
-            },
-            task.parent,
-          );
-        }
-        continue;
-      }
-      if (onPath && !onPath.has(task.id)) continue;
-      const d = store.get(task.id)!;
-      if (task.ref) {
-        if (onPath || isHidden(d, options)) continue;
-        add(
-          {
-            kind: 'ref',
-            key: `${parentKey}>${task.id}`,
-            level: task.level,
-            parentKey,
-            targetId: task.id,
-            relation: task.relation,
-            posinset: 0,
-            setsize: 0,
-          },
-          task.parent,
-        );
-        continue;
-      }
-      const kids = children.get(task.id) ?? NO_TREE_EDGES;
-      if (isHidden(d, options)) {
-        pushKids(kids, task.level, task.parent);
-        continue;
-      }
-      const choice = options.expanded.get(d.id);
-      const expanded = choice ?? kids.length > 0;
-      const details = choice === true;
-      const index = add(
-        {
-          kind: 'deferred',
-          key: deferredKey(d.id),
-          level: task.level,
-          parentKey,
-          d,
-          expanded,
-          details,
-          relation: task.relation,
-          posinset: 0,
-          setsize: 0,
-        },
-        task.parent,
-      );
-      if (expanded || onPath) pushKids(kids, task.level + 1, index);
-      if (details) stack.push({ t: 'details', d, level: task.level + 1, parent: index });
-    }
-  }
-  for (const row of rows) row.setsize = siblings[row.setsize + 1];
-  return rows;
-}
-
-const NO_TREE_EDGES: TreeEdge[] = [];

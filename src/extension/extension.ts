@@ -14,12 +14,16 @@ import { instrumentPausedSession } from './instrument';
 import { LastSessionStore } from './lastSession';
 import { INSTRUMENT_COMMAND } from './notices';
 import { GraphPanel, type PanelState, VIEW_TYPE } from './panel';
+import { deferredIdOfVariable, type VariableContext } from './panelCommands';
 import { SessionManager } from './sessions';
 import { readSettings } from './settings';
 import { RuntimeSocketServer } from './socketServer';
 import type { SnapshotTiming } from './stopSnapshots';
 
 export const SHOW_COMMAND = 'deferredGraph.show';
+export const SHOW_AS_GRAPH_COMMAND = 'deferredGraph.showAsGraph';
+/** "Show in Deferred Graph" on a variable (Variables and Watch views only, never the palette). */
+export const SHOW_VARIABLE_COMMAND = 'deferredGraph.showVariable';
 
 /** Set to "1" in the extension host's environment (by the test harnesses) to get the test API. */
 export const TEST_API_ENV = 'DG_TEST_API';
@@ -42,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): DeferredGraphApi | u
   const log = vscode.window.createOutputChannel('Deferred Graph', { log: true });
   const sessions = new SessionManager(paths.packageDir, log);
   const lastSession = new LastSessionStore((context.storageUri ?? context.globalStorageUri).fsPath, sessions, log);
-  const panel = new GraphPanel(context.extensionUri, sessions, lastSession);
+  const panel = new GraphPanel(context.extensionUri, sessions, lastSession, context.workspaceState);
 
   const endpoints = async () => {
     const server = await RuntimeSocketServer.start();
@@ -58,6 +62,13 @@ export function activate(context: vscode.ExtensionContext): DeferredGraphApi | u
     vscode.debug.registerDebugConfigurationProvider('*', new InjectionProvider(paths, endpoints)),
     ...registerDapRoute(vscode.debug, sessions),
     vscode.commands.registerCommand(SHOW_COMMAND, () => panel.show()),
+    vscode.commands.registerCommand(SHOW_AS_GRAPH_COMMAND, () => panel.showInWebview('graph', [], false)),
+    vscode.commands.registerCommand(SHOW_VARIABLE_COMMAND, async (variable?: VariableContext) => {
+      const found = await deferredIdOfVariable(variable);
+      if (!found) return;
+      if (sessions.get(found.session.id)) sessions.setActive(found.session.id);
+      panel.showInWebview(null, [found.id], true);
+    }),
     vscode.commands.registerCommand(INSTRUMENT_COMMAND, () => instrumentPausedSession(sessions, paths.packageDir)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel) {

@@ -21,6 +21,7 @@ import {
 } from '../protocol/protocol';
 import type { LastSessionStore, RestoredGraph } from './lastSession';
 import { packMessage } from './packing';
+import { openLocation, otherColumn, panelColumn, rememberPanelColumn, saveExportedImage } from './panelCommands';
 import type { SessionManager, SessionRecord } from './sessions';
 import { readSettings } from './settings';
 import { renderWebviewHtml } from './webviewHtml';
@@ -72,11 +73,14 @@ export class GraphPanel implements vscode.Disposable {
   private lastSentAt = 0;
   /** The next delivery skips the throttle (see scheduleNow). */
   private urgent = false;
+  /** A view switch or reveal waiting until the webview holds the state it refers to. */
+  private pendingShow: Extract<ToWebviewMessage, { type: 'show' }> | null = null;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly sessions: SessionManager,
     private readonly lastSession: LastSessionStore | null = null,
+    private readonly memento: vscode.Memento | null = null,
   ) {
     this.disposables.push(
       this.posted,
@@ -92,7 +96,15 @@ export class GraphPanel implements vscode.Disposable {
         this.lastStopAt = Date.now();
       }),
       sessions.onDidApplySnapshot((id) => {
-        if (id === this.sessions.activeSessionId) this.scheduleNow();
+        if (id !== this.sessions.activeSessionId) return;
+        // A stop reveals the Deferreds the paused frame's variables name.
+        const named =
+          this.sessions
+            .get(id)
+            ?.model.views()
+            .filter((v) => v.name !== null) ?? [];
+        if (named.length > 0 && this.panel) this.pendingShow = { type: 'show', view: null, reveal: named.map((v) => v.id), select: false };
+        this.scheduleNow();
       }),
     );
   }
@@ -107,7 +119,7 @@ export class GraphPanel implements vscode.Disposable {
       this.panel.reveal(undefined, true);
       return;
     }
-    const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Two;
+    const column = panelColumn(this.memento);
     const panel = vscode.window.createWebviewPanel(VIEW_TYPE, TITLE, { viewColumn: column, preserveFocus: true }, this.webviewOptions());
     this.attach(panel);
   }
@@ -120,6 +132,16 @@ export class GraphPanel implements vscode.Disposable {
       return;
     }
     this.attach(panel);
+  }
+
+  /**
+   * Opens the panel and has the webview switch to `view` and/or select `reveal[0]` (of the
+   * active session), once it holds the state those ids refer to.
+   */
+  showInWebview(view: 'tree' | 'graph' | null, reveal: number[], select: boolean): void {
+    this.show();
+    this.pendingShow = { type: 'show', view, reveal, select };
+    this.schedule(0);
   }
 
   state(): PanelState {
@@ -149,7 +171,10 @@ export class GraphPanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((message: unknown) => this.received(message)),
       panel.onDidChangeViewState(() => {
         // Without retainContextWhenHidden a hidden webview is torn down; it re-sends `ready`.
-        if (panel.visible) return;
+        if (panel.visible) {
+          rememberPanelColumn(this.memento, panel.viewColumn);
+          return;
+        }
         this.forgetWebview();
         this.moveAsideIfCoveredByStop(panel);
       }),
@@ -171,7 +196,7 @@ export class GraphPanel implements vscode.Disposable {
     const editor = vscode.window.activeTextEditor;
     const coveredBySource =
       Date.now() - this.lastStopAt < STOP_COVER_WINDOW_MS && editor !== undefined && editor.viewColumn === panel.viewColumn;
-    if (coveredBySource) panel.reveal(vscode.ViewColumn.Beside, true);
+    if (coveredBySource) panel.reveal(otherColumn(panel.viewColumn), true);
   }
 
   private html(webview: vscode.Webview): string {
@@ -212,6 +237,9 @@ export class GraphPanel implements vscode.Disposable {
         break;
       case 'openLocation':
         void openLocation(msg.file, msg.line);
+        break;
+      case 'exportImage':
+        void saveExportedImage(msg.format, msg.data);
         break;
     }
   }
@@ -264,7 +292,7 @@ export class GraphPanel implements vscode.Disposable {
     } finally {
       this.inFlight -= 1;
     }
-    if (this.inFlight === 0 && (this.sessionsDirty || this.dirtyGraphs.size > 0)) this.schedule();
+    if (this.inFlight === 0 && (this.sessionsDirty || this.dirtyGraphs.size > 0 || this.pendingShow)) this.schedule();
   }
 
   /** The graph saved before a reload, shown (as ended) only while no live session is active. */
@@ -313,7 +341,7 @@ export class GraphPanel implements vscode.Disposable {
         return { type: 'full', sessionId: restored.summary.id, header: restored.header, deferreds };
       }
       if (!restored) this.showFull(undefined);
-      return null;
+      return this.takeShow();
     }
     if (this.shownSessionId !== activeId || this.shownModel !== record.model) {
       const { deferreds } = this.showFull(record);
@@ -321,11 +349,18 @@ export class GraphPanel implements vscode.Disposable {
     }
     if (!this.dirtyGraphs.has(activeId)) {
       this.dirtyGraphs.clear();
-      return null;
+      return this.takeShow();
     }
     this.dirtyGraphs.clear();
     const delta = record.model.takeDelta();
     return { type: 'delta', sessionId: activeId, header: record.model.header(), ...delta };
+  }
+
+  /** The waiting view switch or reveal, once everything it refers to has been sent. */
+  private takeShow(): ToWebviewMessage | null {
+    const show = this.pendingShow;
+    this.pendingShow = null;
+    return show;
   }
 
   /** A session's full state for the webview (its pending delta is in it, so discarded). */
@@ -354,22 +389,5 @@ export class GraphPanel implements vscode.Disposable {
     if (this.timer) clearTimeout(this.timer);
     this.panel?.dispose();
     for (const disposable of this.disposables) disposable.dispose();
-  }
-}
-
-/** Opens a debuggee source location; the path comes from the runtime, so it is checked first. */
-export async function openLocation(file: unknown, line: unknown): Promise<void> {
-  if (typeof file !== 'string' || file === '' || typeof line !== 'number') return;
-  const lineIndex = Math.max(0, Math.floor(line) - 1);
-  try {
-    const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
-    const position = new vscode.Position(Math.min(lineIndex, document.lineCount - 1), 0);
-    await vscode.window.showTextDocument(document, {
-      viewColumn: vscode.ViewColumn.One,
-      selection: new vscode.Range(position, position),
-    });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    void vscode.window.showWarningMessage(`Deferred Graph: cannot open ${file}: ${reason}`);
   }
 }

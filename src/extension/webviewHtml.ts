@@ -2,7 +2,8 @@
  * The webview's HTML document, as a pure function (no `vscode` import) so a unit test can check
  * the Content Security Policy. The policy allows nothing by default; scripts only with the
  * per-load nonce, styles and fonts only from the extension's own files (`cspSource`) or the
- * nonce. No 'unsafe-inline' and no 'unsafe-eval': debuggee text can never become code.
+ * nonce; the layout worker only from a Blob the webview made of its own bundled code. No
+ * 'unsafe-inline' and no 'unsafe-eval': debuggee text can never become code.
  */
 
 export interface WebviewHtmlOptions {
@@ -40,7 +41,10 @@ export function webviewCsp(cspSource: string, nonce: string): string {
     `style-src ${cspSource} 'nonce-${n}'`,
     `font-src ${cspSource}`,
     `script-src 'nonce-${n}'`,
-    `img-src ${cspSource}`,
+    // The exported PNG is drawn from the graph's SVG through a data: image.
+    `img-src ${cspSource} data:`,
+    // The graph layout worker, started from a Blob of the bundled worker (layoutClient.ts).
+    'worker-src blob:',
   ].join('; ');
 }
 

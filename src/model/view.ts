@@ -344,3 +344,48 @@ export function detailLines(view: DeferredView, lookup: ViewLookup): DetailSegme
   }
   return lines;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The words of the graph view and of the tree's collapsed runs (same words in both views).
+
+/**
+ * The relations the graph draws, each as an arrow from the Deferred that waits to what it
+ * waits for (so the graph reads left to right, waiting → awaited). `timer` points at a
+ * non-Deferred root; the roots the "why is this pending" facts add get their kinds here.
+ */
+export type EdgeKind = 'waitsOn' | 'resultIs' | 'awaits' | 'memberOf' | 'timer';
+
+export const EDGE_WORDS: Readonly<Record<EdgeKind, string>> = {
+  waitsOn: 'waits on',
+  resultIs: 'result is',
+  awaits: 'awaits',
+  memberOf: 'member',
+  timer: 'fired by',
+};
+
+/** A run of Deferreds of one shape shown as one: `×15`. */
+export function groupText(count: number): string {
+  return `×${count}`;
+}
+
+/** What a collapsed group stands for, for its tooltip and accessible name. */
+export function groupDescription(count: number, view: DeferredView): string {
+  return `${count} Deferreds of the same shape as ${displayName(view)} (created in ${str(view.created?.function)}(), ${knownStatus(view)})`;
+}
+
+/** A chain of links (each waits on the next) shown as one row: label `chain of 50`, beside it `root: links[49]`. */
+export function chainWords(links: number, root: DeferredView): { label: string; meta: string } {
+  return { label: `chain of ${links}`, meta: `root: ${displayName(root)}` };
+}
+
+/** The whole chain in one line, for its tooltip: `chain of 50 · root: links[49], pending`. */
+export function chainText(links: number, root: DeferredView, lookup: ViewLookup): string {
+  const { label, meta } = chainWords(links, root);
+  return `${label} · ${meta}, ${stateText(root, lookup)}`;
+}
+
+/** A graph node's accessible name: the row's words in one sentence. */
+export function nodeDescription(view: DeferredView, lookup: ViewLookup): string {
+  const n = callbacksText(view);
+  return `${displayName(view)}, ${stateText(view, lookup)}, result ${resultText(view)}, ${n} callback${n === '1' ? '' : 's'}`;
+}

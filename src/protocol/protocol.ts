@@ -301,13 +301,28 @@ export type ToWebviewMessage =
       sessionId: string;
       header: GraphHeader;
       deferreds: DeferredView[];
+    }
+  | {
+      /**
+       * A command or a stop asks the webview to show something: `view` switches between the
+       * tree and the graph (null: keep the current one); `reveal` are Deferred ids of the
+       * active session to bring into view, the first of them selected when `select` is set.
+       */
+      type: 'show';
+      view: 'tree' | 'graph' | null;
+      reveal: number[];
+      select: boolean;
     };
 
-/** Webview → host: `ready` once loaded (then `init` follows), a click on a source location, a pick. */
+/**
+ * Webview → host: `ready` once loaded (then `init` follows), a click on a source location, a
+ * pick, and the graph exported as a picture (`data`: SVG text, or a PNG as base64) to save.
+ */
 export type FromWebviewMessage =
   | { type: 'ready'; version: number }
   | { type: 'openLocation'; file: string; line: number }
-  | { type: 'selectSession'; sessionId: string };
+  | { type: 'selectSession'; sessionId: string }
+  | { type: 'exportImage'; format: 'svg' | 'png'; data: string };
 
 /**
  * Large host→webview messages travel packed: their JSON, zlib-deflated, as a byte array.

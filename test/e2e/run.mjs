@@ -24,6 +24,7 @@ const SCENARIOS = [
   'callback-failure',
   'reload',
   'screenshots',
+  'graph',
 ];
 
 function parseArgs(argv) {

@@ -191,6 +191,21 @@ export function view(state: DeferredState, fields: ViewFields = {}): DeferredVie
 export const pendingView = (id: number, fields: ViewFields = {}): DeferredView => view(pending(id), fields);
 export const firedView = (id: number, repr: string, fields: ViewFields = {}): DeferredView => view(fired(id, repr), fields);
 
+/** The notebook's Experiment 3.a paused after a fired: a (#1) waits on b (#2), its result is b. */
+export function experiment3a(): DeferredView[] {
+  return [
+    pendingView(1, {
+      name: 'a',
+      called: true,
+      hasResult: true,
+      result: { kind: 'deferred', id: 2 },
+      waitingOn: 2,
+      callbacks: [callbackPair('on_done', 90)],
+    }),
+    pendingView(2, { name: 'b', callbacks: [continues(1)] }),
+  ];
+}
+
 export const SESSION: SessionSummary = { id: 's1', name: 'notebook.py', parentId: null, pid: PID, state: 'stopped', notice: null };
 
 export function header(over: Partial<GraphHeader> = {}): GraphHeader {

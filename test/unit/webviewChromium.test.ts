@@ -8,43 +8,22 @@
 
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebview } from '../../bench/webview-harness.mjs';
+import { openTestPage, startWebview } from '../../bench/webview-harness.mjs';
 import { packMessage } from '../../src/extension/packing';
 import type { PackedMessage } from '../../src/protocol/protocol';
 import { ROW_HEIGHT } from '../../webview/treeDom';
-import { callbackPair, firedView, header, init, pendingView, SESSION } from './builders';
+import { experiment3a, firedView, header, init, SESSION } from './builders';
 
 const XSS = '<img src=x onerror=alert(1)>';
 let harness: Awaited<ReturnType<typeof startWebview>>;
 let page: Page;
-const problems: string[] = [];
+let problems: string[] = [];
+let posted: () => Promise<unknown[]>;
 
 beforeAll(async () => {
   harness = await startWebview();
-  page = await harness.browser.newPage({ viewport: { width: 900, height: 500 } });
-  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.addInitScript(() => {
-    const w = window as unknown as Record<string, unknown>;
-    const posted: unknown[] = [];
-    w.__posted = posted;
-    w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => posted.push(m), getState: () => undefined, setState: () => undefined });
-    document.addEventListener('securitypolicyviolation', (e) => posted.push({ violation: e.violatedDirective }));
-  });
-  await page.goto(harness.url);
-  await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type?: string }> }).__posted.some((m) => m.type === 'ready'));
-  const message = init([
-    pendingView(1, {
-      name: 'a',
-      called: true,
-      hasResult: true,
-      result: { kind: 'deferred', id: 2 },
-      waitingOn: 2,
-      callbacks: [callbackPair('on_done', 90)],
-    }),
-    pendingView(2, { name: 'b', callbacks: [{ callback: null, errback: null, continues: 1 }] }),
-    firedView(3, `'${'x'.repeat(1_000_000)}'`, { name: XSS }),
-  ]);
+  ({ page, problems, posted } = await openTestPage(harness, { width: 900, height: 500 }));
+  const message = init([...experiment3a(), firedView(3, `'${'x'.repeat(1_000_000)}'`, { name: XSS })]);
   await page.evaluate((m) => window.postMessage(m, '*'), message);
   await page.waitForSelector('[data-key="d3"]');
   await page.evaluate(() => document.fonts.ready);
@@ -53,8 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness?.close();
 });
-
-const posted = () => page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
 
 describe('the webview in Chromium', { timeout: 30_000 }, () => {
   it('draws the rows, with b nested under a, and hostile text inert', async () => {

@@ -9,8 +9,9 @@ import { detailLineCount, detailLines } from '../../src/model/view';
 import type { DeferredView } from '../../src/protocol/protocol';
 import { defaultViewState } from '../../webview/host';
 import { RowModel } from '../../webview/rowModel';
+import { flatten } from '../../webview/treeFlatten';
 import { indexDeferredRows, patchLeafRoots, patchRows } from '../../webview/treePatch';
-import { buildStructure, flatten, type Row } from '../../webview/treeStructure';
+import { buildStructure, type Row } from '../../webview/treeStructure';
 import { callbackPair, firedView, pendingView } from './builders';
 
 const storeOf = (ds: DeferredView[]) => new Map(ds.map((d) => [d.id, d]));
@@ -42,19 +43,28 @@ describe('tree rows', () => {
         if (r === 1) return pendingView(i + 1, { type: 'DeferredList', members: Array.from({ length: rand(4) }, () => 1 + rand(n + 3)) });
         return pendingView(i + 1);
       });
-      const rows = flatten(storeOf(ds), { ...defaultViewState(), expanded: new Map(ds.map((d) => [d.id, true])) });
+      // Collapsed groups and chains off: each Deferred must appear as its own row.
+      const rows = flatten(storeOf(ds), {
+        ...defaultViewState(),
+        groupThreshold: 0,
+        chainMinLinks: 0,
+        expanded: new Map(ds.map((d) => [d.id, true])),
+      });
       const drawn = rows.filter((r) => r.kind === 'deferred').map((r) => (r.kind === 'deferred' ? r.d.id : 0));
       expect(drawn.sort((a, b) => a - b)).toEqual(ds.map((d) => d.id));
     }
   });
 
-  it('handles a 10,000-link chain without recursion', () => {
+  it('handles a 10,000-link chain without recursion, as one chain row whose links open flat', () => {
     const ds = Array.from({ length: 10_000 }, (_, i) => pendingView(i + 1, i < 9_999 ? { waitingOn: i + 2 } : {}));
-    const rows = flatten(storeOf(ds), { ...defaultViewState(), expanded: new Map(ds.map((d) => [d.id, false])) });
-    expect(rows.length).toBe(1);
-    const open = flatten(storeOf(ds), defaultViewState()).filter((r) => r.kind === 'deferred');
+    const rows = flatten(storeOf(ds), defaultViewState());
+    expect(rows.map((r) => [r.kind, r.key])).toEqual([['chain', 'c1']]);
+    const open = flatten(storeOf(ds), { ...defaultViewState(), expandedChains: new Set([1]) }).filter((r) => r.kind === 'deferred');
     expect(open.length).toBe(10_000);
-    expect(open.at(-1)!.level).toBe(10_000);
+    expect(new Set(open.map((r) => r.level))).toEqual(new Set([2]));
+    // Without chain rows, the staircase of old: one level per link.
+    const staircase = flatten(storeOf(ds), { ...defaultViewState(), chainMinLinks: 0 }).filter((r) => r.kind === 'deferred');
+    expect(staircase.at(-1)!.level).toBe(10_000);
   });
 
   it('counts detail lines exactly as many as it draws', () => {

@@ -14,31 +14,50 @@ export async function showGraph(session) {
   await webview(session.page).locator('[role="tree"]').waitFor({ state: 'attached', timeout: 30000 });
 }
 
-/** The rendered deferred rows, in tree order. */
-export async function readRows(session) {
+/**
+ * The rendered rows in tree order, read in one go (one frame's DOM): `rows`, the Deferred rows
+ * with their cells, and `groups`, the collapsed "×N" rows (identical Deferreds shown as one)
+ * with how many each stands for and its first member's label and status.
+ */
+export async function readTree(session) {
   try {
     return await webview(session.page)
-      .locator('[role="treeitem"].row-deferred')
-      .evaluateAll((els) =>
-        els
-          .map((el) => ({
-            index: Number(el.dataset.index),
-            id: Number(el.dataset.id),
+      .locator('[role="tree"]')
+      .evaluate((tree) => {
+        const text = (el, cls) => el.querySelector(cls)?.textContent ?? '';
+        const byIndex = (a, b) => Number(a.dataset.index) - Number(b.dataset.index);
+        const rows = [...tree.querySelectorAll('[role="treeitem"].row-deferred')].sort(byIndex).map((el) => ({
+          index: Number(el.dataset.index),
+          id: Number(el.dataset.id),
+          status: el.dataset.status,
+          level: Number(el.getAttribute('aria-level')),
+          collected: el.classList.contains('collected'),
+          label: text(el, '.cell-label'),
+          meta: text(el, '.cell-meta'),
+          state: text(el, '.cell-state'),
+          result: text(el, '.cell-result'),
+          callbacks: text(el, '.cell-callbacks'),
+          unhandled: Boolean(el.querySelector('.badge.unhandled')),
+        }));
+        const groups = [...tree.querySelectorAll('[role="treeitem"].row-group')].sort(byIndex).map((el) => {
+          const m = /^×(\d+) (.*)$/.exec(text(el, '.cell-label'));
+          return {
+            count: m ? Number(m[1]) : 0,
+            label: m ? m[2] : '',
             status: el.dataset.status,
-            level: Number(el.getAttribute('aria-level')),
-            collected: el.classList.contains('collected'),
-            label: el.querySelector('.cell-label')?.textContent ?? '',
-            meta: el.querySelector('.cell-meta')?.textContent ?? '',
-            state: el.querySelector('.cell-state')?.textContent ?? '',
-            result: el.querySelector('.cell-result')?.textContent ?? '',
-            callbacks: el.querySelector('.cell-callbacks')?.textContent ?? '',
-            unhandled: Boolean(el.querySelector('.badge.unhandled')),
-          }))
-          .sort((a, b) => a.index - b.index),
-      );
+            expanded: el.getAttribute('aria-expanded') === 'true',
+          };
+        });
+        return { rows, groups };
+      });
   } catch {
-    return [];
+    return { rows: [], groups: [] };
   }
+}
+
+/** The rendered Deferred rows, in tree order. */
+export async function readRows(session) {
+  return (await readTree(session)).rows;
 }
 
 /** The header's text (session, counts, dropped events, notices). */

@@ -8,21 +8,30 @@ import assert from 'node:assert/strict';
 import { screenshot } from '../../harness/workbench.mjs';
 import { poll } from '../lib/dap-log.mjs';
 import { pyLaunch, sampleWhile, startDebugging } from '../lib/debug.mjs';
-import { readRows, showGraph } from '../lib/graph.mjs';
+import { readTree, showGraph } from '../lib/graph.mjs';
 
 const CUSTOMERS = 15;
 const SLOTS = 5;
 const INSTALL = /^installation for Customer (\d+)$/;
 const CONFIG = pyLaunch('Tale 5 (e2e)', 'tale5_cooperator.py', { args: [String(CUSTOMERS)], env: { TALE_DELAY: '0.8' } });
 
-function installations(rows) {
+/**
+ * Installations as the tree shows them: one row each, or several identical ones as one "×N"
+ * row (fired installations of the same shape collapse), counted as the N they stand for.
+ */
+function installations({ rows, groups }) {
   const found = rows.filter((r) => INSTALL.test(r.label));
+  const grouped = groups.filter((g) => INSTALL.test(g.label) && !g.expanded);
+  const count = (status) => grouped.filter((g) => g.status === status).reduce((n, g) => n + g.count, 0);
   return {
-    total: found.length,
+    total: found.length + grouped.reduce((n, g) => n + g.count, 0),
     // A collected Deferred can no longer fire: it is not an installation in progress.
-    pending: found.filter((r) => r.status !== 'fired' && r.status !== 'failed' && !r.collected).length,
-    fired: found.filter((r) => r.status === 'fired').length,
-    detail: found.map((r) => `${r.label}: ${r.status} ${r.state} ${r.result} ${r.callbacks}`).join('\n'),
+    pending: found.filter((r) => r.status !== 'fired' && r.status !== 'failed' && !r.collected).length + count('pending'),
+    fired: found.filter((r) => r.status === 'fired').length + count('fired'),
+    detail: [
+      ...found.map((r) => `${r.label}: ${r.status} ${r.state} ${r.result} ${r.callbacks}`),
+      ...grouped.map((g) => `×${g.count} ${g.label}: ${g.status}`),
+    ].join('\n'),
   };
 }
 
@@ -37,7 +46,7 @@ export const tests = [
       await showGraph(s);
       await startDebugging(s, CONFIG.name);
       const samples = await sampleWhile(
-        async () => installations(await readRows(s)),
+        async () => installations(await readTree(s)),
         () => s.dap.ended(),
         { timeoutMs: 120000 },
       );
@@ -64,7 +73,7 @@ export const tests = [
       let final;
       await poll(
         async () => {
-          final = installations(await readRows(s));
+          final = installations(await readTree(s));
           return final.fired === CUSTOMERS;
         },
         10000,
