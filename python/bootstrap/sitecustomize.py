@@ -15,7 +15,14 @@ Like any code injected into someone else's process (compare vscode-js-debug's bo
 idempotent (a hidden marker on ``sys``), keeps to the standard library, and wraps all of its own
 work in one try/except: a failure here must never break the program being debugged.
 
-The CLI (``python -m deferred_graph run``) loads this file under another name to reuse
+The CLI (``python -m deferred_graph run``) starts the program as ``python SCRIPT`` with this
+folder put first on ``PYTHONPATH`` and ``DEFERRED_GRAPH_CLI`` set (``deferred_graph.relaunch``).
+In that mode the bootstrap first takes the CLI's variables out of ``os.environ``, puts the user's
+``PYTHONPATH`` back there and this folder out of ``sys.path``, so the program and the processes
+it starts see a plain run (its children are not recorded into the CLI's file); then it installs
+the runtime with the CLI's recording on the program's Twisted import, and, at exit of a program
+that never imported Twisted, leaves the header-only recording the CLI promised.  Where the CLI
+runs the program in its own process instead, it loads this file under another name to reuse
 :class:`DeferImportWatcher`; the start-up actions only run under the name ``sitecustomize``.
 """
 
@@ -25,6 +32,8 @@ import sys
 TARGET_MODULE = "twisted.internet.defer"
 ENABLE_ENV = "DEFERRED_GRAPH_ENABLE"  # mirrors deferred_graph.wire.ENV_ENABLE (not imported here)
 _MARKER = "_deferred_graph_bootstrapped"
+CLI_ENV = "DEFERRED_GRAPH_CLI"  # mirrors deferred_graph.relaunch.ENV_CLI
+CLI_PYTHONPATH_ENV = "DEFERRED_GRAPH_CLI_PYTHONPATH"  # mirrors relaunch.ENV_CLI_PYTHONPATH
 
 
 def _debug(message):
@@ -126,26 +135,102 @@ class _LoaderProxy(object):
         self._after()
 
 
-def _import_runtime():
-    """Import ``deferred_graph``; if ``python/`` is not on the path, borrow our sibling folder
-    for the import only, so the program's ``sys.path`` is left as it was."""
-    try:
-        import deferred_graph
-    except ImportError:
-        sibling = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        sys.path.insert(0, sibling)
+def _import_runtime(name="deferred_graph", ours_first=False):
+    """Import ``name`` (the runtime or one of its modules); from our sibling folder if
+    ``python/`` is not on the path, or first of all when ``ours_first`` (the CLI that started
+    us is that copy).  The folder is borrowed for the import only, so the program's
+    ``sys.path`` is left as it was."""
+    if not ours_first:
         try:
-            import deferred_graph
-        finally:
-            try:
-                sys.path.remove(sibling)
-            except ValueError:
-                pass
-    return deferred_graph
+            __import__(name)
+            return sys.modules[name]
+        except ImportError:
+            pass
+    sibling = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, sibling)
+    try:
+        __import__(name)
+    finally:
+        try:
+            sys.path.remove(sibling)
+        except ValueError:
+            pass
+    return sys.modules[name]
 
 
 def _install_runtime():
     _import_runtime().install()
+
+
+def _same_entry(a, b):
+    """Equal as ``site`` compares ``sys.path`` entries when it removes duplicates."""
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+def _take_cli_settings():
+    """The CLI's ``--record`` FILE ("" for none) when the CLI started this process, else None.
+    Before that, the environment and ``sys.path`` are put back as a plain run has them."""
+    record = os.environ.pop(CLI_ENV, None)
+    if record is None:
+        return None
+    user = os.environ.pop(CLI_PYTHONPATH_ENV, None)
+    if user is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = user
+    here = os.path.dirname(os.path.abspath(__file__))
+    if sys.path and _same_entry(sys.path[0], here):
+        del sys.path[0]
+        _put_back_users_copy(here, user)
+    return record
+
+
+def _put_back_users_copy(here, user):
+    """If the user's ``PYTHONPATH`` lists this folder too, ``site`` dropped that copy as a
+    duplicate of ours: it goes back where theirs was (the entries from ``PYTHONPATH`` come
+    first in ``sys.path``, once each)."""
+    seen = []
+    for entry in user.split(os.pathsep) if user else []:
+        if _same_entry(entry, here):
+            sys.path.insert(len(seen), os.path.abspath(entry))
+            return
+        key = os.path.normcase(os.path.abspath(entry))
+        if key not in seen:
+            seen.append(key)
+    sys.path_importer_cache.pop(here, None)
+
+
+def _start_cli_mode(record):
+    """Install with the CLI's recording on the program's Twisted import; a program that never
+    imports it still leaves a header-only recording."""
+
+    def install():
+        runtime = _import_runtime(ours_first=True)
+        if not runtime.install(record=record or None) and record:
+            sys.stderr.write(
+                "deferred_graph: runtime not installed, nothing recorded (%s)\n"
+                % (runtime.last_error,)
+            )
+
+    DeferImportWatcher(install).activate()
+    if record:
+        import atexit
+
+        atexit.register(_finish_cli_recording, record, os.getpid())
+
+
+def _finish_cli_recording(record, pid):
+    """At exit, only in the process the CLI started (not a forked child) and only when nothing
+    was recorded: the runtime, once installed, writes the file itself."""
+    try:
+        runtime = sys.modules.get("deferred_graph")
+        if os.getpid() != pid or os.path.exists(record):
+            return
+        if runtime is not None and runtime.is_installed():
+            return
+        _import_runtime("deferred_graph.recording", ours_first=True).write_header_only(record)
+    except Exception as error:
+        _debug("empty recording failed: %r" % (error,))
 
 
 def _import_machinery():
@@ -189,7 +274,10 @@ def _bootstrap():
     try:
         if not getattr(sys, _MARKER, False):  # else already bootstrapped and chained
             setattr(sys, _MARKER, True)
-            if os.environ.get(ENABLE_ENV) == "1":
+            record = _take_cli_settings()
+            if record is not None:  # the CLI's recording wins over a debug launch's
+                _start_cli_mode(record)
+            elif os.environ.get(ENABLE_ENV) == "1":
                 DeferImportWatcher(_install_runtime).activate()
             spec = _next_sitecustomize_spec()
     except Exception as error:

@@ -8,9 +8,14 @@ program first imports ``twisted.internet.defer`` (through the bootstrap's import
 program that never uses Twisted is not made to import it), and the sender's exit hook completes
 the recording.
 
-Scripts are compiled and executed here rather than through ``runpy.run_path``, which would
-compile them under the relative path and rewrite ``sys.argv[0]``; modules go through
-``runpy._run_module_as_main``, the very function ``python -m`` calls.
+The CLI's process becomes the program's interpreter (:mod:`deferred_graph.relaunch`), so no
+frame of the runner is ever under the program's and its recursion depth is a plain run's; the
+bootstrap brings the runtime in and gives the program (and its children) a plain environment.
+
+Where that cannot work the program runs in this process instead: scripts are compiled and
+executed here rather than through ``runpy.run_path``, which would compile them under the
+relative path and rewrite ``sys.argv[0]``; modules go through ``runpy._run_module_as_main``, the
+very function ``python -m`` calls.  The runner's frames are then under the program's.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from . import relaunch
+
 USAGE = """\
 usage: python -m deferred_graph run [--record FILE] SCRIPT [ARGS...]
        python -m deferred_graph run [--record FILE] -m MODULE [ARGS...]
@@ -40,9 +47,10 @@ options:
   -h, --help     show this help and exit
 """
 
-BOOTSTRAP_FILE = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bootstrap", "sitecustomize.py"
+BOOTSTRAP_DIR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bootstrap"
 )
+BOOTSTRAP_FILE = os.path.join(BOOTSTRAP_DIR, "sitecustomize.py")
 
 
 class UsageError(Exception):
@@ -139,12 +147,10 @@ def _write_empty_recording_at_exit(record: str) -> None:
     def finish() -> None:
         import deferred_graph
 
-        from .recording import RecordingTransport
+        from .recording import write_header_only
 
         if not deferred_graph.is_installed() and not os.path.exists(record):
-            transport = RecordingTransport(record)
-            transport.poll()
-            transport.close()
+            write_header_only(record)
 
     atexit.register(finish)
 
@@ -239,8 +245,29 @@ def _run_module(module: str, args: list[str]) -> None:
         runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 
+def _exec_program(request: RunRequest) -> None:
+    """Become the program's interpreter; returns only where that cannot be done."""
+    launch = relaunch.exec_args(
+        BOOTSTRAP_DIR, request.record, request.script, request.module, request.args
+    )
+    if launch is None:
+        return
+    executable, argv, env = launch
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+    try:
+        os.execve(executable, argv, env)
+    except OSError as error:
+        from .debuglog import debug_log
+
+        debug_log("exec of %s failed, running in-process: %r" % (executable, error))
+
+
 def run(request: RunRequest) -> int:
-    """Run the program; returns its exit status unless it raises SystemExit itself."""
+    """Run the program; returns its exit status unless it raises SystemExit itself (in this
+    process only where it cannot become the program's interpreter)."""
+    _exec_program(request)
     interrupt_exit = _InterruptExit()
     atexit.register(interrupt_exit)
     if request.record:

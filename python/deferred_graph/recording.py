@@ -110,6 +110,15 @@ class RecordingTransport:
         self._retry_at = 0.0
 
 
+def write_header_only(path: str) -> None:
+    """The recording of a run that never installed the runtime (its program never imported
+    Twisted): a valid file with no batch, so tools reading ``path`` find what they were promised.
+    Used by the CLI, and by the bootstrap in the process the CLI started."""
+    transport = RecordingTransport(path)
+    transport.poll()
+    transport.close()
+
+
 class RecordingError(ValueError):
     """A recording file is not what it should be; ``line`` is 1-based."""
 

@@ -21,8 +21,9 @@ def _stack_depth():
     return depth
 
 
-# Frames below the program's own module (a launcher: ``python -m deferred_graph run`` has 6,
-# ``python SCRIPT`` none) are not the observer's doing: limits are set relative to this depth.
+# Frames below the program's own module (a launcher's; ``python SCRIPT`` and
+# ``python -m deferred_graph run`` have none) are not the observer's doing: limits are set
+# relative to this depth.
 BASE_DEPTH = _stack_depth()
 
 
