@@ -21,7 +21,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from . import clock, wire
+from . import clock, death, wire
 from .emitter import Emitter, idle_snapshot_event
 from .registry import Registry
 from .state import find_cancellation_status
@@ -104,10 +104,11 @@ def _create_runtime(defer: Any, failure_type: type) -> _Runtime:
     names = {"_deferred_graph_" + key: value for key, value in registry.hook_names().items()}
     names.update(
         {
-            "_deferred_graph_mark": registry.dirty.add,
+            "_deferred_graph_mark": registry.entries.get,
+            "_deferred_graph_capture": functools.partial(death.capture, registry),
             "_deferred_graph_fired": registry.fired.__setitem__,
             "_deferred_graph_now": clock.now,
-            "_deferred_graph_failure": registry.note_failure,
+            "_deferred_graph_failure": functools.partial(death.failure_noted, registry),
             "_deferred_graph_cancel": registry.note_cancel,
         }
     )

@@ -24,7 +24,7 @@ from typing import Any, Optional
 
 from . import clock, wire
 from .registry import Entry, Registry
-from .state import dead_state, read_state
+from .state import dead_state, forget_capture, read_state, state_at_death
 
 _MAX_ROUNDS = 3  # drain rounds for Deferreds discovered while reading others' state
 _PENDING_LIMIT = 10000  # events kept for a later drain when no sender runs
@@ -40,6 +40,7 @@ class Emitter:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.ephemeral = 0
+        self._ephemeral_sent = 0
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
         self._pending: list[EventDict] = []
@@ -105,6 +106,7 @@ class Emitter:
         for _, entry, obj in live:
             kind = "changed" if entry.reported else "created"
             entry.reported = True
+            forget_capture(entry)
             events.append(self._event(kind, deferred=read_state(obj, entry, reg)))
         return True
 
@@ -128,10 +130,16 @@ class Emitter:
                         id=entry.serial,
                         unhandledFailure=entry.unhandled,
                         firedAt=entry.fired_at,
+                        final=state_at_death(entry),
+                        finalUnknown=entry.final is None and entry.final_unknown,
                     )
                 )
             else:
                 self.ephemeral += 1
+        if self.ephemeral != self._ephemeral_sent:
+            # Counted in the stream, not only in snapshots: a recording states it too.
+            self._ephemeral_sent = self.ephemeral
+            events.append(self._event("counts", ephemeral=self.ephemeral))
 
     def marker(self, name: str) -> list[EventDict]:
         """``drain()`` then a marker event, so the marker follows the state it marks."""
@@ -159,7 +167,8 @@ class Emitter:
             done: set[int] = set()
             kept: list[Entry] = []
             for _ in range(_MAX_ROUNDS):
-                reg.absorb()
+                # Absorbed here, reported by the next drain unless this snapshot reports them.
+                reg.dirty.update(reg.absorb())
                 todo = [e for e in reg.live_entries() if id(e) not in done]
                 if not todo:
                     break
@@ -170,9 +179,10 @@ class Emitter:
                     obj = entry()
                     if obj is None:
                         continue
-                    states.append(read_state(obj, entry, reg))
                     if reason != "request":
                         entry.reported = True
+                        forget_capture(entry)
+                    states.append(read_state(obj, entry, reg))
             states.sort(key=lambda s: s["id"])
             return self._event(
                 "snapshot",

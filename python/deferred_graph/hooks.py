@@ -226,7 +226,7 @@ def _instrument_one(
     instrumenter = Instrumenter(skip_self=prepend == REGISTER)
     new_node = instrumenter.visit(new_node)
     if prepend:
-        prepend_hook(new_node, prepend)
+        prepend_hook(new_node, prepend, class_name or "")
     if not instrumenter.inserted and not prepend:
         return
     try:

@@ -89,6 +89,10 @@ class Entry(weakref.ref[Any]):
     coroutine: Optional[CoroutineLink] = None
     reported = False
     type_name = "Deferred"
+    # The state after its latest change (see ``death``), kept until a drain reads it afresh;
+    # ``final_unknown`` when that capture failed, so a death before the next drain is unknown.
+    final: Optional[wire.DeferredState] = None
+    final_unknown = False
 
     @property
     def serial(self) -> int:
@@ -227,10 +231,20 @@ class Registry:
         except Exception:
             pass
 
-    def note_cancel(self, deferred: Any) -> None:
-        """Hook run first in ``cancel()``: a Deferred cancelled before it fired is cancelled."""
+    def note_cancel(self, deferred: Any, where: str = "Deferred") -> None:
+        """Hook run first in ``cancel()`` of class ``where``: flag the Deferred cancelled exactly
+        when that method acts.  ``Deferred.cancel`` acts before it fired and, once called, while
+        its result is a Deferred (it waits on one: the cancel is forwarded there, and the timeout
+        of ``addTimeout`` is such a cancel); ``DeferredList.cancel`` only before it fired."""
         try:
-            if not deferred.called:
+            attrs = deferred.__dict__
+            dtype = self.deferred_type
+            waiting = (
+                where == "Deferred"
+                and dtype is not None
+                and issubclass(type(attrs.get("result")), dtype)
+            )
+            if not attrs.get("called", False) or waiting:
                 entry = self.ensure(deferred)
                 entry.cancelled = True
                 self.dirty.add(id(deferred))

@@ -12,7 +12,7 @@ Never raises.
 from __future__ import annotations
 
 import types
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, cast
 
 from . import saferepr, wire
 from .registry import Entry, Registry, creation_location
@@ -56,8 +56,30 @@ def _minimal(entry: Entry, note: Optional[str] = None) -> wire.DeferredState:
 
 
 def dead_state(entry: Entry) -> wire.DeferredState:
-    """State for a Deferred reported only after its death (it died with an unhandled Failure)."""
-    return _minimal(entry)
+    """State for a Deferred reported only after its death (it died with an unhandled Failure):
+    what was captured after its last change, else what the entry alone knows."""
+    return state_at_death(entry) or _minimal(entry)
+
+
+def state_at_death(entry: Entry) -> Optional[wire.DeferredState]:
+    """The state captured after the Deferred's last change since it was last read (see
+    ``death``), with the facts the entry itself keeps brought up to date; None when nothing
+    changed since that read, whose state then stands."""
+    final = entry.final
+    if final is None:
+        return None
+    state = dict(final)
+    state["label"] = entry.label
+    state["cancelled"] = entry.cancelled
+    state["firedAt"] = entry.fired_at
+    return cast(wire.DeferredState, state)
+
+
+def forget_capture(entry: Entry) -> None:
+    """Called before a drain or snapshot reads ``entry`` afresh: a capture made before the read
+    is older than it.  (Cleared first, so a capture made while the read runs is kept.)"""
+    entry.final = None
+    entry.final_unknown = False
 
 
 def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> wire.DeferredState:
@@ -82,7 +104,7 @@ def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> wire.Deferred
         "createdAt": entry.created_at,
         "firedAt": entry.fired_at,
         "members": _members(attrs, id_of),
-        "coroutine": _coroutine(entry, id_of),
+        "coroutine": coroutine_info(entry, id_of),
         "timer": _timer(attrs),
     }
 
@@ -133,7 +155,7 @@ def _callbacks(
         except Exception:
             pairs.append({"callback": None, "errback": None, "continues": None})
             continue
-        if _is_continue(cb):
+        if is_continue(cb):
             waiting = cb_args[0] if cb_args else None
             pairs.append({"callback": None, "errback": None, "continues": id_of(waiting)})
         else:
@@ -143,7 +165,8 @@ def _callbacks(
     return pairs
 
 
-def _is_continue(value: Any) -> bool:
+def is_continue(value: Any) -> bool:
+    """Twisted's ``_CONTINUE`` sentinel (its class is private, so it is known by name)."""
     return type(value).__name__ == "_Sentinel" and getattr(value, "name", None) == "_CONTINUE"
 
 
@@ -182,7 +205,10 @@ def _members(attrs: dict[str, Any], id_of: Callable[[Any], Optional[int]]) -> Op
     return [i for i in (id_of(m) for m in list(members)) if i is not None]
 
 
-def _coroutine(entry: Entry, id_of: Callable[[Any], Optional[int]]) -> Optional[wire.CoroutineInfo]:
+def coroutine_info(
+    entry: Entry, id_of: Callable[[Any], Optional[int]]
+) -> Optional[wire.CoroutineInfo]:
+    """What drives the Deferred (from its entry's weak links alone) and what that awaits now."""
     link = entry.coroutine
     if link is None:
         return None
