@@ -42,6 +42,7 @@ export interface ViewExtras {
   collected: boolean;
   collectedAt: number | null;
   unhandledFailure: FailureResult | null;
+  stateAtDeathUnknown: boolean;
   lastSeq: number;
 }
 
@@ -72,6 +73,7 @@ export function buildView(state: DeferredState, name: string | null, extras: Vie
     collected: extras.collected,
     collectedAt: extras.collectedAt,
     unhandledFailure: extras.unhandledFailure,
+    stateAtDeathUnknown: extras.stateAtDeathUnknown,
     lastSeq: extras.lastSeq,
   };
 }
@@ -149,7 +151,19 @@ export function stateText(view: DeferredView, lookup: ViewLookup): string {
   if (c && !c.finished && c.waitingOn != null && view.waitingOn == null) text += ` — awaiting ${refName(c.waitingOn, lookup)}`;
   if (view.cancelled) text += ' · cancelled';
   if (view.collected) text += ' · collected';
+  if (view.collected && view.stateAtDeathUnknown) text += ` · ${STATE_AT_DEATH_UNKNOWN}`;
   return text;
+}
+
+/**
+ * Said of a collected Deferred that changed after its last report in a way the runtime could
+ * not read: the rest of its row is the state before that change.
+ */
+export const STATE_AT_DEATH_UNKNOWN = 'state at death unknown';
+
+/** A result the runtime knows only by type (read at death, where no repr may run). */
+export function opaqueText(typeName: string): string {
+  return `${typeName} object (repr not read at death)`;
 }
 
 /** A Failure as the last line of its traceback: `ValueError: boom` (just the type without a message). */
@@ -170,6 +184,8 @@ export function resultText(view: Pick<DeferredState, 'hasResult' | 'result'>): s
       return `→ #${r.id}`;
     case 'failure':
       return failureText(r);
+    case 'opaque':
+      return opaqueText(str(r.typeName));
     default:
       return r.repr;
   }
@@ -302,7 +318,7 @@ export function detailLines(view: DeferredView, lookup: ViewLookup): DetailSegme
   if (r) {
     const seg: DetailSegment =
       r.kind === 'deferred' ? { text: refName(r.id, lookup), target: r.id } : { text: resultText(view), full: resultText(view) };
-    const truncated = r.kind !== 'deferred' && r.truncated ? [{ text: ' (truncated by the runtime)', muted: true }] : [];
+    const truncated = 'truncated' in r && r.truncated ? [{ text: ' (truncated by the runtime)', muted: true }] : [];
     lines.push([{ text: 'result ', muted: true }, seg, ...truncated]);
   }
   const c = view.coroutine;
