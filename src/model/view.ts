@@ -196,6 +196,36 @@ export function callbacksText(view: Pick<DeferredState, 'callbacks'>): string {
   return String(Array.isArray(view.callbacks) ? view.callbacks.length : 0);
 }
 
+/** Twisted's pass-through halves of a pair (`addCallback` pairs a callback with one of them). */
+const PASS_THROUGH: ReadonlySet<string> = new Set(['passthru', '_failthru']);
+
+/**
+ * One pending pair in a few words, for a one-line summary: the callback's name (`both f` when
+ * one function is both halves, `errback g` for an `addErrback`), or `continues #3`.
+ */
+export function pairSummary(pair: CallbackPair | null, lookup: ViewLookup): string {
+  if (!pair || typeof pair !== 'object') return '?';
+  if (typeof pair.continues === 'number') return `continues ${refName(pair.continues, lookup)}`;
+  const cb = pair.callback ? str(pair.callback.name) : null;
+  const eb = pair.errback ? str(pair.errback.name) : null;
+  if (cb !== null && cb === eb) return `both ${cb}`;
+  if (cb === null || PASS_THROUGH.has(cb.split('.').pop() ?? cb)) return `errback ${eb ?? '—'}`;
+  return cb;
+}
+
+/** The pending callbacks as one line: `f, errback g, continues #3` (none: `—`). */
+export function callbackNamesText(view: Pick<DeferredState, 'callbacks'>, lookup: ViewLookup): string {
+  const pairs = Array.isArray(view.callbacks) ? view.callbacks : [];
+  return pairs.length ? pairs.map((pair) => pairSummary(pair, lookup)).join(', ') : '—';
+}
+
+/** Where the Deferred was created: `fetch() crawler.py:42`. */
+export function createdText(view: Pick<DeferredState, 'created'>): string {
+  const c = view.created;
+  if (!c) return '?';
+  return `${str(c.function)}()${c.file ? ` ${locationText(c.file, c.line > 0 ? c.line : null)}` : ''}`;
+}
+
 /** Every text of a Deferred row, in the panel's column order. */
 export interface RowText {
   label: string;

@@ -70,6 +70,54 @@ def _continues(pair: Any) -> Optional[int]:
     return None
 
 
+def truth(d: Deferred) -> dict:
+    """What Twisted's attributes say of ``d`` now, in the fields the states are compared on
+    (taken by a test just before it drops the last reference: the truth of a dead row)."""
+    chained = d._chainedTo
+    want = {
+        "hasResult": hasattr(d, "result"),
+        "callbacks": len(twisted_callbacks(d)),
+        "paused": d.paused,
+        "waitingOn": deferred_graph.id_of(chained) if chained is not None else None,
+        "called": bool(d.called),
+        "continues": [_continues(pair) for pair in twisted_callbacks(d)],
+        "result": expected_result(d),
+    }
+    if hasattr(d, "result"):
+        want["resultType"] = saferepr.type_name(type(d.result))
+    return want
+
+
+def compare(name: str, want: Mapping[str, Any], state: Optional[Mapping[str, Any]]) -> list[str]:
+    """Every difference between a truth (:func:`truth`) and a state, as readable lines.  A
+    result known only by its type (``opaque``, read at death) matches a value of that type
+    that is not a builtin scalar (those are always sent with their repr)."""
+    if state is None:
+        return ["%s: no state" % name]
+    problems: list[str] = []
+    got = {
+        "hasResult": state["hasResult"],
+        "callbacks": len(state["callbacks"]),
+        "paused": state["paused"],
+        "waitingOn": state["waitingOn"],
+        "called": state["called"],
+        "continues": [pair["continues"] for pair in state["callbacks"]],
+    }
+    for key, value in got.items():
+        if want[key] != value:
+            problems.append("%s: %s runtime=%r twisted=%r" % (name, key, value, want[key]))
+    result, have = want["result"], state["result"]
+    if result is None or have is None:
+        if result != have:
+            problems.append("%s: result runtime=%r twisted=%r" % (name, have, result))
+    elif have.get("kind") == "opaque":
+        if result["kind"] != "value" or have["typeName"] != want.get("resultType"):
+            problems.append("%s: result runtime=%r twisted=%r" % (name, have, result))
+    elif any(have.get(k) != v for k, v in result.items()):
+        problems.append("%s: result runtime=%r twisted=%r" % (name, have, result))
+    return problems
+
+
 def mismatches(deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None) -> list[str]:
     """Every difference between Twisted's attributes and the runtime's states, as readable
     lines ("b: callbacks runtime=1 twisted=0"); empty when they agree."""
@@ -81,33 +129,7 @@ def mismatches(deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None
         if state is None:
             problems.append("%s: no state for id %r" % (name, did))
             continue
-        chained = d._chainedTo
-        want = {
-            "hasResult": hasattr(d, "result"),
-            "callbacks": len(twisted_callbacks(d)),
-            "paused": d.paused,
-            "waitingOn": deferred_graph.id_of(chained) if chained is not None else None,
-            "called": bool(d.called),
-        }
-        got = {
-            "hasResult": state["hasResult"],
-            "callbacks": len(state["callbacks"]),
-            "paused": state["paused"],
-            "waitingOn": state["waitingOn"],
-            "called": state["called"],
-        }
-        want["continues"] = [_continues(pair) for pair in twisted_callbacks(d)]
-        got["continues"] = [pair["continues"] for pair in state["callbacks"]]
-        for key, value in want.items():
-            if got[key] != value:
-                problems.append("%s: %s runtime=%r twisted=%r" % (name, key, got[key], value))
-        result = expected_result(d)
-        have = state["result"]
-        if result is None or have is None:
-            if result != have:
-                problems.append("%s: result runtime=%r twisted=%r" % (name, have, result))
-        elif any(have.get(k) != v for k, v in result.items()):
-            problems.append("%s: result runtime=%r twisted=%r" % (name, have, result))
+        problems.extend(compare(name, truth(d), state))
     return problems
 
 

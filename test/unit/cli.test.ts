@@ -118,7 +118,7 @@ describe('deferred-graph CLI', () => {
     expect(run.stderr).toContain(`${path}:3: not valid JSON`);
     expect(run.stderr).toContain(`${path}:4: Rejected event:`);
     expect(run.stderr).toMatch(/deferred\.paused: expected a non-negative integer/);
-    expect(run.stdout).toMatch(/^1\s+Deferred #1\s+fired\s+5\s+0$/m);
+    expect(run.stdout).toMatch(/^1\s+Deferred #1\s+fired\s+5\s+0\s+—\s+\S+\(\)/m);
   });
 
   it('says which markers exist when the named one does not', () => {
