@@ -139,13 +139,16 @@ def _ts_rows(record: Path, tmp_path: Path) -> tuple[list[dict], str]:
     bundle = tmp_path / "cli.js"
     build = (
         "require('esbuild').buildSync({entryPoints: ['src/cli/cli.ts'], outfile: %s, "
-        "bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning'})" % json.dumps(str(bundle))
+        "bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning'})"
+        % json.dumps(str(bundle))
     )
     subprocess.run(["node", "-e", build], cwd=REPO, check=True)
     rows = subprocess.run(
         ["node", str(bundle), "status", str(record), "--json"], capture_output=True, text=True
     )
-    table = subprocess.run(["node", str(bundle), "status", str(record)], capture_output=True, text=True)
+    table = subprocess.run(
+        ["node", str(bundle), "status", str(record)], capture_output=True, text=True
+    )
     assert rows.returncode == 0 and table.returncode == 0, rows.stderr + table.stderr
     return json.loads(rows.stdout), table.stdout
 
@@ -209,7 +212,9 @@ def test_the_extension_model_reads_the_same_rows(recording, tmp_path):
     by_id = {r["id"]: r for r in rows}
     reused = [by_id[s["id"]] for s in _reuse_rows(_replay(record))]
     assert [r["resultText"] for r in reused] == ["0", "10", "20"], reused
-    assert {r["state"] for r in reused} == {"fired · collected"} and not any(r["callbacks"] for r in reused)
+    assert {r["state"] for r in reused} == {"fired · collected"} and not any(
+        r["callbacks"] for r in reused
+    )
     count = _replay(record).ephemeral
     assert "unseen short-lived %d" % count in table, table
     assert os.path.basename(str(record))  # the table names the file

@@ -43,6 +43,7 @@ def _peek_entry(rt: Runtime, d: defer.Deferred) -> Any:
         return entry
     return next((e for e in list(registry.born) if e() is d), None)
 
+
 KINDS = [
     "new",
     "drop",
