@@ -42,7 +42,7 @@ export function statusTable(rows: StatusRow[]): string {
     cell(r.unhandledFailure ? `${r.state} · unhandled failure` : r.state),
     cell(r.resultText),
     String(r.callbacks),
-    cell(r.callbackNames, 48),
+    cell(r.callbackNames, 60),
     cell(r.createdText, 48),
   ]);
   return renderTable(['ID', 'DEFERRED', 'STATE', 'RESULT', 'CALLBACKS', 'PENDING', 'CREATED'], body);

@@ -237,6 +237,8 @@ export class SessionModel {
       this.insert(known.final ?? state, seq, known.collectedSeq, known.collectedAt, known.unhandledFailure, known.firedAtDeath);
       const inserted = this.entries.get(id)!;
       inserted.deathUnknown = !known.final && known.deathUnknown === true;
+      // The state at death stands against older states still on their way.
+      if (known.final) inserted.stateSeq = Math.max(seq, known.collectedSeq ?? seq);
       return true;
     }
     if (seq < this.latestSnapshotSeq) {
