@@ -93,14 +93,15 @@ class Emitter:
             entry = entries_get(key)
             if entry is None:
                 continue
-            when = times.get(key)
-            # Noted even for a Deferred that died since (its collected event says it fired);
-            # a time before the entry's birth belongs to an earlier object at the same address.
-            if when is not None and entry.fired_at is None and when >= entry.born_at:
-                entry.fired_at = clock.to_wire(when)
             obj = entry()
             if obj is None:
+                # Its own fire was captured (see death); a time under its key now may be that of
+                # a newer Deferred at its address that died unseen.
                 continue
+            when = times.get(key)
+            # A time before the entry's birth belongs to an earlier object at the same address.
+            if when is not None and entry.fired_at is None and when >= entry.born_at:
+                entry.fired_at = clock.to_wire(when)
             live.append((entry.born_at, entry, obj))
         live.sort(key=lambda item: item[0])  # creation order, so serials follow it
         for _, entry, obj in live:

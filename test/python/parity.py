@@ -16,6 +16,7 @@ change in what Twisted means by it shows up as a mismatch.
 from __future__ import annotations
 
 import gc
+import os
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional, Union
@@ -24,7 +25,7 @@ from twisted.internet.defer import _CONTINUE, Deferred
 from twisted.python.failure import Failure
 
 import deferred_graph
-from deferred_graph import saferepr
+from deferred_graph import saferepr, wire
 
 Deferreds = Union[Mapping[str, Deferred], Iterable[Deferred]]
 
@@ -161,10 +162,15 @@ class Runtime:
         assert emitter is not None
         self.emitter = emitter
         self.replay = Replay()
+        # The first events drained, kept for a replay by another consumer (the TS model).
+        self.log: list[dict] = []
+        self.log_limit = 0
 
     def drain(self) -> list[dict]:
         events = self.emitter.drain()
         self.replay.apply(events)
+        if events and len(self.log) < self.log_limit:
+            self.log.append(wire.make_batch(os.getpid(), len(self.log) + 1, events))
         return events
 
     def check(self, deferreds: Deferreds, context: Any = "") -> None:

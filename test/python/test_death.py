@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from deferred_graph import wire
 from deferred_graph.recording import read_recording
-from procs import check, run_python, runtime_env, write_program
+from procs import check, run_python, runtime_env, ts_cli, write_program
 from replay import Replay
-
-REPO = Path(__file__).resolve().parents[2]
 
 PROGRAM = """
 import gc
@@ -134,21 +131,9 @@ def _reuse_rows(replay: Replay) -> list[dict]:
 
 
 def _ts_rows(record: Path, tmp_path: Path) -> tuple[list[dict], str]:
-    """The extension's model over the same file: the CLI bundled by esbuild, ``--json`` and
-    the table's summary."""
-    bundle = tmp_path / "cli.js"
-    build = (
-        "require('esbuild').buildSync({entryPoints: ['src/cli/cli.ts'], outfile: %s, "
-        "bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning'})"
-        % json.dumps(str(bundle))
-    )
-    subprocess.run(["node", "-e", build], cwd=REPO, check=True)
-    rows = subprocess.run(
-        ["node", str(bundle), "status", str(record), "--json"], capture_output=True, text=True
-    )
-    table = subprocess.run(
-        ["node", str(bundle), "status", str(record)], capture_output=True, text=True
-    )
+    """The extension's model over the same file: the CLI's ``--json`` and its table."""
+    rows = ts_cli(["status", str(record), "--json"], tmp_path)
+    table = ts_cli(["status", str(record)], tmp_path)
     assert rows.returncode == 0 and table.returncode == 0, rows.stderr + table.stderr
     return json.loads(rows.stdout), table.stdout
 

@@ -21,6 +21,7 @@ that is their state at death).
 from __future__ import annotations
 
 import gc
+import json
 import os
 import weakref
 from typing import Any
@@ -33,6 +34,8 @@ from twisted.internet import defer
 import deferred_graph
 import parity
 from parity import Runtime
+from procs import ts_cli, write_recording
+from replay import Replay
 
 
 def _peek_entry(rt: Runtime, d: defer.Deferred) -> Any:
@@ -243,6 +246,7 @@ class Program:
 @pytest.fixture(scope="module")
 def rt():
     runtime = Runtime()
+    runtime.log_limit = 3000  # batches the TS model replays too (see the last test)
     yield runtime
     runtime.close()
     print("\nrandom parity: %(programs)d programs, %(operations)d operations checked" % CHECKED)
@@ -251,7 +255,7 @@ def rt():
 # Each local run explores 2,000 new programs; CI (CI=true) runs a fixed 2,000, so that a red CI
 # run is reproducible and tells of a change, not of the draw.
 @settings(
-    max_examples=2000,
+    max_examples=int(os.environ.get("DG_EXAMPLES", 2000)),
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=os.environ.get("CI") == "true",
@@ -298,3 +302,35 @@ def test_random_programs_keep_parity(rt, ops, debug, snap):
 def test_random_programs_ran_thousands_of_operations(rt):
     """Guard: the property above really ran thousands of random programs."""
     assert CHECKED["programs"] >= 2000 and CHECKED["operations"] >= 10000, CHECKED
+
+
+def test_the_extension_model_agrees_with_the_python_replay(rt, tmp_path):
+    """The first batches of those programs, as a recording, read by the extension's model (the
+    CLI's ``--json``): every row, living or dead, says what the Python replay of the same
+    batches says."""
+    assert rt.log, "no batches logged"
+    record = write_recording(tmp_path / "random.jsonl", rt.log)
+    replay = Replay()
+    for batch in rt.log:
+        replay.apply(batch["events"])
+    done = ts_cli(["status", str(record), "--json"], tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = {row["id"]: row for row in json.loads(done.stdout)}
+    python = {**replay.dead, **replay.states}
+    assert set(rows) == set(python)
+    fields = ("called", "hasResult", "paused", "waitingOn", "cancelled")
+    for did, state in python.items():
+        row = rows[did]
+        want = tuple(state[f] for f in fields) + (len(state["callbacks"]), did in replay.dead)
+        got = tuple(row[f] for f in fields) + (row["callbacks"], row["collected"])
+        assert got == want, (
+            did,
+            row,
+            state,
+            [
+                e
+                for b in rt.log
+                for e in b["events"]
+                if e.get("id") == did or e.get("deferred", {}).get("id") == did
+            ],
+        )
