@@ -24,7 +24,7 @@ from typing import Any, Optional
 
 from . import clock, saferepr, wire
 from .registry import Entry, Registry, creation_location
-from .state import coroutine_info, is_continue
+from .state import callback_pairs, coroutine_info
 
 _SCALARS = (int, float, bool, complex, type(None))
 _TEXTS = (str, bytes)
@@ -70,7 +70,7 @@ def final_state(d: Any, entry: Entry, registry: Registry) -> wire.DeferredState:
         "called": called,
         "hasResult": has_result,
         "result": _result(attrs["result"], entry, registry) if has_result else None,
-        "callbacks": _callbacks(attrs, registry),
+        "callbacks": callback_pairs(attrs, lambda obj: _serial(registry, obj), plain_callable),
         "paused": paused if type(paused) is int else 0,
         "waitingOn": _serial(registry, chained) if chained is not None else None,
         "cancelled": entry.cancelled,
@@ -120,31 +120,6 @@ def _result(value: Any, entry: Entry, registry: Registry) -> wire.Result:
             "truncated": truncated,
         }
     return {"kind": "opaque", "typeName": saferepr.type_name(kind)}
-
-
-def _callbacks(attrs: dict[str, Any], registry: Registry) -> list[wire.CallbackPair]:
-    chain = attrs.get("callbacks")
-    if type(chain) is not list:
-        chain = attrs.get("_callbacks")
-    if type(chain) is not list:
-        return []
-    pairs: list[wire.CallbackPair] = []
-    for item in list(chain):
-        try:
-            (cb, cb_args, _kw), (eb, _eb_args, _ekw) = item
-        except Exception:
-            pairs.append({"callback": None, "errback": None, "continues": None})
-            continue
-        if is_continue(cb):
-            waiting = cb_args[0] if cb_args else None
-            pairs.append(
-                {"callback": None, "errback": None, "continues": _serial(registry, waiting)}
-            )
-        else:
-            pairs.append(
-                {"callback": plain_callable(cb), "errback": plain_callable(eb), "continues": None}
-            )
-    return pairs
 
 
 def plain_callable(func: Any) -> wire.CallableInfo:

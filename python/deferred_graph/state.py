@@ -96,7 +96,7 @@ def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> wire.Deferred
         "called": bool(attrs.get("called", False)),
         "hasResult": has_result,
         "result": result,
-        "callbacks": _callbacks(attrs, id_of),
+        "callbacks": callback_pairs(attrs, id_of, callable_info),
         "paused": _int(attrs.get("paused", 0)),
         "waitingOn": id_of(chained) if chained is not None else None,
         "cancelled": entry.cancelled,
@@ -140,13 +140,18 @@ def _result(value: Any, registry: Registry, limit: int) -> wire.Result:
     }
 
 
-def _callbacks(
-    attrs: dict[str, Any], id_of: Callable[[Any], Optional[int]]
+def callback_pairs(
+    attrs: dict[str, Any],
+    id_of: Callable[[Any], Optional[int]],
+    describe: Callable[[Any], wire.CallableInfo],
 ) -> list[wire.CallbackPair]:
+    """The pending pairs of a Deferred's ``__dict__`` (``callbacks`` on 22.4, ``_callbacks``
+    on 26.4; only a plain list, whose iteration runs no code of the program), each half named
+    by ``describe``, a ``_CONTINUE`` pair by the id of the Deferred it resumes."""
     chain = attrs.get("callbacks")
-    if not isinstance(chain, list):
+    if type(chain) is not list:
         chain = attrs.get("_callbacks")
-    if not isinstance(chain, list):
+    if type(chain) is not list:
         return []
     pairs: list[wire.CallbackPair] = []
     for item in list(chain):
@@ -159,9 +164,7 @@ def _callbacks(
             waiting = cb_args[0] if cb_args else None
             pairs.append({"callback": None, "errback": None, "continues": id_of(waiting)})
         else:
-            pairs.append(
-                {"callback": callable_info(cb), "errback": callable_info(eb), "continues": None}
-            )
+            pairs.append({"callback": describe(cb), "errback": describe(eb), "continues": None})
     return pairs
 
 
