@@ -36,8 +36,17 @@ def capture(registry: Registry, obj: Any) -> None:
     drain anyway; one at the address of a dead Deferred whose entry is not yet forgotten is not
     that entry's (the identity check), so address reuse never mixes two Deferreds."""
     key = id(obj)
-    entry = registry.entries.get(key)
-    if entry is None or entry() is not obj:
+    entries = registry.entries
+    entry = entries.get(key)
+    if entry is None:
+        return
+    if entry() is not obj:
+        # A dead Deferred's entry, waiting in the collected queue for the drain: take it out of
+        # ``entries`` now, or every note at this address (CPython hands it to the next Deferred
+        # at once, in a loop every time) would land here until the drain.
+        with registry.entries_lock:
+            if entries.get(key) is entry and entry() is None:
+                del entries[key]
         return
     registry.dirty.add(key)
     try:
