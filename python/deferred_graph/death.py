@@ -116,12 +116,14 @@ def _result(value: Any, entry: Entry, registry: Registry) -> wire.Result:
             "truncated": False,
         }
     limit = saferepr.repr_limit()
-    if kind in _SCALARS or kind in _TEXTS:
+    # By identity: ``in`` would compare with ``==``, which a metaclass of the program may define.
+    text_kind = any(kind is t for t in _TEXTS)
+    if text_kind or any(kind is t for t in _SCALARS):
         try:
-            text = repr(value[: limit + 1] if kind in _TEXTS else value)
+            text = repr(value[: limit + 1] if text_kind else value)
         except ValueError:  # an int too long to convert to text
             return {"kind": "opaque", "typeName": kind.__name__}
-        truncated = len(text) > limit or (kind in _TEXTS and len(value) > limit)
+        truncated = len(text) > limit or (text_kind and len(value) > limit)
         return {
             "kind": "value",
             "typeName": kind.__name__,
