@@ -203,3 +203,59 @@ def test_the_extension_model_reads_the_same_rows(recording, tmp_path):
     count = _replay(record).ephemeral
     assert "unseen short-lived %d" % count in table, table
     assert os.path.basename(str(record))  # the table names the file
+
+
+class _Spy:
+    """A result and a callable whose every hook notes whether a capture is running."""
+
+    seen: list[str] = []
+
+    def __repr__(self) -> str:
+        return self._note("repr")
+
+    def __getattr__(self, name: str):
+        self._note("getattr " + name)
+        raise AttributeError(name)
+
+    def __call__(self, result):
+        return _Spy()
+
+    def _note(self, what: str) -> str:
+        import sys
+
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename.endswith(os.path.join("deferred_graph", "death.py")):
+                _Spy.seen.append(what)
+            frame = frame.f_back
+        return "<spy>"
+
+
+def test_a_capture_runs_none_of_the_programs_code():
+    """Captures run inside Twisted's callback loop, on the program's thread: no repr, no
+    getattr of the program's objects (the result shows by its type, a callable object by its
+    class)."""
+    import gc
+
+    from twisted.internet import defer
+
+    import deferred_graph
+    from parity import Runtime
+
+    rt = Runtime()
+    _Spy.seen.clear()
+    try:
+        d = defer.Deferred()
+        d.addCallback(_Spy())
+        d.addCallback(_Spy())
+        rt.drain()
+        d.callback(1)  # both callbacks return spies: each write-run is captured
+        d.addCallback(_Spy())  # fired: runs at once
+        d_id = deferred_graph.id_of(d)
+        del d
+        gc.collect()
+        rt.drain()
+        assert _Spy.seen == []
+        assert rt.replay.dead[d_id]["result"] == {"kind": "opaque", "typeName": "test_death._Spy"}
+    finally:
+        rt.close()
