@@ -13,6 +13,8 @@ const node = (file, ...args) => [process.execPath, ['--expose-gc', path.join('be
 const BENCHES = [
   // Runs both Twisted versions itself, with and without debugpy.
   ['Python runtime overhead (Twisted 22.4 and 26.4)', PY_TW22, [path.join('bench', 'python', 'deferred_micro.py')]],
+  // A real workload: a Scrapy crawl, plain and under the runtime (Debian's Scrapy: Twisted 22.4).
+  ['Scrapy crawl CPU time (Twisted 22.4)', PY_TW22, [path.join('bench', 'python', 'scrapy_crawl.py')]],
   ['chain model throughput', ...node('model-throughput.mjs')],
   ['webview rendering', ...node('webview-render.mjs')],
   ['end-to-end latency in VS Code', ...node('e2e-latency.mjs')],

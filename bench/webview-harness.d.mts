@@ -2,5 +2,4 @@
 import type { Browser } from 'playwright-core';
 
 export const ROOT: string;
-export const CHROMIUM_ARGS: string[];
 export function startWebview(options?: { minify?: boolean }): Promise<{ url: string; browser: Browser; close(): Promise<void> }>;

@@ -11,18 +11,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from '../test/harness/workbench.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 /** Bundles webview/main.ts and the HTML renderer into `out`; returns renderWebviewHtml. */
 async function build(out, minify) {
@@ -88,7 +79,7 @@ function listen(out, renderHtml) {
 export async function startWebview({ minify = true } = {}) {
   const out = mkdtempSync(join(tmpdir(), 'dg-webview-'));
   const server = await listen(out, await build(out, minify));
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  const browser = await launchBrowser();
   return {
     url: `http://127.0.0.1:${server.address().port}/`,
     browser,

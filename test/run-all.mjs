@@ -2,7 +2,8 @@
 /**
  * `npm test`: installs what is missing (Debian packages, node_modules, the Twisted 26.4 venv,
  * code-server), then runs every suite — the style and boundary gate (Biome; ruff and mypy),
- * type check, vitest, the Python suites on Twisted 22.4 and 26.4, the VS Code
+ * type check, vitest, the Python suites on Twisted 22.4 and 26.4, the real-world workloads and
+ * Twisted's wider suites under the runtime (`npm run test:realworld`), the VS Code
  * API suite in code-server and the end-to-end scenarios — and ends with a summary table and the
  * line "N passed, N failed" (the sum). Exit code 1 when anything failed.
  *
@@ -67,9 +68,12 @@ async function vitest() {
   return [{ name: 'vitest', passed: r.numPassedTests, failed, note: `${r.testResults?.length ?? '?'} files` }];
 }
 
-/** One row per Twisted version, from run-both.sh's own summary lines. */
-async function python() {
-  const { code, output } = await tee('python', 'bash', ['test/python/run-both.sh']);
+/**
+ * One row per Twisted version, from run-both.sh's own summary lines: the Python suites, or with
+ * `-m realworld` the long real-world workloads and Twisted's wider suites.
+ */
+async function python(name = 'python', extra = []) {
+  const { code, output } = await tee(name, 'bash', ['test/python/run-both.sh', ...extra]);
   const summary = (output.split('=== summary').pop() ?? '').replace(/\x1b\[[0-9;]*m/g, '');
   const rows = summary
     .split('\n')
@@ -78,9 +82,9 @@ async function python() {
       const version = /Twisted ([\w.]+)/.exec(line)?.[1] ?? '?';
       const c = countsIn(line.split('): ').pop() ?? '');
       if (/^(FAIL|MISSING)/.test(line) && c.failed === 0) c.failed = 1;
-      return { name: `python, Twisted ${version}`, ...c };
+      return { name: `${name}, Twisted ${version}`, ...c };
     });
-  return rows.length ? rows : [{ name: 'python', passed: 0, failed: 1, note: `no summary (exit ${code})` }];
+  return rows.length ? rows : [{ name, passed: 0, failed: 1, note: `no summary (exit ${code})` }];
 }
 
 /** The VS Code API suite and the e2e scenarios in one code-server run of test/e2e/run.mjs. */
@@ -104,7 +108,8 @@ const STEPS = [
   ],
   ['typecheck', () => single('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])],
   ['vitest', vitest],
-  ['python', python],
+  ['python', () => python()],
+  ['real-world', () => python('real-world', ['-m', 'realworld'])],
   ['vscode+e2e', vscodeAndE2e],
 ];
 

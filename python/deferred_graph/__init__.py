@@ -24,7 +24,6 @@ from typing import Any, Optional
 from . import clock, death, wire
 from .emitter import Emitter, idle_snapshot_event
 from .registry import Registry
-from .state import find_cancellation_status
 
 __all__ = [
     "install",
@@ -112,28 +111,12 @@ def _create_runtime(defer: Any, failure_type: type) -> _Runtime:
             "_deferred_graph_cancel": registry.note_cancel,
         }
     )
-    patcher = install_hooks(defer, names, functools.partial(_wrap_inline, registry))
+    patcher = install_hooks(defer, names)
     if patcher.skipped:  # degraded, not failed: say what was not instrumented
         global last_error
         last_error = "hooks skipped: %s" % "; ".join(patcher.skipped)
     registry.scan_existing(defer.Deferred)
     return _Runtime(defer, registry, Emitter(registry), patcher)
-
-
-def _wrap_inline(registry: Registry, original: Any) -> Any:
-    """Wrap ``_cancellableInlineCallbacks(gen)`` (called by inlineCallbacks, ensureDeferred and
-    Deferred.fromCoroutine on every supported version) to link its Deferred to ``gen``."""
-
-    @functools.wraps(original)
-    def _cancellableInlineCallbacks(gen: Any) -> Any:
-        deferred = original(gen)
-        try:
-            registry.link_coroutine(deferred, gen, find_cancellation_status(deferred))
-        except Exception:
-            pass
-        return deferred
-
-    return _cancellableInlineCallbacks
 
 
 def _start_sender(
@@ -236,14 +219,20 @@ def emitter() -> Optional[Emitter]:
     return runtime.emitter if runtime is not None else None
 
 
-def snapshot(reason: str = "request", frame_names: Optional[dict[str, str]] = None) -> wire.Batch:
-    """The full current state as a Batch holding one ``snapshot`` event."""
+def snapshot(
+    reason: str = "request",
+    frame_names: Optional[dict[str, str]] = None,
+    program_reprs: bool = False,
+) -> wire.Batch:
+    """The full current state as a Batch holding one ``snapshot`` event.  Results are described
+    without running the program's code unless ``program_reprs`` (only for a thread a debugger
+    stopped in: see ``Emitter.snapshot_event``)."""
     runtime = _runtime
     try:
         if runtime is None:
             event = idle_snapshot_event(reason, frame_names)
         else:
-            event = runtime.emitter.snapshot_event(reason, frame_names)
+            event = runtime.emitter.snapshot_event(reason, frame_names, program_reprs)
         return wire.make_batch(os.getpid(), 0, [event])
     except Exception as exc:
         _note_error("snapshot", exc)
@@ -255,12 +244,15 @@ def debug_snapshot_json(
     frame_globals: Optional[Mapping[str, Any]] = None,
 ) -> str:
     """JSON of a snapshot Batch whose ``frameNames`` maps Deferred ids to the variable names
-    of a debugger frame (locals first, then globals; one level into lists, tuples, dicts)."""
+    of a debugger frame (locals first, then globals; one level into lists, tuples, dicts).
+
+    Called at a stop in the paused thread, so results carry the program's own reprs."""
     try:
         names = _frame_names(frame_locals, frame_globals)
         # Compact: with 1,000 Deferreds the result is ~400 kB that debugpy escapes and relays
         # twice (pydevd -> adapter -> VS Code); the spaces alone were ~15% of it.
-        return json.dumps(snapshot("stop", names), default=str, separators=(",", ":"))
+        batch = snapshot("stop", names, program_reprs=True)
+        return json.dumps(batch, default=str, separators=(",", ":"))
     except Exception as exc:
         _note_error("debug_snapshot_json", exc)
         return json.dumps(wire.make_batch(os.getpid(), 0, []))

@@ -24,11 +24,21 @@ from typing import Any, Optional
 
 from . import clock, wire
 from .registry import Entry, Registry
-from .state import dead_state, forget_capture, read_state, state_at_death
+from .state import (
+    Described,
+    dead_state,
+    forget_capture,
+    read_state,
+    retake_result,
+    state_at_death,
+)
 
 _MAX_ROUNDS = 3  # drain rounds for Deferreds discovered while reading others' state
 _PENDING_LIMIT = 10000  # events kept for a later drain when no sender runs
 _KEY = operator.attrgetter("key")
+# How long a snapshot at a stop may spend in the program's own reprs (each is run to its end;
+# the results after the budget keep their description).
+STOP_REPR_BUDGET_S = 1.0
 
 EventDict = dict[str, Any]
 """A ``wire.Event``, built field by field (the TypedDicts there say which fields each has)."""
@@ -157,11 +167,20 @@ class Emitter:
             self._pending = events[-_PENDING_LIMIT:]
 
     def snapshot_event(
-        self, reason: str, frame_names: Optional[dict[str, str]] = None
+        self,
+        reason: str,
+        frame_names: Optional[dict[str, str]] = None,
+        program_reprs: bool = False,
     ) -> EventDict:
         """The full current state of every live Deferred.  Unless the snapshot was merely
         requested (``reason == "request"``, which may never reach the event stream's consumer),
-        the Deferreds in it count as reported: later writes are ``changed``, death ``collected``."""
+        the Deferreds in it count as reported: later writes are ``changed``, death ``collected``.
+
+        ``program_reprs``: the caller is the thread a debugger stopped in, where the program's
+        own ``__repr__``/``__str__`` may run (as in VS Code's Variables view); results described
+        without them are retaken with them — after the lock is released, so the sender never
+        waits on the program's code, and for at most ``STOP_REPR_BUDGET_S``."""
+        described: Optional[Described] = [] if program_reprs else None
         with self._lock:
             reg = self.registry
             states: list[wire.DeferredState] = []
@@ -183,15 +202,21 @@ class Emitter:
                     if reason != "request":
                         entry.reported = True
                         forget_capture(entry)
-                    states.append(read_state(obj, entry, reg))
+                    states.append(read_state(obj, entry, reg, described_out=described))
             states.sort(key=lambda s: s["id"])
-            return self._event(
+            event = self._event(
                 "snapshot",
                 reason=reason,
                 deferreds=states,
                 ephemeral=self.ephemeral,
                 frameNames=frame_names,
             )
+        deadline = clock.now() + STOP_REPR_BUDGET_S
+        for state, deferred in described or ():
+            if clock.now() > deadline:
+                break
+            retake_result(state, deferred, reg)
+        return event
 
     def hello_event(self, transport: str) -> EventDict:
         """The first event of a stream: protocol version and who is talking."""

@@ -28,9 +28,9 @@ import gc
 import linecache
 import sys
 import types
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
-from .rewrite import CANCEL, MARK, REGISTER, Instrumenter, prepend_hook
+from .rewrite import CANCEL, MARK, REGISTER, Instrumenter, insert_coroutine_link, prepend_hook
 
 CANCELLABLE_INLINE = "_cancellableInlineCallbacks"
 
@@ -63,6 +63,18 @@ class Patcher:
         self.instrumented: list[str] = []
         self.lingering: list[str] = []  # names left bound to no-ops by restore (see there)
 
+    def list_beside_original(self, original: types.CodeType, code: types.CodeType) -> None:
+        """List ``code`` wherever Twisted lists ``original`` by identity: its ``@_extraneous``
+        functions' code objects in ``failure._inlineCallbacksExtraneous``, which 22.4's
+        ``Failure`` uses to leave ``_inlineCallbacks`` and ``Deferred.send`` out of tracebacks
+        through inlineCallbacks (26.4 still fills the list but no longer reads it).  Without
+        this the recompiled frames would show in every such traceback."""
+        failure = sys.modules.get("twisted.python.failure")
+        extraneous = getattr(failure, "_inlineCallbacksExtraneous", None)
+        if type(extraneous) is list and any(item is original for item in extraneous):
+            extraneous.append(code)
+            _LISTED.append((extraneous, code))
+
     def set_module_attr(self, name: str, value: Any) -> None:
         if name not in self.module_attrs:
             current = self.module.__dict__.get(name, _MISSING)
@@ -76,14 +88,18 @@ class Patcher:
         the middle of ``_runCallbacks``, a suspended 26.4 ``Deferred.__iter__`` (every pending
         ``await d``), a 22.4 inlineCallbacks canceller closure made while installed.  Otherwise
         they stay bound to a no-op (listed in ``lingering``) so that code finishes quietly;
-        removing them would raise NameError into the program."""
+        removing them would raise NameError into the program.  For the same reason recompiled
+        code stays listed beside its original (a frame of it still running must stay hidden
+        where the original would be) until a later restore finds no such code in use."""
         for func, code in reversed(self.codes):
             try:
                 func.__code__ = code
             except Exception:
                 pass
         ours = [name for name, value in self.module_attrs.items() if value is _MISSING]
-        in_use = bool(ours) and _instrumented_code_in_use()
+        in_use = bool(ours or _LISTED) and _instrumented_code_in_use()
+        if not in_use:
+            _unlist_all()
         for name, value in self.module_attrs.items():
             if value is not _MISSING:
                 setattr(self.module, name, value)
@@ -94,6 +110,20 @@ class Patcher:
                 self.module.__dict__.pop(name, None)
         self.codes.clear()
         self.module_attrs.clear()
+
+
+# Every (Twisted list, recompiled code) that ``list_beside_original`` added, by any install.
+_LISTED: list[tuple[list[Any], types.CodeType]] = []
+
+
+def _unlist_all() -> None:
+    """Take every recompiled code object out of the Twisted lists it was added to."""
+    for listing, code in _LISTED:
+        for index, item in enumerate(listing):
+            if item is code:
+                del listing[index]
+                break
+    _LISTED.clear()
 
 
 def _noop(*args: Any, **kwargs: Any) -> None:
@@ -227,7 +257,12 @@ def _instrument_one(
     new_node = instrumenter.visit(new_node)
     if prepend:
         prepend_hook(new_node, prepend, class_name or "")
-    if not instrumenter.inserted and not prepend:
+    linked = False
+    if class_name is None and node.name == CANCELLABLE_INLINE:
+        linked = insert_coroutine_link(new_node)
+        if not linked:
+            patcher.skipped.append("%s: no coroutine link (unknown shape)" % where)
+    if not instrumenter.inserted and not prepend and not linked:
         return
     try:
         code = _compile(new_node, cls_node, filename, original)
@@ -241,6 +276,7 @@ def _instrument_one(
     _remember(code)
     func.__code__ = code
     patcher.instrumented.append(where)
+    patcher.list_beside_original(original, code)
 
 
 def _compile(
@@ -281,21 +317,14 @@ def _future_flags() -> int:
 _FUTURE_FLAGS = _future_flags()
 
 
-def install_hooks(
-    module: types.ModuleType,
-    names: dict[str, Callable[..., Any]],
-    wrap_inline: Optional[Callable[[Callable[..., Any]], Callable[..., Any]]] = None,
-) -> Patcher:
-    """Bind the note functions in ``module``'s globals, instrument it, wrap
-    ``_cancellableInlineCallbacks``; return the patcher that undoes all of it."""
+def install_hooks(module: types.ModuleType, names: dict[str, Any]) -> Patcher:
+    """Bind the note functions in ``module``'s globals and instrument it; return the patcher
+    that undoes all of it."""
     patcher = Patcher(module)
     for name, value in names.items():
         patcher.set_module_attr(name, value)
     try:
         instrument_module(module, patcher)
-        original = module.__dict__.get(CANCELLABLE_INLINE)
-        if wrap_inline is not None and callable(original):
-            patcher.set_module_attr(CANCELLABLE_INLINE, wrap_inline(original))
     except Exception as exc:  # never fail the program: undo everything and report
         patcher.skipped.append("install: %r" % (exc,))
         patcher.restore()

@@ -27,23 +27,29 @@ from typing import Any, Literal, Optional
 from . import clock, saferepr, wire
 
 _getframe = sys._getframe
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
 
 
 class CoroutineLink:
-    """The generator or coroutine behind an inlineCallbacks / ensureDeferred Deferred (weakly)."""
+    """The generator or coroutine behind an inlineCallbacks / ensureDeferred Deferred (weakly).
+
+    Made off the hot path from what the inlined link in ``_cancellableInlineCallbacks`` kept: a
+    weak reference to the generator and its code object (taken there, so the function's name
+    survives a generator that finished and was freed before the drain).  ``code`` is None for
+    a coroutine-like object of the program's own type, which is never asked anything."""
 
     __slots__ = ("gen", "status", "kind", "name", "file", "line")
 
-    def __init__(self, gen: Any, status: Any) -> None:
-        self.gen = _weak(gen)
+    def __init__(self, gen: Any, code: Optional[types.CodeType], status: Any) -> None:
+        self.gen = gen
         self.status = _weak(status)
-        code = getattr(gen, "gi_code", None) or getattr(gen, "cr_code", None)
+        is_coroutine = code is None or bool(code.co_flags & _CO_COROUTINE)
         self.kind: Literal["inlineCallbacks", "coroutine"] = (
-            "coroutine" if hasattr(gen, "cr_code") else "inlineCallbacks"
+            "coroutine" if is_coroutine else "inlineCallbacks"
         )
-        self.name: str = getattr(code, "co_qualname", None) or getattr(code, "co_name", None) or "?"
-        self.file: Optional[str] = getattr(code, "co_filename", None)
-        self.line: Optional[int] = getattr(code, "co_firstlineno", None)
+        self.name: str = (getattr(code, "co_qualname", None) or code.co_name) if code else "?"
+        self.file: Optional[str] = code.co_filename if code else None
+        self.line: Optional[int] = code.co_firstlineno if code else None
 
 
 def _weak(obj: Any) -> Any:
@@ -133,6 +139,9 @@ class Registry:
         self.dirty: set[int] = set()
         self.fired: dict[int, float] = {}
         self.collected: deque[Entry] = deque()
+        # (weakref to the Deferred, weakref to the generator, its code) appended by the inlined
+        # link in ``_cancellableInlineCallbacks``; consumed by ``absorb``.
+        self.links: list[tuple[Any, Any, Optional[types.CodeType]]] = []
         self.defer_file = defer_file
         # Set by install: what counts as a Deferred / a Failure when reading state.
         self.deferred_type: Optional[type] = None
@@ -141,7 +150,8 @@ class Registry:
         self.entries_lock = threading.RLock()
 
     def hook_names(self) -> dict[str, Any]:
-        """The objects the inlined registration in ``Deferred.__init__`` uses (see hooks)."""
+        """The objects the inlined registration in ``Deferred.__init__`` and the inlined link in
+        ``_cancellableInlineCallbacks`` use (see ``rewrite``)."""
         return {
             "Entry": Entry,
             "collected": self.collected.append,
@@ -149,6 +159,10 @@ class Registry:
             "file": self.defer_file,
             "getframe": _getframe,
             "register": self.register,
+            "link": self.links.append,
+            "ref": weakref.ref,
+            "generator": types.GeneratorType,
+            "coroutine": types.CoroutineType,
         }
 
     def register(self, obj: Any) -> None:
@@ -159,11 +173,11 @@ class Registry:
             pass
 
     def absorb(self) -> list[int]:
-        """Move born entries into ``entries``; returns the keys of the live ones (to be
-        reported)."""
+        """Move born entries into ``entries`` and attach the coroutine links noted since;
+        returns the keys of the live ones (to be reported)."""
         born = self.born
         count = len(born)
-        if not count:
+        if not count and not self.links:
             return []
         with self.entries_lock:
             items = born[:count]
@@ -176,7 +190,29 @@ class Registry:
                     entry.key = key = id(obj)
                     entries[key] = entry
                     live.append(key)
+            if self.links:
+                live.extend(self._absorb_links())
             return live
+
+    def _absorb_links(self) -> list[int]:
+        """Attach each noted link to its Deferred's entry (the link is always noted after the
+        Deferred was born, so its entry was absorbed before); keys of the linked Deferreds."""
+        links = self.links
+        count = len(links)
+        items = links[:count]
+        del links[:count]
+        linked = []
+        for deferred_ref, gen_ref, code in items:
+            deferred = deferred_ref()
+            if deferred is None:
+                continue  # died unseen: counted as ephemeral with its entry
+            key = id(deferred)
+            entry = self.entries.get(key)
+            if entry is None or entry() is not deferred:
+                entry = self.entries[key] = new_entry(deferred, self.collected.append)
+            entry.coroutine = CoroutineLink(gen_ref, code, find_cancellation_status(deferred))
+            linked.append(key)
+        return linked
 
     def lookup(self, obj: Any) -> Optional[Entry]:
         """The live entry of ``obj``, or None (never registers)."""
@@ -251,15 +287,6 @@ class Registry:
         except Exception:
             pass
 
-    def link_coroutine(self, deferred: Any, gen: Any, status: Any) -> None:
-        """Associate the Deferred of an inlineCallbacks/coroutine with its generator."""
-        try:
-            entry = self.ensure(deferred)
-            entry.coroutine = CoroutineLink(gen, status)
-            self.dirty.add(id(deferred))
-        except Exception:
-            pass
-
     def scan_existing(self, deferred_type: type) -> int:
         """Register Deferreds that exist already (install after start, e.g. attach); uses
         ``type()`` only, so no user ``__class__``/``__getattr__`` runs."""
@@ -274,6 +301,27 @@ class Registry:
         """A copy of the entries (safe to iterate while hooks keep registering)."""
         with self.entries_lock:
             return list(self.entries.values())
+
+
+def find_cancellation_status(deferred: Any, depth: int = 2) -> Any:
+    """The inlineCallbacks ``_CancellationStatus`` reachable from the Deferred's canceller
+    closure (a lambda on 26.4, ``cancel`` -> ``handleCancel`` on 22.4), or None.  Reads only
+    closure cells of Twisted's own functions and the types of what they hold."""
+    todo = [(getattr(deferred, "__dict__", {}).get("_canceller"), 0)]
+    while todo:
+        func, level = todo.pop()
+        if type(func) is not types.FunctionType:
+            continue
+        for cell in func.__closure__ or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if type(value).__name__ == "_CancellationStatus":
+                return value
+            if level < depth and type(value) is types.FunctionType:
+                todo.append((value, level + 1))
+    return None
 
 
 def creation_location(entry: Entry) -> wire.Location:

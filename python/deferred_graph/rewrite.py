@@ -20,7 +20,21 @@ Inserted calls (names bound in the defer module's globals while installed):
 * ``_deferred_graph_cancel(self, "Class")`` first in every ``cancel`` method of a Deferred class
   there (the class says what that method does when the Deferred was already called);
 * ``_deferred_graph_mark(id(S.deferred))`` after ``S.waitingOn = ...`` (an inlineCallbacks
-  ``_CancellationStatus``: what its coroutine awaits changed, which no Deferred write shows).
+  ``_CancellationStatus``: what its coroutine awaits changed, which no Deferred write shows);
+* in ``_cancellableInlineCallbacks`` (which inlineCallbacks, ensureDeferred and fromCoroutine
+  all go through), just before it starts the generator, the link of its Deferred to the
+  generator: weak references and the generator's code appended to ``registry.links``, inlined
+  (a Python wrapper would show in every stack and traceback through it, lower the recursion
+  depth a program reaches, and be reported as those Deferreds' creation site).
+
+On the success path every inserted statement of a Deferred born since the last drain runs only
+C code, so no frame of the runtime is ever in a stack the program sees, and none can raise into
+Twisted: the notes' arguments are expressions that were just written, and the two inlined
+blocks catch what their C calls could raise.  A Deferred the runtime already knows (it has an
+entry) gets the capture: one Python call after each run of writes, guarded by ``try`` where it
+is called, running no code of the program — the price of an exact row when it dies before the
+next drain.  The failure and cancel notes (and the registration's fallback) also call Python
+helpers; those catch everything and run no code of the program.
 
 Placement keeps the notes cheap and exact: one note per written object per straight-line run of
 statements that run no user code, taken before anything that may run other code or leave the
@@ -69,8 +83,19 @@ def _mark_stmt(expr: ast.expr, anchor: ast.stmt) -> ast.stmt:
     """``if MARK(id(X)) is not None: CAPTURE(X)``, all on the anchor's line."""
     mark = ast.Call(func=ast.Name(id=MARK, ctx=ast.Load()), args=[_id_of(expr)], keywords=[])
     test = ast.Compare(left=mark, ops=[ast.IsNot()], comparators=[ast.Constant(value=None)])
-    body = [_call_stmt(CAPTURE, [copy.deepcopy(expr)], anchor)]
-    return _locate([ast.If(test=test, body=body, orelse=[])], anchor)[0]
+    # Guarded where it is called: at the program's recursion limit even entering the helper
+    # raises, and nothing may raise into Twisted.
+    guarded = ast.Try(
+        body=[_call_stmt(CAPTURE, [copy.deepcopy(expr)], anchor)],
+        handlers=[
+            ast.ExceptHandler(
+                type=ast.Name(id="Exception", ctx=ast.Load()), name=None, body=[ast.Pass()]
+            )
+        ],
+        orelse=[],
+        finalbody=[],
+    )
+    return _locate([ast.If(test=test, body=[guarded], orelse=[])], anchor)[0]
 
 
 def _note_stmts(writes: list[Write], anchor: ast.stmt) -> list[ast.stmt]:
@@ -246,6 +271,50 @@ try:
 except Exception:
     _deferred_graph_register(SELF)
 """
+
+
+# ``except Exception`` because ``ensureDeferred`` also takes a user object that merely looks like
+# a coroutine, which may not be weakly referenceable; such a Deferred then just has no link.
+_LINK_TEMPLATE = """
+try:
+    _deferred_graph_link(
+        (
+            _deferred_graph_ref(DEFERRED),
+            _deferred_graph_ref(GEN),
+            GEN.gi_code
+            if type(GEN) is _deferred_graph_generator
+            else GEN.cr_code
+            if type(GEN) is _deferred_graph_coroutine
+            else None,
+        )
+    )
+except Exception:
+    pass
+"""
+
+
+def insert_coroutine_link(func: ast.FunctionDef) -> bool:
+    """Insert the link in ``_cancellableInlineCallbacks(gen)`` before its top-level
+    ``_inlineCallbacks(...)`` call, for the Deferred it returns; False when the function does
+    not have that shape (then nothing is inserted)."""
+    params = func.args.posonlyargs + func.args.args
+    returned = func.body[-1] if func.body else None
+    if not params or not (
+        isinstance(returned, ast.Return) and isinstance(returned.value, ast.Name)
+    ):
+        return False
+    for index, stmt in enumerate(func.body):
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id == "_inlineCallbacks"
+        ):
+            source = _LINK_TEMPLATE.replace("DEFERRED", returned.value.id)
+            source = source.replace("GEN", params[0].arg)
+            func.body[index:index] = _locate(ast.parse(source).body, stmt)
+            return True
+    return False
 
 
 def _body_start(func: ast.FunctionDef) -> int:

@@ -3,6 +3,18 @@
 A result's ``__repr__`` is user code: it may raise, recurse forever, return megabytes or not a
 string at all, and a result may be a container with millions of items.  Everything here returns
 a short string and a ``truncated`` flag, and never raises.
+
+It is also code the program did not ask to run.  While the program runs, the runtime reads state
+on its sender thread, where a program's ``__repr__`` would run on a foreign thread at a moment
+the program did not choose: a lazy object loads, a repr waiting on a lock the reactor holds
+freezes the event stream.  So by default nothing the program defined is called: builtin values
+(and builtin containers of them) keep their exact repr, instances whose repr is ``object``'s
+keep it (it is C code reading only the type), exceptions with builtin ``__repr__``/``__str__``
+show their type and args, and anything else is described by what can be read without running
+its code: ``<Foo object>``, with the size of a builtin container it subclasses.  ``full=True``
+(the snapshot at a debugger stop, in the paused thread, as VS Code's Variables view does) calls
+the program's own ``__repr__``/``__str__``.  Types are always checked with ``type()``, never
+``isinstance`` (which reads ``__class__``, a property on lazy proxies).
 """
 
 from __future__ import annotations
@@ -12,7 +24,7 @@ import os
 import reprlib
 from typing import Any, Optional
 
-from . import wire
+from . import described, wire
 
 DEFAULT_LIMIT = 300
 
@@ -26,12 +38,18 @@ def repr_limit() -> int:
 
 
 class _BoundedRepr(reprlib.Repr):
-    """reprlib with a failing repr caught per element and dicts never sorted (sorting a huge
-    dict costs O(n log n) and may call user ``__lt__``)."""
+    """reprlib with a failing repr caught per element, dicts never sorted (sorting a huge
+    dict costs O(n log n) and may call user ``__lt__``) and, unless ``full``, no code of the
+    program run (``described``); ``exact`` turns False once something was described instead
+    of repr'd."""
 
-    def __init__(self, limit: int, by_identity: tuple[type[Any], ...] = ()) -> None:
+    def __init__(
+        self, limit: int, by_identity: tuple[type[Any], ...] = (), full: bool = False
+    ) -> None:
         super().__init__()
         self.by_identity = by_identity
+        self.full = full
+        self.exact = True
         self.maxstring = limit
         self.maxother = limit
         self.maxlong = limit
@@ -41,7 +59,9 @@ class _BoundedRepr(reprlib.Repr):
 
     def repr1(self, x: Any, level: int) -> str:
         try:
-            return super().repr1(x, level)
+            if self.full or described.is_builtin_value_type(type(x)):
+                return super().repr1(x, level)  # dispatches on the type's name
+            return self._describe(x, level)
         except BaseException as exc:  # noqa: B036 - a repr may raise anything, even SystemExit
             return _failed(exc)
 
@@ -59,13 +79,68 @@ class _BoundedRepr(reprlib.Repr):
             pieces.append("...")
         return "{%s}" % ", ".join(pieces)
 
+    def repr_set(self, x: Any, level: int) -> str:
+        if self.full or described.plain(x):
+            return super().repr_set(x, level)
+        return self._unsorted(x, level, "{", "}", self.maxset)
+
+    def repr_frozenset(self, x: Any, level: int) -> str:
+        if self.full or described.plain(x):
+            return super().repr_frozenset(x, level)
+        return self._unsorted(x, level, "frozenset({", "})", self.maxfrozenset)
+
+    def _unsorted(self, x: Any, level: int, left: str, right: str, most: int) -> str:
+        """A set as reprlib writes it, in iteration order: sorting would compare the items."""
+        if level <= 0:
+            return left + "..." + right
+        pieces = [self.repr1(item, level - 1) for item in itertools.islice(x, most)]
+        if len(x) > most:
+            pieces.append("...")
+        return left + ", ".join(pieces) + right
+
     def repr_instance(self, x: Any, level: int) -> str:
-        if self.by_identity and isinstance(x, self.by_identity):
+        if self.by_identity and issubclass(type(x), self.by_identity):
             return "<%s at 0x%x>" % (type(x).__name__, id(x))
         text = repr(x)
         if not isinstance(text, str):
             raise TypeError("__repr__ returned %s" % type(text).__name__)
         return str.__str__(text)  # a str subclass could override slicing; use a plain str
+
+    def _describe(self, x: Any, level: int) -> str:
+        """A value of a class the program may have defined, without running its code."""
+        kind = type(x)
+        if self.by_identity and issubclass(kind, self.by_identity):
+            return "<%s at 0x%x>" % (described.name(kind), id(x))
+        text = described.c_repr(x)
+        if text is not None:
+            return text
+        args = described.exception_args(x)
+        if args is not None:  # BaseException's repr, but the args checked as everything else
+            if len(args) == 1:
+                return "%s(%s)" % (described.name(kind), self.repr1(args[0], level - 1))
+            return described.name(kind) + self.repr1(args, level)
+        self.exact = False
+        size = described.builtin_size(x)
+        if size is not None:
+            return "<%s object, len %d>" % (described.qualname(kind), size)
+        return "<%s object>" % described.qualname(kind)
+
+    def message(self, exc: Any) -> Optional[str]:
+        """``str(exc)`` when that runs no code of the program (``described.str_kind``), its
+        values bounded as in a repr; else None."""
+        how = described.str_kind(exc)
+        if how is None:
+            return None
+        if how == "c":
+            return str.__str__(str(exc))
+        args = described.args_of(exc)
+        if not args:
+            return ""
+        if len(args) > 1:
+            return self.repr1(args, self.maxlevel)
+        if how == "args" and type(args[0]) is str:
+            return str.__str__(args[0])
+        return self.repr1(args[0], self.maxlevel)
 
 
 def _failed(exc: BaseException) -> str:
@@ -76,33 +151,58 @@ def _failed(exc: BaseException) -> str:
     return "<repr failed: %s>" % name
 
 
+def repr_exact(
+    value: Any,
+    limit: Optional[int] = None,
+    by_identity: tuple[type[Any], ...] = (),
+    full: bool = False,
+) -> tuple[str, bool, bool]:
+    """(text, truncated, exact): :func:`safe_repr`, and whether the text is the value's whole
+    repr as bounded (False when a value was described without running the program's code)."""
+    limit = repr_limit() if limit is None else limit
+    renderer = _BoundedRepr(limit, by_identity, full)
+    try:
+        text = renderer.repr(value)
+    except BaseException as exc:  # noqa: B036
+        text = _failed(exc)
+    cut, truncated = _cut(text, limit)
+    return cut, truncated, renderer.exact
+
+
 def safe_repr(
-    value: Any, limit: Optional[int] = None, by_identity: tuple[type[Any], ...] = ()
+    value: Any,
+    limit: Optional[int] = None,
+    by_identity: tuple[type[Any], ...] = (),
+    full: bool = False,
 ) -> tuple[str, bool]:
-    """(text, truncated): ``repr(value)`` bounded to ``limit`` characters.
+    """(text, truncated): ``repr(value)`` bounded to ``limit`` characters, running no code of
+    the program unless ``full`` (module docstring).
 
     Instances of ``by_identity`` classes inside ``value`` print as ``<Name at 0xADDR>``: the
     runtime passes Deferred, whose repr shows its current result — state that changes without
     the holder changing, so the holder's captured text would go stale between stops. The nested
     Deferred's state is on its own row."""
-    limit = repr_limit() if limit is None else limit
-    try:
-        text = _BoundedRepr(limit, by_identity).repr(value)
-    except BaseException as exc:  # noqa: B036
-        text = _failed(exc)
-    return _cut(text, limit)
+    text, truncated, _exact = repr_exact(value, limit, by_identity, full)
+    return text, truncated
 
 
-def safe_str(value: Any, limit: Optional[int] = None) -> tuple[str, bool]:
-    """(text, truncated): ``str(value)`` bounded; falls back to the repr when ``str`` fails."""
+def safe_str(value: Any, limit: Optional[int] = None, full: bool = False) -> tuple[str, bool]:
+    """(text, truncated): ``str(value)`` bounded; falls back to the repr when ``str`` fails.
+    Unless ``full``, only an exception's builtin ``str`` is used (else its description)."""
     limit = repr_limit() if limit is None else limit
+    if not full:
+        try:
+            text = _BoundedRepr(limit).message(value)
+        except BaseException:  # noqa: B036
+            text = None
+        return _cut(text, limit) if text is not None else safe_repr(value, limit)
     try:
         text = str(value)
         if not isinstance(text, str):
             raise TypeError("__str__ returned a non-string")
         text = str.__str__(text)
     except BaseException:  # noqa: B036
-        return safe_repr(value, limit)
+        return safe_repr(value, limit, full=True)
     return _cut(text, limit)
 
 
@@ -126,12 +226,17 @@ def type_name(cls: Any) -> str:
         return "?"
 
 
-def failure_result(fail: Any, limit: Optional[int] = None) -> wire.FailureResult:
-    """The wire ``FailureResult`` of a Twisted Failure (or an exception): type and message."""
+def failure_result(
+    fail: Any, limit: Optional[int] = None, full: bool = False
+) -> wire.FailureResult:
+    """The wire ``FailureResult`` of a Twisted Failure (or an exception): type and message,
+    the message taken without running the program's code unless ``full``."""
     try:
-        value = getattr(fail, "value", fail)
-        exc_type = getattr(fail, "type", None) or type(value)
-        message, truncated = safe_str(value, limit)
+        attrs = object.__getattribute__(fail, "__dict__")
+        is_failure = "value" in attrs and "type" in attrs  # a Failure keeps both there
+        value = attrs["value"] if is_failure else fail
+        exc_type = (attrs["type"] if is_failure else None) or type(value)
+        message, truncated = safe_str(value, limit, full)
         return {
             "kind": "failure",
             "excType": type_name(exc_type),

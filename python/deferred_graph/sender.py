@@ -35,7 +35,7 @@ from .transports import make_live_transport
 TRANSPORT_CHOICES = ("auto", "dap", "socket", "none")
 FLUSH_WAIT_S = 0.1  # how long flush()/mark() may wait for bytes to leave a socket
 STOP_WAIT_S = 1.5  # the same at exit, so recordings and consumers get the tail
-LOCK_WAIT_S = 2.0  # most flush()/stop() wait for a pump cycle stuck in a user __repr__
+LOCK_WAIT_S = 2.0  # most flush()/stop() wait for a pump cycle stuck (in a transport, a __del__)
 
 
 def _positive_int(value: Any, default: int) -> int:
@@ -125,7 +125,7 @@ class Sender:
     def _cycle(self, marker: Optional[str], wait: float) -> None:
         """Connect, drain (with a marker if asked), queue, deliver — under one lock.
 
-        Re-entry from the same thread (a user ``__repr__`` or a GC callback calling ``mark()``
+        Re-entry from the same thread (a GC callback or ``__del__`` calling ``mark()``
         while we drain) returns at once instead of deadlocking; a caller other than the pump
         (``flush``, ``stop``) waits at most LOCK_WAIT_S for a cycle stuck in user code."""
         if self._closed or self._owner == threading.get_ident():

@@ -11,23 +11,53 @@ Never raises.
 
 from __future__ import annotations
 
+import functools
 import types
 from typing import Any, Callable, Optional, cast
 
-from . import saferepr, wire
+from . import described, saferepr, wire
 from .registry import Entry, Registry, creation_location
 
 _NAME_LIMIT = 200
 
 
+Described = list[tuple[wire.DeferredState, Any]]
+"""States whose result was described without the program's own repr/str, with their Deferred."""
+
+
 def read_state(
-    d: Any, entry: Entry, registry: Registry, limit: Optional[int] = None
+    d: Any,
+    entry: Entry,
+    registry: Registry,
+    limit: Optional[int] = None,
+    described_out: Optional[Described] = None,
 ) -> wire.DeferredState:
-    """The wire ``DeferredState`` of ``d`` now."""
+    """The wire ``DeferredState`` of ``d`` now, running no code of the program (a result is
+    described as ``saferepr`` says); when the result text is not the program's own repr or
+    str, the state and ``d`` are appended to ``described_out`` (see ``retake_result``)."""
     try:
-        return _read(d, entry, registry, saferepr.repr_limit() if limit is None else limit)
+        limit = saferepr.repr_limit() if limit is None else limit
+        state, exact = _read(d, entry, registry, limit)
+        if not exact and described_out is not None:
+            described_out.append((state, d))
+        return state
     except Exception as exc:  # a Deferred subclass with a hostile __dict__, say
         return _minimal(entry, "<state failed: %s>" % type(exc).__name__)
+
+
+def retake_result(
+    state: wire.DeferredState, d: Any, registry: Registry, limit: Optional[int] = None
+) -> None:
+    """Put the result as the program's own ``__repr__``/``__str__`` give it into ``state``:
+    only at a debugger stop, in the paused thread, where the program's code may run (as in VS
+    Code's Variables view).  Never raises."""
+    try:
+        attrs = d.__dict__
+        if "result" in attrs:
+            limit = saferepr.repr_limit() if limit is None else limit
+            state["result"] = _result(attrs["result"], registry, limit, full=True)[0]
+    except Exception:
+        pass
 
 
 def _minimal(entry: Entry, note: Optional[str] = None) -> wire.DeferredState:
@@ -82,14 +112,14 @@ def forget_capture(entry: Entry) -> None:
     entry.final_unknown = False
 
 
-def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> wire.DeferredState:
+def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> tuple[wire.DeferredState, bool]:
     attrs = d.__dict__
     id_of = _id_getter(registry)
     has_result = "result" in attrs
-    result = _result(attrs["result"], registry, limit) if has_result else None
+    result, exact = _result(attrs["result"], registry, limit) if has_result else (None, True)
     chained = attrs.get("_chainedTo")
     entry.type_name = type(d).__name__  # kept for a report after its death
-    return {
+    state: wire.DeferredState = {
         "id": entry.serial,
         "type": entry.type_name,
         "label": entry.label,
@@ -107,6 +137,7 @@ def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> wire.Deferred
         "coroutine": coroutine_info(entry, id_of),
         "timer": _timer(attrs),
     }
+    return state, exact
 
 
 def _id_getter(registry: Registry) -> Callable[[Any], Optional[int]]:
@@ -124,20 +155,26 @@ def _int(value: Any) -> int:
     return value if type(value) is int else 0
 
 
-def _result(value: Any, registry: Registry, limit: int) -> wire.Result:
+def _result(
+    value: Any, registry: Registry, limit: int, full: bool = False
+) -> tuple[wire.Result, bool]:
+    """The wire result and whether it is exact (False: described without the program's own
+    repr or str; a Failure's message always counts as described)."""
     dtype = registry.deferred_type
     if dtype is not None and issubclass(type(value), dtype):
-        return {"kind": "deferred", "id": registry.ensure(value).serial}
+        return {"kind": "deferred", "id": registry.ensure(value).serial}, True
     failure_type = registry.failure_type
     if failure_type is not None and issubclass(type(value), failure_type):
-        return saferepr.failure_result(value, limit)
-    text, truncated = saferepr.safe_repr(value, limit, (dtype,) if dtype is not None else ())
-    return {
+        return saferepr.failure_result(value, limit, full), full
+    by_identity = (dtype,) if dtype is not None else ()
+    text, truncated, exact = saferepr.repr_exact(value, limit, by_identity, full)
+    result: wire.ValueResult = {
         "kind": "value",
         "typeName": saferepr.type_name(type(value)),
         "repr": text,
         "truncated": truncated,
     }
+    return result, exact
 
 
 def callback_pairs(
@@ -174,23 +211,31 @@ def is_continue(value: Any) -> bool:
 
 
 def callable_info(func: Any) -> wire.CallableInfo:
-    """Name and source location of a callback (unwrapping bound methods and partials)."""
+    """Name and source location of a callback (unwrapping partials and bound methods), read
+    from the function objects and classes involved, never from a callable instance itself."""
     try:
         target = func
         for _ in range(4):
-            inner = getattr(target, "func", None)  # functools.partial
-            if inner is None or not callable(inner):
+            if type(target) is not functools.partial:
                 break
-            target = inner
-        code = getattr(getattr(target, "__func__", target), "__code__", None)
-        if not isinstance(code, types.CodeType):
-            # Not a callability test: the class's __call__ is where a callable object's code is.
-            call = getattr(type(target), "__call__", None)  # noqa: B004
-            code = getattr(call, "__code__", None)
-        name = getattr(target, "__qualname__", None)
-        if not isinstance(name, str):
-            name = getattr(code, "co_qualname", None) or saferepr.type_name(type(target))
-        if isinstance(code, types.CodeType):
+            target = target.func
+        if type(target) is types.MethodType:
+            target = target.__func__
+        kind = type(target)
+        if kind is types.FunctionType:
+            code = target.__code__
+            name = target.__qualname__
+        elif issubclass(kind, type):  # a class called as a callback
+            code, name = None, described.qualname(target)
+        elif described.is_one_of(kind, _BUILTIN_CALLABLES):
+            code, name = None, str(target.__qualname__)
+        else:  # an instance: where its class's __call__ is
+            where = described.owner(kind, "__call__")
+            call = described.own_attr(where, "__call__") if where is not None else None
+            code = call.__code__ if type(call) is types.FunctionType else None
+            name = (getattr(code, "co_qualname", None) or code.co_name) if code else ""
+            name = name or saferepr.type_name(kind)
+        if code is not None:
             return {
                 "name": name[:_NAME_LIMIT],
                 "file": code.co_filename,
@@ -199,6 +244,15 @@ def callable_info(func: Any) -> wire.CallableInfo:
         return {"name": name[:_NAME_LIMIT], "file": None, "line": None}
     except Exception:
         return {"name": "?", "file": None, "line": None}
+
+
+_BUILTIN_CALLABLES = (
+    types.BuiltinFunctionType,
+    types.MethodWrapperType,
+    types.WrapperDescriptorType,
+    types.MethodDescriptorType,
+    types.ClassMethodDescriptorType,
+)
 
 
 def _members(attrs: dict[str, Any], id_of: Callable[[Any], Optional[int]]) -> Optional[list[int]]:
@@ -216,15 +270,14 @@ def coroutine_info(
     if link is None:
         return None
     gen = link.gen()
-    frame = None
-    if gen is not None:
-        frame = (
-            getattr(gen, "gi_frame", None)
-            if link.kind == "inlineCallbacks"
-            else getattr(gen, "cr_frame", None)
-        )
-    finished = gen is None or frame is None
-    running = bool(getattr(gen, "gi_running", False) or getattr(gen, "cr_running", False))
+    kind = type(gen)
+    frame, running = None, False
+    if kind is types.GeneratorType:
+        frame, running = gen.gi_frame, gen.gi_running
+    elif kind is types.CoroutineType:
+        frame, running = gen.cr_frame, gen.cr_running
+    # A coroutine-like object of the program's own type is never asked: alive means pending.
+    finished = gen is None or (frame is None and link.file is not None)
     waiting_on: Optional[int] = None
     if not finished and not running:
         status = link.status()
@@ -236,20 +289,24 @@ def coroutine_info(
         "name": link.name,
         "file": link.file,
         "line": frame.f_lineno if frame is not None else link.line,
-        "finished": finished,
+        "finished": bool(finished),
         "waitingOn": waiting_on,
     }
 
 
 def _timer(attrs: dict[str, Any]) -> Optional[wire.TimerInfo]:
-    """The DelayedCall a ``deferLater`` canceller closes over, when still reachable."""
+    """The DelayedCall a ``deferLater`` canceller closes over, when still reachable.  Only a
+    function's closure is looked into, and only Twisted's DelayedCall is asked anything (a
+    program's canceller may close over objects with side-effecting attribute lookups)."""
     canceller = attrs.get("_canceller")
-    for cell in getattr(canceller, "__closure__", None) or ():
+    if type(canceller) is not types.FunctionType:
+        return None
+    for cell in canceller.__closure__ or ():
         try:
             call = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-        if hasattr(call, "getTime") and hasattr(call, "active") and hasattr(call, "func"):
+        if described.is_class(type(call), "twisted.internet.base", "DelayedCall"):
             try:
                 at = float(call.getTime())
                 seconds = getattr(call, "seconds", None)
@@ -262,22 +319,4 @@ def _timer(attrs: dict[str, Any]) -> Optional[wire.TimerInfo]:
                 }
             except Exception:
                 return None
-    return None
-
-
-def find_cancellation_status(deferred: Any, depth: int = 2) -> Any:
-    """The inlineCallbacks ``_CancellationStatus`` reachable from the Deferred's canceller
-    closure (a lambda on 26.4, ``cancel`` -> ``handleCancel`` on 22.4), or None."""
-    todo = [(getattr(deferred, "__dict__", {}).get("_canceller"), 0)]
-    while todo:
-        func, level = todo.pop()
-        for cell in getattr(func, "__closure__", None) or ():
-            try:
-                value = cell.cell_contents
-            except ValueError:
-                continue
-            if type(value).__name__ == "_CancellationStatus":
-                return value
-            if level < depth and isinstance(value, types.FunctionType):
-                todo.append((value, level + 1))
     return None

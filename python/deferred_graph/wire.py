@@ -124,16 +124,7 @@ class DeferredResult(TypedDict):
     id: int  # the Deferred that is this one's result
 
 
-class OpaqueResult(TypedDict):
-    """A result known only by its type (since 1.3, only in a ``collected`` event's ``final``):
-    the state at death is captured on the program's thread, where no ``repr`` of the program's
-    objects may run; builtin scalars are sent as ``value`` with their repr."""
-
-    kind: Literal["opaque"]
-    typeName: str
-
-
-Result = Union[ValueResult, FailureResult, DeferredResult, OpaqueResult]
+Result = Union[ValueResult, FailureResult, DeferredResult]
 
 
 class CoroutineInfo(TypedDict):

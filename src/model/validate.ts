@@ -109,10 +109,8 @@ const result: Reader<Result> = (v, p) => {
       return failureResult(v, p);
     case 'deferred':
       return { kind: 'deferred', id: int(o.id, `${p}.id`) };
-    case 'opaque':
-      return { kind: 'opaque', typeName: str(o.typeName, `${p}.typeName`) };
     default:
-      return fail(`${p}.kind`, '"value", "failure", "deferred" or "opaque"', o.kind);
+      return fail(`${p}.kind`, '"value", "failure" or "deferred"', o.kind);
   }
 };
 

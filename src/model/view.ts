@@ -161,11 +161,6 @@ export function stateText(view: DeferredView, lookup: ViewLookup): string {
  */
 export const STATE_AT_DEATH_UNKNOWN = 'state at death unknown';
 
-/** A result the runtime knows only by type (read at death, where no repr may run). */
-export function opaqueText(typeName: string): string {
-  return `${typeName} object (repr not read at death)`;
-}
-
 /** A Failure as the last line of its traceback: `ValueError: boom` (just the type without a message). */
 export function failureText(failure: Pick<FailureResult, 'excType' | 'message'>): string {
   return failure.message ? `${failure.excType}: ${failure.message}` : failure.excType;
@@ -184,8 +179,6 @@ export function resultText(view: Pick<DeferredState, 'hasResult' | 'result'>): s
       return `→ #${r.id}`;
     case 'failure':
       return failureText(r);
-    case 'opaque':
-      return opaqueText(str(r.typeName));
     default:
       return r.repr;
   }
@@ -348,7 +341,7 @@ export function detailLines(view: DeferredView, lookup: ViewLookup): DetailSegme
   if (r) {
     const seg: DetailSegment =
       r.kind === 'deferred' ? { text: refName(r.id, lookup), target: r.id } : { text: resultText(view), full: resultText(view) };
-    const truncated = 'truncated' in r && r.truncated ? [{ text: ' (truncated by the runtime)', muted: true }] : [];
+    const truncated = r.kind !== 'deferred' && r.truncated ? [{ text: ' (truncated by the runtime)', muted: true }] : [];
     lines.push([{ text: 'result ', muted: true }, seg, ...truncated]);
   }
   const c = view.coroutine;

@@ -99,16 +99,7 @@ export interface DeferredResult {
   /** The Deferred that is this one's result. */ id: number;
 }
 
-/**
- * A result known only by its type (since 1.3, only in a `collected` event's `final`): the state
- * at death is captured on the program's thread, where no repr of the program's objects may run.
- */
-export interface OpaqueResult {
-  kind: 'opaque';
-  /** Class name of the value. */ typeName: string;
-}
-
-export type Result = ValueResult | FailureResult | DeferredResult | OpaqueResult;
+export type Result = ValueResult | FailureResult | DeferredResult;
 
 /** The generator (inlineCallbacks) or coroutine (ensureDeferred) driving a Deferred. */
 export interface CoroutineInfo {

@@ -208,9 +208,16 @@ class Hostile:
 
 @pytest.mark.parametrize("mode", ["raise", "recurse", "huge", "notstr"])
 def test_hostile_reprs_are_bounded(rt, mode):
-    """Reprs that raise, recurse, return megabytes or a non-string never escape or bloat."""
+    """Reprs that raise, recurse, return megabytes or a non-string never escape or bloat: not
+    called while the program runs, and bounded when called at a stop."""
+    import json
+
     d = defer.succeed(Hostile(mode))
-    result = rt.state(d)["result"]
+    assert rt.state(d)["result"]["repr"] == "<Hostile object>"
+    batch = json.loads(deferred_graph.debug_snapshot_json({"d": d}, {}))
+    (result,) = [
+        s["result"] for s in batch["events"][0]["deferreds"] if s["id"] == deferred_graph.id_of(d)
+    ]
     assert len(result["repr"]) <= 300
     assert result["repr"].startswith("<repr failed") == (mode != "huge")
     assert result["truncated"] == (mode == "huge")

@@ -45,5 +45,16 @@ def test_twisteds_suite_passes_with_the_runtime_recording(tmp_path, suite):
     recording = read_recording(str(record))
     hello = recording.batches[0]["events"][0]
     assert hello["kind"] == "hello" and hello["twisted"] == twisted.__version__
+    # Which reported Deferreds die before the last drain depends on timing (a suite this fast
+    # makes most of its Deferreds live and die between two drains): only `created` is certain.
     kinds = {event["kind"] for event in recording.events()}
-    assert {"created", "collected"} <= kinds
+    assert "created" in kinds and kinds <= {
+        "hello",
+        "created",
+        "changed",
+        "collected",
+        "counts",
+        "marker",
+        "dropped",
+        "snapshot",
+    }

@@ -170,9 +170,7 @@ export function summary(model: SessionModel, id: number): string {
         ? v.result.repr
         : v.result.kind === 'deferred'
           ? `#${v.result.id}`
-          : v.result.kind === 'opaque'
-            ? `<${v.result.typeName}>`
-            : v.result.excType;
+          : v.result.excType;
   return `${v.status} ${result} cbs=${v.callbacks.length}${v.collected ? ' collected' : ''}`;
 }
 

@@ -35,13 +35,6 @@ describe('state at death', () => {
     expect(statusRow(view, (id) => model.get(id)).state).toBe(`pending · collected · ${STATE_AT_DEATH_UNKNOWN}`);
   });
 
-  it('words a result known only by its type', () => {
-    const model = newModel();
-    const final = { ...fired(1, ''), result: { kind: 'opaque' as const, typeName: 'scrapy.http.Response' } };
-    model.applyBatch(batch(created(1, pending(1)), collected(2, 1, null, 1500, final)));
-    expect(rowText(model.get(1)!, (id) => model.get(id)).result).toBe('scrapy.http.Response object (repr not read at death)');
-  });
-
   it('takes the short-lived count from counts events, the latest by seq', () => {
     const model = newModel();
     expect(model.applyBatch(batch(counts(5, 120), counts(3, 40)))).toMatchObject({ ok: true });

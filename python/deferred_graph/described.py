@@ -1,0 +1,158 @@
+"""What can be read of a value from the debugged program without running any of its code.
+
+While the program runs, the runtime reads Deferred state on its sender thread.  A program's
+``__repr__``, ``__str__``, ``__eq__``, ``__hash__``, ``__len__``, ``__getattr__`` or property run
+there would run on a foreign thread at a moment the program did not choose: a lazy ORM object
+loads, a repr that waits on a lock the reactor thread holds freezes the event stream.  So
+``saferepr`` asks only what this module can answer from C code alone:
+
+* types are compared by identity (``kind is int``, an ``id()`` in a set): ``x in {int, ...}``
+  would hash and compare the type, which a metaclass may define;
+* class attributes are read through ``type``'s own descriptors (``__mro__``, ``__dict__``,
+  ``__qualname__``, ``__module__``), never through ``getattr``, and instances are never asked
+  anything except through a builtin class's own slot (``list.__len__(x)``, the ``args`` of
+  ``BaseException``) — never ``isinstance``, which reads ``__class__``, a property on lazy
+  proxies.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import types
+from typing import Any, Optional
+
+_TYPE_MRO = type.__dict__["__mro__"]
+_TYPE_DICT = type.__dict__["__dict__"]
+_TYPE_QUALNAME = type.__dict__["__qualname__"]
+_TYPE_NAME = type.__dict__["__name__"]
+_TYPE_MODULE = type.__dict__["__module__"]
+_ARGS = BaseException.__dict__["args"]
+
+SCALARS = (int, float, complex, str, bytes, bytearray, bool, type(None), type(...), range, slice)
+CONTAINERS = (list, tuple, dict, set, frozenset, collections.deque)
+# Builtin classes a program's class may subclass whose size their own C slot tells.
+_SIZED = (list, tuple, dict, set, frozenset, collections.deque, str, bytes, bytearray)
+# Classes whose C ``__repr__`` reads only the type and the object's identity or C fields.
+_C_REPR = (object, type, types.FunctionType, types.BuiltinFunctionType, types.CodeType)
+# Fields the C ``__str__`` of builtin exceptions reads besides ``args`` (OSError, SyntaxError,
+# ImportError, the Unicode errors); each is read through the builtin class's own descriptor.
+_EXC_FIELDS = ("filename", "filename2", "strerror", "msg", "text", "object", "reason", "name")
+_FIELD_DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
+
+_SCALAR_IDS = frozenset(map(id, SCALARS))
+_CONTAINER_IDS = frozenset(map(id, CONTAINERS))
+_BUILTIN_IDS = _SCALAR_IDS | _CONTAINER_IDS
+
+
+def is_one_of(kind: Any, classes: tuple[Any, ...]) -> bool:
+    """``kind in classes`` by identity (``in`` would call a metaclass's ``__eq__``)."""
+    return any(kind is cls for cls in classes)
+
+
+def is_builtin_value_type(kind: type) -> bool:
+    """A builtin scalar or container type exactly (not a subclass): its repr is C code, which
+    for containers calls the items' reprs (each checked again)."""
+    return id(kind) in _BUILTIN_IDS
+
+
+def is_container_type(kind: type) -> bool:
+    """Exactly one of the builtin containers (list, tuple, dict, set, frozenset, deque)."""
+    return id(kind) in _CONTAINER_IDS
+
+
+def plain(value: Any, depth: int = 4) -> bool:
+    """A builtin scalar, or a builtin container of such (every item, ``depth`` levels): its
+    repr, str, hash and comparisons are all C code (a set's repr sorts, comparing items)."""
+    kind = type(value)
+    if id(kind) in _SCALAR_IDS:
+        return True
+    if id(kind) not in _CONTAINER_IDS or depth <= 0:
+        return False
+    items = itertools.chain.from_iterable(dict.items(value)) if kind is dict else value
+    return all(plain(item, depth - 1) for item in items)
+
+
+def owner(cls: type, name: str) -> Optional[type]:
+    """The class in ``cls``'s MRO whose own namespace defines ``name``."""
+    for klass in _TYPE_MRO.__get__(cls):
+        if name in _TYPE_DICT.__get__(klass):
+            return klass  # type: ignore[no-any-return]
+    return None
+
+
+def own_attr(cls: type, name: str) -> Any:
+    """``name`` in the class's own namespace (no descriptor run), or None."""
+    return _TYPE_DICT.__get__(cls).get(name)
+
+
+def is_class(kind: type, module: str, qualified: str) -> bool:
+    """``kind`` is the class ``module.qualified`` (by name: the module need not be imported)."""
+    return bool(_TYPE_MODULE.__get__(kind) == module and _TYPE_QUALNAME.__get__(kind) == qualified)
+
+
+def qualname(kind: type) -> str:
+    """The class's ``__qualname__``, read as ``type`` stores it."""
+    return str(_TYPE_QUALNAME.__get__(kind))
+
+
+def name(kind: type) -> str:
+    """The class's ``__name__``, read as ``type`` stores it."""
+    return str(_TYPE_NAME.__get__(kind))
+
+
+def _is_builtin_class(cls: Optional[type]) -> bool:
+    return cls is not None and _TYPE_MODULE.__get__(cls) == "builtins"
+
+
+def c_repr(value: Any) -> Optional[str]:
+    """The repr of a value whose class's ``__repr__`` is ``object``'s, ``type``'s, a
+    function's or a code object's (C code reading no code of the program), else None."""
+    found = owner(type(value), "__repr__")
+    if found is not None and is_one_of(found, _C_REPR):
+        return str(found.__repr__(value))  # type: ignore[call-arg]
+    return None
+
+
+def exception_args(value: Any) -> Optional[tuple[Any, ...]]:
+    """The ``args`` of an exception whose repr is ``BaseException``'s (``Name(args)``)."""
+    if owner(type(value), "__repr__") is BaseException:
+        return _ARGS.__get__(value)  # type: ignore[no-any-return]
+    return None
+
+
+def builtin_size(value: Any) -> Optional[int]:
+    """``len(value)`` as the builtin container or string class it subclasses counts it."""
+    for base in _TYPE_MRO.__get__(type(value)):
+        if is_one_of(base, _SIZED):
+            return int(base.__len__(value))
+    return None
+
+
+def str_kind(exc: Any) -> Optional[str]:
+    """How ``str(exc)`` is made when that runs no code of the program: ``"args"`` for
+    ``BaseException``'s (the one str arg, else the repr of the arg or args), ``"key"`` for
+    ``KeyError``'s (the repr of its one arg), ``"c"`` for another builtin exception ``__str__``
+    that reads only plain values (call ``str``); None otherwise."""
+    kind = type(exc)
+    found = owner(kind, "__str__")
+    if found is BaseException:
+        return "args"
+    if found is KeyError:
+        return "key"
+    if not _is_builtin_class(found) or not is_one_of(BaseException, _TYPE_MRO.__get__(kind)):
+        return None
+    fields = [_ARGS.__get__(exc)]
+    builtin_bases = [k for k in _TYPE_MRO.__get__(kind) if _is_builtin_class(k)]
+    for field in _EXC_FIELDS:  # the C field itself, even if the program's class shadows it
+        for base in builtin_bases:
+            descriptor = _TYPE_DICT.__get__(base).get(field)
+            if is_one_of(type(descriptor), _FIELD_DESCRIPTORS):
+                fields.append(descriptor.__get__(exc))
+                break
+    return "c" if all(plain(field) for field in fields) else None
+
+
+def args_of(exc: Any) -> tuple[Any, ...]:
+    """An exception's ``args``, through ``BaseException``'s own descriptor."""
+    return _ARGS.__get__(exc)  # type: ignore[no-any-return]
