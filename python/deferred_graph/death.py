@@ -15,11 +15,27 @@ strong reference to a result, a Failure or a callback: their lifetimes stay the 
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from . import clock, wire
 from .registry import Entry, Registry
 from .state import read_state
+
+
+_NAMED_LIMIT = 64  # Deferreds one capture names and captures in turn (a long chain names many)
+_HEADROOM = 80  # frames a capture may need (read_state, reprlib, type descriptions)
+
+
+def _near_recursion_limit() -> bool:
+    """True when fewer than ``_HEADROOM`` frames are left below the recursion limit (one C walk
+    up the stack; a capture deeper than that could hit RecursionError where the program would
+    not)."""
+    try:
+        sys._getframe(sys.getrecursionlimit() - _HEADROOM)
+    except ValueError:
+        return False
+    return True
 
 
 def capture(registry: Registry, obj: Any) -> None:
@@ -41,11 +57,31 @@ def capture(registry: Registry, obj: Any) -> None:
                 del entries[key]
         return
     registry.dirty.add(key)
+    if _near_recursion_limit():
+        # Reading would take frames the program does not have: the row says it does not know,
+        # unless a drain reads the Deferred alive.
+        entry.final = None
+        entry.final_unknown = True
+        return
+    named: list[Entry] = []
+    registry.named = named
     try:
         entry.final = final_state(obj, entry, registry)
+        # The Deferreds its state names but nobody was shown yet (born since the last drain, or
+        # never a Deferred's own write away from a capture): their rows must exist even if they
+        # die first, so they are captured too — a bounded walk, never a recursion.
+        done = 0
+        while named and done < _NAMED_LIMIT:
+            other = named.pop()
+            target = other()
+            if target is not None and other.final is None and not other.reported:
+                other.final = final_state(target, other, registry)
+                done += 1
     except Exception:
         entry.final = None
         entry.final_unknown = True
+    finally:
+        registry.named = None
 
 
 def failure_noted(registry: Registry, obj: Any) -> None:

@@ -132,7 +132,9 @@ class Emitter:
         self.ephemeral += len(items) - len(seen)
         for entry in seen:
             reg.forget(entry)
-            if entry.reported or entry.unhandled is not None:
+            # Reported, or named by another's state (it has an id), or holding a Failure nobody
+            # handled: it gets a row, posthumously if need be.
+            if entry.reported or entry.unhandled is not None or "_serial" in entry.__dict__:
                 if not entry.reported:
                     events.append(self._event("created", deferred=dead_state(entry)))
                 events.append(

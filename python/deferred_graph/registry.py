@@ -146,6 +146,9 @@ class Registry:
         # Set by install: what counts as a Deferred / a Failure when reading state.
         self.deferred_type: Optional[type] = None
         self.failure_type: Optional[type] = None
+        # While a capture runs (see death): the entries it named (gave an id) that were never
+        # reported, so it captures them too; a row that names #N then always has a row #N.
+        self.named: Optional[list[Entry]] = None
         # Serialises ``ensure`` and ``absorb`` between threads; the hot paths take no lock.
         self.entries_lock = threading.RLock()
 
@@ -232,8 +235,12 @@ class Registry:
         install or bypassed ``Deferred.__init__``; a new entry is marked dirty to be reported."""
         entry = self.lookup(obj)
         if entry is not None:
+            if self.named is not None and not entry.reported and entry.final is None:
+                self.named.append(entry)
             return entry
         entry = new_entry(obj, self.collected.append)
+        if self.named is not None:
+            self.named.append(entry)
         key = id(obj)
         with self.entries_lock:
             current = self.entries.get(key)
