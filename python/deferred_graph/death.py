@@ -22,7 +22,6 @@ from . import clock, wire
 from .registry import Entry, Registry
 from .state import read_state
 
-
 _NAMED_LIMIT = 64  # Deferreds one capture names and captures in turn (a long chain names many)
 _HEADROOM = 80  # frames a capture may need (read_state, reprlib, type descriptions)
 
