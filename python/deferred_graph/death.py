@@ -7,20 +7,21 @@ emitter already knows (one that has an entry), call :func:`capture`, which keeps
 on the entry.  When the Deferred dies, its ``collected`` event carries that state; while it
 lives, the drain reads the full state instead and forgets the capture.
 
-A capture runs on the program's own thread in the middle of Twisted's callback loop, so it
-reads as a drain does, through ``state.read_state``, which runs no code of the program (a
-result that is not a builtin value is described, as in a live row); nothing captured holds a
-strong reference to a result, a Failure or a callback: their lifetimes stay the program's.
+A capture runs on the program's own thread in the middle of Twisted's callback loop, so it runs
+no code of the program (callbacks are named as ``state.callable_info`` names them, from their
+types), and it is kept cheap: a result is its repr only for builtin scalars, ``<Type object>``
+otherwise. Nothing captured holds a strong reference to a result, a Failure or a callback:
+their lifetimes stay the program's.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Optional
 
-from . import clock, wire
-from .registry import Entry, Registry
-from .state import read_state
+from . import clock, saferepr, wire
+from .registry import Entry, Registry, creation_location
+from .state import callable_info, callback_pairs, coroutine_info
 
 _NAMED_LIMIT = 64  # Deferreds one capture names and captures in turn (a long chain names many)
 _HEADROOM = 80  # frames a capture may need (read_state, reprlib, type descriptions)
@@ -91,9 +92,73 @@ def failure_noted(registry: Registry, obj: Any) -> None:
 
 
 def final_state(d: Any, entry: Entry, registry: Registry) -> wire.DeferredState:
-    """The wire state of ``d`` now: what a drain would read (``read_state`` runs no code of the
-    program, so it may run here, inside Twisted's callback loop), and the fire time when this
-    is the first sight of it fired."""
-    if d.__dict__.get("called", False) is True and entry.fired_at is None:
+    """The wire state of ``d`` now, cheaply: a capture runs after every change of a Deferred
+    already known (hundreds of thousands in a crawl), so a result is kept as a drain would
+    describe a builtin scalar (its repr) and as ``<Type object>`` otherwise; a Failure by the
+    summary the failure note made; no timer."""
+    attrs = d.__dict__
+    called = attrs.get("called", False) is True
+    if called and entry.fired_at is None:
         entry.fired_at = clock.wire_now()
-    return read_state(d, entry, registry)
+    has_result = "result" in attrs
+    chained = attrs.get("_chainedTo")
+    paused = attrs.get("paused", 0)
+
+    def id_of(obj: Any) -> Optional[int]:
+        dtype = registry.deferred_type
+        if dtype is None or not issubclass(type(obj), dtype):
+            return None
+        return registry.ensure(obj).serial
+
+    return {
+        "id": entry.serial,
+        "type": entry.type_name,
+        "label": entry.label,
+        "called": called,
+        "hasResult": has_result,
+        "result": _result(attrs["result"], entry, registry) if has_result else None,
+        "callbacks": callback_pairs(attrs, id_of, callable_info),
+        "paused": paused if type(paused) is int else 0,
+        "waitingOn": id_of(chained) if chained is not None else None,
+        "cancelled": entry.cancelled,
+        "created": creation_location(entry),
+        "createdAt": entry.created_at,
+        "firedAt": entry.fired_at,
+        "members": None,  # fixed at creation: the last read has them
+        "coroutine": coroutine_info(entry, id_of),
+        "timer": None,  # read through the DelayedCall: left to the drains
+    }
+
+
+_SCALARS = (int, float, bool, complex, type(None), str, bytes)
+
+
+def _result(value: Any, entry: Entry, registry: Registry) -> wire.Result:
+    kind = type(value)
+    dtype, ftype = registry.deferred_type, registry.failure_type
+    if dtype is not None and issubclass(kind, dtype):
+        return {"kind": "deferred", "id": registry.ensure(value).serial}
+    if ftype is not None and issubclass(kind, ftype):
+        noted = entry.unhandled  # the summary the failure note made of this same Failure
+        if noted is not None:
+            return noted
+        exc_type = getattr(value, "__dict__", {}).get("type")
+        name = saferepr.type_name(exc_type if isinstance(exc_type, type) else kind)
+        return {"kind": "failure", "excType": name, "message": "", "truncated": False}
+    limit = saferepr.repr_limit()
+    # By identity: ``in`` would compare with ``==``, which a metaclass of the program may define.
+    if any(kind is t for t in _SCALARS):
+        text_kind = kind is str or kind is bytes
+        try:
+            text = repr(value[: limit + 1] if text_kind else value)
+        except ValueError:  # an int too long to convert to text
+            text = "<%s object>" % kind.__name__
+        truncated = len(text) > limit or (text_kind and len(value) > limit)
+        return {
+            "kind": "value",
+            "typeName": kind.__name__,
+            "repr": text[:limit],
+            "truncated": truncated,
+        }
+    name = saferepr.type_name(kind)
+    return {"kind": "value", "typeName": name, "repr": "<%s object>" % name, "truncated": False}
