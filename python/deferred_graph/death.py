@@ -21,7 +21,7 @@ from typing import Any, Optional
 
 from . import clock, saferepr, wire
 from .registry import Entry, Registry, creation_location
-from .state import callable_info, callback_pairs, coroutine_info
+from .state import callable_info, callback_pairs, coroutine_info, describe_result, members_of
 
 _NAMED_LIMIT = 64  # Deferreds one capture names and captures in turn (a long chain names many)
 _HEADROOM = 80  # frames a capture may need (read_state, reprlib, type descriptions)
@@ -93,9 +93,8 @@ def failure_noted(registry: Registry, obj: Any) -> None:
 
 def final_state(d: Any, entry: Entry, registry: Registry) -> wire.DeferredState:
     """The wire state of ``d`` now, cheaply: a capture runs after every change of a Deferred
-    already known (hundreds of thousands in a crawl), so a result is kept as a drain would
-    describe a builtin scalar (its repr) and as ``<Type object>`` otherwise; a Failure by the
-    summary the failure note made; no timer."""
+    already known (hundreds of thousands in a crawl): a result described as a live row shows
+    it, a Failure by the summary the failure note made; no timer."""
     attrs = d.__dict__
     called = attrs.get("called", False) is True
     if called and entry.fired_at is None:
@@ -111,7 +110,9 @@ def final_state(d: Any, entry: Entry, registry: Registry) -> wire.DeferredState:
         return registry.ensure(obj).serial
 
     return {
-        "id": entry.serial,
+        # Filled in when it is reported (state_at_death): a capture gives no id, so a Deferred
+        # nobody was shown and nothing names dies counted, not reported.
+        "id": 0,
         "type": entry.type_name,
         "label": entry.label,
         "called": called,
@@ -124,13 +125,10 @@ def final_state(d: Any, entry: Entry, registry: Registry) -> wire.DeferredState:
         "created": creation_location(entry),
         "createdAt": entry.created_at,
         "firedAt": entry.fired_at,
-        "members": None,  # fixed at creation: the last read has them
+        "members": members_of(attrs, id_of),
         "coroutine": coroutine_info(entry, id_of),
         "timer": None,  # read through the DelayedCall: left to the drains
     }
-
-
-_SCALARS = (int, float, bool, complex, type(None), str, bytes)
 
 
 def _result(value: Any, entry: Entry, registry: Registry) -> wire.Result:
@@ -145,20 +143,5 @@ def _result(value: Any, entry: Entry, registry: Registry) -> wire.Result:
         exc_type = getattr(value, "__dict__", {}).get("type")
         name = saferepr.type_name(exc_type if isinstance(exc_type, type) else kind)
         return {"kind": "failure", "excType": name, "message": "", "truncated": False}
-    limit = saferepr.repr_limit()
-    # By identity: ``in`` would compare with ``==``, which a metaclass of the program may define.
-    if any(kind is t for t in _SCALARS):
-        text_kind = kind is str or kind is bytes
-        try:
-            text = repr(value[: limit + 1] if text_kind else value)
-        except ValueError:  # an int too long to convert to text
-            text = "<%s object>" % kind.__name__
-        truncated = len(text) > limit or (text_kind and len(value) > limit)
-        return {
-            "kind": "value",
-            "typeName": kind.__name__,
-            "repr": text[:limit],
-            "truncated": truncated,
-        }
-    name = saferepr.type_name(kind)
-    return {"kind": "value", "typeName": name, "repr": "<%s object>" % name, "truncated": False}
+    # A value as a live row shows it while the program runs (no code of the program).
+    return describe_result(value, registry, saferepr.repr_limit())

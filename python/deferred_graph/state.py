@@ -99,6 +99,7 @@ def state_at_death(entry: Entry) -> Optional[wire.DeferredState]:
     if final is None:
         return None
     state = dict(final)
+    state["id"] = entry.serial
     state["label"] = entry.label
     state["cancelled"] = entry.cancelled
     state["firedAt"] = entry.fired_at
@@ -133,7 +134,7 @@ def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> tuple[wire.De
         "created": creation_location(entry),
         "createdAt": entry.created_at,
         "firedAt": entry.fired_at,
-        "members": _members(attrs, id_of),
+        "members": members_of(attrs, id_of),
         "coroutine": coroutine_info(entry, id_of),
         "timer": _timer(attrs),
     }
@@ -175,6 +176,12 @@ def _result(
         "truncated": truncated,
     }
     return result, exact
+
+
+def describe_result(value: Any, registry: Registry, limit: int) -> wire.Result:
+    """A result as a live row shows it while the program runs (described, no code of the
+    program): for a capture of the state at death."""
+    return _result(value, registry, limit)[0]
 
 
 def callback_pairs(
@@ -255,7 +262,7 @@ _BUILTIN_CALLABLES = (
 )
 
 
-def _members(attrs: dict[str, Any], id_of: Callable[[Any], Optional[int]]) -> Optional[list[int]]:
+def members_of(attrs: dict[str, Any], id_of: Callable[[Any], Optional[int]]) -> Optional[list[int]]:
     members = attrs.get("_deferredList")
     if not isinstance(members, list):
         return None
