@@ -107,7 +107,7 @@ def _create_runtime(defer: Any, failure_type: type) -> _Runtime:
             "_deferred_graph_capture": functools.partial(death.capture, registry),
             "_deferred_graph_fired": registry.fired.__setitem__,
             "_deferred_graph_now": clock.now,
-            "_deferred_graph_failure": functools.partial(death.failure_noted, registry),
+            "_deferred_graph_failure": registry.note_failure,
             "_deferred_graph_cancel": registry.note_cancel,
         }
     )

@@ -84,13 +84,6 @@ def capture(registry: Registry, obj: Any) -> None:
         registry.named = None
 
 
-def failure_noted(registry: Registry, obj: Any) -> None:
-    """Hook for ``X._debugInfo.failResult = ...``: Twisted's unhandled-failure bookkeeping, then
-    a capture (the failure note is the last write of a failing chain)."""
-    registry.note_failure(obj)
-    capture(registry, obj)
-
-
 def final_state(d: Any, entry: Entry, registry: Registry) -> wire.DeferredState:
     """The wire state of ``d`` now, cheaply: a capture runs after every change of a Deferred
     already known (hundreds of thousands in a crawl): a result described as a live row shows

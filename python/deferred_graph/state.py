@@ -99,6 +99,11 @@ def state_at_death(entry: Entry) -> Optional[wire.DeferredState]:
     if final is None:
         return None
     state = dict(final)
+    result = state.get("result")
+    if isinstance(result, dict) and result.get("kind") == "failure" and entry.unhandled:
+        # The failure note came after the capture of the write that set the result (the note's
+        # summary is the one Twisted's unhandled-error log will print).
+        state["result"] = entry.unhandled
     state["id"] = entry.serial
     state["label"] = entry.label
     state["cancelled"] = entry.cancelled
