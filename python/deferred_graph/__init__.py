@@ -14,13 +14,14 @@ already exist, and starts the sender (``sender.py``) that drains the emitter int
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from . import clock, wire
+from . import clock, death, wire
 from .emitter import Emitter, idle_snapshot_event
 from .registry import Registry
 
@@ -102,7 +103,8 @@ def _create_runtime(defer: Any, failure_type: type) -> _Runtime:
     names = {"_deferred_graph_" + key: value for key, value in registry.hook_names().items()}
     names.update(
         {
-            "_deferred_graph_mark": registry.dirty.add,
+            "_deferred_graph_mark": registry.entries.get,
+            "_deferred_graph_capture": functools.partial(death.capture, registry),
             "_deferred_graph_fired": registry.fired.__setitem__,
             "_deferred_graph_now": clock.now,
             "_deferred_graph_failure": registry.note_failure,

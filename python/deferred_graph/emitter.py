@@ -24,7 +24,14 @@ from typing import Any, Optional
 
 from . import clock, wire
 from .registry import Entry, Registry
-from .state import Described, dead_state, read_state, retake_result
+from .state import (
+    Described,
+    dead_state,
+    forget_capture,
+    read_state,
+    retake_result,
+    state_at_death,
+)
 
 _MAX_ROUNDS = 3  # drain rounds for Deferreds discovered while reading others' state
 _PENDING_LIMIT = 10000  # events kept for a later drain when no sender runs
@@ -43,6 +50,7 @@ class Emitter:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.ephemeral = 0
+        self._ephemeral_sent = 0
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
         self._pending: list[EventDict] = []
@@ -95,19 +103,21 @@ class Emitter:
             entry = entries_get(key)
             if entry is None:
                 continue
-            when = times.get(key)
-            # Noted even for a Deferred that died since (its collected event says it fired);
-            # a time before the entry's birth belongs to an earlier object at the same address.
-            if when is not None and entry.fired_at is None and when >= entry.born_at:
-                entry.fired_at = clock.to_wire(when)
             obj = entry()
             if obj is None:
+                # Its own fire was captured (see death); a time under its key now may be that of
+                # a newer Deferred at its address that died unseen.
                 continue
+            when = times.get(key)
+            # A time before the entry's birth belongs to an earlier object at the same address.
+            if when is not None and entry.fired_at is None and when >= entry.born_at:
+                entry.fired_at = clock.to_wire(when)
             live.append((entry.born_at, entry, obj))
         live.sort(key=lambda item: item[0])  # creation order, so serials follow it
         for _, entry, obj in live:
             kind = "changed" if entry.reported else "created"
             entry.reported = True
+            forget_capture(entry)
             events.append(self._event(kind, deferred=read_state(obj, entry, reg)))
         return True
 
@@ -122,7 +132,9 @@ class Emitter:
         self.ephemeral += len(items) - len(seen)
         for entry in seen:
             reg.forget(entry)
-            if entry.reported or entry.unhandled is not None:
+            # Reported, or named by another's state (it has an id), or holding a Failure nobody
+            # handled: it gets a row, posthumously if need be.
+            if entry.reported or entry.unhandled is not None or "_serial" in entry.__dict__:
                 if not entry.reported:
                     events.append(self._event("created", deferred=dead_state(entry)))
                 events.append(
@@ -131,10 +143,16 @@ class Emitter:
                         id=entry.serial,
                         unhandledFailure=entry.unhandled,
                         firedAt=entry.fired_at,
+                        final=state_at_death(entry),
+                        finalUnknown=entry.final is None and entry.final_unknown,
                     )
                 )
             else:
                 self.ephemeral += 1
+        if self.ephemeral != self._ephemeral_sent:
+            # Counted in the stream, not only in snapshots: a recording states it too.
+            self._ephemeral_sent = self.ephemeral
+            events.append(self._event("counts", ephemeral=self.ephemeral))
 
     def marker(self, name: str) -> list[EventDict]:
         """``drain()`` then a marker event, so the marker follows the state it marks."""
@@ -171,7 +189,8 @@ class Emitter:
             done: set[int] = set()
             kept: list[Entry] = []
             for _ in range(_MAX_ROUNDS):
-                reg.absorb()
+                # Absorbed here, reported by the next drain unless this snapshot reports them.
+                reg.dirty.update(reg.absorb())
                 todo = [e for e in reg.live_entries() if id(e) not in done]
                 if not todo:
                     break
@@ -182,9 +201,10 @@ class Emitter:
                     obj = entry()
                     if obj is None:
                         continue
-                    states.append(read_state(obj, entry, reg, described_out=described))
                     if reason != "request":
                         entry.reported = True
+                        forget_capture(entry)
+                    states.append(read_state(obj, entry, reg, described_out=described))
             states.sort(key=lambda s: s["id"])
             event = self._event(
                 "snapshot",

@@ -256,7 +256,7 @@ def _instrument_one(
     instrumenter = Instrumenter(skip_self=prepend == REGISTER)
     new_node = instrumenter.visit(new_node)
     if prepend:
-        prepend_hook(new_node, prepend)
+        prepend_hook(new_node, prepend, class_name or "")
     linked = False
     if class_name is None and node.name == CANCELLABLE_INLINE:
         linked = insert_coroutine_link(new_node)

@@ -95,6 +95,10 @@ class Entry(weakref.ref[Any]):
     coroutine: Optional[CoroutineLink] = None
     reported = False
     type_name = "Deferred"
+    # The state after its latest change (see ``death``), kept until a drain reads it afresh;
+    # ``final_unknown`` when that capture failed, so a death before the next drain is unknown.
+    final: Optional[wire.DeferredState] = None
+    final_unknown = False
 
     @property
     def serial(self) -> int:
@@ -142,6 +146,9 @@ class Registry:
         # Set by install: what counts as a Deferred / a Failure when reading state.
         self.deferred_type: Optional[type] = None
         self.failure_type: Optional[type] = None
+        # While a capture runs (see death): the entries it named (gave an id) that were never
+        # reported, so it captures them too; a row that names #N then always has a row #N.
+        self.named: Optional[list[Entry]] = None
         # Serialises ``ensure`` and ``absorb`` between threads; the hot paths take no lock.
         self.entries_lock = threading.RLock()
 
@@ -228,8 +235,12 @@ class Registry:
         install or bypassed ``Deferred.__init__``; a new entry is marked dirty to be reported."""
         entry = self.lookup(obj)
         if entry is not None:
+            if self.named is not None and not entry.reported and entry.final is None:
+                self.named.append(entry)
             return entry
         entry = new_entry(obj, self.collected.append)
+        if self.named is not None:
+            self.named.append(entry)
         key = id(obj)
         with self.entries_lock:
             current = self.entries.get(key)
@@ -263,10 +274,20 @@ class Registry:
         except Exception:
             pass
 
-    def note_cancel(self, deferred: Any) -> None:
-        """Hook run first in ``cancel()``: a Deferred cancelled before it fired is cancelled."""
+    def note_cancel(self, deferred: Any, where: str = "Deferred") -> None:
+        """Hook run first in ``cancel()`` of class ``where``: flag the Deferred cancelled exactly
+        when that method acts.  ``Deferred.cancel`` acts before it fired and, once called, while
+        its result is a Deferred (it waits on one: the cancel is forwarded there, and the timeout
+        of ``addTimeout`` is such a cancel); ``DeferredList.cancel`` only before it fired."""
         try:
-            if not deferred.called:
+            attrs = deferred.__dict__
+            dtype = self.deferred_type
+            waiting = (
+                where == "Deferred"
+                and dtype is not None
+                and issubclass(type(attrs.get("result")), dtype)
+            )
+            if not attrs.get("called", False) or waiting:
                 entry = self.ensure(deferred)
                 entry.cancelled = True
                 self.dirty.add(id(deferred))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import types
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, cast
 
 from . import described, saferepr, wire
 from .registry import Entry, Registry, creation_location
@@ -86,8 +86,36 @@ def _minimal(entry: Entry, note: Optional[str] = None) -> wire.DeferredState:
 
 
 def dead_state(entry: Entry) -> wire.DeferredState:
-    """State for a Deferred reported only after its death (it died with an unhandled Failure)."""
-    return _minimal(entry)
+    """State for a Deferred reported only after its death (it died with an unhandled Failure):
+    what was captured after its last change, else what the entry alone knows."""
+    return state_at_death(entry) or _minimal(entry)
+
+
+def state_at_death(entry: Entry) -> Optional[wire.DeferredState]:
+    """The state captured after the Deferred's last change since it was last read (see
+    ``death``), with the facts the entry itself keeps brought up to date; None when nothing
+    changed since that read, whose state then stands."""
+    final = entry.final
+    if final is None:
+        return None
+    state = dict(final)
+    result = state.get("result")
+    if isinstance(result, dict) and result.get("kind") == "failure" and entry.unhandled:
+        # The failure note came after the capture of the write that set the result (the note's
+        # summary is the one Twisted's unhandled-error log will print).
+        state["result"] = entry.unhandled
+    state["id"] = entry.serial
+    state["label"] = entry.label
+    state["cancelled"] = entry.cancelled
+    state["firedAt"] = entry.fired_at
+    return cast(wire.DeferredState, state)
+
+
+def forget_capture(entry: Entry) -> None:
+    """Called before a drain or snapshot reads ``entry`` afresh: a capture made before the read
+    is older than it.  (Cleared first, so a capture made while the read runs is kept.)"""
+    entry.final = None
+    entry.final_unknown = False
 
 
 def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> tuple[wire.DeferredState, bool]:
@@ -104,15 +132,15 @@ def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> tuple[wire.De
         "called": bool(attrs.get("called", False)),
         "hasResult": has_result,
         "result": result,
-        "callbacks": _callbacks(attrs, id_of),
+        "callbacks": callback_pairs(attrs, id_of, callable_info),
         "paused": _int(attrs.get("paused", 0)),
         "waitingOn": id_of(chained) if chained is not None else None,
         "cancelled": entry.cancelled,
         "created": creation_location(entry),
         "createdAt": entry.created_at,
         "firedAt": entry.fired_at,
-        "members": _members(attrs, id_of),
-        "coroutine": _coroutine(entry, id_of),
+        "members": members_of(attrs, id_of),
+        "coroutine": coroutine_info(entry, id_of),
         "timer": _timer(attrs),
     }
     return state, exact
@@ -155,13 +183,24 @@ def _result(
     return result, exact
 
 
-def _callbacks(
-    attrs: dict[str, Any], id_of: Callable[[Any], Optional[int]]
+def describe_result(value: Any, registry: Registry, limit: int) -> wire.Result:
+    """A result as a live row shows it while the program runs (described, no code of the
+    program): for a capture of the state at death."""
+    return _result(value, registry, limit)[0]
+
+
+def callback_pairs(
+    attrs: dict[str, Any],
+    id_of: Callable[[Any], Optional[int]],
+    describe: Callable[[Any], wire.CallableInfo],
 ) -> list[wire.CallbackPair]:
+    """The pending pairs of a Deferred's ``__dict__`` (``callbacks`` on 22.4, ``_callbacks``
+    on 26.4; only a plain list, whose iteration runs no code of the program), each half named
+    by ``describe``, a ``_CONTINUE`` pair by the id of the Deferred it resumes."""
     chain = attrs.get("callbacks")
-    if not isinstance(chain, list):
+    if type(chain) is not list:
         chain = attrs.get("_callbacks")
-    if not isinstance(chain, list):
+    if type(chain) is not list:
         return []
     pairs: list[wire.CallbackPair] = []
     for item in list(chain):
@@ -170,17 +209,16 @@ def _callbacks(
         except Exception:
             pairs.append({"callback": None, "errback": None, "continues": None})
             continue
-        if _is_continue(cb):
+        if is_continue(cb):
             waiting = cb_args[0] if cb_args else None
             pairs.append({"callback": None, "errback": None, "continues": id_of(waiting)})
         else:
-            pairs.append(
-                {"callback": callable_info(cb), "errback": callable_info(eb), "continues": None}
-            )
+            pairs.append({"callback": describe(cb), "errback": describe(eb), "continues": None})
     return pairs
 
 
-def _is_continue(value: Any) -> bool:
+def is_continue(value: Any) -> bool:
+    """Twisted's ``_CONTINUE`` sentinel (its class is private, so it is known by name)."""
     return type(value).__name__ == "_Sentinel" and getattr(value, "name", None) == "_CONTINUE"
 
 
@@ -229,14 +267,17 @@ _BUILTIN_CALLABLES = (
 )
 
 
-def _members(attrs: dict[str, Any], id_of: Callable[[Any], Optional[int]]) -> Optional[list[int]]:
+def members_of(attrs: dict[str, Any], id_of: Callable[[Any], Optional[int]]) -> Optional[list[int]]:
     members = attrs.get("_deferredList")
     if not isinstance(members, list):
         return None
     return [i for i in (id_of(m) for m in list(members)) if i is not None]
 
 
-def _coroutine(entry: Entry, id_of: Callable[[Any], Optional[int]]) -> Optional[wire.CoroutineInfo]:
+def coroutine_info(
+    entry: Entry, id_of: Callable[[Any], Optional[int]]
+) -> Optional[wire.CoroutineInfo]:
+    """What drives the Deferred (from its entry's weak links alone) and what that awaits now."""
     link = entry.coroutine
     if link is None:
         return None

@@ -29,7 +29,7 @@ import json
 import zlib
 from typing import Any, Literal, Optional, TypedDict, Union
 
-PROTOCOL_VERSION = "1.2"
+PROTOCOL_VERSION = "1.3"
 """Major.minor version of the event schema."""
 
 RECORDING_FORMAT = "deferred-graph-recording"
@@ -65,7 +65,16 @@ ENV_FLUSH_MS = "DEFERRED_GRAPH_FLUSH_MS"  # pump period, default 50
 ENV_BUFFER = "DEFERRED_GRAPH_BUFFER"  # most events queued for a transport, default 20000
 ENV_REPR_LIMIT = "DEFERRED_GRAPH_REPR_LIMIT"  # most characters of a result repr, default 300
 
-EVENT_KINDS = ("hello", "created", "changed", "collected", "marker", "dropped", "snapshot")
+EVENT_KINDS = (
+    "hello",
+    "created",
+    "changed",
+    "collected",
+    "marker",
+    "dropped",
+    "snapshot",
+    "counts",
+)
 
 
 class Location(TypedDict):
@@ -192,7 +201,12 @@ class CollectedEvent(TypedDict):
 
     ``firedAt`` (added in 1.1) is when it fired, or null if it never did: a Deferred can fire and
     die between two drains, and then this is all that is known of its last moments — without it
-    the consumer would keep showing the last state it read, "pending"."""
+    the consumer would keep showing the last state it read, "pending".
+
+    ``final`` (added in 1.3) is the state Twisted's attributes held when it died, when it
+    changed after the last state reported for it (null: that state stands).  ``finalUnknown``
+    (1.3) is true when it changed since but the runtime could not read how: the consumer says
+    "state at death unknown" rather than show the old state."""
 
     kind: Literal["collected"]
     seq: int
@@ -200,6 +214,18 @@ class CollectedEvent(TypedDict):
     id: int
     unhandledFailure: Optional[FailureResult]
     firedAt: Optional[float]
+    final: Optional[DeferredState]
+    finalUnknown: bool
+
+
+class CountsEvent(TypedDict):
+    """(Added in 1.3.)  ``ephemeral``: Deferreds created and collected unseen since start, sent
+    whenever it grows, so the stream (a recording) carries it and not only snapshots."""
+
+    kind: Literal["counts"]
+    seq: int
+    t: float
+    ephemeral: int
 
 
 class MarkerEvent(TypedDict):
@@ -234,7 +260,14 @@ class SnapshotEvent(TypedDict):
 
 
 Event = Union[
-    HelloEvent, CreatedEvent, ChangedEvent, CollectedEvent, MarkerEvent, DroppedEvent, SnapshotEvent
+    HelloEvent,
+    CreatedEvent,
+    ChangedEvent,
+    CollectedEvent,
+    MarkerEvent,
+    DroppedEvent,
+    SnapshotEvent,
+    CountsEvent,
 ]
 
 

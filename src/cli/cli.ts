@@ -23,13 +23,18 @@ status    Replays the recording to its end, or to just after the marker NAME (th
           in the words of the panel: its label (label() name, else "Deferred #id",
           with the type of a subclass), state (pending, fired, failed, paused,
           "waiting on b (#4)"), result ("Type: message" for a Failure, "→ #id" for
-          a Deferred) or N/A, and pending callbacks (what len(d.callbacks) gives).
+          a Deferred) or N/A, pending callbacks (what len(d.callbacks) gives,
+          then their names: "f, errback g, continues #3") and where it was
+          created ("fetch() crawler.py:42").
           --json prints an array of objects instead, one per Deferred:
             id, label, name, userLabel, type, status, state, called, hasResult,
             result (repr text; null without a result or when it is a Deferred or
             a Failure), resultDeferred (id or null), resultText, failure
-            ({excType, message} or null), callbacks (count), paused, waitingOn
-            (id or null), cancelled, members, collected, unhandledFailure.
+            ({excType, message} or null), callbacks (count), callbackPairs
+            (each pair's callback/errback {name, file, line} or continues id),
+            callbackNames, created ({file, line, function}), createdText,
+            paused, waitingOn (id or null), cancelled, members, collected,
+            unhandledFailure.
 markers   Lists the markers in the recording, in order.
 
 Errors in the file are reported on stderr as FILE:LINE: message; the exit code is

@@ -31,8 +31,8 @@ export function renderTable(headers: string[], rows: string[][]): string {
 }
 
 /**
- * The status table: label, state (with what it waits on), result or N/A, pending callbacks —
- * in the panel's words (`src/model/view.ts`). The panel flags a Deferred collected with an
+ * The status table: label, state (with what it waits on), result or N/A, pending callbacks
+ * (their number, then their names), creation site — in the panel's words (`src/model/view.ts`). The panel flags a Deferred collected with an
  * unhandled Failure with an icon; the table says it in words.
  */
 export function statusTable(rows: StatusRow[]): string {
@@ -42,8 +42,10 @@ export function statusTable(rows: StatusRow[]): string {
     cell(r.unhandledFailure ? `${r.state} · unhandled failure` : r.state),
     cell(r.resultText),
     String(r.callbacks),
+    cell(r.callbackNames, 60),
+    cell(r.createdText, 48),
   ]);
-  return renderTable(['ID', 'DEFERRED', 'STATE', 'RESULT', 'CALLBACKS'], body);
+  return renderTable(['ID', 'DEFERRED', 'STATE', 'RESULT', 'CALLBACKS', 'PENDING', 'CREATED'], body);
 }
 
 /** Two summary lines above the table: the process and the counts. */

@@ -13,6 +13,8 @@ export interface Entry {
   unhandledFailure: FailureResult | null;
   /** From the collected event: it fired before it died, whatever the last state read says. */
   firedAtDeath: number | null;
+  /** From the collected event: it changed after its last report, and nobody knows how. */
+  deathUnknown: boolean;
   bucket: Bucket | 'collected';
 }
 
@@ -24,6 +26,52 @@ export interface Forgotten {
   collectedAt: number | null;
   unhandledFailure: FailureResult | null;
   firedAtDeath: number | null;
+  /** The state at death from a collected event that came before any state (out of order). */
+  final?: DeferredState | null;
+  deathUnknown?: boolean;
+}
+
+/** What a collected event says of a Deferred's death. */
+export interface Death {
+  seq: number;
+  t: number | null;
+  failure: FailureResult | null;
+  firedAt: number | null;
+  final: DeferredState | null;
+  finalUnknown: boolean;
+}
+
+/**
+ * Records a death on what the model keeps of the Deferred (a retained entry or a forgotten
+ * one). The earliest evidence of collection wins (a collected event beats the snapshot that
+ * later found the Deferred missing), so the result does not depend on arrival order; the state
+ * at death, once given, stands against any older state arriving later. Returns whether
+ * anything changed.
+ */
+export function noteDeath(target: Entry | Forgotten, death: Death): boolean {
+  const first = target.collectedSeq == null;
+  const earlier = !first && death.seq < (target.collectedSeq as number);
+  const newFailure = death.failure !== null && target.unhandledFailure === null;
+  const final = death.final;
+  if (!first && !earlier && !newFailure && final === null && !death.finalUnknown) return false;
+  if (first || earlier) {
+    target.collectedSeq = death.seq;
+    target.collectedAt = death.t;
+  }
+  if (first || newFailure) target.unhandledFailure = death.failure;
+  if (death.firedAt !== null && target.firedAtDeath === null) target.firedAtDeath = death.firedAt;
+  if ('state' in target) {
+    if (final !== null && final.id === target.state.id) {
+      target.state = final;
+      target.stateSeq = Math.max(target.stateSeq, death.seq);
+    }
+    target.deathUnknown ||= death.finalUnknown && final === null;
+    target.state = withDeathFire(target.state, target.firedAtDeath);
+  } else {
+    if (final !== null) target.final = final;
+    target.deathUnknown ||= death.finalUnknown;
+  }
+  return true;
 }
 
 /**

@@ -18,7 +18,7 @@
  * Nothing here throws at the caller: bad input becomes an {@link ApplyOutcome} error.
  */
 import type { DeferredState, DeferredView, FailureResult, GraphHeader } from '../protocol/protocol';
-import { type Entry, type Forgotten, withDeathFire } from './entry';
+import { type Death, type Entry, type Forgotten, noteDeath, withDeathFire } from './entry';
 import { BoundedMap, EvictionOrder, type Place } from './retention';
 import type { ApplyOutcome, Marker, ModelOptions, RuntimeInfo } from './types';
 import { type ParsedEvent, readBatch } from './validate';
@@ -33,6 +33,7 @@ export class SessionModel {
   private collectedTotal = 0;
   private droppedTotal = 0;
   private ephemeral = 0;
+  private ephemeralSeq = -1;
   private latestSnapshotSeq = -1;
   private latestSnapshotAt: number | null = null;
   private readonly markerList: Marker[] = [];
@@ -184,7 +185,16 @@ export class SessionModel {
       case 'changed':
         return this.applyState(event.deferred, event.seq, false);
       case 'collected':
-        return this.applyCollected(event.id, event.seq, event.t, event.unhandledFailure, event.firedAt);
+        return this.applyCollected(event.id, {
+          seq: event.seq,
+          t: event.t,
+          failure: event.unhandledFailure,
+          firedAt: event.firedAt,
+          final: event.final,
+          finalUnknown: event.finalUnknown,
+        });
+      case 'counts':
+        return this.setEphemeral(event.ephemeral, event.seq);
       case 'marker':
         return this.addMarker(event.name, event.seq);
       case 'dropped':
@@ -224,7 +234,11 @@ export class SessionModel {
         return false;
       }
       this.forgotten.delete(id);
-      this.insert(state, seq, known.collectedSeq, known.collectedAt, known.unhandledFailure, known.firedAtDeath);
+      this.insert(known.final ?? state, seq, known.collectedSeq, known.collectedAt, known.unhandledFailure, known.firedAtDeath);
+      const inserted = this.entries.get(id)!;
+      inserted.deathUnknown = !known.final && known.deathUnknown === true;
+      // The state at death stands against older states still on their way.
+      if (known.final) inserted.stateSeq = Math.max(seq, known.collectedSeq ?? seq);
       return true;
     }
     if (seq < this.latestSnapshotSeq) {
@@ -237,37 +251,17 @@ export class SessionModel {
     return true;
   }
 
-  /**
-   * The earliest evidence of collection wins (a collected event beats the snapshot that later
-   * found the Deferred missing), so the result does not depend on arrival order.
-   */
-  private applyCollected(id: number, seq: number, t: number | null, failure: FailureResult | null, firedAt: number | null = null): boolean {
-    const target: Forgotten | Entry | undefined = this.entries.get(id) ?? this.forgotten.get(id);
-    if (target?.collectedSeq == null) {
-      this.collectedTotal++;
-      if (target === undefined) {
-        this.forgotten.set(id, { stateSeq: -1, collectedSeq: seq, collectedAt: t, unhandledFailure: failure, firedAtDeath: firedAt });
-        return true;
-      }
-      target.collectedSeq = seq;
-      target.collectedAt = t;
-      target.unhandledFailure = failure;
-    } else {
-      const earlier = seq < target.collectedSeq;
-      const newFailure = failure !== null && target.unhandledFailure === null;
-      if (!earlier && !newFailure) return false;
-      if (earlier) {
-        target.collectedSeq = seq;
-        target.collectedAt = t;
-      }
-      if (newFailure) target.unhandledFailure = failure;
-    }
-    if (firedAt !== null && target.firedAtDeath === null) target.firedAtDeath = firedAt;
+  /** A collected event, or a snapshot that found the Deferred missing (see {@link noteDeath}). */
+  private applyCollected(id: number, death: Death): boolean {
     const entry = this.entries.get(id);
-    if (entry) {
-      entry.state = withDeathFire(entry.state, entry.firedAtDeath);
-      this.rebucket(id, entry);
+    let target: Forgotten | Entry | undefined = entry ?? this.forgotten.get(id);
+    if (target === undefined) {
+      target = { stateSeq: -1, collectedSeq: null, collectedAt: null, unhandledFailure: null, firedAtDeath: null };
+      this.forgotten.set(id, target);
     }
+    if (target.collectedSeq == null) this.collectedTotal++;
+    if (!noteDeath(target, death)) return false;
+    if (entry) this.rebucket(id, entry);
     return true;
   }
 
@@ -283,17 +277,23 @@ export class SessionModel {
         // A collected event alone (stateSeq -1) does not say the Deferred existed before this snapshot.
         const heardBefore = known.stateSeq >= 0 && known.stateSeq < seq;
         if (heardBefore && !present.has(id) && (known.collectedSeq === null || known.collectedSeq > seq)) {
-          changed = this.applyCollected(id, seq, t, null) || changed;
+          changed = this.applyCollected(id, { seq, t, failure: null, firedAt: null, final: null, finalUnknown: false }) || changed;
         }
       }
     }
     if (seq >= this.latestSnapshotSeq) {
       this.latestSnapshotSeq = seq;
       this.latestSnapshotAt = t;
-      changed ||= this.ephemeral !== ephemeral;
-      this.ephemeral = ephemeral;
     }
-    return changed;
+    return this.setEphemeral(ephemeral, seq) || changed;
+  }
+
+  /** The short-lived count of the latest event (snapshot or counts) that carried it. */
+  private setEphemeral(ephemeral: number, seq: number): boolean {
+    if (seq < this.ephemeralSeq || ephemeral === this.ephemeral) return false;
+    this.ephemeralSeq = seq;
+    this.ephemeral = ephemeral;
+    return true;
   }
 
   private addMarker(name: string, seq: number): boolean {
@@ -322,6 +322,7 @@ export class SessionModel {
       collectedAt,
       unhandledFailure: failure,
       firedAtDeath,
+      deathUnknown: false,
       bucket: 'pending',
     };
     this.counts.pending++;
@@ -375,6 +376,7 @@ export class SessionModel {
       collected: collectedSeq !== null,
       collectedAt: entry.collectedAt,
       unhandledFailure: entry.unhandledFailure,
+      stateAtDeathUnknown: entry.deathUnknown,
       lastSeq: Math.max(entry.stateSeq, collectedSeq ?? -1),
     });
   }

@@ -3,8 +3,8 @@
  * callbacks) plus what the view shows beside it, in the panel's words. This is the CLI's
  * `--json` output and what the golden tests compare with Python's own `status()` at each marker.
  */
-import type { DeferredStatus, DeferredView, FailureResult } from '../protocol/protocol';
-import { displayName, resultText, stateText, type ViewLookup } from './view';
+import type { CallbackPair, DeferredStatus, DeferredView, FailureResult, Location } from '../protocol/protocol';
+import { callbackNamesText, createdText, displayName, resultText, stateText, type ViewLookup } from './view';
 
 export interface StatusRow {
   id: number;
@@ -30,6 +30,14 @@ export interface StatusRow {
   failure: { excType: string; message: string } | null;
   /** Pending callback pairs: what `len(d.callbacks)` gives. */
   callbacks: number;
+  /** The pending pairs in full: each half's name and source, or the Deferred a pair continues. */
+  callbackPairs: CallbackPair[];
+  /** The pending pairs as the table shows them: `f, errback g, continues #3`. */
+  callbackNames: string;
+  /** Where it was created: the first frame outside Twisted's defer module. */
+  created: Location;
+  /** The creation site as the table shows it: `fetch() crawler.py:42`. */
+  createdText: string;
   paused: number;
   waitingOn: number | null;
   cancelled: boolean;
@@ -56,6 +64,10 @@ export function statusRow(view: DeferredView, lookup: ViewLookup): StatusRow {
     resultText: resultText(view),
     failure: result?.kind === 'failure' ? { excType: result.excType, message: result.message } : null,
     callbacks: view.callbacks.length,
+    callbackPairs: view.callbacks,
+    callbackNames: callbackNamesText(view, lookup),
+    created: view.created,
+    createdText: createdText(view),
     paused: view.paused,
     waitingOn: view.waitingOn,
     cancelled: view.cancelled,

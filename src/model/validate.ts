@@ -202,7 +202,17 @@ export type ParsedEvent =
       transport: string;
     }
   | { kind: 'created' | 'changed'; seq: number; t: number; deferred: DeferredState }
-  | { kind: 'collected'; seq: number; t: number; id: number; unhandledFailure: FailureResult | null; firedAt: number | null }
+  | {
+      kind: 'collected';
+      seq: number;
+      t: number;
+      id: number;
+      unhandledFailure: FailureResult | null;
+      firedAt: number | null;
+      final: DeferredState | null;
+      finalUnknown: boolean;
+    }
+  | { kind: 'counts'; seq: number; t: number; ephemeral: number }
   | { kind: 'marker'; seq: number; t: number; name: string }
   | { kind: 'dropped'; seq: number; t: number; count: number; total: number }
   | {
@@ -256,7 +266,12 @@ export function parseEvent(v: unknown, p: string): ParsedEvent | undefined {
         unhandledFailure: nullable(failureResult)(o.unhandledFailure, `${p}.unhandledFailure`),
         // 1.0 runtimes do not send it.
         firedAt: o.firedAt === undefined ? null : nullable(num)(o.firedAt, `${p}.firedAt`),
+        // 1.3: the state at death; older runtimes send neither.
+        final: nullable(deferredState)(o.final, `${p}.final`),
+        finalUnknown: o.finalUnknown === undefined ? false : bool(o.finalUnknown, `${p}.finalUnknown`),
       };
+    case 'counts':
+      return { kind, seq, t, ephemeral: count(o.ephemeral, `${p}.ephemeral`) };
     case 'marker':
       return { kind, seq, t, name: str(o.name, `${p}.name`) };
     case 'dropped':

@@ -42,6 +42,7 @@ export interface ViewExtras {
   collected: boolean;
   collectedAt: number | null;
   unhandledFailure: FailureResult | null;
+  stateAtDeathUnknown: boolean;
   lastSeq: number;
 }
 
@@ -72,6 +73,7 @@ export function buildView(state: DeferredState, name: string | null, extras: Vie
     collected: extras.collected,
     collectedAt: extras.collectedAt,
     unhandledFailure: extras.unhandledFailure,
+    stateAtDeathUnknown: extras.stateAtDeathUnknown,
     lastSeq: extras.lastSeq,
   };
 }
@@ -149,8 +151,15 @@ export function stateText(view: DeferredView, lookup: ViewLookup): string {
   if (c && !c.finished && c.waitingOn != null && view.waitingOn == null) text += ` — awaiting ${refName(c.waitingOn, lookup)}`;
   if (view.cancelled) text += ' · cancelled';
   if (view.collected) text += ' · collected';
+  if (view.collected && view.stateAtDeathUnknown) text += ` · ${STATE_AT_DEATH_UNKNOWN}`;
   return text;
 }
+
+/**
+ * Said of a collected Deferred that changed after its last report in a way the runtime could
+ * not read: the rest of its row is the state before that change.
+ */
+export const STATE_AT_DEATH_UNKNOWN = 'state at death unknown';
 
 /** A Failure as the last line of its traceback: `ValueError: boom` (just the type without a message). */
 export function failureText(failure: Pick<FailureResult, 'excType' | 'message'>): string {
@@ -178,6 +187,36 @@ export function resultText(view: Pick<DeferredState, 'hasResult' | 'result'>): s
 /** The second half of the `status()` pair: `len(d.callbacks)`. */
 export function callbacksText(view: Pick<DeferredState, 'callbacks'>): string {
   return String(Array.isArray(view.callbacks) ? view.callbacks.length : 0);
+}
+
+/** Twisted's pass-through halves of a pair (`addCallback` pairs a callback with one of them). */
+const PASS_THROUGH: ReadonlySet<string> = new Set(['passthru', '_failthru']);
+
+/**
+ * One pending pair in a few words, for a one-line summary: the callback's name (`both f` when
+ * one function is both halves, `errback g` for an `addErrback`), or `continues #3`.
+ */
+export function pairSummary(pair: CallbackPair | null, lookup: ViewLookup): string {
+  if (!pair || typeof pair !== 'object') return '?';
+  if (typeof pair.continues === 'number') return `continues ${refName(pair.continues, lookup)}`;
+  const cb = pair.callback ? str(pair.callback.name) : null;
+  const eb = pair.errback ? str(pair.errback.name) : null;
+  if (cb !== null && cb === eb) return `both ${cb}`;
+  if (cb === null || PASS_THROUGH.has(cb.split('.').pop() ?? cb)) return `errback ${eb ?? '—'}`;
+  return cb;
+}
+
+/** The pending callbacks as one line: `f, errback g, continues #3` (none: `—`). */
+export function callbackNamesText(view: Pick<DeferredState, 'callbacks'>, lookup: ViewLookup): string {
+  const pairs = Array.isArray(view.callbacks) ? view.callbacks : [];
+  return pairs.length ? pairs.map((pair) => pairSummary(pair, lookup)).join(', ') : '—';
+}
+
+/** Where the Deferred was created: `fetch() crawler.py:42`. */
+export function createdText(view: Pick<DeferredState, 'created'>): string {
+  const c = view.created;
+  if (!c) return '?';
+  return `${str(c.function)}()${c.file ? ` ${locationText(c.file, c.line > 0 ? c.line : null)}` : ''}`;
 }
 
 /** Every text of a Deferred row, in the panel's column order. */

@@ -9,7 +9,7 @@
  */
 
 /** Major.minor of the runtime event schema; a different major is rejected. */
-export const PROTOCOL_VERSION = '1.2';
+export const PROTOCOL_VERSION = '1.3';
 /** PROTOCOL_VERSION's major, the part a consumer must match. */
 export const PROTOCOL_MAJOR = 1;
 
@@ -48,7 +48,7 @@ export const ENV = {
 } as const;
 
 /** Every `kind` a RuntimeEvent can have in this version; newer kinds are ignored. */
-export const EVENT_KINDS = ['hello', 'created', 'changed', 'collected', 'marker', 'dropped', 'snapshot'] as const;
+export const EVENT_KINDS = ['hello', 'created', 'changed', 'collected', 'marker', 'dropped', 'snapshot', 'counts'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 // ---------------------------------------------------------------------------------------------
@@ -174,6 +174,18 @@ export interface CollectedEvent extends EventBase {
   /** The Failure nobody handled, when Twisted logs "Unhandled error in Deferred" for it. */
   unhandledFailure: FailureResult | null;
   /** When it fired (null: never); added in 1.1, absent from 1.0 runtimes. */ firedAt: number | null;
+  /**
+   * Its state when it died, when that changed after the last state reported (null: that state
+   * stands); added in 1.3.
+   */
+  final: DeferredState | null;
+  /** It changed after the last report but the runtime could not read how (1.3). */ finalUnknown: boolean;
+}
+
+/** Counts the stream carries (since 1.3), sent when they change. */
+export interface CountsEvent extends EventBase {
+  kind: 'counts';
+  /** Deferreds created and collected unseen since start (not reported one by one). */ ephemeral: number;
 }
 
 /** A named point on the timeline (deferred_graph.mark()). */
@@ -199,7 +211,15 @@ export interface SnapshotEvent extends EventBase {
   frameNames: Record<string, string> | null;
 }
 
-export type RuntimeEvent = HelloEvent | CreatedEvent | ChangedEvent | CollectedEvent | MarkerEvent | DroppedEvent | SnapshotEvent;
+export type RuntimeEvent =
+  | HelloEvent
+  | CreatedEvent
+  | ChangedEvent
+  | CollectedEvent
+  | MarkerEvent
+  | DroppedEvent
+  | SnapshotEvent
+  | CountsEvent;
 
 /** The unit of transport: a DAP event body, a socket line, a recording line. */
 export interface Batch {
@@ -246,6 +266,7 @@ export interface DeferredView extends DeferredState {
   /** Whether it was garbage-collected (kept for a while, see retainCollected). */ collected: boolean;
   /** When the collection was reported. */ collectedAt: number | null;
   /** The Failure it died with unhandled, if any. */ unhandledFailure: FailureResult | null;
+  /** It changed after its last report and died before the runtime could read how. */ stateAtDeathUnknown: boolean;
   /** seq of the last event that changed this Deferred. */ lastSeq: number;
 }
 

@@ -16,6 +16,7 @@ change in what Twisted means by it shows up as a mismatch.
 from __future__ import annotations
 
 import gc
+import os
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional, Union
@@ -24,7 +25,7 @@ from twisted.internet.defer import _CONTINUE, Deferred
 from twisted.python.failure import Failure
 
 import deferred_graph
-from deferred_graph import saferepr
+from deferred_graph import saferepr, wire
 
 Deferreds = Union[Mapping[str, Deferred], Iterable[Deferred]]
 
@@ -70,6 +71,47 @@ def _continues(pair: Any) -> Optional[int]:
     return None
 
 
+def truth(d: Deferred) -> dict:
+    """What Twisted's attributes say of ``d`` now, in the fields the states are compared on
+    (taken by a test just before it drops the last reference: the truth of a dead row)."""
+    chained = d._chainedTo
+    want = {
+        "hasResult": hasattr(d, "result"),
+        "callbacks": len(twisted_callbacks(d)),
+        "paused": d.paused,
+        "waitingOn": deferred_graph.id_of(chained) if chained is not None else None,
+        "called": bool(d.called),
+        "continues": [_continues(pair) for pair in twisted_callbacks(d)],
+        "result": expected_result(d),
+    }
+    return want
+
+
+def compare(name: str, want: Mapping[str, Any], state: Optional[Mapping[str, Any]]) -> list[str]:
+    """Every difference between a truth (:func:`truth`) and a state, as readable lines."""
+    if state is None:
+        return ["%s: no state" % name]
+    problems: list[str] = []
+    got = {
+        "hasResult": state["hasResult"],
+        "callbacks": len(state["callbacks"]),
+        "paused": state["paused"],
+        "waitingOn": state["waitingOn"],
+        "called": state["called"],
+        "continues": [pair["continues"] for pair in state["callbacks"]],
+    }
+    for key, value in got.items():
+        if want[key] != value:
+            problems.append("%s: %s runtime=%r twisted=%r" % (name, key, value, want[key]))
+    result, have = want["result"], state["result"]
+    if result is None or have is None:
+        if result != have:
+            problems.append("%s: result runtime=%r twisted=%r" % (name, have, result))
+    elif any(have.get(k) != v for k, v in result.items()):
+        problems.append("%s: result runtime=%r twisted=%r" % (name, have, result))
+    return problems
+
+
 def mismatches(deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None) -> list[str]:
     """Every difference between Twisted's attributes and the runtime's states, as readable
     lines ("b: callbacks runtime=1 twisted=0"); empty when they agree."""
@@ -81,33 +123,7 @@ def mismatches(deferreds: Deferreds, states: Optional[Mapping[int, dict]] = None
         if state is None:
             problems.append("%s: no state for id %r" % (name, did))
             continue
-        chained = d._chainedTo
-        want = {
-            "hasResult": hasattr(d, "result"),
-            "callbacks": len(twisted_callbacks(d)),
-            "paused": d.paused,
-            "waitingOn": deferred_graph.id_of(chained) if chained is not None else None,
-            "called": bool(d.called),
-        }
-        got = {
-            "hasResult": state["hasResult"],
-            "callbacks": len(state["callbacks"]),
-            "paused": state["paused"],
-            "waitingOn": state["waitingOn"],
-            "called": state["called"],
-        }
-        want["continues"] = [_continues(pair) for pair in twisted_callbacks(d)]
-        got["continues"] = [pair["continues"] for pair in state["callbacks"]]
-        for key, value in want.items():
-            if got[key] != value:
-                problems.append("%s: %s runtime=%r twisted=%r" % (name, key, got[key], value))
-        result = expected_result(d)
-        have = state["result"]
-        if result is None or have is None:
-            if result != have:
-                problems.append("%s: result runtime=%r twisted=%r" % (name, have, result))
-        elif any(have.get(k) != v for k, v in result.items()):
-            problems.append("%s: result runtime=%r twisted=%r" % (name, have, result))
+        problems.extend(compare(name, truth(d), state))
     return problems
 
 
@@ -139,10 +155,15 @@ class Runtime:
         assert emitter is not None
         self.emitter = emitter
         self.replay = Replay()
+        # The first events drained, kept for a replay by another consumer (the TS model).
+        self.log: list[dict] = []
+        self.log_limit = 0
 
     def drain(self) -> list[dict]:
         events = self.emitter.drain()
         self.replay.apply(events)
+        if events and len(self.log) < self.log_limit:
+            self.log.append(wire.make_batch(os.getpid(), len(self.log) + 1, events))
         return events
 
     def check(self, deferreds: Deferreds, context: Any = "") -> None:

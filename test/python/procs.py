@@ -78,3 +78,42 @@ def check(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
         result.stderr.decode(errors="replace"),
     )
     return result
+
+
+_TS_CLI: dict[str, Path] = {}
+
+
+def ts_cli(args: Sequence[str], scratch: Path) -> subprocess.CompletedProcess:
+    """Run the extension's ``deferred-graph`` CLI (its TypeScript model, bundled by esbuild into
+    ``scratch`` once per session) with ``args``; text output."""
+    bundle = _TS_CLI.get("path")
+    if bundle is None:
+        bundle = scratch / "deferred-graph-cli.js"
+        build = (
+            "require('esbuild').buildSync({entryPoints: ['src/cli/cli.ts'], outfile: %r, "
+            "bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning'})" % str(bundle)
+        )
+        subprocess.run(["node", "-e", build], cwd=REPO, check=True)
+        _TS_CLI["path"] = bundle
+    return subprocess.run(["node", str(bundle), *args], capture_output=True, text=True)
+
+
+def write_recording(path: Path, batches: Sequence[dict]) -> Path:
+    """A recording file (header line, one batch per line) of ``batches``, as the runtime's
+    recording transport writes them."""
+    import json
+
+    sys.path.insert(0, str(PYTHON_DIR))
+    from deferred_graph import wire
+
+    header = {
+        "format": wire.RECORDING_FORMAT,
+        "formatVersion": wire.RECORDING_FORMAT_VERSION,
+        "protocolVersion": wire.PROTOCOL_VERSION,
+        "pid": os.getpid(),
+        "startedAt": 0.0,
+        "argv": [],
+    }
+    lines = [json.dumps(header)] + [json.dumps(batch, default=str) for batch in batches]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

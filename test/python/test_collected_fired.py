@@ -50,3 +50,21 @@ def test_never_fired_then_collected_reports_no_fire_time(rt):
     gc.collect()
     (event,) = _collected(rt.drain(), d_id)
     assert event["firedAt"] is None
+
+
+def test_a_newer_deferred_at_the_address_lends_no_fire_time(rt):
+    """Reported, then dropped unfired; a new Deferred takes its address, fires and dies unseen
+    before the next drain: the first one's collected event must not say it fired."""
+    d = defer.Deferred()
+    d_id = deferred_graph.id_of(d)
+    address = id(d)
+    rt.drain()
+    del d
+    other = defer.Deferred()
+    if id(other) != address:
+        pytest.skip("CPython did not reuse the address this time")
+    other.callback(1)
+    del other
+    (event,) = _collected(rt.drain(), d_id)
+    assert event["firedAt"] is None and not (event.get("final") or {}).get("called")
+    assert rt.replay.dead[d_id]["called"] is False

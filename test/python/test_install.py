@@ -230,9 +230,11 @@ def _chain_work():
 
 
 def test_hooks_add_no_trace_events(clean):
-    """Under a tracer (debugpy) the hooks add no call or line event on the success path: no
-    Python-level call there, and every note shares the line of the statement next to it.
-    (Failure and cancel paths call Python helpers: rare, and off the hot path.)"""
+    """Under a tracer (debugpy) the hooks add no call or line event on the success path of
+    Deferreds the runtime has not taken in yet (all of a hot loop's short-lived ones): every
+    note is C calls sharing the line of the statement next to it.  (A Deferred already known
+    gets one Python call per change, the capture of its state in case it dies before the next
+    drain; failure and cancel paths call Python helpers: rare, and off the hot path.)"""
     _chain_work()
     plain = _trace_events(_chain_work)
     assert deferred_graph.install(start_sender=False)

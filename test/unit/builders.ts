@@ -118,14 +118,24 @@ export function waitingOn(id: number, on: number, extra: Partial<DeferredState> 
 
 export const created = (seq: number, deferred: DeferredState): RuntimeEvent => ({ kind: 'created', seq, t: seq, deferred });
 export const changed = (seq: number, deferred: DeferredState): RuntimeEvent => ({ kind: 'changed', seq, t: seq, deferred });
-export const collected = (seq: number, id: number, unhandled: string | null = null, firedAt: number | null = null): RuntimeEvent => ({
+export const collected = (
+  seq: number,
+  id: number,
+  unhandled: string | null = null,
+  firedAt: number | null = null,
+  final: DeferredState | null = null,
+  finalUnknown = false,
+): RuntimeEvent => ({
   kind: 'collected',
   seq,
   t: seq,
   id,
   unhandledFailure: unhandled === null ? null : { kind: 'failure', excType: 'ValueError', message: unhandled, truncated: false },
   firedAt,
+  final,
+  finalUnknown,
 });
+export const counts = (seq: number, ephemeral: number): RuntimeEvent => ({ kind: 'counts', seq, t: seq, ephemeral });
 export const marker = (seq: number, name: string): RuntimeEvent => ({ kind: 'marker', seq, t: seq, name });
 export const dropped = (seq: number, count: number, total: number): RuntimeEvent => ({ kind: 'dropped', seq, t: seq, count, total });
 export function snapshot(
@@ -167,7 +177,7 @@ export function summary(model: SessionModel, id: number): string {
 /** What a test may set on a view: state fields, the frame name and the model's extras — never a derived field. */
 export type ViewFields = Partial<DeferredState> & Partial<ViewExtras> & { name?: string | null };
 
-const EXTRA_KEYS = new Set(['name', 'collected', 'collectedAt', 'unhandledFailure', 'lastSeq']);
+const EXTRA_KEYS = new Set(['name', 'collected', 'collectedAt', 'unhandledFailure', 'stateAtDeathUnknown', 'lastSeq']);
 
 /** The view the model makes of `state` (changed by `fields`), as the host sends it to the webview. */
 export function view(state: DeferredState, fields: ViewFields = {}): DeferredView {
@@ -178,6 +188,7 @@ export function view(state: DeferredState, fields: ViewFields = {}): DeferredVie
     collected: false,
     collectedAt: null,
     unhandledFailure: null,
+    stateAtDeathUnknown: false,
     lastSeq: state.id,
     ...(extraFields as Partial<ViewExtras>),
   };

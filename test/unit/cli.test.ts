@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallbackPair } from '../../src/protocol/protocol';
 import { RECORDING_FORMAT } from '../../src/protocol/protocol';
-import { batch, created, fired, PID } from './builders';
+import { batch, callbackPair, continues, created, fired, NOTEBOOK, PID, pending } from './builders';
 
 const ROOT = resolve(__dirname, '../..');
 const GOLDEN = join(ROOT, 'test/golden');
@@ -118,7 +119,28 @@ describe('deferred-graph CLI', () => {
     expect(run.stderr).toContain(`${path}:3: not valid JSON`);
     expect(run.stderr).toContain(`${path}:4: Rejected event:`);
     expect(run.stderr).toMatch(/deferred\.paused: expected a non-negative integer/);
-    expect(run.stdout).toMatch(/^1\s+Deferred #1\s+fired\s+5\s+0$/m);
+    expect(run.stdout).toMatch(/^1\s+Deferred #1\s+fired\s+5\s+0\s+—\s+\S+\(\)/m);
+  });
+
+  it('says what each row is: its pending callbacks by name and where it was created', () => {
+    const errbackOnly: CallbackPair = {
+      callback: callbackPair('passthru').callback,
+      errback: callbackPair('log_error').callback,
+      continues: null,
+    };
+    const waiting = pending(2, { callbacks: [callbackPair('parse_page'), errbackOnly, continues(1)] });
+    const path = writeRecording('sites.jsonl', [header, batch(created(1, pending(1)), created(2, waiting))]);
+    const run = cli('status', path);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ID\s+DEFERRED\s+STATE\s+RESULT\s+CALLBACKS\s+PENDING\s+CREATED$/m);
+    expect(run.stdout).toMatch(
+      /^2\s+Deferred #2\s+pending\s+N\/A\s+3\s+parse_page, errback log_error, continues Deferred #1\s+experiment\(\) notebook\.py:12$/m,
+    );
+    expect(run.stdout).toMatch(/^1\s+Deferred #1\s+pending\s+N\/A\s+0\s+—\s+experiment\(\) notebook\.py:11$/m);
+    const rows = JSON.parse(cli('status', path, '--json').stdout) as { id: number; created: unknown; callbackPairs: unknown[] }[];
+    const row = rows.find((r) => r.id === 2)!;
+    expect(row.created).toEqual({ file: NOTEBOOK, line: 12, function: 'experiment' });
+    expect(row.callbackPairs).toEqual(waiting.callbacks);
   });
 
   it('says which markers exist when the named one does not', () => {

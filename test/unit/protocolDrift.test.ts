@@ -209,10 +209,16 @@ describe('protocol drift between wire.py and protocol.ts', () => {
       'this one waits on. */ waitingFor: number | null;',
       /DeferredState\.waitingOn: wire\.py null \| number, protocol\.ts missing/,
     ],
+    [
+      'a 1.3 field left out',
+      '  final: DeferredState | null;\n',
+      '',
+      /CollectedEvent\.final: wire\.py DeferredState \| null, protocol\.ts missing/,
+    ],
     ['a field of another type', 'paused: number;', 'paused: boolean;', /DeferredState\.paused: wire\.py number, protocol\.ts boolean/],
     ['a nullable field made required', 'twisted: string | null;', 'twisted: string;', /HelloEvent\.twisted/],
-    ['a changed constant', "PROTOCOL_VERSION = '1.2'", "PROTOCOL_VERSION = '1.3'", /constant PROTOCOL_VERSION/],
-    ['an extra event kind', "'snapshot'] as const", "'snapshot', 'teleported'] as const", /constant EVENT_KINDS/],
+    ['a changed constant', "PROTOCOL_VERSION = '1.3'", "PROTOCOL_VERSION = '1.4'", /constant PROTOCOL_VERSION/],
+    ['an extra event kind', "'counts'] as const", "'counts', 'teleported'] as const", /constant EVENT_KINDS/],
     ['a renamed environment variable', "flushMs: 'DEFERRED_GRAPH_FLUSH_MS'", "flushMs: 'DEFERRED_GRAPH_FLUSH'", /constant ENV_FLUSH_MS/],
     [
       'a wire type only in TypeScript',
