@@ -18,6 +18,7 @@ Nothing here may raise into, block, or change the debugged program: every failur
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import threading
 import traceback
@@ -188,7 +189,7 @@ class Sender:
     def flush_at_shutdown(self) -> None:
         """The flush at interpreter shutdown, while the debugger connection still exists."""
         try:
-            self._cycle(None, STOP_WAIT_S)
+            _without_collection(self._cycle, None, STOP_WAIT_S)
         except Exception:
             self._count_error("shutdown flush failed:\n" + traceback.format_exc())
 
@@ -202,7 +203,7 @@ class Sender:
             thread = self._thread
             if thread is not None and thread is not threading.current_thread():
                 thread.join(STOP_WAIT_S)
-            self._cycle(None, STOP_WAIT_S)
+            _without_collection(self._cycle, None, STOP_WAIT_S)
             self._closed = True
             for channel in self._channels:
                 channel.transport.close()
@@ -268,3 +269,20 @@ def start_sender(emitter: EmitterLike, options: Optional[SenderOptions] = None) 
 
 
 __all__ = ["TRANSPORT_CHOICES", "SenderOptions", "Sender", "start_sender"]
+
+
+def _without_collection(work: Callable[..., None], *args: Any) -> None:
+    """Run ``work`` with the cyclic collector held off, as the program left it afterwards.
+
+    The final flushes run in the program's own thread at exit; a collection our allocations
+    started there would finalise the program's garbage inside the runtime's frames (a "coroutine
+    was never awaited" warning then names ``emitter.py`` instead of ``sys:1``). Held off, the
+    same garbage is collected where it would have been without us: at shutdown."""
+    collecting = gc.isenabled()
+    if collecting:
+        gc.disable()
+    try:
+        work(*args)
+    finally:
+        if collecting:
+            gc.enable()
