@@ -167,6 +167,9 @@ def uninstall() -> None:
             _note_error("uninstall", exc)
         try:
             runtime.patcher.restore()
+            undo = runtime.registry.undo_threads
+            if undo is not None:
+                undo()
         except Exception as exc:
             _note_error("uninstall", exc)
 

@@ -23,8 +23,11 @@ import threading
 from typing import Any, Optional
 
 from . import clock, wire
+from .firesite import SITES_LIMIT
 from .registry import Entry, Registry
+from .idle import IdleWatch
 from .state import dead_state, read_state
+from .why import Analysis
 
 _MAX_ROUNDS = 3  # drain rounds for Deferreds discovered while reading others' state
 _PENDING_LIMIT = 10000  # events kept for a later drain when no sender runs
@@ -43,6 +46,7 @@ class Emitter:
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
         self._pending: list[EventDict] = []
+        self._idle = IdleWatch(registry)
 
     def _event(self, kind: str, **fields: Any) -> EventDict:
         event: dict[str, Any] = {"kind": kind, "seq": next(self._seq), "t": clock.wire_now()}
@@ -58,6 +62,7 @@ class Emitter:
                     if not self._drain_dirty(events):
                         break
                 self._drain_collected(events)
+                self._idle.after_drain(bool(events))
             except Exception:  # a bug here must not kill the pump; the next drain resyncs
                 pass
             return events
@@ -87,6 +92,9 @@ class Emitter:
         keys &= reg.entries.keys()  # in C: drops the many ids of Deferreds that died unseen
         keys.update(born)
         entries_get = reg.entries.get
+        sites = reg.sites
+        if len(sites) > SITES_LIMIT:  # sites of Deferreds that died unseen
+            sites.clear()
         live = []
         for key in keys:
             entry = entries_get(key)
@@ -97,6 +105,7 @@ class Emitter:
             # a time before the entry's birth belongs to an earlier object at the same address.
             if when is not None and entry.fired_at is None and when >= entry.born_at:
                 entry.fired_at = clock.to_wire(when)
+                entry.fire_site = sites.pop(key, None)
             obj = entry()
             if obj is None:
                 continue
@@ -158,6 +167,9 @@ class Emitter:
             states: list[wire.DeferredState] = []
             done: set[int] = set()
             kept: list[Entry] = []
+            reg.absorb()
+            analysis = Analysis(reg, at_stop=reason in ("stop", "request"))
+            analysis.remember()
             for _ in range(_MAX_ROUNDS):
                 reg.absorb()
                 todo = [e for e in reg.live_entries() if id(e) not in done]
@@ -170,7 +182,7 @@ class Emitter:
                     obj = entry()
                     if obj is None:
                         continue
-                    states.append(read_state(obj, entry, reg))
+                    states.append(read_state(obj, entry, reg, analysis=analysis))
                     if reason != "request":
                         entry.reported = True
             states.sort(key=lambda s: s["id"])

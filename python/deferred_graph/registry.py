@@ -87,6 +87,12 @@ class Entry(weakref.ref[Any]):
     cancelled = False
     unhandled: Optional[wire.FailureResult] = None
     coroutine: Optional[CoroutineLink] = None
+    # Who fired it (code, lasti of the caller of callback()/errback()); the second caller
+    # after an AlreadyCalledError; the thread job that fires it; the last analysed "why".
+    fire_site: Optional[tuple[types.CodeType, int]] = None
+    fired_again: Optional[wire.Location] = None
+    thread_job: Any = None
+    last_why: Any = None
     reported = False
     type_name = "Deferred"
 
@@ -128,11 +134,13 @@ class Registry:
         self.born: list[Entry] = []
         self.dirty: set[int] = set()
         self.fired: dict[int, float] = {}
+        self.sites: dict[int, tuple[types.CodeType, int]] = {}  # firesite's prologue writes it
         self.collected: deque[Entry] = deque()
         self.defer_file = defer_file
         # Set by install: what counts as a Deferred / a Failure when reading state.
         self.deferred_type: Optional[type] = None
         self.failure_type: Optional[type] = None
+        self.undo_threads: Optional[Any] = None  # set once jobs wrapped deferToThreadPool
         # Serialises ``ensure`` and ``absorb`` between threads; the hot paths take no lock.
         self.entries_lock = threading.RLock()
 
@@ -145,6 +153,8 @@ class Registry:
             "file": self.defer_file,
             "getframe": _getframe,
             "register": self.register,
+            "sites": self.sites,
+            "fired_again": self.note_fired_again,
         }
 
     def register(self, obj: Any) -> None:
@@ -227,6 +237,25 @@ class Registry:
         except Exception:
             pass
 
+    def note_fired_again(self, deferred: Any, code: types.CodeType, lasti: int) -> None:
+        """A second ``callback()``/``errback()`` (Twisted raises AlreadyCalledError next):
+        keep where, beside the first caller."""
+        try:
+            entry = self.ensure(deferred)
+            entry.fired_again = code_location(code, lasti)
+            self.dirty.add(id(deferred))
+        except Exception:
+            pass
+
+    def note_thread_job(self, deferred: Any, job: Any) -> None:
+        """A deferToThreadPool job will fire ``deferred`` (``jobs`` wraps the call)."""
+        try:
+            entry = self.ensure(deferred)
+            entry.thread_job = job
+            self.dirty.add(id(deferred))
+        except Exception:
+            pass
+
     def note_cancel(self, deferred: Any) -> None:
         """Hook run first in ``cancel()``: a Deferred cancelled before it fired is cancelled."""
         try:
@@ -268,8 +297,19 @@ def creation_location(entry: Entry) -> wire.Location:
     code, lasti = entry.code, entry.lasti
     if code is None:
         return {"file": "", "line": 0, "function": "<before install>"}
+    return code_location(code, lasti)
+
+
+def code_location(code: types.CodeType, lasti: int) -> wire.Location:
+    """The wire ``Location`` of the instruction at ``lasti`` in ``code``."""
     name = getattr(code, "co_qualname", None) or code.co_name
     return {"file": code.co_filename, "line": line_of(code, lasti), "function": name}
+
+
+def fire_location(entry: Entry) -> Optional[wire.Location]:
+    """Where ``callback()``/``errback()`` was called for this entry's Deferred, if seen."""
+    site = entry.fire_site
+    return code_location(site[0], site[1]) if site is not None else None
 
 
 @functools.lru_cache(maxsize=4096)

@@ -13,6 +13,7 @@ import reprlib
 from typing import Any, Optional
 
 from . import wire
+from .failures import failure_frames, raised_by
 
 DEFAULT_LIMIT = 300
 
@@ -132,11 +133,21 @@ def failure_result(fail: Any, limit: Optional[int] = None) -> wire.FailureResult
         value = getattr(fail, "value", fail)
         exc_type = getattr(fail, "type", None) or type(value)
         message, truncated = safe_str(value, limit)
+        frames = failure_frames(fail)
         return {
             "kind": "failure",
             "excType": type_name(exc_type),
             "message": message,
             "truncated": truncated,
+            "frames": frames,
+            "raisedBy": raised_by(frames),
         }
     except BaseException:  # noqa: B036
-        return {"kind": "failure", "excType": "?", "message": "", "truncated": False}
+        return {
+            "kind": "failure",
+            "excType": "?",
+            "message": "",
+            "truncated": False,
+            "frames": [],
+            "raisedBy": None,
+        }

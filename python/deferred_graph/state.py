@@ -15,17 +15,20 @@ import types
 from typing import Any, Callable, Optional
 
 from . import saferepr, wire
-from .registry import Entry, Registry, creation_location
+from .registry import Entry, Registry, code_location, creation_location, fire_location
+from .why import why_of
 
 _NAME_LIMIT = 200
 
 
 def read_state(
-    d: Any, entry: Entry, registry: Registry, limit: Optional[int] = None
+    d: Any, entry: Entry, registry: Registry, limit: Optional[int] = None, analysis: Any = None
 ) -> wire.DeferredState:
-    """The wire ``DeferredState`` of ``d`` now."""
+    """The wire ``DeferredState`` of ``d`` now (``analysis``: a ``why.Analysis`` of this
+    moment, at a stop; otherwise its "why" comes from cheap facts and the last analysis)."""
     try:
-        return _read(d, entry, registry, saferepr.repr_limit() if limit is None else limit)
+        limit = saferepr.repr_limit() if limit is None else limit
+        return _read(d, entry, registry, limit, analysis)
     except Exception as exc:  # a Deferred subclass with a hostile __dict__, say
         return _minimal(entry, "<state failed: %s>" % type(exc).__name__)
 
@@ -52,6 +55,11 @@ def _minimal(entry: Entry, note: Optional[str] = None) -> wire.DeferredState:
         "members": None,
         "coroutine": None,
         "timer": None,
+        "blockedBy": None,
+        "root": None,
+        "firedBy": fire_location(entry),
+        "firedAgainBy": entry.fired_again,
+        "running": False,
     }
 
 
@@ -60,8 +68,11 @@ def dead_state(entry: Entry) -> wire.DeferredState:
     return _minimal(entry)
 
 
-def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> wire.DeferredState:
+def _read(
+    d: Any, entry: Entry, registry: Registry, limit: int, analysis: Any
+) -> wire.DeferredState:
     attrs = d.__dict__
+    blocked_by, root = why_of(d, attrs, entry, registry, analysis)
     id_of = _id_getter(registry)
     has_result = "result" in attrs
     result = _result(attrs["result"], registry, limit) if has_result else None
@@ -84,7 +95,21 @@ def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> wire.Deferred
         "members": _members(attrs, id_of),
         "coroutine": _coroutine(entry, id_of),
         "timer": _timer(attrs),
+        "blockedBy": blocked_by,
+        "root": root,
+        "firedBy": _fired_by(entry, registry, id(d), attrs),
+        "firedAgainBy": entry.fired_again,
+        "running": attrs.get("_runningCallbacks") is True,
     }
+
+
+def _fired_by(entry: Entry, registry: Registry, key: int, attrs: dict[str, Any]) -> Any:
+    """The caller of callback()/errback(): taken by a drain, or still in the hooks' dict."""
+    if entry.fire_site is None and attrs.get("called"):
+        site = registry.sites.get(key)
+        if site is not None:
+            return code_location(site[0], site[1])
+    return fire_location(entry)
 
 
 def _id_getter(registry: Registry) -> Callable[[Any], Optional[int]]:

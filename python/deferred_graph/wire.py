@@ -29,7 +29,7 @@ import json
 import zlib
 from typing import Any, Literal, Optional, TypedDict, Union
 
-PROTOCOL_VERSION = "1.2"
+PROTOCOL_VERSION = "1.3"
 """Major.minor version of the event schema."""
 
 RECORDING_FORMAT = "deferred-graph-recording"
@@ -66,6 +66,21 @@ ENV_BUFFER = "DEFERRED_GRAPH_BUFFER"  # most events queued for a transport, defa
 ENV_REPR_LIMIT = "DEFERRED_GRAPH_REPR_LIMIT"  # most characters of a result repr, default 300
 
 EVENT_KINDS = ("hello", "created", "changed", "collected", "marker", "dropped", "snapshot")
+
+BLOCKED_KINDS = (
+    "deferred",
+    "list",
+    "generator",
+    "timer",
+    "thread",
+    "process",
+    "connection",
+    "lock",
+    "queue",
+    "orphan",
+    "unknown",
+)
+"""Every ``BlockedBy.kind`` (since 1.3): what will fire a pending Deferred."""
 
 
 class Location(TypedDict):
@@ -104,10 +119,16 @@ class ValueResult(TypedDict):
 
 
 class FailureResult(TypedDict):
+    """A Failure: ``frames`` (since 1.3) are its traceback, bounded, innermost last;
+    ``raisedBy`` is the callback that raised it (the first frame after Twisted's own), or null
+    when it was handed to ``errback()`` rather than raised in a callback."""
+
     kind: Literal["failure"]
     excType: str  # qualified exception class name
     message: str  # bounded str(exception)
     truncated: bool
+    frames: list[Location]
+    raisedBy: Optional[Location]
 
 
 class DeferredResult(TypedDict):
@@ -139,6 +160,18 @@ class TimerInfo(TypedDict):
     active: bool
 
 
+class BlockedBy(TypedDict):
+    """What a pending Deferred waits for (since 1.3).  ``kind`` is one of ``BLOCKED_KINDS``;
+    ``text`` says it in one line; ``ids`` are the Deferreds it names: for ``blockedBy`` the
+    ones awaited (a list's unfired members...), for ``root`` the path followed, this Deferred
+    first and the one the root thing will fire (or the orphan) last."""
+
+    kind: str
+    text: str
+    ids: list[int]
+    location: Optional[Location]
+
+
 class DeferredState(TypedDict):
     """Everything known about one Deferred at the moment the event was emitted."""
 
@@ -158,6 +191,14 @@ class DeferredState(TypedDict):
     members: Optional[list[int]]  # DeferredList members, in order
     coroutine: Optional[CoroutineInfo]
     timer: Optional[TimerInfo]
+    # Since 1.3: why it is pending (null once it has a result and is not paused), the root of
+    # that wait, where callback()/errback() was called (the first frame outside Twisted's defer
+    # module) and, after an AlreadyCalledError, the second caller; running: its callbacks run now.
+    blockedBy: Optional[BlockedBy]
+    root: Optional[BlockedBy]
+    firedBy: Optional[Location]
+    firedAgainBy: Optional[Location]
+    running: bool
 
 
 class HelloEvent(TypedDict):

@@ -1,0 +1,31 @@
+"""Who fired a Deferred: the inlined note first in ``Deferred._startRunCallbacks``.
+
+``callback()`` and ``errback()`` (and ``cancel()`` without a canceller) all go through
+``_startRunCallbacks``, so one prologue there sees every caller.  Like the creation site, it
+keeps only the caller's code object and instruction offset (resolved to a line when reported,
+``registry.line_of``): two C-level frame reads and a dict store, no Python call.  The caller is
+the first frame outside Twisted's defer module, two frames up in the common case
+(``_startRunCallbacks`` <- ``callback`` <- the program).
+
+A second ``callback()`` (Twisted then raises AlreadyCalledError) is rare and may take a real
+call: ``fired_again`` records the second caller beside the first.
+"""
+
+from __future__ import annotations
+
+FIRE = "_deferred_graph_fire_site"
+
+FIRE_TEMPLATE = """
+try:
+    _deferred_graph_f = _deferred_graph_getframe(2)
+    while _deferred_graph_f.f_code.co_filename == _deferred_graph_file:
+        _deferred_graph_f = _deferred_graph_f.f_back
+    if not SELF.called:
+        _deferred_graph_sites[id(SELF)] = (_deferred_graph_f.f_code, _deferred_graph_f.f_lasti)
+    elif not SELF._suppressAlreadyCalled:
+        _deferred_graph_fired_again(SELF, _deferred_graph_f.f_code, _deferred_graph_f.f_lasti)
+except Exception:
+    pass
+"""
+
+SITES_LIMIT = 4096  # unclaimed sites kept (a fire noted just before a drain waits one round)

@@ -1,0 +1,226 @@
+"""Who holds a pending Deferred that nothing cheap explains: ``gc`` referrers, named.
+
+Computed at an analysis only (a stop, a request, an idle program), never on the hot path, and
+without running program code: referrers come from ``gc.get_referrers`` (the collector's own
+traversal), instance attributes are read from the instance dictionary the interpreter keeps
+(``_instance_dict``: the ``__dict__`` slot descriptor of a plain class, never a property),
+every comparison is by identity, and frames' locals are read only at a debugger stop (reading
+them materialises a dictionary holding the locals, which would change when they are freed).
+
+Up to three levels are climbed, one ``gc.get_referrers`` call per level for all the Deferreds
+at once: a list in a module (``__main__.gates[0]``), an instance attribute
+(``PoetryClientFactory.deferred``), a closure cell (cell -> closure tuple -> function).
+
+*Orphan* is the conservative verdict: every referrer is one of the Deferred's own waiters (a
+Deferred chained to it, a DeferredList's member list, an inlineCallbacks status or a coroutine
+awaiting it) and, at a stop, no frame has it as a local.  Anything else — a container, a frame,
+a cell, an unknown object, a referrer we cannot classify — means reachable code may still fire
+it.  While running, the frames cannot be read, so the verdict waits for the next stop.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import types
+from typing import Any, Optional
+
+from . import wire
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_LEVEL_LIMIT = 5000  # containers climbed per level
+_NAME_LIMIT = 120
+
+
+def instance_dict(obj: Any) -> Optional[dict[str, Any]]:
+    """``obj``'s instance dictionary through the ``__dict__`` slot itself (no property, no
+    ``__getattr__``); None when it has none."""
+    for cls in type(obj).__mro__:
+        desc = cls.__dict__.get("__dict__")
+        if desc is not None:
+            if type(desc) is not types.GetSetDescriptorType:
+                return None
+            try:
+                value = desc.__get__(obj, type(obj))
+            except Exception:
+                return None
+            return value if type(value) is dict else None
+    return None
+
+
+def has_base(obj: Any, module: str, name: str) -> bool:
+    """``isinstance`` by identity of an already imported Twisted class (never imports)."""
+    cls = getattr(sys.modules.get(module), name, None)
+    return cls is not None and any(c is cls for c in type(obj).__mro__)
+
+
+def _key_of(mapping: dict[Any, Any], value: Any) -> Optional[str]:
+    for key, item in list(mapping.items()):
+        if item is value and type(key) is str:
+            return key[:_NAME_LIMIT]
+    return None
+
+
+def _index_of(seq: Any, value: Any) -> Optional[int]:
+    for index, item in enumerate(list(seq)):
+        if item is value:
+            return index
+    return None
+
+
+class Holders:
+    """Referrers of a set of Deferreds, climbed up to three levels, for naming them."""
+
+    def __init__(self, targets: list[Any], exclude: set[int]) -> None:
+        self.exclude = exclude
+        self.exclude.add(id(targets))
+        self.parents: dict[int, list[Any]] = {}
+        self.module_dicts = {
+            id(vars(m)): name for name, m in list(sys.modules.items()) if m is not None
+        }
+        frontier = list(targets)
+        for _level in range(3):
+            if not frontier:
+                break
+            self.exclude.add(id(frontier))
+            wanted = {id(x) for x in frontier}
+            found = gc.get_referrers(*frontier)
+            self.exclude.add(id(found))
+            nxt: list[Any] = []
+            for ref in found:
+                if id(ref) in self.exclude or _ours(ref):
+                    continue
+                for child in gc.get_referents(ref):
+                    if id(child) in wanted:
+                        bucket = self.parents.setdefault(id(child), [])
+                        if len(bucket) < 8:
+                            bucket.append(ref)
+                if self._climbs(ref) and len(nxt) < _LEVEL_LIMIT:
+                    nxt.append(ref)
+            frontier = nxt
+
+    def _climbs(self, obj: Any) -> bool:
+        """Whether the owner of ``obj`` is needed to name it (containers, cells, methods)."""
+        if id(obj) in self.module_dicts:
+            return False
+        return type(obj) in (dict, list, tuple, set, types.CellType, types.MethodType)
+
+    def of(self, obj: Any) -> list[Any]:
+        return self.parents.get(id(obj), [])
+
+    def owner(self, container: Any) -> Optional[tuple[Any, str]]:
+        """(object or module name, attribute) holding ``container``, when known."""
+        if id(container) in self.module_dicts:
+            return None
+        for parent in self.of(container):
+            if type(parent) is dict:
+                name = self.module_dicts.get(id(parent))
+                key = _key_of(parent, container)
+                if key is None:
+                    continue
+                if name is not None:
+                    return name, key
+                for grand in self.of(parent):
+                    if instance_dict(grand) is parent:
+                        return grand, key
+            else:
+                attrs = instance_dict(parent)
+                key = _key_of(attrs, container) if attrs is not None else None
+                if key is not None:
+                    return parent, key
+        return None
+
+    def name(self, obj: Any, holder: Any) -> str:
+        """How ``holder`` (a referrer of ``obj``) names it: ``module.attr``, ``Class.attr``,
+        ``…[i]``, ``a closure of f()``."""
+        kind = type(holder)
+        if kind is dict:
+            key = _key_of(holder, obj) or "?"
+            module = self.module_dicts.get(id(holder))
+            if module is not None:
+                return "%s.%s" % (module, key)
+            owner = self.owner_of_dict(holder)
+            return "%s.%s" % (class_name(owner), key) if owner is not None else "a dict[%r]" % key
+        if kind in (list, tuple):
+            index = _index_of(holder, obj)
+            where = self.owner(holder)
+            base = _owner_text(where) if where is not None else "a %s" % kind.__name__
+            return "%s[%s]" % (base, index)
+        if kind is types.CellType:
+            for tup in self.of(holder):
+                for func in self.of(tup):
+                    if type(func) is types.FunctionType:
+                        return "a closure variable of %s()" % func.__qualname__[:_NAME_LIMIT]
+            return "a closure variable"
+        if kind is types.MethodType:
+            return "its bound method %s, held by %s" % (
+                getattr(holder.__func__, "__name__", "?"),
+                ", ".join(class_name(p) for p in self.of(holder)[:2]) or "nothing found",
+            )
+        if kind in (types.GeneratorType, types.CoroutineType):
+            return "a local of %s() in a suspended frame" % _code_name(holder)
+        if kind is types.FrameType:
+            return "a local of %s() in a finished frame (a traceback keeps it)" % (
+                getattr(holder.f_code, "co_qualname", holder.f_code.co_name)
+            )
+        attrs = instance_dict(holder)
+        key = _key_of(attrs, obj) if attrs is not None else None
+        return "%s.%s" % (class_name(holder), key or "?")
+
+    def owner_of_dict(self, mapping: dict[str, Any]) -> Any:
+        for parent in self.of(mapping):
+            if instance_dict(parent) is mapping:
+                return parent
+        return None
+
+
+def _ours(obj: Any) -> bool:
+    """A frame of the runtime itself (a finished one, kept by a traceback)."""
+    return type(obj) is types.FrameType and obj.f_code.co_filename.startswith(_PACKAGE_DIR)
+
+
+def _owner_text(where: tuple[Any, str]) -> str:
+    owner, key = where
+    return "%s.%s" % (owner if type(owner) is str else class_name(owner), key)
+
+
+def class_name(obj: Any) -> str:
+    name = type(obj).__qualname__
+    return name[:_NAME_LIMIT] if type(name) is str else "?"
+
+
+def _code_name(gen: Any) -> str:
+    code = getattr(gen, "gi_code", None) or getattr(gen, "cr_code", None)
+    return getattr(code, "co_qualname", None) or getattr(code, "co_name", "?")
+
+
+def frame_locals_holding(
+    targets: dict[int, Any],
+) -> dict[int, wire.Location]:
+    """At a stop only: id -> where a frame of any thread has the Deferred as a local (our
+    own frames excluded).  The debugger has materialised these frames' locals already."""
+    out: dict[int, wire.Location] = {}
+    for top in list(sys._current_frames().values()):
+        frame, depth = top, 0
+        while frame is not None and depth < 500:
+            code = frame.f_code
+            if not code.co_filename.startswith(_PACKAGE_DIR):
+                try:
+                    values = list(frame.f_locals.items())
+                except Exception:
+                    values = []
+                for name, value in values:
+                    if id(value) in targets and targets[id(value)] is value:
+                        out.setdefault(
+                            id(value),
+                            {
+                                "file": code.co_filename,
+                                "line": frame.f_lineno or code.co_firstlineno,
+                                "function": "%s (local %s)"
+                                % (getattr(code, "co_qualname", code.co_name), str(name)[:40]),
+                            },
+                        )
+            frame, depth = frame.f_back, depth + 1
+    return out
+
