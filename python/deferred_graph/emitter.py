@@ -83,6 +83,8 @@ class Emitter:
         now, once however often it was written); False when there was nothing to do."""
         reg = self.registry
         born = reg.absorb()
+        if reg.sites:
+            reg.take_second_calls()
         times = self._take_fire_times()
         keys = reg.dirty.copy()
         if not keys and not born and not times:
@@ -143,8 +145,12 @@ class Emitter:
                 self.ephemeral += 1
 
     def marker(self, name: str) -> list[EventDict]:
-        """``drain()`` then a marker event, so the marker follows the state it marks."""
+        """``drain()`` then a marker event, so the marker follows the state it marks.  A
+        marker asks for the "why" of that moment, so an analysis (without frames: see holders)
+        runs first."""
         with self._lock:
+            self.registry.absorb()
+            self.registry.dirty.update(Analysis(self.registry, at_stop=False).remember())
             events = self.drain()
             events.append(self._event("marker", name=str(name)))
             return events

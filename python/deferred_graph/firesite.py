@@ -7,23 +7,30 @@ keeps only the caller's code object and instruction offset (resolved to a line w
 the first frame outside Twisted's defer module, two frames up in the common case
 (``_startRunCallbacks`` <- ``callback`` <- the program).
 
-A second ``callback()`` (Twisted then raises AlreadyCalledError) is rare and may take a real
-call: ``fired_again`` records the second caller beside the first.
+A second ``callback()`` (Twisted then raises AlreadyCalledError) is noted under the key plus
+one; the emitter moves it to the entry's ``fired_again``.
 """
 
 from __future__ import annotations
 
 FIRE = "_deferred_graph_fire_site"
 
+# No loop and no branch after the frame walk: a backward jump, or a jump through the
+# compiler's line-less jumps, is a line event for a tracer (debugpy), and the hooks add none.
+# Three steps out of defer.py cover callback() <- DeferredList/_runCallbacks <- callback().
+# The key is ``id(self) + self.called``: object addresses are even, so a second call (Twisted
+# raises AlreadyCalledError) lands beside the first instead of over it.
 FIRE_TEMPLATE = """
 try:
     _deferred_graph_f = _deferred_graph_getframe(2)
-    while _deferred_graph_f.f_code.co_filename == _deferred_graph_file:
+    if _deferred_graph_f.f_code.co_filename == _deferred_graph_file:
         _deferred_graph_f = _deferred_graph_f.f_back
-    if not SELF.called:
-        _deferred_graph_sites[id(SELF)] = (_deferred_graph_f.f_code, _deferred_graph_f.f_lasti)
-    elif not SELF._suppressAlreadyCalled:
-        _deferred_graph_fired_again(SELF, _deferred_graph_f.f_code, _deferred_graph_f.f_lasti)
+        if _deferred_graph_f.f_code.co_filename == _deferred_graph_file:
+            _deferred_graph_f = _deferred_graph_f.f_back
+    _deferred_graph_sites[id(SELF) + SELF.called] = (
+        _deferred_graph_f.f_code,
+        _deferred_graph_f.f_lasti,
+    )
 except Exception:
     pass
 """

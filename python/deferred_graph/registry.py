@@ -154,7 +154,6 @@ class Registry:
             "getframe": _getframe,
             "register": self.register,
             "sites": self.sites,
-            "fired_again": self.note_fired_again,
         }
 
     def register(self, obj: Any) -> None:
@@ -237,15 +236,17 @@ class Registry:
         except Exception:
             pass
 
-    def note_fired_again(self, deferred: Any, code: types.CodeType, lasti: int) -> None:
-        """A second ``callback()``/``errback()`` (Twisted raises AlreadyCalledError next):
-        keep where, beside the first caller."""
-        try:
-            entry = self.ensure(deferred)
-            entry.fired_again = code_location(code, lasti)
-            self.dirty.add(id(deferred))
-        except Exception:
-            pass
+    def take_second_calls(self) -> None:
+        """Second ``callback()`` callers (noted under ``id + 1``, see firesite): keep them on
+        the entry beside the first and mark it for the drain."""
+        sites = self.sites
+        for key in [k for k in list(sites) if k & 1]:
+            site = sites.pop(key, None)
+            entry = self.entries.get(key - 1)
+            if site is None or entry is None or entry.cancelled:
+                continue  # a cancelled Deferred's later callback() is suppressed, not an error
+            entry.fired_again = code_location(site[0], site[1])
+            self.dirty.add(key - 1)
 
     def note_thread_job(self, deferred: Any, job: Any) -> None:
         """A deferToThreadPool job will fire ``deferred`` (``jobs`` wraps the call)."""
