@@ -116,6 +116,9 @@ def _create_runtime(defer: Any, failure_type: type) -> _Runtime:
         global last_error
         last_error = "hooks skipped: %s" % "; ".join(patcher.skipped)
     registry.scan_existing(defer.Deferred)
+    from .jobs import patch_threads  # now if already imported, else the first drain does it
+
+    registry.undo_threads = patch_threads(registry.note_thread_job)
     return _Runtime(defer, registry, Emitter(registry), patcher)
 
 
@@ -238,14 +241,17 @@ def emitter() -> Optional[Emitter]:
     return runtime.emitter if runtime is not None else None
 
 
-def snapshot(reason: str = "request", frame_names: Optional[dict[str, str]] = None) -> wire.Batch:
-    """The full current state as a Batch holding one ``snapshot`` event."""
+def snapshot(
+    reason: str = "request", frame_names: Optional[dict[str, str]] = None, analyse: bool = True
+) -> wire.Batch:
+    """The full current state as a Batch holding one ``snapshot`` event (``analyse=False``:
+    without the heap analysis behind ``blockedBy``, only the cheap facts)."""
     runtime = _runtime
     try:
         if runtime is None:
             event = idle_snapshot_event(reason, frame_names)
         else:
-            event = runtime.emitter.snapshot_event(reason, frame_names)
+            event = runtime.emitter.snapshot_event(reason, frame_names, analyse)
         return wire.make_batch(os.getpid(), 0, [event])
     except Exception as exc:
         _note_error("snapshot", exc)

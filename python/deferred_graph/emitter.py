@@ -163,7 +163,7 @@ class Emitter:
             self._pending = events[-_PENDING_LIMIT:]
 
     def snapshot_event(
-        self, reason: str, frame_names: Optional[dict[str, str]] = None
+        self, reason: str, frame_names: Optional[dict[str, str]] = None, analyse: bool = True
     ) -> EventDict:
         """The full current state of every live Deferred.  Unless the snapshot was merely
         requested (``reason == "request"``, which may never reach the event stream's consumer),
@@ -174,8 +174,9 @@ class Emitter:
             done: set[int] = set()
             kept: list[Entry] = []
             reg.absorb()
-            analysis = Analysis(reg, at_stop=reason in ("stop", "request"))
-            analysis.remember()
+            analysis = Analysis(reg, at_stop=reason in ("stop", "request")) if analyse else None
+            if analysis is not None:
+                analysis.remember()
             for _ in range(_MAX_ROUNDS):
                 reg.absorb()
                 todo = [e for e in reg.live_entries() if id(e) not in done]

@@ -24,6 +24,8 @@ import gc
 import os
 import sys
 import types
+from itertools import compress
+from operator import not_
 from typing import Any, Optional
 
 from . import wire
@@ -49,10 +51,31 @@ def instance_dict(obj: Any) -> Optional[dict[str, Any]]:
     return None
 
 
+_KIND_CACHE: dict[tuple[int, int], tuple[type, bool]] = {}
+
+
+def is_instance(obj: Any, cls: Optional[type]) -> bool:
+    """``isinstance`` by identity along the MRO: ``issubclass`` would run the metaclass's
+    ``__subclasscheck__`` (Deferred's is ABCMeta's, and a program's class may have its own)."""
+    if cls is None:
+        return False
+    kind = type(obj)
+    if kind is cls:
+        return True
+    key = (id(kind), id(cls))
+    hit = _KIND_CACHE.get(key)
+    if hit is not None and hit[0] is kind:
+        return hit[1]
+    result = any(c is cls for c in kind.__mro__)
+    if len(_KIND_CACHE) > 2000:
+        _KIND_CACHE.clear()
+    _KIND_CACHE[key] = (kind, result)
+    return result
+
+
 def has_base(obj: Any, module: str, name: str) -> bool:
-    """``isinstance`` by identity of an already imported Twisted class (never imports)."""
-    cls = getattr(sys.modules.get(module), name, None)
-    return cls is not None and any(c is cls for c in type(obj).__mro__)
+    """``isinstance`` of an already imported Twisted class (never imports)."""
+    return is_instance(obj, getattr(sys.modules.get(module), name, None))
 
 
 def _key_of(mapping: dict[Any, Any], value: Any) -> Optional[str]:
@@ -69,27 +92,72 @@ def _index_of(seq: Any, value: Any) -> Optional[int]:
     return None
 
 
+_CHUNK = 256
+
+
+class OwnList(list):  # type: ignore[type-arg]
+    """A list the analysis made: never counted as a holder, whatever keeps it alive."""
+
+
+class OwnDict(dict):  # type: ignore[type-arg]
+    """A dict the analysis made: never counted as a holder, whatever keeps it alive."""
+
+
+OWN_TYPES = (OwnList, OwnDict)
+
+
+def referrers(targets: list[Any], wanted: set[int], skip: set[int]) -> list[Any]:
+    """The objects referring to any of ``targets`` (those whose id is in ``skip`` left out),
+    in one pass over the heap.
+
+    ``gc.get_referrers(*targets)`` compares every reference in the heap with every target in
+    turn (O(heap x targets): 0.5 s for 250 targets in a 240,000-object heap).  Here the
+    referents of a whole chunk of objects are tested against the set of wanted ids in C, and a
+    chunk that holds one is halved until the holders are found."""
+    if len(targets) <= 2 and not skip:
+        return gc.get_referrers(*targets)
+    objs = gc.get_objects()
+    objs = OwnList(compress(objs, map(not_, map(skip.__contains__, map(id, objs)))))
+    out: list[Any] = OwnList()
+    get = gc.get_referents
+    disjoint = wanted.isdisjoint
+    todo = [OwnList(objs[start : start + _CHUNK]) for start in range(0, len(objs), _CHUNK)]
+    while todo:
+        chunk = todo.pop()
+        if disjoint(map(id, get(*chunk))):
+            continue
+        if len(chunk) <= 4:
+            out.extend(obj for obj in chunk if not disjoint(map(id, get(obj))))
+        else:
+            half = len(chunk) // 2
+            todo.append(OwnList(chunk[:half]))
+            todo.append(OwnList(chunk[half:]))
+    return out
+
+
 class Holders:
     """Referrers of a set of Deferreds, climbed up to three levels, for naming them."""
 
-    def __init__(self, targets: list[Any], exclude: set[int]) -> None:
+    def __init__(self, targets: list[Any], exclude: set[int], skip: set[int]) -> None:
+        """``skip``: ids of objects left out of the heap pass (the live Deferreds and their
+        dictionaries, which the caller reads itself); never climbed from."""
         self.exclude = exclude
         self.exclude.add(id(targets))
         self.parents: dict[int, list[Any]] = {}
         self.module_dicts = {
             id(vars(m)): name for name, m in list(sys.modules.items()) if m is not None
         }
-        frontier = list(targets)
+        frontier = OwnList(targets)
         for _level in range(3):
             if not frontier:
                 break
             self.exclude.add(id(frontier))
             wanted = {id(x) for x in frontier}
-            found = gc.get_referrers(*frontier)
+            found = referrers(frontier, wanted, skip)
             self.exclude.add(id(found))
-            nxt: list[Any] = []
+            nxt: list[Any] = OwnList()
             for ref in found:
-                if id(ref) in self.exclude or _ours(ref):
+                if id(ref) in self.exclude or type(ref) in OWN_TYPES or _ours(ref):
                     continue
                 for child in gc.get_referents(ref):
                     if id(child) in wanted:
@@ -201,7 +269,18 @@ def frame_locals_holding(
     """At a stop only: id -> where a frame of any thread has the Deferred as a local (our
     own frames excluded).  The debugger has materialised these frames' locals already."""
     out: dict[int, wire.Location] = {}
-    for top in list(sys._current_frames().values()):
+    tops = OwnList(sys._current_frames().values())
+    try:
+        _scan_frames(tops, targets, out)
+    finally:
+        # ``tops`` holds this very frame: without this, frame and list form a cycle that keeps
+        # every thread's frames (and their locals) alive until the collector runs.
+        tops.clear()
+    return out
+
+
+def _scan_frames(tops: list[Any], targets: dict[int, Any], out: dict[int, wire.Location]) -> None:
+    for top in tops:
         frame, depth = top, 0
         while frame is not None and depth < 500:
             code = frame.f_code
@@ -222,5 +301,4 @@ def frame_locals_holding(
                             },
                         )
             frame, depth = frame.f_back, depth + 1
-    return out
 

@@ -24,8 +24,6 @@ from . import clock, wire
 
 _ARG_LIMIT = 120
 _PLAIN = (int, float, bool, type(None), complex)
-_FRAMES_TTL = 0.01  # seconds one sys._current_frames() answer serves (many jobs, one read)
-_frames_cache: tuple[float, dict[int, Any]] = (0.0, {})
 
 
 class ThreadJob:
@@ -111,16 +109,6 @@ def patch_threads(note: Callable[..., None]) -> Optional[Callable[[], None]]:
     return undo
 
 
-def _current_frames() -> dict[int, Any]:
-    global _frames_cache
-    at, frames = _frames_cache
-    now = clock.now()
-    if now - at > _FRAMES_TTL:
-        frames = sys._current_frames()
-        _frames_cache = (now, frames)
-    return frames
-
-
 def _thread_name(ident: int) -> str:
     thread = threading._active.get(ident)  # type: ignore[attr-defined]
     name = getattr(thread, "__dict__", {}).get("_name") if thread is not None else None
@@ -132,15 +120,19 @@ def _worker_of(code: Optional[types.CodeType]) -> Optional[tuple[str, Any]]:
     if code is None:
         return None
     me = threading.get_ident()
-    for ident, top in list(_current_frames().items()):
-        if ident == me:
-            continue
-        frame, depth = top, 0
-        while frame is not None and depth < 300:
-            if frame.f_code is code:
-                return _thread_name(ident), top
-            frame, depth = frame.f_back, depth + 1
-    return None
+    tops = list(sys._current_frames().items())
+    try:
+        for ident, top in tops:
+            if ident == me:
+                continue
+            frame, depth = top, 0
+            while frame is not None and depth < 300:
+                if frame.f_code is code:
+                    return _thread_name(ident), top
+                frame, depth = frame.f_back, depth + 1
+        return None
+    finally:
+        tops.clear()  # it holds this frame: no cycle keeping every thread's frames alive
 
 
 def _result_queued(job: ThreadJob, deferred: Any) -> bool:

@@ -21,7 +21,7 @@ import types
 from typing import Any, Optional
 
 from . import wire
-from .holders import has_base, instance_dict
+from .holders import has_base, instance_dict, is_instance
 from .registry import Entry, creation_location
 
 
@@ -125,20 +125,20 @@ def _deferreds_in(value: Any, dtype: type, depth: int = 0) -> list[tuple[Any, st
     """Deferreds a DelayedCall's function or argument will fire, with how it was scheduled."""
     out: list[tuple[Any, str]] = []
     kind = type(value)
-    if issubclass(kind, dtype):
+    if is_instance(value, dtype):
         return [(value, "callLater")]
     if kind is types.MethodType:
         owner = value.__self__
-        if issubclass(type(owner), dtype):
+        if is_instance(owner, dtype):
             return [(owner, "callLater")]
         if type(owner).__name__ == "LoopingCall":
             inner = owner.__dict__.get("_deferred")
-            if inner is not None and issubclass(type(inner), dtype):
+            if inner is not None and is_instance(inner, dtype):
                 return [(inner, "LoopingCall")]
         return out
     if type(value).__name__ == "LoopingCall":
         inner = value.__dict__.get("_deferred")
-        if inner is not None and issubclass(type(inner), dtype):
+        if inner is not None and is_instance(inner, dtype):
             return [(inner, "LoopingCall")]
         return out
     if kind is types.FunctionType and depth < 2:
@@ -147,7 +147,7 @@ def _deferreds_in(value: Any, dtype: type, depth: int = 0) -> list[tuple[Any, st
                 contents = cell.cell_contents
             except ValueError:
                 continue
-            if issubclass(type(contents), dtype):
+            if is_instance(contents, dtype):
                 how = "addTimeout" if value.__name__ == "timeItOut" else "callLater"
                 out.append((contents, how))
     return out

@@ -22,7 +22,16 @@ import types
 from typing import Any, Callable, Optional
 
 from . import jobs, timers, wire
-from .holders import Holders, class_name, frame_locals_holding, has_base, instance_dict
+from .holders import (
+    Holders,
+    OwnDict,
+    OwnList,
+    class_name,
+    frame_locals_holding,
+    has_base,
+    instance_dict,
+    is_instance,
+)
 from .registry import Entry, Registry
 from .whykinds import special_kind
 
@@ -51,11 +60,11 @@ def cheap(d: Any, attrs: dict[str, Any], entry: Entry, registry: Registry) -> Op
     """What the Deferred's own attributes and the runtime's records say it waits for."""
     dtype = registry.deferred_type
     chained = attrs.get("_chainedTo")
-    if chained is not None and dtype is not None and issubclass(type(chained), dtype):
+    if chained is not None and dtype is not None and is_instance(chained, dtype):
         return blocked("deferred", "chained", [_serial(registry, chained)]), [id(chained)]
     members = attrs.get("_deferredList")
     if isinstance(members, list) and "result" not in attrs:
-        ms = [m for m in list(members) if dtype is not None and issubclass(type(m), dtype)]
+        ms = [m for m in list(members) if dtype is not None and is_instance(m, dtype)]
         unfired = [m for m in ms if not m.__dict__.get("called")]
         text = "%d of %d fired" % (len(ms) - len(unfired), len(ms))
         return blocked("list", text, [_serial(registry, m) for m in unfired]), [id(m) for m in unfired]
@@ -72,7 +81,7 @@ def cheap(d: Any, attrs: dict[str, Any], entry: Entry, registry: Registry) -> Op
                 "function": link.name,
             }
             running = bool(getattr(gen, "gi_running", False) or getattr(gen, "cr_running", False))
-            if awaited is not None and dtype is not None and issubclass(type(awaited), dtype):
+            if awaited is not None and dtype is not None and is_instance(awaited, dtype):
                 text = "%s() %s" % (link.name, "awaits" if link.kind == "coroutine" else "yields")
                 return blocked("generator", text, [_serial(registry, awaited)], where), [id(awaited)]
             text = "%s() %s" % (link.name, "running now" if running else "suspended")
@@ -91,14 +100,14 @@ class Analysis:
     def __init__(self, registry: Registry, at_stop: bool) -> None:
         self.registry = registry
         self.blocks: dict[int, Block] = {}
-        self.objs: dict[int, Any] = {}
+        self.objs: dict[int, Any] = OwnDict()
         self.explained: list[int] = []  # keys explained beyond the cheap facts
         try:
             self._run(at_stop)
         except Exception:  # an analysis that fails leaves the cheap facts
             self.blocks = {}
             self.explained = []
-        self.objs = {}  # hold no Deferred past the analysis
+        self.objs = OwnDict()  # hold no Deferred past the analysis
 
     def remember(self) -> list[int]:
         """Keep each verdict beyond the cheap facts on its entry (for the drains until the
@@ -121,7 +130,7 @@ class Analysis:
             obj = entry()
             if obj is not None:
                 objs[id(obj)] = obj
-        rest: list[Any] = []
+        rest: list[Any] = OwnList()
         for key, obj in objs.items():
             attrs = obj.__dict__
             if not is_pending(attrs):
@@ -139,11 +148,11 @@ class Analysis:
         reg = self.registry
         dtype = reg.deferred_type
         assert dtype is not None
-        fired_by, held, task_awaits = scan_callbacks(list(self.objs.values()), dtype)
+        fired_by, held, task_awaits = scan_callbacks(OwnList(self.objs.values()), dtype)
         dc_type = getattr(sys.modules.get("twisted.internet.base"), "DelayedCall", None)
         calls = [r for r in gc.get_referrers(dc_type) if type(r) is dc_type] if dc_type else []
         by_timer = timers.fired_by_calls(calls, dtype)
-        unknown: list[Any] = []
+        unknown: list[Any] = OwnList()
         self.explained = [id(o) for o in rest]
         for obj in rest:
             timer = by_timer.get(id(obj))
@@ -164,12 +173,41 @@ class Analysis:
             return
         exclude = {id(self.objs), id(self.blocks), id(fired_by), id(held), id(task_awaits)}
         exclude.update((id(unknown), id(rest)))
-        holders = Holders(unknown, exclude)
-        targets = {id(o): o for o in unknown}
+        waiters = _Waiters(self.objs, reg)
+        exclude.update((id(waiters.dict_owner), id(waiters.awaiting)))
+        skip = set(waiters.dict_owner)
+        skip.update(self.objs)
+        holders = Holders(unknown, exclude, skip)
+        targets = OwnDict((id(o), o) for o in unknown)
+        attr_holders = waiters.attribute_holders(targets)
         frames = frame_locals_holding(targets) if at_stop else {}
         del targets
-        waiters = _Waiters(self.objs, reg)
+        try:
+            self._name_all(unknown, holders, frames, waiters, task_awaits, attr_holders, at_stop)
+        finally:
+            # What an analysis holds must be gone when it ends: a later analysis would find it
+            # as a referrer of the Deferreds it names (and hide an orphan behind it).
+            holders.parents.clear()
+            waiters.clear()
+            task_awaits.clear()
+            fired_by.clear()
+            held.clear()
+
+    def _name_all(
+        self,
+        unknown: list[Any],
+        holders: Holders,
+        frames: dict[int, wire.Location],
+        waiters: _Waiters,
+        task_awaits: dict[int, Any],
+        attr_holders: dict[int, str],
+        at_stop: bool,
+    ) -> None:
         for obj in unknown:
+            extra = attr_holders.get(id(obj))
+            if extra is not None:
+                self.blocks[id(obj)] = blocked("unknown", "held by " + extra), []
+                continue
             self.blocks[id(obj)] = self._holder_block(obj, holders, frames, waiters, task_awaits, at_stop)
 
     def _holder_block(
@@ -202,10 +240,11 @@ class _Waiters:
     """Which referrers of a Deferred are its own waiters (they can never fire it)."""
 
     def __init__(self, objs: dict[int, Any], registry: Registry) -> None:
-        self.dict_owner: dict[int, Any] = {}
+        self.dict_owner: dict[int, Any] = OwnDict()
         self.objs = objs
+        self.registry = registry
         self.member_lists: set[int] = set()
-        self.awaiting: dict[int, Any] = {}  # id(status or generator) -> the Deferred it awaits
+        self.awaiting: dict[int, Any] = OwnDict()  # id(status or generator) -> what it awaits
         self.defer_file = registry.defer_file
         for obj in objs.values():
             attrs = obj.__dict__
@@ -219,6 +258,24 @@ class _Waiters:
             if status is not None:
                 self.awaiting[id(status)] = getattr(status, "waitingOn", None)
                 self.awaiting[id(instance_dict(status))] = getattr(status, "waitingOn", None)
+
+    def clear(self) -> None:
+        self.dict_owner.clear()
+        self.awaiting.clear()
+        self.objs = OwnDict()
+
+    def attribute_holders(self, targets: dict[int, Any]) -> dict[int, str]:
+        """The live Deferreds are left out of the heap pass: read their attributes here.
+        ``_chainedTo`` and ``result`` are a waiter's; any other attribute holding a target is a
+        holder (``Deferred #3.extra``) that could fire it."""
+        out: dict[int, str] = {}
+        for attrs_id, owner in self.dict_owner.items():
+            for key, value in list(owner.__dict__.items()):
+                if id(value) in targets and targets[id(value)] is value and key not in ("_chainedTo", "result"):
+                    entry = self.registry.lookup(owner)
+                    name = "Deferred #%d" % entry.serial if entry is not None else "a Deferred"
+                    out.setdefault(id(value), "%s.%s" % (name, str(key)[:60]))
+        return out
 
     def waits(self, ref: Any, target: Any) -> bool:
         kind = type(ref)
@@ -250,9 +307,9 @@ def scan_callbacks(
     D (a bound ``D.callback``/``D.errback``: ``chainDeferred``), id(D) -> the Deferred whose
     callback holds D (in a closure or the arguments: it may fire D, or only return it), and
     id(CooperativeTask) -> the Deferred its slot waits on (``lambda: self.resume()``)."""
-    fired_by: dict[int, Any] = {}
-    held: dict[int, Any] = {}
-    task_awaits: dict[int, Any] = {}
+    fired_by: dict[int, Any] = OwnDict()
+    held: dict[int, Any] = OwnDict()
+    task_awaits: dict[int, Any] = OwnDict()
     for owner in objs:
         attrs = owner.__dict__
         chain = attrs.get("callbacks")
@@ -271,7 +328,7 @@ def scan_callbacks(
                 for found, fires in _referenced(value, dtype):
                     if found is owner:
                         continue
-                    if not issubclass(type(found), dtype):
+                    if not is_instance(found, dtype):
                         task_awaits.setdefault(id(found), owner)
                     elif fires:
                         fired_by.setdefault(id(found), owner)
@@ -283,12 +340,12 @@ def scan_callbacks(
 def _referenced(value: Any, dtype: type) -> list[tuple[Any, bool]]:
     """(object, fires) for the Deferreds and Cooperator tasks a callback value refers to."""
     kind = type(value)
-    if issubclass(kind, dtype):
+    if is_instance(value, dtype):
         return [(value, False)]
     if kind is types.MethodType:
         owner = value.__self__
         fires = value.__name__ in ("callback", "errback")
-        return [(owner, True)] if fires and issubclass(type(owner), dtype) else []
+        return [(owner, True)] if fires and is_instance(owner, dtype) else []
     if kind is types.FunctionType:
         out = []
         for cell in value.__closure__ or ():
@@ -296,7 +353,7 @@ def _referenced(value: Any, dtype: type) -> list[tuple[Any, bool]]:
                 contents = cell.cell_contents
             except ValueError:
                 continue
-            if issubclass(type(contents), dtype):
+            if is_instance(contents, dtype):
                 out.append((contents, False))
             elif has_base(contents, "twisted.internet.task", "CooperativeTask"):
                 out.append((contents, False))

@@ -136,7 +136,7 @@ def _cooperator(
     if frame is not None and code is not None:
         location = {"file": code.co_filename, "line": frame.f_lineno or code.co_firstlineno, "function": name}
     awaited = task_awaits.get(id(owner))
-    slot_text = "slot %d of %d" % (slot + 1, len(tasks)) if slot >= 0 and tasks is not None else "no slot"
+    slot_text = "slot %d of %d" % (slot + 1, len(tasks)) if slot >= 0 and tasks else "paused"
     if awaited is not None:
         text = "Cooperator task over %s · %s · waiting on the Deferred it yielded" % (name, slot_text)
         return _b("queue", text, [serial_of(awaited)], location), [id(awaited)]

@@ -9,13 +9,13 @@
  * event or batch without losing anything else.
  */
 import {
+  BLOCKED_KINDS,
   type BlockedBy,
   type CallableInfo,
   type CallbackPair,
   type CoroutineInfo,
   type DeferredState,
   type FailureResult,
-  BLOCKED_KINDS,
   type Location,
   PROTOCOL_MAJOR,
   PROTOCOL_VERSION,

@@ -304,6 +304,8 @@ export interface GraphHeader {
   /** Retained live Deferreds not fired yet (waiting and paused included). */ pending: number;
   /** Retained live Deferreds fired with a value. */ fired: number;
   /** Retained live Deferreds fired with a Failure. */ failed: number;
+  /** Of those, holding it with no errback left: unhandled now (view.ts isUnhandledNow). */ unhandled: number;
+  /** Retained live Deferreds nothing can ever fire (blockedBy orphan). */ orphans: number;
   /** Every Deferred known to be gone, evicted ones included. */ collected: number;
   /** Events the runtime dropped (its buffer was full). */ dropped: number;
   /** Deferreds created and collected between two flushes, never shown. */ ephemeral: number;

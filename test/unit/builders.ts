@@ -128,7 +128,10 @@ export const collected = (seq: number, id: number, unhandled: string | null = nu
   seq,
   t: seq,
   id,
-  unhandledFailure: unhandled === null ? null : { kind: 'failure', excType: 'ValueError', message: unhandled, truncated: false, frames: [], raisedBy: null },
+  unhandledFailure:
+    unhandled === null
+      ? null
+      : { kind: 'failure', excType: 'ValueError', message: unhandled, truncated: false, frames: [], raisedBy: null },
   firedAt,
 });
 export const marker = (seq: number, name: string): RuntimeEvent => ({ kind: 'marker', seq, t: seq, name });
@@ -204,6 +207,8 @@ export function header(over: Partial<GraphHeader> = {}): GraphHeader {
     pending: 0,
     fired: 0,
     failed: 0,
+    unhandled: 0,
+    orphans: 0,
     collected: 0,
     dropped: 0,
     ephemeral: 0,
