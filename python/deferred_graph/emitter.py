@@ -145,12 +145,9 @@ class Emitter:
                 self.ephemeral += 1
 
     def marker(self, name: str) -> list[EventDict]:
-        """``drain()`` then a marker event, so the marker follows the state it marks.  A
-        marker asks for the "why" of that moment, so an analysis (without frames: see holders)
-        runs first."""
+        """``drain()`` then a marker event, so the marker follows the state it marks.  (No
+        heap analysis here: ``mark()`` runs on the program's thread, and must stay cheap.)"""
         with self._lock:
-            self.registry.absorb()
-            self.registry.dirty.update(Analysis(self.registry, at_stop=False).remember())
             events = self.drain()
             events.append(self._event("marker", name=str(name)))
             return events
