@@ -65,7 +65,7 @@ def cheap(d: Any, attrs: dict[str, Any], entry: Entry, registry: Registry) -> Op
     members = attrs.get("_deferredList")
     if isinstance(members, list) and "result" not in attrs:
         ms = [m for m in list(members) if dtype is not None and is_instance(m, dtype)]
-        unfired = [m for m in ms if not m.__dict__.get("called")]
+        unfired = [m for m in ms if is_pending(m.__dict__)]  # a chained member is not done
         text = "%d of %d fired" % (len(ms) - len(unfired), len(ms))
         return blocked("list", text, [_serial(registry, m) for m in unfired]), [id(m) for m in unfired]
     link = entry.coroutine

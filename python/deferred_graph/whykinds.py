@@ -151,6 +151,11 @@ def special_kind(
     task_awaits: dict[int, Any],
 ) -> Optional[Block]:
     """The connection/process/lock/queue/timer kind ``ref`` (a referrer of ``obj``) gives."""
+    if type(ref) is types.CellType:
+        for closure in holders.of(ref):
+            for func in holders.of(closure):
+                if getattr(func, "__qualname__", None) == "deferToThreadPool.<locals>.onResult":
+                    return _b("thread", "a deferToThreadPool job the runtime did not see start"), []
     for owner, _key in _owners(ref, holders):
         coop = _cooperator(owner, ref, serial_of, task_awaits)
         if coop is not None:
