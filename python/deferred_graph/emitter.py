@@ -24,8 +24,8 @@ from typing import Any, Optional
 
 from . import clock, wire
 from .firesite import SITES_LIMIT
-from .registry import Entry, Registry
 from .idle import IdleWatch
+from .registry import Entry, Registry
 from .state import dead_state, read_state
 from .why import Analysis
 

@@ -147,7 +147,7 @@ class Holders:
         self.module_dicts = {
             id(vars(m)): name for name, m in list(sys.modules.items()) if m is not None
         }
-        frontier = OwnList(targets)
+        frontier: list[Any] = OwnList(targets)
         for _level in range(3):
             if not frontier:
                 break
@@ -204,12 +204,16 @@ class Holders:
         ``…[i]``, ``a closure of f()``."""
         kind = type(holder)
         if kind is dict:
-            key = _key_of(holder, obj) or "?"
+            dict_key: str = _key_of(holder, obj) or "?"
             module = self.module_dicts.get(id(holder))
             if module is not None:
-                return "%s.%s" % (module, key)
+                return "%s.%s" % (module, dict_key)
             owner = self.owner_of_dict(holder)
-            return "%s.%s" % (class_name(owner), key) if owner is not None else "a dict[%r]" % key
+            return (
+                "%s.%s" % (class_name(owner), dict_key)
+                if owner is not None
+                else "a dict[%r]" % dict_key
+            )
         if kind in (list, tuple):
             index = _index_of(holder, obj)
             where = self.owner(holder)
@@ -260,7 +264,8 @@ def class_name(obj: Any) -> str:
 
 def _code_name(gen: Any) -> str:
     code = getattr(gen, "gi_code", None) or getattr(gen, "cr_code", None)
-    return getattr(code, "co_qualname", None) or getattr(code, "co_name", "?")
+    name = getattr(code, "co_qualname", None) or getattr(code, "co_name", "?")
+    return name if type(name) is str else "?"
 
 
 def frame_locals_holding(
@@ -301,4 +306,3 @@ def _scan_frames(tops: list[Any], targets: dict[int, Any], out: dict[int, wire.L
                             },
                         )
             frame, depth = frame.f_back, depth + 1
-

@@ -125,7 +125,8 @@ def _worker_of(code: Optional[types.CodeType]) -> Optional[tuple[str, Any]]:
         for ident, top in tops:
             if ident == me:
                 continue
-            frame, depth = top, 0
+            frame: Optional[types.FrameType] = top
+            depth = 0
             while frame is not None and depth < 300:
                 if frame.f_code is code:
                     return _thread_name(ident), top

@@ -111,7 +111,11 @@ def timer_blocked(call: Any, how: str, entry: Entry, attrs: dict[str, Any]) -> w
         code = later.__code__
         text = "%s(%s)" % (text, getattr(code, "co_qualname", code.co_name))
         if where is None or _in_twisted(where["file"]) or not where["line"]:
-            where = {"file": code.co_filename, "line": code.co_firstlineno, "function": code.co_name}
+            where = {
+                "file": code.co_filename,
+                "line": code.co_firstlineno,
+                "function": code.co_name,
+            }
     if where is not None and not where["line"]:
         where = None
     return {"kind": "timer", "text": text, "ids": [], "location": where}

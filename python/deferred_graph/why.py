@@ -67,7 +67,9 @@ def cheap(d: Any, attrs: dict[str, Any], entry: Entry, registry: Registry) -> Op
         ms = [m for m in list(members) if dtype is not None and is_instance(m, dtype)]
         unfired = [m for m in ms if is_pending(m.__dict__)]  # a chained member is not done
         text = "%d of %d fired" % (len(ms) - len(unfired), len(ms))
-        return blocked("list", text, [_serial(registry, m) for m in unfired]), [id(m) for m in unfired]
+        return blocked("list", text, [_serial(registry, m) for m in unfired]), [
+            id(m) for m in unfired
+        ]
     link = entry.coroutine
     if link is not None:
         gen = link.gen()
@@ -83,7 +85,9 @@ def cheap(d: Any, attrs: dict[str, Any], entry: Entry, registry: Registry) -> Op
             running = bool(getattr(gen, "gi_running", False) or getattr(gen, "cr_running", False))
             if awaited is not None and dtype is not None and is_instance(awaited, dtype):
                 text = "%s() %s" % (link.name, "awaits" if link.kind == "coroutine" else "yields")
-                return blocked("generator", text, [_serial(registry, awaited)], where), [id(awaited)]
+                return blocked("generator", text, [_serial(registry, awaited)], where), [
+                    id(awaited)
+                ]
             text = "%s() %s" % (link.name, "running now" if running else "suspended")
             return blocked("generator", text, [], where), []
     call = timers.deferlater_call(attrs)
@@ -208,7 +212,9 @@ class Analysis:
             if extra is not None:
                 self.blocks[id(obj)] = blocked("unknown", "held by " + extra), []
                 continue
-            self.blocks[id(obj)] = self._holder_block(obj, holders, frames, waiters, task_awaits, at_stop)
+            self.blocks[id(obj)] = self._holder_block(
+                obj, holders, frames, waiters, task_awaits, at_stop
+            )
 
     def _holder_block(
         self,
@@ -269,9 +275,13 @@ class _Waiters:
         ``_chainedTo`` and ``result`` are a waiter's; any other attribute holding a target is a
         holder (``Deferred #3.extra``) that could fire it."""
         out: dict[int, str] = {}
-        for attrs_id, owner in self.dict_owner.items():
+        for owner in self.dict_owner.values():
             for key, value in list(owner.__dict__.items()):
-                if id(value) in targets and targets[id(value)] is value and key not in ("_chainedTo", "result"):
+                if (
+                    id(value) in targets
+                    and targets[id(value)] is value
+                    and key not in ("_chainedTo", "result")
+                ):
                     entry = self.registry.lookup(owner)
                     name = "Deferred #%d" % entry.serial if entry is not None else "a Deferred"
                     out.setdefault(id(value), "%s.%s" % (name, str(key)[:60]))
@@ -361,7 +371,13 @@ def _referenced(value: Any, dtype: type) -> list[tuple[Any, bool]]:
     return []
 
 
-def root(obj: Any, block: Block, block_of: Callable[[int], Optional[Block]], serial_of: Callable[[int], Optional[int]], own: int) -> wire.BlockedBy:
+def root(
+    obj: Any,
+    block: Block,
+    block_of: Callable[[int], Optional[Block]],
+    serial_of: Callable[[int], Optional[int]],
+    own: int,
+) -> wire.BlockedBy:
     """Follow ``deferred``/``list``/``generator`` links (and a Cooperator slot's Deferred) to
     the first thing that is not a Deferred; ``ids`` is the path, this Deferred first."""
     path = [own]
@@ -413,7 +429,9 @@ def why_of(
         return None, None
 
 
-def _block_at(key: int, registry: Registry, analysis: Optional[Analysis], obj: Any) -> Optional[Block]:
+def _block_at(
+    key: int, registry: Registry, analysis: Optional[Analysis], obj: Any
+) -> Optional[Block]:
     if analysis is not None and key in analysis.blocks:
         return analysis.blocks[key]
     entry = registry.entries.get(key)

@@ -18,7 +18,9 @@ Block = tuple[wire.BlockedBy, list[int]]
 _TEXT_LIMIT = 200
 
 
-def _b(kind: str, text: str, ids: Optional[list[int]] = None, location: Any = None) -> wire.BlockedBy:
+def _b(
+    kind: str, text: str, ids: Optional[list[int]] = None, location: Any = None
+) -> wire.BlockedBy:
     return {"kind": kind, "text": text[:_TEXT_LIMIT], "ids": ids or [], "location": location}
 
 
@@ -65,9 +67,13 @@ def _connection(owner: Any, holders: Holders) -> Optional[wire.BlockedBy]:
                 address = _address(parent) or "?"
                 return _b(
                     "connection",
-                    "%s → %s · %s" % (class_name(owner), address, state if type(state) is str else "?"),
+                    "%s → %s · %s"
+                    % (class_name(owner), address, state if type(state) is str else "?"),
                 )
-        return _b("connection", "%s (no connector found: listening, or not connecting)" % class_name(owner))
+        return _b(
+            "connection",
+            "%s (no connector found: listening, or not connecting)" % class_name(owner),
+        )
     if has_base(owner, "twisted.internet.protocol", "Protocol"):
         transport = _attr(owner, "transport")
         peer = None
@@ -80,7 +86,9 @@ def _connection(owner: Any, holders: Holders) -> Optional[wire.BlockedBy]:
             % (class_name(owner), peer or "?", "connected" if connected else "not connected"),
         )
     if has_base(owner, "twisted.internet.base", "BaseConnector"):
-        return _b("connection", "connector → %s · %s" % (_address(owner) or "?", _attr(owner, "state")))
+        return _b(
+            "connection", "connector → %s · %s" % (_address(owner) or "?", _attr(owner, "state"))
+        )
     return None
 
 
@@ -109,7 +117,9 @@ def _waiting_line(owner: Any, ref: Any, obj: Any) -> Optional[wire.BlockedBy]:
     line = "%d of %d in line" % (place, len(ref))
     if has_base(owner, "twisted.internet.defer", "DeferredSemaphore"):
         tokens, limit = _attr(owner, "tokens"), _attr(owner, "limit")
-        return _b("lock", "DeferredSemaphore waiter %s · %s of %s tokens free" % (line, tokens, limit))
+        return _b(
+            "lock", "DeferredSemaphore waiter %s · %s of %s tokens free" % (line, tokens, limit)
+        )
     if has_base(owner, "twisted.internet.defer", "DeferredLock"):
         held = "held" if _attr(owner, "locked") else "free"
         return _b("lock", "DeferredLock waiter %s · lock %s" % (line, held))
@@ -123,7 +133,10 @@ def _waiting_line(owner: Any, ref: Any, obj: Any) -> Optional[wire.BlockedBy]:
 def _cooperator(
     owner: Any, ref: Any, serial_of: Callable[[Any], int], task_awaits: dict[int, Any]
 ) -> Optional[Block]:
-    if not has_base(owner, "twisted.internet.task", "CooperativeTask") or _attr(owner, "_deferreds") is not ref:
+    if (
+        not has_base(owner, "twisted.internet.task", "CooperativeTask")
+        or _attr(owner, "_deferreds") is not ref
+    ):
         return None
     iterator = _attr(owner, "_iterator")
     code = getattr(iterator, "gi_code", None)
@@ -134,11 +147,18 @@ def _cooperator(
     slot = next((i for i, t in enumerate(list(tasks or [])) if t is owner), -1)
     location = None
     if frame is not None and code is not None:
-        location = {"file": code.co_filename, "line": frame.f_lineno or code.co_firstlineno, "function": name}
+        location = {
+            "file": code.co_filename,
+            "line": frame.f_lineno or code.co_firstlineno,
+            "function": name,
+        }
     awaited = task_awaits.get(id(owner))
     slot_text = "slot %d of %d" % (slot + 1, len(tasks)) if slot >= 0 and tasks else "paused"
     if awaited is not None:
-        text = "Cooperator task over %s · %s · waiting on the Deferred it yielded" % (name, slot_text)
+        text = "Cooperator task over %s · %s · waiting on the Deferred it yielded" % (
+            name,
+            slot_text,
+        )
         return _b("queue", text, [serial_of(awaited)], location), [id(awaited)]
     return _b("queue", "Cooperator task over %s · %s" % (name, slot_text), [], location), []
 
@@ -166,6 +186,9 @@ def special_kind(
         if type(owner).__name__ == "LoopingCall" and _attr(owner, "_deferred") is obj:
             call = _attr(owner, "call")
             interval = _attr(owner, "interval")
-            text = "LoopingCall every %s s · %s" % (interval, "running" if call is not None else "stopped")
+            text = "LoopingCall every %s s · %s" % (
+                interval,
+                "running" if call is not None else "stopped",
+            )
             return _b("timer", text), []
     return None

@@ -62,7 +62,11 @@ def test_defer_later_names_its_function_and_is_overdue_when_late(rt):
     state = why(chained)
     assert state["blockedBy"]["kind"] == "deferred" and state["blockedBy"]["ids"] == [why(d)["id"]]
     root = state["root"]
-    assert root["kind"] == "timer" and "deferLater(_on_done)" in root["text"] and "in 2.0 s" in root["text"]
+    assert (
+        root["kind"] == "timer"
+        and "deferLater(_on_done)" in root["text"]
+        and "in 2.0 s" in root["text"]
+    )
     assert root["ids"] == [state["id"], why(d)["id"]]
     d.cancel()  # cleanup: never fires otherwise
     chained.addErrback(lambda f: None)
@@ -164,10 +168,16 @@ def test_lock_semaphore_and_queue_waiters(rt):
     sem = defer.DeferredSemaphore(1)
     sem.acquire()
     waiting = sem.acquire()
-    assert why(waiting)["blockedBy"]["kind"] == "lock" and "Semaphore" in why(waiting)["blockedBy"]["text"]
+    assert (
+        why(waiting)["blockedBy"]["kind"] == "lock"
+        and "Semaphore" in why(waiting)["blockedBy"]["text"]
+    )
     queue = defer.DeferredQueue()
     get = queue.get()
-    assert why(get)["blockedBy"]["kind"] == "queue" and "DeferredQueue.get()" in why(get)["blockedBy"]["text"]
+    assert (
+        why(get)["blockedBy"]["kind"] == "queue"
+        and "DeferredQueue.get()" in why(get)["blockedBy"]["text"]
+    )
     lock.release()
     sem.release()
     queue.put(1)
@@ -201,7 +211,9 @@ def test_fired_by_callback_errback_and_both_callers_of_already_called(rt):
     again_line = sys._getframe().f_lineno - 1
     rt.drain()
     state = why(d)
-    assert state["firedBy"]["line"] == fired_line and state["firedBy"]["function"].endswith("callers_of_already_called")
+    assert state["firedBy"]["line"] == fired_line and state["firedBy"]["function"].endswith(
+        "callers_of_already_called"
+    )
     assert state["firedAgainBy"]["line"] == again_line
     e = defer.Deferred()
     e.errback(ValueError("no"))

@@ -23,7 +23,9 @@ from parity import Runtime
 LEAVES = ("plain", "timer", "thread")
 WAITERS = ("chain", "list", "generator")
 NODES = st.lists(
-    st.tuples(st.sampled_from(LEAVES + WAITERS), st.integers(0, 63), st.integers(0, 63), st.booleans()),
+    st.tuples(
+        st.sampled_from(LEAVES + WAITERS), st.integers(0, 63), st.integers(0, 63), st.booleans()
+    ),
     min_size=1,
     max_size=25,
 )
@@ -109,7 +111,9 @@ def runtime():
     rt.close()
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(nodes=NODES)
 def test_no_false_orphan_and_every_root_right(runtime, nodes):
     clock, pool = task.Clock(), _Pool()
