@@ -21,6 +21,7 @@ it.  While running, the frames cannot be read, so the verdict waits for the next
 from __future__ import annotations
 
 import gc
+import inspect
 import os
 import sys
 import types
@@ -289,7 +290,10 @@ def _scan_frames(tops: list[Any], targets: dict[int, Any], out: dict[int, wire.L
         frame, depth = top, 0
         while frame is not None and depth < 500:
             code = frame.f_code
-            if not code.co_filename.startswith(_PACKAGE_DIR):
+            # Module and class bodies (not CO_OPTIMIZED) keep locals in a dict gc finds anyway.
+            if code.co_flags & inspect.CO_OPTIMIZED and not code.co_filename.startswith(
+                _PACKAGE_DIR
+            ):
                 try:
                     values = list(frame.f_locals.items())
                 except Exception:

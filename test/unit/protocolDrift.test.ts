@@ -211,7 +211,7 @@ describe('protocol drift between wire.py and protocol.ts', () => {
     ],
     ['a field of another type', 'paused: number;', 'paused: boolean;', /DeferredState\.paused: wire\.py number, protocol\.ts boolean/],
     ['a nullable field made required', 'twisted: string | null;', 'twisted: string;', /HelloEvent\.twisted/],
-    ['a changed constant', "PROTOCOL_VERSION = '1.2'", "PROTOCOL_VERSION = '1.3'", /constant PROTOCOL_VERSION/],
+    ['a changed constant', "PROTOCOL_VERSION = '1.3'", "PROTOCOL_VERSION = '1.4'", /constant PROTOCOL_VERSION/],
     ['an extra event kind', "'snapshot'] as const", "'snapshot', 'teleported'] as const", /constant EVENT_KINDS/],
     ['a renamed environment variable', "flushMs: 'DEFERRED_GRAPH_FLUSH_MS'", "flushMs: 'DEFERRED_GRAPH_FLUSH'", /constant ENV_FLUSH_MS/],
     [
