@@ -149,7 +149,7 @@ class Holders:
             id(vars(m)): name for name, m in list(sys.modules.items()) if m is not None
         }
         frontier: list[Any] = OwnList(targets)
-        for _level in range(3):
+        for _level in range(5):
             if not frontier:
                 break
             self.exclude.add(id(frontier))
@@ -173,6 +173,10 @@ class Holders:
         """Whether the owner of ``obj`` is needed to name it (containers, cells, methods)."""
         if id(obj) in self.module_dicts:
             return False
+        if type(obj) is types.FunctionType:  # a thread job's onResult -> its inContext
+            return obj.__qualname__ == "deferToThreadPool.<locals>.onResult"
+        if has_base(obj, "twisted.internet.protocol", "Factory"):
+            return True  # -> its connector
         return type(obj) in (dict, list, tuple, set, types.CellType, types.MethodType)
 
     def of(self, obj: Any) -> list[Any]:

@@ -147,8 +147,9 @@ def _result_queued(job: ThreadJob, deferred: Any) -> bool:
     return False
 
 
-def describe(job: ThreadJob, deferred: Any) -> wire.BlockedBy:
-    """The ``thread`` blockedBy of a job's Deferred, read now."""
+def describe(job: ThreadJob, deferred: Any, known_since: bool = True) -> wire.BlockedBy:
+    """The ``thread`` blockedBy of a job's Deferred, read now (``known_since``: the job was
+    noted when queued, so how long ago is known)."""
     call = "%s(%s)" % (job.function, job.args)
     worker = _worker_of(job.code)
     location: Optional[wire.Location] = None
@@ -165,6 +166,10 @@ def describe(job: ThreadJob, deferred: Any) -> wire.BlockedBy:
         state = "done, result queued for the reactor thread"
     else:
         state = "queued"
+    if location is None and job.code is not None:
+        code = job.code
+        location = {"file": code.co_filename, "line": code.co_firstlineno, "function": job.function}
     waited = max(0.0, clock.now() - job.queued_at)
-    text = "%s · %s · queued %.1f s ago" % (call, state, waited)
+    since = " · queued %.1f s ago" % waited if known_since else ""
+    text = "%s · %s%s" % (call, state, since)
     return {"kind": "thread", "text": text, "ids": [], "location": location}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import types
 from typing import Any, Callable, Optional
 
-from . import wire
+from . import jobs, wire
 from .holders import Holders, class_name, has_base, instance_dict
 
 Block = tuple[wire.BlockedBy, list[int]]
@@ -163,6 +163,31 @@ def _cooperator(
     return _b("queue", "Cooperator task over %s · %s" % (name, slot_text), [], location), []
 
 
+def _thread_job(obj: Any, on_result: Any, holders: Holders) -> wire.BlockedBy:
+    """A job queued before the runtime wrapped deferToThreadPool: read it back from the
+    thread pool's ``inContext`` (whose ``onResult`` closes over the Deferred and whose
+    ``theWork`` closes over the function and its arguments)."""
+    for attrs in holders.of(on_result):
+        for in_context in holders.of(attrs):
+            if type(attrs) is not dict or type(in_context) is not types.FunctionType:
+                continue
+            work = attrs.get("theWork")
+            cells = {}
+            code = getattr(work, "__code__", None)
+            for name, cell in zip(getattr(code, "co_freevars", ()), work.__closure__ or ()):
+                try:
+                    cells[name] = cell.cell_contents
+                except ValueError:
+                    continue
+            func = cells.get("func")
+            if func is not None:
+                job = jobs.ThreadJob(
+                    func, jobs.args_text(cells.get("args") or (), cells.get("kw") or {}), None
+                )
+                return jobs.describe(job, obj, known_since=False)
+    return _b("thread", "a deferToThreadPool job")
+
+
 def special_kind(
     obj: Any,
     ref: Any,
@@ -175,7 +200,7 @@ def special_kind(
         for closure in holders.of(ref):
             for func in holders.of(closure):
                 if getattr(func, "__qualname__", None) == "deferToThreadPool.<locals>.onResult":
-                    return _b("thread", "a deferToThreadPool job the runtime did not see start"), []
+                    return _thread_job(obj, func, holders), []
     for owner, _key in _owners(ref, holders):
         coop = _cooperator(owner, ref, serial_of, task_awaits)
         if coop is not None:
