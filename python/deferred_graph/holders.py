@@ -117,15 +117,18 @@ def referrers(targets: list[Any], wanted: set[int], skip: set[int]) -> list[Any]
     chunk that holds one is halved until the holders are found."""
     if len(targets) <= 2 and not skip:
         return gc.get_referrers(*targets)
-    objs = gc.get_objects()
-    objs = OwnList(compress(objs, map(not_, map(skip.__contains__, map(id, objs)))))
+    heap = gc.get_objects()
+    objs = OwnList(compress(heap, map(not_, map(skip.__contains__, map(id, heap)))))
+    heap.clear()
     out: list[Any] = OwnList()
     get = gc.get_referents
     disjoint = wanted.isdisjoint
     todo = [OwnList(objs[start : start + _CHUNK]) for start in range(0, len(objs), _CHUNK)]
+    objs.clear()  # every list made here is emptied: none may keep the heap alive in a cycle
     while todo:
         chunk = todo.pop()
         if disjoint(map(id, get(*chunk))):
+            chunk.clear()
             continue
         if len(chunk) <= 4:
             out.extend(obj for obj in chunk if not disjoint(map(id, get(obj))))
@@ -133,6 +136,7 @@ def referrers(targets: list[Any], wanted: set[int], skip: set[int]) -> list[Any]
             half = len(chunk) // 2
             todo.append(OwnList(chunk[:half]))
             todo.append(OwnList(chunk[half:]))
+        chunk.clear()
     return out
 
 
@@ -167,7 +171,10 @@ class Holders:
                             bucket.append(ref)
                 if self._climbs(ref) and len(nxt) < _LEVEL_LIMIT:
                     nxt.append(ref)
+            frontier.clear()
+            found.clear()
             frontier = nxt
+        frontier.clear()
 
     def _climbs(self, obj: Any) -> bool:
         """Whether the owner of ``obj`` is needed to name it (containers, cells, methods)."""

@@ -35,7 +35,7 @@ from .whykinds import special_kind
 
 FOLLOW = ("deferred", "list", "generator")
 Block = tuple[wire.BlockedBy, list[int]]  # the blockedBy and the id()s of Deferreds it awaits
-NOT_ANALYSED = "not analysed yet (at the next stop, or when the program idles)"
+NOT_ANALYSED = "not analysed yet"  # until a stop, a request or an idle pass
 
 
 def blocked(
