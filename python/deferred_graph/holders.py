@@ -94,6 +94,13 @@ def _index_of(seq: Any, value: Any) -> Optional[int]:
 
 
 _CHUNK = 256
+_BARE_TYPES = {
+    id(types.FunctionType),
+    id(type),
+    id(types.ModuleType),
+    id(types.BuiltinFunctionType),
+}
+_FEW = 16
 
 
 class OwnList(list):  # type: ignore[type-arg]
@@ -115,9 +122,13 @@ def referrers(targets: list[Any], wanted: set[int], skip: set[int]) -> list[Any]
     turn (O(heap x targets): 0.5 s for 250 targets in a 240,000-object heap).  Here the
     referents of a whole chunk of objects are tested against the set of wanted ids in C, and a
     chunk that holds one is halved until the holders are found."""
-    if len(targets) <= 2 and not skip:
-        return gc.get_referrers(*targets)
+    if len(targets) <= _FEW:  # one C traversal beats the chunked pass for a few targets
+        return OwnList(r for r in gc.get_referrers(*targets) if id(r) not in skip)
     heap = gc.get_objects()
+    # Functions, classes and modules never refer to a Deferred themselves (their dicts,
+    # closures and defaults, which may, are objects of their own): leave them out, by the
+    # id of their type (hashing a type could run a metaclass's __hash__).
+    heap = list(compress(heap, map(not_, map(_BARE_TYPES.__contains__, map(id, map(type, heap))))))
     objs = OwnList(compress(heap, map(not_, map(skip.__contains__, map(id, heap)))))
     heap.clear()
     out: list[Any] = OwnList()
@@ -143,7 +154,9 @@ def referrers(targets: list[Any], wanted: set[int], skip: set[int]) -> list[Any]
 class Holders:
     """Referrers of a set of Deferreds, climbed up to three levels, for naming them."""
 
-    def __init__(self, targets: list[Any], exclude: set[int], skip: set[int]) -> None:
+    def __init__(
+        self, targets: list[Any], exclude: set[int], skip: set[int], no_climb: set[int]
+    ) -> None:
         """``skip``: ids of objects left out of the heap pass (the live Deferreds and their
         dictionaries, which the caller reads itself); never climbed from."""
         self.exclude = exclude
@@ -153,7 +166,7 @@ class Holders:
             id(vars(m)): name for name, m in list(sys.modules.items()) if m is not None
         }
         frontier: list[Any] = OwnList(targets)
-        for _level in range(5):
+        for level in range(5):
             if not frontier:
                 break
             self.exclude.add(id(frontier))
@@ -169,19 +182,23 @@ class Holders:
                         bucket = self.parents.setdefault(id(child), [])
                         if len(bucket) < 8:
                             bucket.append(ref)
-                if self._climbs(ref) and len(nxt) < _LEVEL_LIMIT:
+                if id(ref) not in no_climb and self._climbs(ref, level) and len(nxt) < _LEVEL_LIMIT:
                     nxt.append(ref)
             frontier.clear()
             found.clear()
             frontier = nxt
         frontier.clear()
 
-    def _climbs(self, obj: Any) -> bool:
-        """Whether the owner of ``obj`` is needed to name it (containers, cells, methods)."""
+    def _climbs(self, obj: Any, level: int) -> bool:
+        """Whether the owner of ``obj`` is needed to name it (containers, cells, methods).
+        Three levels name anything (cell -> closure -> function); past them only a thread
+        job's ``onResult`` is climbed, to the pool's ``inContext`` holding the job."""
         if id(obj) in self.module_dicts:
             return False
         if type(obj) is types.FunctionType:  # a thread job's onResult -> its inContext
             return obj.__qualname__ == "deferToThreadPool.<locals>.onResult"
+        if level >= 2:
+            return level == 3 and type(obj) is dict  # the onResult's inContext.__dict__
         if has_base(obj, "twisted.internet.protocol", "Factory"):
             return True  # -> its connector
         return type(obj) in (dict, list, tuple, set, types.CellType, types.MethodType)

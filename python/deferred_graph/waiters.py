@@ -41,6 +41,10 @@ class Waiters:
                 self.awaiting[id(status)] = getattr(status, "waitingOn", None)
                 self.awaiting[id(instance_dict(status))] = getattr(status, "waitingOn", None)
 
+    def no_climb(self) -> set[int]:
+        """Referrers that are waiters need no owner to be named: never climbed from."""
+        return set(self.member_lists) | set(self.awaiting)
+
     def clear(self) -> None:
         self.dict_owner.clear()
         self.awaiting.clear()

@@ -179,7 +179,7 @@ class Analysis:
         exclude.update((id(waiters.dict_owner), id(waiters.awaiting)))
         skip = set(waiters.dict_owner)
         skip.update(self.objs)
-        holders = Holders(unknown, exclude, skip)
+        holders = Holders(unknown, exclude, skip, waiters.no_climb())
         targets = OwnDict((id(o), o) for o in unknown)
         attr_holders = waiters.attribute_holders(targets)
         frames = frame_locals_holding(targets) if at_stop else {}
