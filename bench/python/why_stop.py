@@ -5,7 +5,8 @@ Deferreds chained on them, DeferredLists, inlineCallbacks generators, orphans (a
 returned a Deferred nothing fires) and Deferreds held in a program dict — in an interpreter
 with Twisted and its reactor imported (~65,000 objects).  Measured: one ``why.Analysis`` as a
 stop runs it (``at_stop``: frames read too), and the whole stop snapshot (analysis + every
-state), CPU time (process_time: the machine is shared, wall time mostly measures the neighbours), best and median of 15.
+state), in CPU time (``process_time``: the machine is shared, and wall time mostly measures
+the neighbours), best and median of 15.
 
     python why_stop.py [--json]
 """
