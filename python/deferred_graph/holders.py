@@ -79,6 +79,17 @@ def has_base(obj: Any, module: str, name: str) -> bool:
     return is_instance(obj, getattr(sys.modules.get(module), name, None))
 
 
+def closure_values(func: Any) -> list[Any]:
+    """What a function's closure cells hold now (empty cells left out)."""
+    out = []
+    for cell in getattr(func, "__closure__", None) or ():
+        try:
+            out.append(cell.cell_contents)
+        except ValueError:
+            continue
+    return out
+
+
 def _key_of(mapping: dict[Any, Any], value: Any) -> Optional[str]:
     for key, item in list(mapping.items()):
         if item is value and type(key) is str:

@@ -21,7 +21,7 @@ import types
 from typing import Any, Optional
 
 from . import wire
-from .holders import has_base, instance_dict, is_instance
+from .holders import closure_values, has_base, instance_dict, is_instance
 from .registry import Entry, creation_location
 
 
@@ -69,12 +69,7 @@ def call_text(call: Any, how: str) -> str:
 
 def deferlater_call(attrs: dict[str, Any]) -> Any:
     """The DelayedCall a ``deferLater`` canceller closes over, while it is reachable."""
-    canceller = attrs.get("_canceller")
-    for cell in getattr(canceller, "__closure__", None) or ():
-        try:
-            value = cell.cell_contents
-        except ValueError:
-            continue
+    for value in closure_values(attrs.get("_canceller")):
         if type(value).__name__ == "DelayedCall":
             return value
     return None
@@ -91,11 +86,7 @@ def _later_callable(attrs: dict[str, Any]) -> Any:
         first = chain[0][0][0]
     except Exception:
         return None
-    for cell in getattr(first, "__closure__", None) or ():
-        try:
-            value = cell.cell_contents
-        except ValueError:
-            continue
+    for value in closure_values(first):
         if type(value) is types.FunctionType:
             return value
     return None
@@ -146,11 +137,7 @@ def _deferreds_in(value: Any, dtype: type, depth: int = 0) -> list[tuple[Any, st
             return [(inner, "LoopingCall")]
         return out
     if kind is types.FunctionType and depth < 2:
-        for cell in value.__closure__ or ():
-            try:
-                contents = cell.cell_contents
-            except ValueError:
-                continue
+        for contents in closure_values(value):
             if is_instance(contents, dtype):
                 how = "addTimeout" if value.__name__ == "timeItOut" else "callLater"
                 out.append((contents, how))

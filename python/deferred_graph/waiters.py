@@ -14,7 +14,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
-from .holders import OwnDict, has_base, instance_dict, is_instance
+from .holders import OwnDict, closure_values, has_base, instance_dict, is_instance
 from .registry import Registry
 
 
@@ -138,11 +138,7 @@ def _referenced(value: Any, dtype: type) -> list[tuple[Any, bool]]:
         return [(owner, True)] if fires and is_instance(owner, dtype) else []
     if kind is types.FunctionType:
         out = []
-        for cell in value.__closure__ or ():
-            try:
-                contents = cell.cell_contents
-            except ValueError:
-                continue
+        for contents in closure_values(value):
             if is_instance(contents, dtype):
                 out.append((contents, False))
             elif has_base(contents, "twisted.internet.task", "CooperativeTask"):

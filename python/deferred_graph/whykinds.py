@@ -174,7 +174,9 @@ def _thread_job(obj: Any, on_result: Any, holders: Holders) -> wire.BlockedBy:
             work = attrs.get("theWork")
             cells = {}
             code = getattr(work, "__code__", None)
-            for name, cell in zip(getattr(code, "co_freevars", ()), work.__closure__ or ()):
+            for name, cell in zip(
+                getattr(code, "co_freevars", ()), getattr(work, "__closure__", None) or ()
+            ):
                 try:
                     cells[name] = cell.cell_contents
                 except ValueError:

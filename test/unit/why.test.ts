@@ -81,7 +81,12 @@ describe('the words of why', () => {
       firedAgainBy: at(41, 'main'),
     });
     const model = newModel();
-    model.apply(batch(created(1, state), created(2, waitingOn(2, 3, { blockedBy: b('deferred', 'chained', [3]), root: b('timer', 'in 2.0 s · callLater', [2, 3]) }))));
+    model.applyBatch(
+      batch(
+        created(1, state),
+        created(2, waitingOn(2, 3, { blockedBy: b('deferred', 'chained', [3]), root: b('timer', 'in 2.0 s · callLater', [2, 3]) })),
+      ),
+    );
     for (const id of [1, 2]) {
       const view = model.get(id)!;
       const lines = detailLines(view, (i) => model.get(i));
