@@ -4,8 +4,9 @@ Computed at an analysis only (a stop, a request, an idle program), never on the 
 without running program code: referrers come from ``gc.get_referrers`` (the collector's own
 traversal), instance attributes are read from the instance dictionary the interpreter keeps
 (``_instance_dict``: the ``__dict__`` slot descriptor of a plain class, never a property),
-every comparison is by identity, and frames' locals are read only at a debugger stop (reading
-them materialises a dictionary holding the locals, which would change when they are freed).
+every comparison is by identity, and frames' locals are read in place (``framelocals``: on
+3.11 the frame's own slots, no ``f_locals`` dictionary, which would keep a deleted local alive;
+elsewhere only at a stop, through ``f_locals``).
 
 Up to three levels are climbed, one ``gc.get_referrers`` call per level for all the Deferreds
 at once: a list in a module (``__main__.gates[0]``), an instance attribute
@@ -15,7 +16,7 @@ at once: a list in a module (``__main__.gates[0]``), an instance attribute
 Deferred chained to it, a DeferredList's member list, an inlineCallbacks status or a coroutine
 awaiting it) and, at a stop, no frame has it as a local.  Anything else — a container, a frame,
 a cell, an unknown object, a referrer we cannot classify — means reachable code may still fire
-it.  While running, the frames cannot be read, so the verdict waits for the next stop.
+it.  Where frames cannot be read in place, the verdict waits for the next stop.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from operator import not_
 from typing import Any, Optional
 
 from . import wire
+from .framelocals import local_addresses
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _LEVEL_LIMIT = 5000  # containers climbed per level
@@ -324,6 +326,18 @@ def frame_locals_holding(
     return out
 
 
+def _locals_of(frame: Any) -> list[tuple[str, int]]:
+    """(name, id) of a frame's locals: read in place on 3.11 (``framelocals``), else from
+    ``f_locals`` (which keeps a dictionary of them on the frame: see the module docstring)."""
+    found = local_addresses(frame)
+    if found is not None:
+        return found
+    try:
+        return [(str(name), id(value)) for name, value in list(frame.f_locals.items())]
+    except Exception:
+        return []
+
+
 def _scan_frames(tops: list[Any], targets: dict[int, Any], out: dict[int, wire.Location]) -> None:
     for top in tops:
         frame, depth = top, 0
@@ -333,14 +347,10 @@ def _scan_frames(tops: list[Any], targets: dict[int, Any], out: dict[int, wire.L
             if code.co_flags & inspect.CO_OPTIMIZED and not code.co_filename.startswith(
                 _PACKAGE_DIR
             ):
-                try:
-                    values = list(frame.f_locals.items())
-                except Exception:
-                    values = []
-                for name, value in values:
-                    if id(value) in targets and targets[id(value)] is value:
+                for name, key in _locals_of(frame):
+                    if key in targets:
                         out.setdefault(
-                            id(value),
+                            key,
                             {
                                 "file": code.co_filename,
                                 "line": frame.f_lineno or code.co_firstlineno,

@@ -21,6 +21,7 @@ import sys
 from typing import Any, Callable, Optional
 
 from . import jobs, timers, wire
+from .framelocals import in_place
 from .holders import (
     Holders,
     OwnDict,
@@ -182,6 +183,7 @@ class Analysis:
         holders = Holders(unknown, exclude, skip, waiters.no_climb())
         targets = OwnDict((id(o), o) for o in unknown)
         attr_holders = waiters.attribute_holders(targets)
+        at_stop = at_stop or in_place()  # frames readable without f_locals: orphans too
         frames = frame_locals_holding(targets) if at_stop else {}
         del targets
         try:
