@@ -116,6 +116,9 @@ def _create_runtime(defer: Any, failure_type: type) -> _Runtime:
         global last_error
         last_error = "hooks skipped: %s" % "; ".join(patcher.skipped)
     registry.scan_existing(defer.Deferred)
+    from .jobs import patch_threads  # now if already imported, else the first drain does it
+
+    registry.undo_threads = patch_threads(registry.note_thread_job)
     return _Runtime(defer, registry, Emitter(registry), patcher)
 
 
@@ -151,6 +154,9 @@ def uninstall() -> None:
             _note_error("uninstall", exc)
         try:
             runtime.patcher.restore()
+            undo = runtime.registry.undo_threads
+            if undo is not None:
+                undo()
         except Exception as exc:
             _note_error("uninstall", exc)
 
@@ -223,16 +229,18 @@ def snapshot(
     reason: str = "request",
     frame_names: Optional[dict[str, str]] = None,
     program_reprs: bool = False,
+    analyse: bool = True,
 ) -> wire.Batch:
     """The full current state as a Batch holding one ``snapshot`` event.  Results are described
     without running the program's code unless ``program_reprs`` (only for a thread a debugger
-    stopped in: see ``Emitter.snapshot_event``)."""
+    stopped in: see ``Emitter.snapshot_event``); ``analyse=False``: without the heap analysis
+    behind ``blockedBy``, only the cheap facts."""
     runtime = _runtime
     try:
         if runtime is None:
             event = idle_snapshot_event(reason, frame_names)
         else:
-            event = runtime.emitter.snapshot_event(reason, frame_names, program_reprs)
+            event = runtime.emitter.snapshot_event(reason, frame_names, program_reprs, analyse)
         return wire.make_batch(os.getpid(), 0, [event])
     except Exception as exc:
         _note_error("snapshot", exc)

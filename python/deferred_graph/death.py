@@ -20,7 +20,8 @@ import sys
 from typing import Any, Optional
 
 from . import clock, saferepr, wire
-from .registry import Entry, Registry, creation_location
+from .failures import failure_frames, raised_by
+from .registry import Entry, Registry, code_location, creation_location, fire_location
 from .state import callable_info, callback_pairs, coroutine_info, describe_result, members_of
 
 _NAMED_LIMIT = 64  # Deferreds one capture names and captures in turn (a long chain names many)
@@ -121,7 +122,22 @@ def final_state(d: Any, entry: Entry, registry: Registry) -> wire.DeferredState:
         "members": members_of(attrs, id_of),
         "coroutine": coroutine_info(entry, id_of),
         "timer": None,  # read through the DelayedCall: left to the drains
+        # What it waited for ends with it (and reading it is the drains' work, not a hot path's).
+        "blockedBy": None,
+        "root": None,
+        "firedBy": _fired_by(entry, registry, id(d), called),
+        "firedAgainBy": entry.fired_again,
+        "running": attrs.get("_runningCallbacks") is True,
     }
+
+
+def _fired_by(entry: Entry, registry: Registry, key: int, called: bool) -> Optional[wire.Location]:
+    """The caller of callback()/errback(): still in the prologue's dict until a drain takes it."""
+    if entry.fire_site is None and called:
+        site = registry.sites.get(key)
+        if site is not None:
+            return code_location(site[0], site[1])
+    return fire_location(entry)
 
 
 def _result(value: Any, entry: Entry, registry: Registry) -> wire.Result:
@@ -135,6 +151,13 @@ def _result(value: Any, entry: Entry, registry: Registry) -> wire.Result:
             return noted
         exc_type = getattr(value, "__dict__", {}).get("type")
         name = saferepr.type_name(exc_type if isinstance(exc_type, type) else kind)
-        return {"kind": "failure", "excType": name, "message": "", "truncated": False}
+        return {
+            "kind": "failure",
+            "excType": name,
+            "message": "",
+            "truncated": False,
+            "frames": (frames := failure_frames(value)),
+            "raisedBy": raised_by(frames),
+        }
     # A value as a live row shows it while the program runs (no code of the program).
     return describe_result(value, registry, saferepr.repr_limit())

@@ -23,6 +23,8 @@ import threading
 from typing import Any, Optional
 
 from . import clock, wire
+from .firesite import SITES_LIMIT
+from .idle import IdleWatch
 from .registry import Entry, Registry
 from .state import (
     Described,
@@ -32,6 +34,7 @@ from .state import (
     retake_result,
     state_at_death,
 )
+from .why import Analysis
 
 _MAX_ROUNDS = 3  # drain rounds for Deferreds discovered while reading others' state
 _PENDING_LIMIT = 10000  # events kept for a later drain when no sender runs
@@ -54,6 +57,7 @@ class Emitter:
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
         self._pending: list[EventDict] = []
+        self._idle = IdleWatch(registry)
 
     def _event(self, kind: str, **fields: Any) -> EventDict:
         event: dict[str, Any] = {"kind": kind, "seq": next(self._seq), "t": clock.wire_now()}
@@ -69,6 +73,7 @@ class Emitter:
                     if not self._drain_dirty(events):
                         break
                 self._drain_collected(events)
+                self._idle.after_drain(bool(events))
             except Exception:  # a bug here must not kill the pump; the next drain resyncs
                 pass
             return events
@@ -89,6 +94,8 @@ class Emitter:
         now, once however often it was written); False when there was nothing to do."""
         reg = self.registry
         born = reg.absorb()
+        if reg.sites:
+            reg.take_second_calls()
         times = self._take_fire_times()
         keys = reg.dirty.copy()
         if not keys and not born and not times:
@@ -98,6 +105,9 @@ class Emitter:
         keys &= reg.entries.keys()  # in C: drops the many ids of Deferreds that died unseen
         keys.update(born)
         entries_get = reg.entries.get
+        sites = reg.sites
+        if len(sites) > SITES_LIMIT:  # sites of Deferreds that died unseen
+            sites.clear()
         live = []
         for key in keys:
             entry = entries_get(key)
@@ -106,12 +116,14 @@ class Emitter:
             obj = entry()
             if obj is None:
                 # Its own fire was captured (see death); a time under its key now may be that of
-                # a newer Deferred at its address that died unseen.
+                # a newer Deferred at its address that died unseen, and so may a fire site.
+                sites.pop(key, None)
                 continue
             when = times.get(key)
             # A time before the entry's birth belongs to an earlier object at the same address.
             if when is not None and entry.fired_at is None and when >= entry.born_at:
                 entry.fired_at = clock.to_wire(when)
+                entry.fire_site = sites.pop(key, None)
             live.append((entry.born_at, entry, obj))
         live.sort(key=lambda item: item[0])  # creation order, so serials follow it
         for _, entry, obj in live:
@@ -155,7 +167,8 @@ class Emitter:
             events.append(self._event("counts", ephemeral=self.ephemeral))
 
     def marker(self, name: str) -> list[EventDict]:
-        """``drain()`` then a marker event, so the marker follows the state it marks."""
+        """``drain()`` then a marker event, so the marker follows the state it marks.  (No
+        heap analysis here: ``mark()`` runs on the program's thread, and must stay cheap.)"""
         with self._lock:
             events = self.drain()
             events.append(self._event("marker", name=str(name)))
@@ -173,6 +186,7 @@ class Emitter:
         reason: str,
         frame_names: Optional[dict[str, str]] = None,
         program_reprs: bool = False,
+        analyse: bool = True,
     ) -> EventDict:
         """The full current state of every live Deferred.  Unless the snapshot was merely
         requested (``reason == "request"``, which may never reach the event stream's consumer),
@@ -188,6 +202,10 @@ class Emitter:
             states: list[wire.DeferredState] = []
             done: set[int] = set()
             kept: list[Entry] = []
+            reg.dirty.update(reg.absorb())
+            analysis = Analysis(reg, at_stop=reason in ("stop", "request")) if analyse else None
+            if analysis is not None:
+                analysis.remember()
             for _ in range(_MAX_ROUNDS):
                 # Absorbed here, reported by the next drain unless this snapshot reports them.
                 reg.dirty.update(reg.absorb())
@@ -204,7 +222,9 @@ class Emitter:
                     if reason != "request":
                         entry.reported = True
                         forget_capture(entry)
-                    states.append(read_state(obj, entry, reg, described_out=described))
+                    states.append(
+                        read_state(obj, entry, reg, described_out=described, analysis=analysis)
+                    )
             states.sort(key=lambda s: s["id"])
             event = self._event(
                 "snapshot",

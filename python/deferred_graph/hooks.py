@@ -30,6 +30,7 @@ import sys
 import types
 from typing import Any, Optional
 
+from .firesite import FIRE
 from .rewrite import CANCEL, MARK, REGISTER, Instrumenter, insert_coroutine_link, prepend_hook
 
 CANCELLABLE_INLINE = "_cancellableInlineCallbacks"
@@ -250,6 +251,8 @@ def _instrument_one(
         prepend = REGISTER
     elif in_deferred and node.name == "cancel":
         prepend = CANCEL
+    elif in_deferred and class_name == "Deferred" and node.name == "_startRunCallbacks":
+        prepend = FIRE
     # Decorators stay in the tree: the compiled module is never run (we only take the function's
     # code object), and with them co_firstlineno is the decorator's line, as in the original.
     new_node = copy.deepcopy(node)

@@ -93,6 +93,12 @@ class Entry(weakref.ref[Any]):
     cancelled = False
     unhandled: Optional[wire.FailureResult] = None
     coroutine: Optional[CoroutineLink] = None
+    # Who fired it (code, lasti of the caller of callback()/errback()); the second caller
+    # after an AlreadyCalledError; the thread job that fires it; the last analysed "why".
+    fire_site: Optional[tuple[types.CodeType, int]] = None
+    fired_again: Optional[wire.Location] = None
+    thread_job: Any = None
+    last_why: Any = None
     reported = False
     type_name = "Deferred"
     # The state after its latest change (see ``death``), kept until a drain reads it afresh;
@@ -138,6 +144,7 @@ class Registry:
         self.born: list[Entry] = []
         self.dirty: set[int] = set()
         self.fired: dict[int, float] = {}
+        self.sites: dict[int, tuple[types.CodeType, int]] = {}  # firesite's prologue writes it
         self.collected: deque[Entry] = deque()
         # (weakref to the Deferred, weakref to the generator, its code) appended by the inlined
         # link in ``_cancellableInlineCallbacks``; consumed by ``absorb``.
@@ -149,6 +156,7 @@ class Registry:
         # While a capture runs (see death): the entries it named (gave an id) that were never
         # reported, so it captures them too; a row that names #N then always has a row #N.
         self.named: Optional[list[Entry]] = None
+        self.undo_threads: Optional[Any] = None  # set once jobs wrapped deferToThreadPool
         # Serialises ``ensure`` and ``absorb`` between threads; the hot paths take no lock.
         self.entries_lock = threading.RLock()
 
@@ -166,6 +174,7 @@ class Registry:
             "ref": weakref.ref,
             "generator": types.GeneratorType,
             "coroutine": types.CoroutineType,
+            "sites": self.sites,
         }
 
     def register(self, obj: Any) -> None:
@@ -274,6 +283,27 @@ class Registry:
         except Exception:
             pass
 
+    def take_second_calls(self) -> None:
+        """Second ``callback()`` callers (noted under ``id + 1``, see firesite): keep them on
+        the entry beside the first and mark it for the drain."""
+        sites = self.sites
+        for key in [k for k in list(sites) if k & 1]:
+            site = sites.pop(key, None)
+            entry = self.entries.get(key - 1)
+            if site is None or entry is None or entry.cancelled:
+                continue  # a cancelled Deferred's later callback() is suppressed, not an error
+            entry.fired_again = code_location(site[0], site[1])
+            self.dirty.add(key - 1)
+
+    def note_thread_job(self, deferred: Any, job: Any) -> None:
+        """A deferToThreadPool job will fire ``deferred`` (``jobs`` wraps the call)."""
+        try:
+            entry = self.ensure(deferred)
+            entry.thread_job = job
+            self.dirty.add(id(deferred))
+        except Exception:
+            pass
+
     def note_cancel(self, deferred: Any, where: str = "Deferred") -> None:
         """Hook run first in ``cancel()`` of class ``where``: flag the Deferred cancelled exactly
         when that method acts.  ``Deferred.cancel`` acts before it fired and, once called, while
@@ -337,8 +367,19 @@ def creation_location(entry: Entry) -> wire.Location:
     code, lasti = entry.code, entry.lasti
     if code is None:
         return {"file": "", "line": 0, "function": "<before install>"}
+    return code_location(code, lasti)
+
+
+def code_location(code: types.CodeType, lasti: int) -> wire.Location:
+    """The wire ``Location`` of the instruction at ``lasti`` in ``code``."""
     name = getattr(code, "co_qualname", None) or code.co_name
     return {"file": code.co_filename, "line": line_of(code, lasti), "function": name}
+
+
+def fire_location(entry: Entry) -> Optional[wire.Location]:
+    """Where ``callback()``/``errback()`` was called for this entry's Deferred, if seen."""
+    site = entry.fire_site
+    return code_location(site[0], site[1]) if site is not None else None
 
 
 @functools.lru_cache(maxsize=4096)

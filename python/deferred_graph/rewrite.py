@@ -49,6 +49,7 @@ import ast
 import copy
 from typing import Optional
 
+from .firesite import FIRE, FIRE_TEMPLATE
 from .writes import (
     KIND_FAILURE,
     KIND_FIRED,
@@ -348,9 +349,9 @@ def prepend_hook(func: ast.FunctionDef, name: str, class_name: str = "") -> None
         return
     at = _body_start(func)
     anchor = func.body[at] if at < len(func.body) else func.body[-1]
-    if name == REGISTER:
-        source = _REGISTER_TEMPLATE.replace("SELF", args[0].arg)
-        stmts = ast.parse(source).body
+    if name in (REGISTER, FIRE):
+        template = _REGISTER_TEMPLATE if name == REGISTER else FIRE_TEMPLATE
+        stmts = ast.parse(template.replace("SELF", args[0].arg)).body
     else:
         call_args: list[ast.expr] = [ast.Name(id=args[0].arg, ctx=ast.Load())]
         if name == CANCEL:

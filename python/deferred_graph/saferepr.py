@@ -25,6 +25,7 @@ import reprlib
 from typing import Any, Optional
 
 from . import described, wire
+from .failures import failure_frames, raised_by
 
 DEFAULT_LIMIT = 300
 
@@ -237,11 +238,21 @@ def failure_result(
         value = attrs["value"] if is_failure else fail
         exc_type = (attrs["type"] if is_failure else None) or type(value)
         message, truncated = safe_str(value, limit, full)
+        frames = failure_frames(fail)
         return {
             "kind": "failure",
             "excType": type_name(exc_type),
             "message": message,
             "truncated": truncated,
+            "frames": frames,
+            "raisedBy": raised_by(frames),
         }
     except BaseException:  # noqa: B036
-        return {"kind": "failure", "excType": "?", "message": "", "truncated": False}
+        return {
+            "kind": "failure",
+            "excType": "?",
+            "message": "",
+            "truncated": False,
+            "frames": [],
+            "raisedBy": None,
+        }

@@ -16,7 +16,8 @@ import types
 from typing import Any, Callable, Optional, cast
 
 from . import described, saferepr, wire
-from .registry import Entry, Registry, creation_location
+from .registry import Entry, Registry, code_location, creation_location, fire_location
+from .why import why_of
 
 _NAME_LIMIT = 200
 
@@ -31,13 +32,16 @@ def read_state(
     registry: Registry,
     limit: Optional[int] = None,
     described_out: Optional[Described] = None,
+    analysis: Any = None,
 ) -> wire.DeferredState:
     """The wire ``DeferredState`` of ``d`` now, running no code of the program (a result is
     described as ``saferepr`` says); when the result text is not the program's own repr or
-    str, the state and ``d`` are appended to ``described_out`` (see ``retake_result``)."""
+    str, the state and ``d`` are appended to ``described_out`` (see ``retake_result``).
+    ``analysis``: a ``why.Analysis`` of this moment, at a stop; otherwise its "why" comes from
+    cheap facts and the last analysis."""
     try:
         limit = saferepr.repr_limit() if limit is None else limit
-        state, exact = _read(d, entry, registry, limit)
+        state, exact = _read(d, entry, registry, limit, analysis)
         if not exact and described_out is not None:
             described_out.append((state, d))
         return state
@@ -82,6 +86,11 @@ def _minimal(entry: Entry, note: Optional[str] = None) -> wire.DeferredState:
         "members": None,
         "coroutine": None,
         "timer": None,
+        "blockedBy": None,
+        "root": None,
+        "firedBy": fire_location(entry),
+        "firedAgainBy": entry.fired_again,
+        "running": False,
     }
 
 
@@ -118,8 +127,11 @@ def forget_capture(entry: Entry) -> None:
     entry.final_unknown = False
 
 
-def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> tuple[wire.DeferredState, bool]:
+def _read(
+    d: Any, entry: Entry, registry: Registry, limit: int, analysis: Any = None
+) -> tuple[wire.DeferredState, bool]:
     attrs = d.__dict__
+    blocked_by, root = why_of(d, attrs, entry, registry, analysis)
     id_of = _id_getter(registry)
     has_result = "result" in attrs
     result, exact = _result(attrs["result"], registry, limit) if has_result else (None, True)
@@ -142,8 +154,22 @@ def _read(d: Any, entry: Entry, registry: Registry, limit: int) -> tuple[wire.De
         "members": members_of(attrs, id_of),
         "coroutine": coroutine_info(entry, id_of),
         "timer": _timer(attrs),
+        "blockedBy": blocked_by,
+        "root": root,
+        "firedBy": _fired_by(entry, registry, id(d), attrs),
+        "firedAgainBy": entry.fired_again,
+        "running": attrs.get("_runningCallbacks") is True,
     }
     return state, exact
+
+
+def _fired_by(entry: Entry, registry: Registry, key: int, attrs: dict[str, Any]) -> Any:
+    """The caller of callback()/errback(): taken by a drain, or still in the hooks' dict."""
+    if entry.fire_site is None and attrs.get("called"):
+        site = registry.sites.get(key)
+        if site is not None:
+            return code_location(site[0], site[1])
+    return fire_location(entry)
 
 
 def _id_getter(registry: Registry) -> Callable[[Any], Optional[int]]:

@@ -76,6 +76,21 @@ EVENT_KINDS = (
     "counts",
 )
 
+BLOCKED_KINDS = (
+    "deferred",
+    "list",
+    "generator",
+    "timer",
+    "thread",
+    "process",
+    "connection",
+    "lock",
+    "queue",
+    "orphan",
+    "unknown",
+)
+"""Every ``BlockedBy.kind`` (since 1.3): what will fire a pending Deferred."""
+
 
 class Location(TypedDict):
     """A place in source: where a Deferred was created, or where a callable is defined."""
@@ -113,10 +128,16 @@ class ValueResult(TypedDict):
 
 
 class FailureResult(TypedDict):
+    """A Failure: ``frames`` (since 1.3) are its traceback, bounded, innermost last;
+    ``raisedBy`` is the callback that raised it (the first frame after Twisted's own), or null
+    when it was handed to ``errback()`` rather than raised in a callback."""
+
     kind: Literal["failure"]
     excType: str  # qualified exception class name
     message: str  # bounded str(exception)
     truncated: bool
+    frames: list[Location]
+    raisedBy: Optional[Location]
 
 
 class DeferredResult(TypedDict):
@@ -148,6 +169,18 @@ class TimerInfo(TypedDict):
     active: bool
 
 
+class BlockedBy(TypedDict):
+    """What a pending Deferred waits for (since 1.3).  ``kind`` is one of ``BLOCKED_KINDS``;
+    ``text`` says it in one line; ``ids`` are the Deferreds it names: for ``blockedBy`` the
+    ones awaited (a list's unfired members...), for ``root`` the path followed, this Deferred
+    first and the one the root thing will fire (or the orphan) last."""
+
+    kind: str
+    text: str
+    ids: list[int]
+    location: Optional[Location]
+
+
 class DeferredState(TypedDict):
     """Everything known about one Deferred at the moment the event was emitted."""
 
@@ -167,6 +200,14 @@ class DeferredState(TypedDict):
     members: Optional[list[int]]  # DeferredList members, in order
     coroutine: Optional[CoroutineInfo]
     timer: Optional[TimerInfo]
+    # Since 1.3: why it is pending (null once it has a result and is not paused), the root of
+    # that wait, where callback()/errback() was called (the first frame outside Twisted's defer
+    # module) and, after an AlreadyCalledError, the second caller; running: its callbacks run now.
+    blockedBy: Optional[BlockedBy]
+    root: Optional[BlockedBy]
+    firedBy: Optional[Location]
+    firedAgainBy: Optional[Location]
+    running: bool
 
 
 class HelloEvent(TypedDict):

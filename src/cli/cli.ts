@@ -10,9 +10,11 @@
 import { readFileSync } from 'node:fs';
 import { markersIn, parseRecording, replayRecording, statusRow } from '../model';
 import { cell, statusTable, summaryText } from './table';
+import { findTarget, whyReport } from './why';
 
 const HELP = `Usage:
   deferred-graph status FILE.jsonl [--at-mark NAME [--occurrence N]] [--json]
+  deferred-graph why FILE.jsonl LABEL|ID [--at-mark NAME [--occurrence N]]
   deferred-graph markers FILE.jsonl
   deferred-graph --help
 
@@ -34,7 +36,16 @@ status    Replays the recording to its end, or to just after the marker NAME (th
             (each pair's callback/errback {name, file, line} or continues id),
             callbackNames, created ({file, line, function}), createdText,
             paused, waitingOn (id or null), cancelled, members, collected,
-            unhandledFailure.
+            unhandledFailure, blockedBy and root ({kind, text, ids, location}
+            or null; kind is deferred, list, generator, timer, thread, process,
+            connection, lock, queue, orphan or unknown; root's ids are the path
+            to it), firedBy ({file, line, function} or null), why (the root in
+            one line); a Failure's failure also has frames ([{file, line,
+            function}], innermost last) and raisedBy.
+why       Replays like status, then prints what the Deferred LABEL (its label or
+          frame name) or ID (12 or #12) waits for, each Deferred on the path to
+          the root of that wait, and the root: a timer, a thread job, a
+          connection, an orphan (nothing can ever fire it)...
 markers   Lists the markers in the recording, in order.
 
 Errors in the file are reported on stderr as FILE:LINE: message; the exit code is
@@ -43,8 +54,9 @@ then 1. A wrong command line exits with 2.`;
 class UsageError extends Error {}
 
 interface StatusArgs {
-  command: 'status' | 'markers';
+  command: 'status' | 'markers' | 'why';
   file: string;
+  target: string | null;
   atMark: string | null;
   occurrence: number;
   json: boolean;
@@ -53,8 +65,10 @@ interface StatusArgs {
 function parseArgs(argv: string[]): StatusArgs | 'help' {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return 'help';
   const [command, ...rest] = argv;
-  if (command !== 'status' && command !== 'markers') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-  const args: StatusArgs = { command, file: '', atMark: null, occurrence: 1, json: false };
+  if (command !== 'status' && command !== 'markers' && command !== 'why')
+    throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  const args: StatusArgs = { command, file: '', target: null, atMark: null, occurrence: 1, json: false };
+  const replays = command !== 'markers';
   const files: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -63,12 +77,16 @@ function parseArgs(argv: string[]): StatusArgs | 'help' {
       return rest[++i];
     };
     if (arg === '--json' && command === 'status') args.json = true;
-    else if (arg === '--at-mark' && command === 'status') args.atMark = value();
-    else if (arg === '--occurrence' && command === 'status') {
+    else if (arg === '--at-mark' && replays) args.atMark = value();
+    else if (arg === '--occurrence' && replays) {
       args.occurrence = Number(value());
       if (!Number.isSafeInteger(args.occurrence) || args.occurrence < 1) throw new UsageError('--occurrence needs a positive integer');
     } else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg} for ${command}`);
     else files.push(arg);
+  }
+  if (command === 'why') {
+    if (files.length !== 2) throw new UsageError('why needs a recording file and a LABEL or ID');
+    args.target = files.pop() ?? null;
   }
   if (files.length !== 1) throw new UsageError(`${command} needs exactly one recording file`);
   args.file = files[0];
@@ -110,6 +128,16 @@ export function main(argv: string[], out: (text: string) => void, err: (text: st
     return 1;
   }
   const { model } = result;
+  if (args.command === 'why') {
+    const lookup = (id: number) => model.get(id);
+    const view = findTarget(model.views(), args.target ?? '');
+    if (!view) {
+      err(`deferred-graph: no Deferred ${JSON.stringify(cell(args.target ?? '', 80))} in ${args.file}\n`);
+      return 1;
+    }
+    out(`${whyReport(view, lookup).join('\n')}\n`);
+    return reportErrors(args.file, result.errors, err);
+  }
   const rows = model.views().map((view) => statusRow(view, (id) => model.get(id)));
   if (args.json) out(`${JSON.stringify(rows, null, 1)}\n`);
   else {

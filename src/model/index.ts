@@ -26,4 +26,18 @@ export type { StatusRow } from './statusRow';
 export { statusRow } from './statusRow';
 export type { ApplyOutcome, Marker, ModelOptions, RuntimeInfo } from './types';
 export type { RowText, ViewLookup } from './view';
-export { anonymousName, deriveStatus, displayName, failureText, resultText, rowText, stateText } from './view';
+export {
+  anonymousName,
+  deriveStatus,
+  displayName,
+  failureText,
+  firedByText,
+  isOrphan,
+  isUnhandledNow,
+  refName,
+  resultText,
+  rootText,
+  rowText,
+  stateText,
+  whyText,
+} from './view';

@@ -22,7 +22,7 @@ import { type Death, type Entry, type Forgotten, noteDeath, withDeathFire } from
 import { BoundedMap, EvictionOrder, type Place } from './retention';
 import type { ApplyOutcome, Marker, ModelOptions, RuntimeInfo } from './types';
 import { type ParsedEvent, readBatch } from './validate';
-import { type Bucket, bucketOf, buildView, deriveStatus, sameJson } from './view';
+import { type Bucket, bucketOf, buildView, deriveStatus, isUnhandledNow, sameJson } from './view';
 
 export class SessionModel {
   private readonly entries = new Map<number, Entry>();
@@ -102,12 +102,26 @@ export class SessionModel {
       pending: this.counts.pending,
       fired: this.counts.fired,
       failed: this.counts.failed,
+      ...this.whyCounts(),
       collected: this.collectedTotal,
       dropped: this.droppedTotal,
       ephemeral: this.ephemeral,
       error: this.skewError,
       lastMarker: last ? last.name : null,
     };
+  }
+
+  /** Unhandled-now and orphan counts: one pass over plain fields, no view built. */
+  private whyCounts(): { unhandled: number; orphans: number } {
+    let unhandled = 0;
+    let orphans = 0;
+    for (const entry of this.entries.values()) {
+      if (entry.bucket === 'collected') continue;
+      const s = entry.state;
+      if (s.blockedBy?.kind === 'orphan') orphans++;
+      else if (isUnhandledNow(s)) unhandled++;
+    }
+    return { unhandled, orphans };
   }
 
   /** Every retained Deferred, by id. */

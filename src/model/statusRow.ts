@@ -3,8 +3,8 @@
  * callbacks) plus what the view shows beside it, in the panel's words. This is the CLI's
  * `--json` output and what the golden tests compare with Python's own `status()` at each marker.
  */
-import type { CallbackPair, DeferredStatus, DeferredView, FailureResult, Location } from '../protocol/protocol';
-import { callbackNamesText, createdText, displayName, resultText, stateText, type ViewLookup } from './view';
+import type { BlockedBy, CallbackPair, DeferredStatus, DeferredView, FailureResult, Location } from '../protocol/protocol';
+import { callbackNamesText, createdText, displayName, refName, resultText, rootText, stateText, type ViewLookup } from './view';
 
 export interface StatusRow {
   id: number;
@@ -26,8 +26,8 @@ export interface StatusRow {
   resultDeferred: number | null;
   /** The result as the panel and the table show it: repr, `Type: message`, `→ #N`, or N/A. */
   resultText: string;
-  /** The result when it is a Failure: its exception type and message. */
-  failure: { excType: string; message: string } | null;
+  /** The result when it is a Failure: its exception type, message and traceback (innermost last). */
+  failure: { excType: string; message: string; frames: Location[]; raisedBy: Location | null } | null;
   /** Pending callback pairs: what `len(d.callbacks)` gives. */
   callbacks: number;
   /** The pending pairs in full: each half's name and source, or the Deferred a pair continues. */
@@ -44,6 +44,14 @@ export interface StatusRow {
   members: number[] | null;
   collected: boolean;
   unhandledFailure: FailureResult | null;
+  /** What it waits for (`{kind, text, ids, location}`), null when not pending. */
+  blockedBy: BlockedBy | null;
+  /** The end of the wait; its `ids` are the path, this Deferred first. */
+  root: BlockedBy | null;
+  /** Where callback()/errback() was called. */
+  firedBy: Location | null;
+  /** The row's one line of "why" (the root, in the panel's words), null when not pending. */
+  why: string | null;
 }
 
 /** `lookup` finds the other Deferreds a row names ("waiting on b (#4)"). */
@@ -62,7 +70,10 @@ export function statusRow(view: DeferredView, lookup: ViewLookup): StatusRow {
     result: result?.kind === 'value' ? result.repr : null,
     resultDeferred: result?.kind === 'deferred' ? result.id : null,
     resultText: resultText(view),
-    failure: result?.kind === 'failure' ? { excType: result.excType, message: result.message } : null,
+    failure:
+      result?.kind === 'failure'
+        ? { excType: result.excType, message: result.message, frames: result.frames, raisedBy: result.raisedBy }
+        : null,
     callbacks: view.callbacks.length,
     callbackPairs: view.callbacks,
     callbackNames: callbackNamesText(view, lookup),
@@ -74,5 +85,9 @@ export function statusRow(view: DeferredView, lookup: ViewLookup): StatusRow {
     members: view.members,
     collected: view.collected,
     unhandledFailure: view.unhandledFailure,
+    blockedBy: view.blockedBy,
+    root: view.root,
+    firedBy: view.firedBy,
+    why: rootText(view, (id) => refName(id, lookup)),
   };
 }

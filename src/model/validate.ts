@@ -9,6 +9,8 @@
  * event or batch without losing anything else.
  */
 import {
+  BLOCKED_KINDS,
+  type BlockedBy,
   type CallableInfo,
   type CallbackPair,
   type CoroutineInfo,
@@ -92,6 +94,21 @@ export const failureResult: Reader<FailureResult> = (v, p) => {
     excType: str(o.excType, `${p}.excType`),
     message: str(o.message, `${p}.message`),
     truncated: bool(o.truncated, `${p}.truncated`),
+    // Since 1.3; a 1.2 runtime sends neither.
+    frames: o.frames === undefined ? [] : arrayOf(location)(o.frames, `${p}.frames`),
+    raisedBy: nullable(location)(o.raisedBy, `${p}.raisedBy`),
+  };
+};
+
+/** A `blockedBy` or `root` (since 1.3). An unknown kind of a newer minor reads as `unknown`. */
+const blockedBy: Reader<BlockedBy> = (v, p) => {
+  const o = record(v, p);
+  const kind = str(o.kind, `${p}.kind`);
+  return {
+    kind: (BLOCKED_KINDS as readonly string[]).includes(kind) ? kind : 'unknown',
+    text: str(o.text, `${p}.text`),
+    ids: arrayOf(int)(o.ids, `${p}.ids`),
+    location: nullable(location)(o.location, `${p}.location`),
   };
 };
 
@@ -159,6 +176,11 @@ export const deferredState: Reader<DeferredState> = (v, p) => {
     members: nullable(arrayOf(int))(o.members, `${p}.members`),
     coroutine: nullable(coroutine)(o.coroutine, `${p}.coroutine`),
     timer: nullable(timer)(o.timer, `${p}.timer`),
+    blockedBy: nullable(blockedBy)(o.blockedBy, `${p}.blockedBy`),
+    root: nullable(blockedBy)(o.root, `${p}.root`),
+    firedBy: nullable(location)(o.firedBy, `${p}.firedBy`),
+    firedAgainBy: nullable(location)(o.firedAgainBy, `${p}.firedAgainBy`),
+    running: o.running === undefined ? false : bool(o.running, `${p}.running`),
   };
   if (state.hasResult !== (state.result !== null)) {
     fail(`${p}.result`, state.hasResult ? 'a result since hasResult is true' : 'null since hasResult is false', o.result);

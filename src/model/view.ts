@@ -17,6 +17,9 @@ import type {
   FailureResult,
   TimerInfo,
 } from '../protocol/protocol';
+import { at, type DetailSegment, locationText, whyLineCount, whyLines } from './viewWhy';
+
+export * from './viewWhy';
 
 /**
  * Status in the order a reader cares about: a Deferred waiting on another is shown as waiting
@@ -68,6 +71,11 @@ export function buildView(state: DeferredState, name: string | null, extras: Vie
     members: state.members,
     coroutine: state.coroutine,
     timer: state.timer,
+    blockedBy: state.blockedBy,
+    root: state.root,
+    firedBy: state.firedBy,
+    firedAgainBy: state.firedAgainBy,
+    running: state.running,
     name,
     status: deriveStatus(state),
     collected: extras.collected,
@@ -242,12 +250,6 @@ export function callableText(c: CallableInfo | null): string {
   return c ? str(c.name) : '—';
 }
 
-/** A source location by its file's base name: the full path goes in the tooltip. */
-export function locationText(file: string, line: number | null): string {
-  const base = file.split(/[\\/]/).pop() || file;
-  return `${base}${line != null ? `:${line}` : ''}`;
-}
-
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 /** Wall-clock time with milliseconds; the runtime sends milliseconds since the epoch. */
@@ -268,29 +270,8 @@ export function timerText(timer: TimerInfo): string {
   return `timer: ${str(timer.function)} — ${when}${timer.active ? '' : ' (not active)'}`;
 }
 
-/**
- * A piece of a detail line. A segment with a location opens that file, one with a target
- * reveals that Deferred's row; `full` is the uncut text for a tooltip; a muted one is the
- * connecting words around the facts.
- */
-export interface DetailSegment {
-  text: string;
-  location?: { file: string; line: number };
-  target?: number;
-  full?: string;
-  muted?: boolean;
-}
-
 /** Callback pairs listed in full before the rest is summarised (a chain can hold thousands). */
 export const MAX_CALLBACK_LINES = 50;
-
-function at(file: unknown, line: unknown): DetailSegment[] {
-  if (typeof file !== 'string' || !file) return [];
-  const lineNo = typeof line === 'number' && Number.isInteger(line) && line > 0 ? line : null;
-  const seg: DetailSegment = { text: locationText(file, lineNo), full: file };
-  if (lineNo !== null) seg.location = { file, line: lineNo };
-  return [{ text: ' ', muted: true }, seg];
-}
 
 function callableSegments(role: string, c: CallableInfo | null): DetailSegment[] {
   return [{ text: `${role} `, muted: true }, { text: callableText(c) }, ...at(c?.file, c?.line)];
@@ -323,7 +304,7 @@ export function detailLineCount(view: DeferredView): number {
   if (view.timer) n++;
   if (view.paused > 0) n++;
   if (view.unhandledFailure) n++;
-  return n;
+  return n + whyLineCount(view);
 }
 
 /**
@@ -381,6 +362,7 @@ export function detailLines(view: DeferredView, lookup: ViewLookup): DetailSegme
       { text, full: text },
     ]);
   }
+  lines.push(...whyLines(view, (id) => refName(id, lookup)));
   return lines;
 }
 

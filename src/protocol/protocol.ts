@@ -51,6 +51,22 @@ export const ENV = {
 export const EVENT_KINDS = ['hello', 'created', 'changed', 'collected', 'marker', 'dropped', 'snapshot', 'counts'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
+/** Every `BlockedBy.kind` (since 1.3): what will fire a pending Deferred. */
+export const BLOCKED_KINDS = [
+  'deferred',
+  'list',
+  'generator',
+  'timer',
+  'thread',
+  'process',
+  'connection',
+  'lock',
+  'queue',
+  'orphan',
+  'unknown',
+] as const;
+export type BlockedKind = (typeof BLOCKED_KINDS)[number];
+
 // ---------------------------------------------------------------------------------------------
 // Runtime → extension: the wire schema
 // ---------------------------------------------------------------------------------------------
@@ -91,6 +107,8 @@ export interface FailureResult {
   /** Qualified exception class name. */ excType: string;
   /** Bounded str(exception). */ message: string;
   /** Whether `message` was cut at the repr limit. */ truncated: boolean;
+  /** Its traceback, bounded, innermost last (since 1.3; absent from older runtimes). */ frames: Location[];
+  /** The callback that raised it, null when it was handed to errback() (since 1.3). */ raisedBy: Location | null;
 }
 
 /** A result that is another Deferred (`kind: 'deferred'`). */
@@ -119,6 +137,20 @@ export interface TimerInfo {
   /** Whether the call is still scheduled (not run or cancelled). */ active: boolean;
 }
 
+/**
+ * What a pending Deferred waits for (since 1.3). `text` is the runtime's fact phrase (the view
+ * composes the row's words from it, src/model/view.ts); `ids` are the Deferreds it names: for
+ * `blockedBy` the ones awaited, for `root` the path followed, this Deferred first.
+ */
+export interface BlockedBy {
+  /** One of BLOCKED_KINDS (an unknown kind of a newer runtime reads as unknown). */ kind: string;
+  /** Bounded fact phrase: "in 1.8 s · deferLater(on_done)", "PoetryClientFactory → 127.0.0.1:10000 · connecting". */
+  text: string;
+  /** Deferreds it names (see above). */ ids: number[];
+  /** Where it is in the source: the suspended line, the worker's line, the timer's call. */
+  location: Location | null;
+}
+
 /** Everything known about one Deferred at the moment the event was emitted. */
 export interface DeferredState {
   /** Serial id, unique within the process. */ id: number;
@@ -137,6 +169,12 @@ export interface DeferredState {
   /** DeferredList members, in order. */ members: number[] | null;
   /** The generator or coroutine driving it. */ coroutine: CoroutineInfo | null;
   /** The deferLater timer that will fire it. */ timer: TimerInfo | null;
+  /** What it waits for; null once it has a result and is not paused (since 1.3). */ blockedBy: BlockedBy | null;
+  /** The end of the wait, `ids` the path (since 1.3). */ root: BlockedBy | null;
+  /** Where callback()/errback() was called: the first frame outside Twisted's defer module. */
+  firedBy: Location | null;
+  /** The second caller, after an AlreadyCalledError. */ firedAgainBy: Location | null;
+  /** Its callbacks are running right now. */ running: boolean;
 }
 
 interface EventBase {
@@ -287,6 +325,8 @@ export interface GraphHeader {
   /** Retained live Deferreds not fired yet (waiting and paused included). */ pending: number;
   /** Retained live Deferreds fired with a value. */ fired: number;
   /** Retained live Deferreds fired with a Failure. */ failed: number;
+  /** Of those, holding it with no errback left: unhandled now (view.ts isUnhandledNow). */ unhandled: number;
+  /** Retained live Deferreds nothing can ever fire (blockedBy orphan). */ orphans: number;
   /** Every Deferred known to be gone, evicted ones included. */ collected: number;
   /** Events the runtime dropped (its buffer was full). */ dropped: number;
   /** Deferreds created and collected between two flushes, never shown. */ ephemeral: number;

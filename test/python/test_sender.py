@@ -62,7 +62,7 @@ def test_a_large_drain_is_split_into_bounded_batches(tmp_path):
     """,
     )
     sizes = [len(batch["events"]) for batch in recording.batches]
-    assert max(sizes) == MAX_BATCH_EVENTS
+    assert max(sizes) <= MAX_BATCH_EVENTS and len(sizes) >= 3  # events or bytes bound them
     created = {e["deferred"]["id"] for e in recording.events() if e["kind"] == "created"}
     assert len(created) >= 1300
     numbers = [batch["batch"] for batch in recording.batches]

@@ -65,8 +65,13 @@ export function pending(id: number, extra: Partial<DeferredState> = {}): Deferre
     members: null,
     coroutine: null,
     timer: null,
+    blockedBy: null,
+    root: null,
+    firedBy: null,
+    firedAgainBy: null,
+    running: false,
     ...extra,
-  };
+  } as DeferredState;
 }
 
 export function withCallbacks(state: DeferredState, ...names: string[]): DeferredState {
@@ -97,7 +102,7 @@ export function failed(id: number, excType: string, message: string, extra: Part
   return pending(id, {
     called: true,
     hasResult: true,
-    result: { kind: 'failure', excType, message, truncated: false },
+    result: { kind: 'failure', excType, message, truncated: false, frames: [], raisedBy: null },
     firedAt: EPOCH_MS + 1000 + id,
     ...extra,
   });
@@ -130,7 +135,10 @@ export const collected = (
   seq,
   t: seq,
   id,
-  unhandledFailure: unhandled === null ? null : { kind: 'failure', excType: 'ValueError', message: unhandled, truncated: false },
+  unhandledFailure:
+    unhandled === null
+      ? null
+      : { kind: 'failure', excType: 'ValueError', message: unhandled, truncated: false, frames: [], raisedBy: null },
   firedAt,
   final,
   finalUnknown,
@@ -225,6 +233,8 @@ export function header(over: Partial<GraphHeader> = {}): GraphHeader {
     pending: 0,
     fired: 0,
     failed: 0,
+    unhandled: 0,
+    orphans: 0,
     collected: 0,
     dropped: 0,
     ephemeral: 0,

@@ -88,7 +88,7 @@ function mismatches(dir: string, expectedFile: string): string[] {
         hasResult: row.hasResult,
         result: row.result,
         resultDeferred: reference(row.resultDeferred),
-        failure: row.failure,
+        failure: row.failure && { excType: row.failure.excType, message: row.failure.message },
         callbacks: row.callbacks,
         paused: row.paused,
         waitingOn: reference(row.waitingOn),

@@ -56,7 +56,10 @@ describe('out-of-order and duplicate batches', () => {
 });
 
 function failed1(): DeferredState {
-  return { ...fired(1, ''), result: { kind: 'failure', excType: 'ValueError', message: 'lost', truncated: false } };
+  return {
+    ...fired(1, ''),
+    result: { kind: 'failure', excType: 'ValueError', message: 'lost', truncated: false, frames: [], raisedBy: null },
+  };
 }
 
 /** A deterministic PRNG (mulberry32), so a failing seed can be replayed. */

@@ -20,7 +20,7 @@ describe('hostile strings from the debuggee', () => {
           firedView(1, XSS, { name: XSS, type: `<script>x</script>`, callbacks: [callbackPair(XSS, 1, `/tmp/${XSS}.py`)] }),
           pendingView(2, {
             label: `<b onmouseover=alert(2)>`,
-            unhandledFailure: { kind: 'failure', excType: XSS, message: XSS, truncated: false },
+            unhandledFailure: { kind: 'failure', excType: XSS, message: XSS, truncated: false, frames: [], raisedBy: null },
           }),
         ],
         { sessions: [{ ...SESSION, name: XSS, notice: XSS }] },

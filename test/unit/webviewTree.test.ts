@@ -77,7 +77,7 @@ describe('tree rows', () => {
         coroutine: { kind: 'coroutine', name: 'main', file: null, line: null, finished: false, waitingOn: 1 },
       }),
       pendingView(5, {
-        unhandledFailure: { kind: 'failure', excType: 'ValueError', message: 'boom', truncated: false },
+        unhandledFailure: { kind: 'failure', excType: 'ValueError', message: 'boom', truncated: false, frames: [], raisedBy: null },
         collected: true,
         collectedAt: 5,
       }),

@@ -1,0 +1,169 @@
+"""Timers: which DelayedCall will fire a pending Deferred, and in how long.
+
+Nothing is added to any hot path.  A ``deferLater`` Deferred's canceller closes over its
+DelayedCall (read per Deferred, cheaply, while running); at an analysis every DelayedCall in the
+process is found in one pass — the instances of ``twisted.internet.base.DelayedCall`` are the
+objects that refer to that class (``gc.get_referrers``), whether a reactor or a ``task.Clock``
+holds them — and mapped to the Deferreds it will fire: ``d.callback``/``d.errback``/``d.cancel``
+bound methods (callLater, deferLater), a function closing over a Deferred (``addTimeout``'s
+``timeItOut``), a ``LoopingCall`` (its ``_deferred``), Deferred arguments.
+
+Time left is reactor time: ``call.time`` against the clock the call reads (a ``task.Clock``'s
+``rightNow``, or ``time.time`` for the real reactor; any other clock is not called, it could
+be program code).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import types
+from typing import Any, Optional
+
+from . import wire
+from .holders import closure_values, has_base, instance_dict, is_instance
+from .registry import Entry, creation_location
+
+
+def _clock_now(call: Any) -> Optional[float]:
+    seconds = call.__dict__.get("seconds")
+    owner = getattr(seconds, "__self__", None)
+    if owner is not None and has_base(owner, "twisted.internet.task", "Clock"):
+        attrs = instance_dict(owner) or {}
+        value = attrs.get("rightNow", type(owner).__dict__.get("rightNow", 0.0))
+        return float(value) if type(value) in (int, float) else None
+    func = getattr(seconds, "__func__", seconds)
+    if func is time.time or getattr(func, "__module__", None) == "twisted.python.runtime":
+        return time.time()
+    return None
+
+
+def _in_text(left: Optional[float]) -> str:
+    if left is None:
+        return "at reactor time ?"
+    if left < 0:
+        return "overdue by %s" % _seconds(-left)
+    return "in %s" % _seconds(left)
+
+
+def _seconds(value: float) -> str:
+    return "%d ms" % round(value * 1000) if value < 1 else "%.1f s" % value
+
+
+def call_text(call: Any, how: str) -> str:
+    """``in 1.8 s · deferLater`` / ``overdue by 3.0 s · callLater`` / ``… · cancelled``."""
+    try:
+        attrs = call.__dict__
+        at = attrs.get("time")
+        now = _clock_now(call)
+        left = float(at) - now if type(at) in (int, float) and now is not None else None
+        state = ""
+        if attrs.get("cancelled"):
+            state = " · cancelled"
+        elif attrs.get("called"):
+            state = " · ran"
+        return "%s · %s%s" % (_in_text(left), how, state)
+    except Exception:
+        return how
+
+
+def deferlater_call(attrs: dict[str, Any]) -> Any:
+    """The DelayedCall a ``deferLater`` canceller closes over, while it is reachable."""
+    for value in closure_values(attrs.get("_canceller")):
+        if type(value).__name__ == "DelayedCall":
+            return value
+    return None
+
+
+def _later_callable(attrs: dict[str, Any]) -> Any:
+    """The function a deferLater will call (its first callback closes over it)."""
+    chain = attrs.get("callbacks")
+    if not isinstance(chain, list):
+        chain = attrs.get("_callbacks")
+    if not isinstance(chain, list) or not chain:
+        return None
+    try:
+        first = chain[0][0][0]
+    except Exception:
+        return None
+    for value in closure_values(first):
+        if type(value) is types.FunctionType:
+            return value
+    return None
+
+
+def timer_blocked(call: Any, how: str, entry: Entry, attrs: dict[str, Any]) -> wire.BlockedBy:
+    """The ``timer`` blockedBy, located where the Deferred was made when that is the
+    program's line, else (a deferLater made in Twisted's task.py) at the function it calls."""
+    where: Optional[wire.Location] = creation_location(entry)
+    text = call_text(call, how)
+    later = _later_callable(attrs) if how == "deferLater" else None
+    if later is not None:
+        code = later.__code__
+        text = "%s(%s)" % (text, getattr(code, "co_qualname", code.co_name))
+        if where is None or _in_twisted(where["file"]) or not where["line"]:
+            where = {
+                "file": code.co_filename,
+                "line": code.co_firstlineno,
+                "function": code.co_name,
+            }
+    if where is not None and not where["line"]:
+        where = None
+    return {"kind": "timer", "text": text, "ids": [], "location": where}
+
+
+def _in_twisted(file: str) -> bool:
+    return (os.sep + "twisted" + os.sep) in file
+
+
+def _deferreds_in(value: Any, dtype: type, depth: int = 0) -> list[tuple[Any, str]]:
+    """Deferreds a DelayedCall's function or argument will fire, with how it was scheduled."""
+    out: list[tuple[Any, str]] = []
+    kind = type(value)
+    if is_instance(value, dtype):
+        return [(value, "callLater")]
+    if kind is types.MethodType:
+        owner = value.__self__
+        if is_instance(owner, dtype):
+            return [(owner, "callLater")]
+        if type(owner).__name__ == "LoopingCall":
+            inner = owner.__dict__.get("_deferred")
+            if inner is not None and is_instance(inner, dtype):
+                return [(inner, "LoopingCall")]
+        return out
+    if type(value).__name__ == "LoopingCall":
+        inner = value.__dict__.get("_deferred")
+        if inner is not None and is_instance(inner, dtype):
+            return [(inner, "LoopingCall")]
+        return out
+    if kind is types.FunctionType and depth < 2:
+        for contents in closure_values(value):
+            if is_instance(contents, dtype):
+                how = "addTimeout" if value.__name__ == "timeItOut" else "callLater"
+                out.append((contents, how))
+    return out
+
+
+def delayed_calls(delayed_call_type: Optional[type], referrers: list[Any]) -> list[Any]:
+    """The DelayedCall instances among the referrers of the DelayedCall class."""
+    if delayed_call_type is None:
+        return []
+    return [r for r in referrers if type(r) is delayed_call_type]
+
+
+def fired_by_calls(calls: list[Any], dtype: type) -> dict[int, tuple[Any, str]]:
+    """id(Deferred) -> (DelayedCall, how) for every call not run and not cancelled."""
+    out: dict[int, tuple[Any, str]] = {}
+    for call in calls:
+        attrs = getattr(call, "__dict__", None)
+        if type(attrs) is not dict or attrs.get("called") or attrs.get("cancelled"):
+            continue
+        found = _deferreds_in(attrs.get("func"), dtype)
+        for arg in attrs.get("args") or ():
+            found += _deferreds_in(arg, dtype, 2)
+        for deferred, how in found:
+            if how == "callLater" and getattr(deferred, "__dict__", {}).get("_canceller"):
+                if deferlater_call(deferred.__dict__) is call:
+                    how = "deferLater"
+            out.setdefault(id(deferred), (call, how))
+    return out
