@@ -32,17 +32,19 @@ class ThreadJob:
     __slots__ = ("function", "code", "args", "queued_at", "reactor")
 
     def __init__(self, func: Any, args_text: str, reactor: Any) -> None:
+        # Only the slots of exact builtin types are read: a program callable is asked nothing
+        # (this also runs on the sender thread, for a job queued before the wrapper).
         target = func
         for _ in range(4):
-            inner = getattr(target, "func", None) if type(target) is functools.partial else None
-            if inner is None:
+            if type(target) is not functools.partial:
                 break
-            target = inner
-        target = getattr(target, "__func__", target)
-        code = getattr(target, "__code__", None)
-        self.code: Optional[types.CodeType] = code if isinstance(code, types.CodeType) else None
-        name = getattr(code, "co_qualname", None) or getattr(code, "co_name", None)
-        self.function: str = name if isinstance(name, str) else type(func).__name__
+            target = target.func
+        if type(target) is types.MethodType:
+            target = target.__func__
+        code = target.__code__ if type(target) is types.FunctionType else None
+        self.code: Optional[types.CodeType] = code
+        name = (getattr(code, "co_qualname", None) or code.co_name) if code is not None else None
+        self.function: str = name if type(name) is str else described.name(type(func))
         self.args = args_text
         self.queued_at = clock.now()
         self.reactor = reactor

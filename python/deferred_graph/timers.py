@@ -27,13 +27,18 @@ from .registry import Entry, creation_location
 
 def _clock_now(call: Any) -> Optional[float]:
     seconds = call.__dict__.get("seconds")
-    owner = getattr(seconds, "__self__", None)
+    # A bound method's own slots only: anything else's getattr could run program code.
+    if type(seconds) is types.MethodType:
+        owner, func = seconds.__self__, seconds.__func__
+    else:
+        owner, func = None, seconds
     if owner is not None and has_base(owner, "twisted.internet.task", "Clock"):
         attrs = instance_dict(owner) or {}
         value = attrs.get("rightNow", type(owner).__dict__.get("rightNow", 0.0))
         return float(value) if type(value) in (int, float) else None
-    func = getattr(seconds, "__func__", seconds)
-    if func is time.time or getattr(func, "__module__", None) == "twisted.python.runtime":
+    if func is time.time or (
+        type(func) is types.FunctionType and func.__module__ == "twisted.python.runtime"
+    ):
         return time.time()
     return None
 
@@ -78,9 +83,9 @@ def deferlater_call(attrs: dict[str, Any]) -> Any:
 def _later_callable(attrs: dict[str, Any]) -> Any:
     """The function a deferLater will call (its first callback closes over it)."""
     chain = attrs.get("callbacks")
-    if not isinstance(chain, list):
+    if type(chain) is not list:
         chain = attrs.get("_callbacks")
-    if not isinstance(chain, list) or not chain:
+    if type(chain) is not list or not chain:
         return None
     try:
         first = chain[0][0][0]

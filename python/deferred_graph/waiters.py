@@ -32,7 +32,7 @@ class Waiters:
             attrs = obj.__dict__
             self.dict_owner[id(attrs)] = obj
             members = attrs.get("_deferredList")
-            if isinstance(members, list):
+            if type(members) is list:
                 self.member_lists.add(id(members))
             entry = registry.lookup(obj)
             link = entry.coroutine if entry is not None else None
@@ -105,9 +105,9 @@ def scan_callbacks(
     for owner in objs:
         attrs = owner.__dict__
         chain = attrs.get("callbacks")
-        if not isinstance(chain, list):
+        if type(chain) is not list:
             chain = attrs.get("_callbacks")
-        if not isinstance(chain, list) or not chain:
+        if type(chain) is not list or not chain:
             continue
         for item in list(chain):
             try:

@@ -62,7 +62,7 @@ def cheap(d: Any, attrs: dict[str, Any], entry: Entry, registry: Registry) -> Op
     if chained is not None and dtype is not None and is_instance(chained, dtype):
         return blocked("deferred", "chained", [_serial(registry, chained)]), [id(chained)]
     members = attrs.get("_deferredList")
-    if isinstance(members, list) and "result" not in attrs:
+    if type(members) is list and "result" not in attrs:
         ms = [m for m in list(members) if dtype is not None and is_instance(m, dtype)]
         unfired = [m for m in ms if is_pending(m.__dict__)]  # a chained member is not done
         text = "%d of %d fired" % (len(ms) - len(unfired), len(ms))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import types
 from typing import Any, Callable, Optional
 
-from . import jobs, wire
+from . import described, jobs, wire
 from .holders import Holders, class_name, has_base, instance_dict
 
 Block = tuple[wire.BlockedBy, list[int]]
@@ -140,9 +140,10 @@ def _cooperator(
     ):
         return None
     iterator = _attr(owner, "_iterator")
-    code = getattr(iterator, "gi_code", None)
-    frame = getattr(iterator, "gi_frame", None)
-    name = getattr(code, "co_qualname", None) or type(iterator).__name__
+    is_gen = type(iterator) is types.GeneratorType  # a program's iterator is asked nothing
+    code = iterator.gi_code if is_gen else None
+    frame = iterator.gi_frame if is_gen else None
+    name = getattr(code, "co_qualname", None) or described.qualname(type(iterator))
     coop = _attr(owner, "_cooperator")
     tasks = _attr(coop, "_tasks") if coop is not None else None
     slot = next((i for i, t in enumerate(list(tasks or [])) if t is owner), -1)
@@ -174,10 +175,9 @@ def _thread_job(obj: Any, on_result: Any, holders: Holders) -> wire.BlockedBy:
                 continue
             work = attrs.get("theWork")
             cells = {}
-            code = getattr(work, "__code__", None)
-            for name, cell in zip(
-                getattr(code, "co_freevars", ()), getattr(work, "__closure__", None) or ()
-            ):
+            if type(work) is not types.FunctionType:
+                continue  # only a function's own slots: a program callable is asked nothing
+            for name, cell in zip(work.__code__.co_freevars, work.__closure__ or ()):
                 try:
                     cells[name] = cell.cell_contents
                 except ValueError:
