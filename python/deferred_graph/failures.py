@@ -24,8 +24,8 @@ _TWISTED_DEFER = os.sep + os.path.join("twisted", "internet", "defer.py")
 def _from_tuples(frames: Any) -> list[wire.Location]:
     out: list[wire.Location] = []
     for item in list(frames)[-MAX_FRAMES:]:
-        if type(item) is not tuple or len(item) < 3:
-            continue  # only the interpreter's tuples: indexing anything else runs its code
+        if (type(item) is not tuple and type(item) is not list) or len(item) < 3:
+            continue  # tuples, or lists after cleanFailure(): indexing anything else runs code
         try:
             name, file, line = item[0], item[1], item[2]
         except Exception:
