@@ -167,7 +167,7 @@ export const deferredState: Reader<DeferredState> = (v, p) => {
     hasResult: bool(o.hasResult, `${p}.hasResult`),
     result: nullable(result)(o.result, `${p}.result`),
     callbacks: arrayOf(callbackPair)(o.callbacks, `${p}.callbacks`),
-    paused: count(o.paused, `${p}.paused`),
+    paused: int(o.paused, `${p}.paused`), // Twisted lets `unpause()` of an unpaused Deferred go below 0
     waitingOn: nullable(int)(o.waitingOn, `${p}.waitingOn`),
     cancelled: bool(o.cancelled, `${p}.cancelled`),
     created: location(o.created, `${p}.created`),

@@ -160,7 +160,7 @@ export interface DeferredState {
   /** hasattr(d, "result"). */ hasResult: boolean;
   /** Null iff hasResult is false. */ result: Result | null;
   /** The pending pairs, in order. */ callbacks: CallbackPair[];
-  /** Twisted's pause counter. */ paused: number;
+  /** Twisted's pause counter (below 0 after an unpause() that had no pause). */ paused: number;
   /** Id of d._chainedTo: the Deferred this one waits on. */ waitingOn: number | null;
   /** Whether cancel() was called before it fired. */ cancelled: boolean;
   /** First frame outside Twisted's defer module. */ created: Location;

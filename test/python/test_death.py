@@ -147,8 +147,9 @@ def test_address_reuse_keeps_each_fire(recording):
     for i, row in enumerate(rows):
         assert row["called"] and row["result"]["repr"] == str(i * 10), row
         assert row["callbacks"] == [] and row["paused"] == 0, row
-    if distinct == 3:
-        pytest.skip("CPython reused no address this run: the rows are right, reuse untested")
+    # Whether CPython reused an address here varies by run (``distinct``); reuse itself is forced
+    # in test_collected_fired.py::test_a_newer_deferred_at_the_address_lends_no_fire_time.
+    del distinct
 
 
 def test_cycle_death_is_the_state_it_died_in(recording):

@@ -123,3 +123,12 @@ describe('protocol version skew', () => {
     expect(model.error).toMatch(/older than this extension: update the deferred_graph package/);
   });
 });
+
+describe('a pause counter below zero', () => {
+  it('is a state Twisted really has (unpause() without pause()), read as not paused', () => {
+    const model = newModel();
+    const outcome = model.applyBatch(batch(created(1, pending(1, { paused: -1 }))));
+    expect(outcome.error).toBeUndefined();
+    expect(model.get(1)?.status).toBe('pending');
+  });
+});
