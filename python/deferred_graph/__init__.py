@@ -103,8 +103,7 @@ def _create_runtime(defer: Any, failure_type: type) -> _Runtime:
     names = {"_deferred_graph_" + key: value for key, value in registry.hook_names().items()}
     names.update(
         {
-            "_deferred_graph_mark": registry.entries.get,
-            "_deferred_graph_capture": functools.partial(death.capture, registry),
+            "_deferred_graph_mark": registry.dirty.add,
             "_deferred_graph_fired": registry.fired.__setitem__,
             "_deferred_graph_now": clock.now,
             "_deferred_graph_failure": registry.note_failure,
@@ -112,6 +111,9 @@ def _create_runtime(defer: Any, failure_type: type) -> _Runtime:
         }
     )
     patcher = install_hooks(defer, names)
+    patcher.set_class_attr(
+        defer.Deferred, "__del__", death.finaliser(registry, defer.Deferred.__dict__.get("__del__"))
+    )
     if patcher.skipped:  # degraded, not failed: say what was not instrumented
         global last_error
         last_error = "hooks skipped: %s" % "; ".join(patcher.skipped)

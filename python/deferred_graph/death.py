@@ -1,31 +1,44 @@
-"""What a shown Deferred looked like after its latest change, kept in case it dies before a drain.
+"""What a shown Deferred looked like when it died, read by a finaliser as it dies.
 
 A Deferred that fires and is collected between two drains would otherwise keep the state read
 before it fired: its weak reference's callback runs once the object is gone, when nothing of it
-can be read.  So the hooks in Twisted's code, after every run of writes to a Deferred that the
-emitter already knows (one that has an entry), call :func:`capture`, which keeps a *final state*
-on the entry.  When the Deferred dies, its ``collected`` event carries that state; while it
-lives, the drain reads the full state instead and forgets the capture.
+can be read.  So while the runtime is installed ``Deferred`` has a ``__del__`` (:func:`finaliser`;
+Twisted defines none), which CPython calls with every attribute intact: before the weak
+references are cleared when reference counting frees the Deferred, after they are cleared but
+before anything is torn down when the cycle collector does.  For a Deferred the emitter already
+knows (it has an entry) it keeps a *final state* on the entry, which the ``collected`` event
+carries.
 
-A capture runs on the program's own thread in the middle of Twisted's callback loop, so it runs
-no code of the program (callbacks are named as ``state.callable_info`` names them, from their
-types), and it is kept cheap: a result is its repr only for builtin scalars, ``<Type object>``
-otherwise. Nothing captured holds a strong reference to a result, a Failure or a callback:
-their lifetimes stay the program's.
+Why at death and not after every change: a capture after each write of a known Deferred was one
+Python call per change (~1,600 per page of a Scrapy crawl, 9x the crawl's CPU time); a finaliser
+is one call per Deferred, which returns at once for the many that die unseen.
+
+The finaliser runs on whatever thread drops the last reference, in the middle of the program's
+code, so it runs no code of the program (callbacks are named as ``state.callable_info`` names
+them, from their types), takes no lock the program could hold, raises nothing (``__del__``
+errors would be printed into the program's stderr) and keeps no strong reference to a result, a
+Failure or a callback: their lifetimes stay the program's.
 """
 
 from __future__ import annotations
 
+import gc
 import sys
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
-from . import clock, saferepr, wire
-from .failures import failure_frames, raised_by
+from . import clock, described, saferepr, wire
+from .failures import FRAME_ATTRS, failure_frames, raised_by
 from .registry import Entry, Registry, code_location, creation_location, fire_location
 from .state import callable_info, callback_pairs, coroutine_info, describe_result, members_of
 
 _NAMED_LIMIT = 64  # Deferreds one capture names and captures in turn (a long chain names many)
 _HEADROOM = 80  # frames a capture may need (read_state, reprlib, type descriptions)
+
+
+def _collection() -> tuple[int, ...]:
+    """Which collection this is: CPython counts a collection when it ends, after its
+    finalisers, so every finaliser of one collection reads the same counts."""
+    return tuple(stats["collections"] for stats in gc.get_stats())
 
 
 def _near_recursion_limit() -> bool:
@@ -39,57 +52,84 @@ def _near_recursion_limit() -> bool:
     return True
 
 
-def capture(registry: Registry, obj: Any) -> None:
-    """Hook after a write to ``obj``: when it has an entry (it may already be shown), keep its
-    state as of now and mark it dirty.  A Deferred without an entry is reported by the next
-    drain anyway; one at the address of a dead Deferred whose entry is not yet forgotten is not
-    that entry's (the identity check), so address reuse never mixes two Deferreds."""
-    key = id(obj)
-    entries = registry.entries
-    entry = entries.get(key)
-    if entry is None:
-        return
-    if entry() is not obj:
-        # A dead Deferred's entry, waiting in the collected queue for the drain: take it out of
-        # ``entries`` now, or every note at this address (CPython hands it to the next Deferred
-        # at once, in a loop every time) would land here until the drain.
-        with registry.entries_lock:
-            if entries.get(key) is entry and entry() is None:
-                del entries[key]
-        return
-    registry.dirty.add(key)
-    if _near_recursion_limit():
-        # Reading would take frames the program does not have: the row says it does not know,
-        # unless a drain reads the Deferred alive.
-        entry.final = None
-        entry.final_unknown = True
-        return
-    named: list[Entry] = []
-    registry.named = named
+def finaliser(
+    registry: Registry, original: Optional[Callable[[Any], None]]
+) -> Callable[[Any], None]:
+    """The ``__del__`` installed on ``Deferred``: a plain function (CPython calls a class's
+    ``__del__`` through the descriptor protocol, so a partial would get no ``self``), calling
+    the class's own ``__del__`` after it if a Twisted to come defines one."""
+    get = registry.entries.get
+
+    if original is None:
+
+        def __del__(self: Any) -> None:
+            entry = get(id(self))
+            if entry is not None:
+                _capture_at_death(registry, entry, self)
+
+        return __del__
+
+    def __del__(self: Any) -> None:  # noqa: F811 — one of the two is returned
+        entry = get(id(self))
+        if entry is not None:
+            _capture_at_death(registry, entry, self)
+        original(self)
+
+    return __del__
+
+
+def _capture_at_death(registry: Registry, entry: Entry, d: Any) -> None:
+    """Keep ``d``'s state on ``entry`` if the entry is ``d``'s.
+
+    Reference counting: ``entry()`` is still ``d``.  Cycle collection: the weak reference was
+    cleared just before (``entry()`` is None) and the entry has not died yet; an entry whose
+    Deferred died already is a predecessor's at this address, whose drain has not come."""
     try:
-        entry.final = final_state(obj, entry, registry)
-        # The Deferreds its state names but nobody was shown yet (born since the last drain, or
-        # never a Deferred's own write away from a capture): their rows must exist even if they
-        # die first, so they are captured too — a bounded walk, never a recursion.
-        done = 0
-        while named and done < _NAMED_LIMIT:
-            other = named.pop()
-            target = other()
-            if target is not None and other.final is None and not other.reported:
-                other.final = final_state(target, other, registry)
-                done += 1
-    except Exception:
+        current = entry()
+        if current is not d and (current is not None or entry.died):
+            return
+        entry.died = True
+        collecting = current is None  # the cycle collector's: see described.instance_attrs
+        if collecting:
+            entry.died_in = _collection()
+        if _near_recursion_limit():
+            # Reading would take frames the program may not have: the row says it does not know.
+            entry.final = None
+            entry.final_unknown = True
+            return
+        outer = registry.named
+        named: list[Entry] = []
+        registry.named = named
+        try:
+            entry.final = final_state(d, entry, registry, collecting)
+            # The Deferreds its state names but nobody was shown yet: their rows must exist even
+            # if they die in the same collection, so they are captured too — a bounded walk.
+            done = 0
+            while named and done < _NAMED_LIMIT:
+                other = named.pop()
+                target = other()
+                if target is not None and other.final is None and not other.reported:
+                    other.final = final_state(target, other, registry, collecting)
+                    done += 1
+        finally:
+            registry.named = outer
+    except BaseException:  # noqa: B036 — a finaliser's error would be printed into the program
         entry.final = None
         entry.final_unknown = True
-    finally:
-        registry.named = None
 
 
-def final_state(d: Any, entry: Entry, registry: Registry) -> wire.DeferredState:
-    """The wire state of ``d`` now, cheaply: a capture runs after every change of a Deferred
-    already known (hundreds of thousands in a crawl): a result described as a live row shows
-    it, a Failure by the summary the failure note made; no timer."""
-    attrs = d.__dict__
+# What final_state reads of a Deferred (both versions' names for the callback list).
+_STATE_ATTRS = ("called", "result", "callbacks", "_callbacks", "paused", "_chainedTo")
+_STATE_ATTRS += ("_runningCallbacks", "_deferredList")
+
+
+def final_state(
+    d: Any, entry: Entry, registry: Registry, collecting: bool = False
+) -> wire.DeferredState:
+    """The wire state of ``d`` as it dies, cheaply (one per known Deferred of the program): a
+    result described as a live row shows it, a Failure by the summary the failure note made; no
+    timer."""
+    attrs = described.instance_attrs(d, _STATE_ATTRS) if collecting else d.__dict__
     called = attrs.get("called", False) is True
     if called and entry.fired_at is None:
         entry.fired_at = clock.wire_now()
@@ -99,9 +139,9 @@ def final_state(d: Any, entry: Entry, registry: Registry) -> wire.DeferredState:
 
     def id_of(obj: Any) -> Optional[int]:
         dtype = registry.deferred_type
-        if dtype is None or not issubclass(type(obj), dtype):
+        if dtype is None or not described.inherits(type(obj), dtype):
             return None
-        return registry.ensure(obj).serial
+        return _entry_of(registry, obj).serial
 
     return {
         # Filled in when it is reported (state_at_death): a capture gives no id, so a Deferred
@@ -111,7 +151,7 @@ def final_state(d: Any, entry: Entry, registry: Registry) -> wire.DeferredState:
         "label": entry.label,
         "called": called,
         "hasResult": has_result,
-        "result": _result(attrs["result"], entry, registry) if has_result else None,
+        "result": _result(attrs["result"], entry, registry, collecting) if has_result else None,
         "callbacks": callback_pairs(attrs, id_of, callable_info),
         "paused": paused if type(paused) is int else 0,
         "waitingOn": id_of(chained) if chained is not None else None,
@@ -131,6 +171,21 @@ def final_state(d: Any, entry: Entry, registry: Registry) -> wire.DeferredState:
     }
 
 
+def _entry_of(registry: Registry, obj: Any) -> Entry:
+    """The entry of a Deferred the dying one names.  In a collection of a cycle every member's
+    weak reference is cleared before any finaliser runs: an entry at its address whose weak
+    reference is cleared is its own if its finaliser has not run or ran in this same collection
+    (a fresh one would give it a second row); one that died before is a predecessor's at the
+    address, and the named Deferred, never taken in, gets an entry of its own."""
+    entry = registry.entries.get(id(obj))
+    if entry is not None and entry() is None and (not entry.died or entry.died_in == _collection()):
+        named = registry.named
+        if named is not None and not entry.reported and entry.final is None:
+            named.append(entry)
+        return entry
+    return registry.ensure(obj)
+
+
 def _fired_by(entry: Entry, registry: Registry, key: int, called: bool) -> Optional[wire.Location]:
     """The caller of callback()/errback(): still in the prologue's dict until a drain takes it."""
     if entry.fire_site is None and called:
@@ -140,24 +195,65 @@ def _fired_by(entry: Entry, registry: Registry, key: int, called: bool) -> Optio
     return fire_location(entry)
 
 
-def _result(value: Any, entry: Entry, registry: Registry) -> wire.Result:
+def _result(value: Any, entry: Entry, registry: Registry, collecting: bool) -> wire.Result:
     kind = type(value)
     dtype, ftype = registry.deferred_type, registry.failure_type
-    if dtype is not None and issubclass(kind, dtype):
-        return {"kind": "deferred", "id": registry.ensure(value).serial}
-    if ftype is not None and issubclass(kind, ftype):
+    if dtype is not None and described.inherits(kind, dtype):
+        return {"kind": "deferred", "id": _entry_of(registry, value).serial}
+    if ftype is not None and described.inherits(kind, ftype):
         noted = entry.unhandled  # the summary the failure note made of this same Failure
         if noted is not None:
             return noted
-        exc_type = getattr(value, "__dict__", {}).get("type")
+        fields = described.instance_attrs(value, ("type",) + FRAME_ATTRS) if collecting else None
+        exc_type = (fields or getattr(value, "__dict__", {})).get("type")
         name = saferepr.type_name(exc_type if isinstance(exc_type, type) else kind)
         return {
             "kind": "failure",
             "excType": name,
             "message": "",
             "truncated": False,
-            "frames": (frames := failure_frames(value)),
+            "frames": (frames := failure_frames(value, fields)),
             "raisedBy": raised_by(frames),
         }
-    # A value as a live row shows it while the program runs (no code of the program).
-    return describe_result(value, registry, saferepr.repr_limit())
+    # A value as a live row shows it while the program runs (no code of the program); a small
+    # builtin one by the builtin repr itself, which is C: the bounded repr is reprlib, Python
+    # frames a debugger would step into from the finaliser.
+    text = _small_builtin_repr(value, _LIMIT[0])
+    if text is not None:
+        return {
+            "kind": "value",
+            "typeName": saferepr.type_name(kind),
+            "repr": text,
+            "truncated": False,
+        }
+    return describe_result(value, registry, _LIMIT[0])
+
+
+_LIMIT = [saferepr.repr_limit()]  # read at import: os.environ is a Python mapping
+_SMALL = 64  # items a small builtin value may hold, all levels together
+
+
+def _small_builtin_repr(value: Any, limit: int) -> Optional[str]:
+    """``repr(value)`` for a builtin scalar or a small builtin container of such (at most
+    ``_SMALL`` items in all, three levels), when it fits in ``limit``; else None."""
+    todo, seen = [(value, 0)], 0
+    while todo:
+        item, depth = todo.pop()
+        kind = type(item)
+        if not described.is_builtin_value_type(kind):
+            return None
+        if described.is_container_type(kind):
+            seen += len(item)
+            if depth >= 3 or seen > _SMALL:
+                return None
+            pairs = dict.items(item) if kind is dict else ()
+            todo.extend((part, depth + 1) for pair in pairs for part in pair)
+            if kind is not dict:
+                todo.extend((part, depth + 1) for part in item)
+        elif (kind is str or kind is bytes or kind is bytearray) and len(item) > limit:
+            return None
+    try:
+        text = repr(value)
+    except Exception:  # an int too long for its decimal repr
+        return None
+    return text if len(text) <= limit else None

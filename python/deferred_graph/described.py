@@ -73,6 +73,13 @@ def plain(value: Any, depth: int = 4) -> bool:
     return all(plain(item, depth - 1) for item in items)
 
 
+def inherits(kind: type, base: type) -> bool:
+    """``issubclass(kind, base)`` by the MRO tuple: an ABC's ``__subclasscheck__`` (Twisted's
+    Deferred is an ``Awaitable``) is a Python frame in abc.py, which a debugger would step into
+    from the finaliser."""
+    return is_one_of(base, _TYPE_MRO.__get__(kind))
+
+
 def owner(cls: type, name: str) -> Optional[type]:
     """The class in ``cls``'s MRO whose own namespace defines ``name``."""
     for klass in _TYPE_MRO.__get__(cls):
@@ -156,3 +163,37 @@ def str_kind(exc: Any) -> Optional[str]:
 def args_of(exc: Any) -> tuple[Any, ...]:
     """An exception's ``args``, through ``BaseException``'s own descriptor."""
     return _ARGS.__get__(exc)  # type: ignore[no-any-return]
+
+
+_GET = object.__getattribute__
+_MISSING = object()
+
+
+def instance_attrs(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The instance attributes ``names`` of ``obj`` that are set, read one by one without its
+    ``__dict__``.
+
+    For a finaliser that runs in a collection: on CPython 3.11+ ``obj.__dict__`` of an object
+    whose attributes are still inline creates the dict, a new object the collector did not see,
+    which holds the other dying objects and so revives them all (the program's ``gc.collect()``
+    would count them a collection later).  ``object.__getattribute__`` reads the inline values;
+    a name the class defines is read only when the class's value is a builtin scalar (Twisted's
+    ``called = False`` defaults, which the read then gives for an instance that has none), and
+    skipped otherwise (a property, any descriptor): no code of the program runs."""
+    out: dict[str, Any] = {}
+    cls = type(obj)
+    for name in names:
+        where = owner(cls, name)
+        if where is not None and id(type(_TYPE_DICT.__get__(where)[name])) not in _SCALAR_IDS:
+            continue
+        value = _get_or_missing(obj, name)
+        if value is not _MISSING:
+            out[name] = value
+    return out
+
+
+def _get_or_missing(obj: Any, name: str) -> Any:
+    try:
+        return _GET(obj, name)
+    except AttributeError:
+        return _MISSING

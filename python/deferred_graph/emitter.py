@@ -54,6 +54,8 @@ class Emitter:
         self.registry = registry
         self.ephemeral = 0
         self._ephemeral_sent = 0
+        # Collected entries waiting one drain for their finaliser (see _drain_collected).
+        self._unfinalised: list[Entry] = []
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
         self._pending: list[EventDict] = []
@@ -142,11 +144,20 @@ class Emitter:
         keys = list(map(_KEY, items))
         seen = list(itertools.compress(items, keys))  # absorbed: had a key
         self.ephemeral += len(items) - len(seen)
-        for entry in seen:
-            reg.forget(entry)
+        waited, self._unfinalised = self._unfinalised, []
+        waited_ids = {id(entry) for entry in waited}  # these waited one drain already
+        for entry in itertools.chain(waited, seen):
             # Reported, or named by another's state (it has an id), or holding a Failure nobody
             # handled: it gets a row, posthumously if need be.
-            if entry.reported or entry.unhandled is not None or "_serial" in entry.__dict__:
+            shown = entry.reported or entry.unhandled is not None or "_serial" in entry.__dict__
+            if shown and not entry.died and id(entry) not in waited_ids:
+                # Its weak reference was cleared by a collection whose finalisers have not all
+                # run yet (they run one by one, and this thread may get the GIL in between):
+                # one drain later it has its final state.  Still in ``entries`` for the finaliser.
+                self._unfinalised.append(entry)
+                continue
+            reg.forget(entry)
+            if shown:
                 if not entry.reported:
                     events.append(self._event("created", deferred=dead_state(entry)))
                 events.append(
@@ -156,7 +167,10 @@ class Emitter:
                         unhandledFailure=entry.unhandled,
                         firedAt=entry.fired_at,
                         final=state_at_death(entry),
-                        finalUnknown=entry.final is None and entry.final_unknown,
+                        # No finaliser ran (a subclass's own ``__del__``, a Deferred revived
+                        # and collected again): what it died in is not known.
+                        finalUnknown=entry.final is None
+                        and (entry.final_unknown or not entry.died),
                     )
                 )
             else:

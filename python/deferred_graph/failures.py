@@ -60,13 +60,19 @@ def _from_traceback(tb: Any) -> list[wire.Location]:
     return out[-MAX_FRAMES:]
 
 
-def failure_frames(fail: Any) -> list[wire.Location]:
-    """The traceback of a Failure (or an exception), innermost last, at most ``MAX_FRAMES``."""
+FRAME_ATTRS = ("frames", "_frames", "tb")  # what failure_frames reads of a Failure
+
+
+def failure_frames(fail: Any, attrs: Any = None) -> list[wire.Location]:
+    """The traceback of a Failure (or an exception), innermost last, at most ``MAX_FRAMES``.
+    ``attrs``: its ``FRAME_ATTRS`` already read (a finaliser in a collection must not ask for
+    the ``__dict__``, see ``described.instance_attrs``)."""
     try:
-        try:  # never getattr/isinstance: a property or __getattr__ would run program code
-            attrs = object.__getattribute__(fail, "__dict__")
-        except Exception:
-            attrs = None
+        if attrs is None:
+            try:  # never getattr/isinstance: a property or __getattr__ would run program code
+                attrs = object.__getattribute__(fail, "__dict__")
+            except Exception:
+                attrs = None
         if type(attrs) is dict:
             frames = attrs.get("frames")
             if type(frames) is not list:

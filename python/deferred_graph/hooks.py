@@ -63,6 +63,7 @@ class Patcher:
         self.skipped: list[str] = []
         self.instrumented: list[str] = []
         self.lingering: list[str] = []  # names left bound to no-ops by restore (see there)
+        self.class_attrs: list[tuple[type, str, Any]] = []  # (class, name, original or _MISSING)
 
     def list_beside_original(self, original: types.CodeType, code: types.CodeType) -> None:
         """List ``code`` wherever Twisted lists ``original`` by identity: its ``@_extraneous``
@@ -82,6 +83,11 @@ class Patcher:
             self.module_attrs[name] = _MISSING if current is _noop else current
         setattr(self.module, name, value)
 
+    def set_class_attr(self, cls: type, name: str, value: Any) -> None:
+        """Set ``cls.name`` (the finaliser on ``Deferred``), putting back what was there."""
+        self.class_attrs.append((cls, name, cls.__dict__.get(name, _MISSING)))
+        setattr(cls, name, value)
+
     def restore(self) -> None:
         """Put back every original code object and module attribute.
 
@@ -97,6 +103,15 @@ class Patcher:
                 func.__code__ = code
             except Exception:
                 pass
+        for cls, name, original in reversed(self.class_attrs):
+            try:
+                if original is _MISSING:
+                    delattr(cls, name)
+                else:
+                    setattr(cls, name, original)
+            except Exception:
+                pass
+        self.class_attrs.clear()
         ours = [name for name, value in self.module_attrs.items() if value is _MISSING]
         in_use = bool(ours or _LISTED) and _instrumented_code_in_use()
         if not in_use:

@@ -101,10 +101,13 @@ class Entry(weakref.ref[Any]):
     last_why: Any = None
     reported = False
     type_name = "Deferred"
-    # The state after its latest change (see ``death``), kept until a drain reads it afresh;
-    # ``final_unknown`` when that capture failed, so a death before the next drain is unknown.
+    # The state it died in, read by the finaliser (see ``death``); ``final_unknown`` when that
+    # read could not be made; ``died`` once the finaliser ran for it (a cleared weak reference
+    # without it is a collection still finalising, or a subclass with a ``__del__`` of its own).
     final: Optional[wire.DeferredState] = None
     final_unknown = False
+    died = False
+    died_in: Optional[tuple[int, ...]] = None  # the collection it died in (see death)
 
     @property
     def serial(self) -> int:

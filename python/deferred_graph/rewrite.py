@@ -4,15 +4,12 @@ Which statements write what, and which may run other code, is decided in ``write
 
 Inserted calls (names bound in the defer module's globals while installed):
 
-* ``if _deferred_graph_mark(id(X)) is not None: _deferred_graph_capture(X)`` after writes of
-  ``result``, ``paused``, ``_chainedTo``, the callback list (assignment, item assignment,
-  ``del``, ``append``/``pop``/``extend``...).  The mark is the registry's ``entries.get`` (one
-  C call): a Deferred born since the last drain has no entry yet and is reported by that drain
-  anyway, so the note costs what a set insertion did; one that has an entry (it may be shown
-  already) gets its state captured, so that its row is exact even if it dies before the next
-  drain (see ``death``);
+* ``_deferred_graph_mark(id(X))`` after writes of ``result``, ``paused``, ``_chainedTo``, the
+  callback list (assignment, item assignment, ``del``, ``append``/``pop``/``extend``...): the
+  registry's ``dirty.add``, one C call (what a Deferred looked like when it died is read by a
+  finaliser as it dies, see ``death``, not after every change);
 * ``_deferred_graph_fired(id(X), _deferred_graph_now())`` after ``X.called = ...`` (records
-  when), followed by the same conditional capture;
+  when; a fired id counts as dirty);
 * ``_deferred_graph_failure(X)`` after ``X._debugInfo.failResult = ...`` (rare: failure paths);
 * first in ``Deferred.__init__``, the registration, inlined (creation site from
   ``sys._getframe``, a weak-reference entry appended to ``registry.born``); it then needs no
@@ -27,14 +24,11 @@ Inserted calls (names bound in the defer module's globals while installed):
   (a Python wrapper would show in every stack and traceback through it, lower the recursion
   depth a program reaches, and be reported as those Deferreds' creation site).
 
-On the success path every inserted statement of a Deferred born since the last drain runs only
-C code, so no frame of the runtime is ever in a stack the program sees, and none can raise into
-Twisted: the notes' arguments are expressions that were just written, and the two inlined
-blocks catch what their C calls could raise.  A Deferred the runtime already knows (it has an
-entry) gets the capture: one Python call after each run of writes, guarded by ``try`` where it
-is called, running no code of the program — the price of an exact row when it dies before the
-next drain.  The failure and cancel notes (and the registration's fallback) also call Python
-helpers; those catch everything and run no code of the program.
+On the success path every inserted statement runs only C code, so no frame of the runtime is
+ever in a stack the program sees, and none can raise into Twisted: the notes' arguments are
+expressions that were just written, and the two inlined blocks catch what their C calls could
+raise.  The failure and cancel notes (and the registration's fallback) call Python helpers;
+those catch everything and run no code of the program.
 
 Placement keeps the notes cheap and exact: one note per written object per straight-line run of
 statements that run no user code, taken before anything that may run other code or leave the
@@ -68,7 +62,6 @@ NOW = "_deferred_graph_now"
 FAILURE = "_deferred_graph_failure"
 REGISTER = "_deferred_graph_register"
 CANCEL = "_deferred_graph_cancel"
-CAPTURE = "_deferred_graph_capture"
 
 
 def _call_stmt(name: str, args: list[ast.expr], anchor: ast.stmt) -> ast.stmt:
@@ -81,22 +74,8 @@ def _id_of(expr: ast.expr) -> ast.expr:
 
 
 def _mark_stmt(expr: ast.expr, anchor: ast.stmt) -> ast.stmt:
-    """``if MARK(id(X)) is not None: CAPTURE(X)``, all on the anchor's line."""
-    mark = ast.Call(func=ast.Name(id=MARK, ctx=ast.Load()), args=[_id_of(expr)], keywords=[])
-    test = ast.Compare(left=mark, ops=[ast.IsNot()], comparators=[ast.Constant(value=None)])
-    # Guarded where it is called: at the program's recursion limit even entering the helper
-    # raises, and nothing may raise into Twisted.
-    guarded = ast.Try(
-        body=[_call_stmt(CAPTURE, [copy.deepcopy(expr)], anchor)],
-        handlers=[
-            ast.ExceptHandler(
-                type=ast.Name(id="Exception", ctx=ast.Load()), name=None, body=[ast.Pass()]
-            )
-        ],
-        orelse=[],
-        finalbody=[],
-    )
-    return _locate([ast.If(test=test, body=[guarded], orelse=[])], anchor)[0]
+    """``MARK(id(X))`` on the anchor's line."""
+    return _call_stmt(MARK, [_id_of(expr)], anchor)
 
 
 def _note_stmts(writes: list[Write], anchor: ast.stmt) -> list[ast.stmt]:
@@ -116,7 +95,6 @@ def _note_stmts(writes: list[Write], anchor: ast.stmt) -> list[ast.stmt]:
         elif kind == KIND_FIRED:
             now = ast.Call(func=ast.Name(id=NOW, ctx=ast.Load()), args=[], keywords=[])
             out.append(_call_stmt(FIRED, [_id_of(expr), now], anchor))
-            out.append(_mark_stmt(expr, anchor))
         else:
             out.append(_call_stmt(FAILURE, [copy.deepcopy(expr)], anchor))
     return out

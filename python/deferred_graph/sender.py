@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import gc
 import os
+import sys
 import threading
 import traceback
 import weakref
@@ -158,6 +159,11 @@ class Sender:
 
     def _run(self) -> None:
         interval = self.options.flush_ms / 1000.0
+        # A tracer or profiler set for every thread (debugpy's pydevd through threading.settrace,
+        # a coverage tool) would be called for each of the pump's own frames: under debugpy that
+        # was most of the runtime's extra cost, and the program's tools have no business here.
+        sys.settrace(None)
+        sys.setprofile(None)
         try:
             while not self._stopped:
                 self._wake.wait(interval)

@@ -176,7 +176,7 @@ def _id_getter(registry: Registry) -> Callable[[Any], Optional[int]]:
     dtype = registry.deferred_type
 
     def id_of(obj: Any) -> Optional[int]:
-        if dtype is not None and not issubclass(type(obj), dtype):
+        if dtype is not None and not described.inherits(type(obj), dtype):
             return None
         return registry.ensure(obj).serial
 
@@ -193,10 +193,10 @@ def _result(
     """The wire result and whether it is exact (False: described without the program's own
     repr or str; a Failure's message always counts as described)."""
     dtype = registry.deferred_type
-    if dtype is not None and issubclass(type(value), dtype):
+    if dtype is not None and described.inherits(type(value), dtype):
         return {"kind": "deferred", "id": registry.ensure(value).serial}, True
     failure_type = registry.failure_type
-    if failure_type is not None and issubclass(type(value), failure_type):
+    if failure_type is not None and described.inherits(type(value), failure_type):
         return saferepr.failure_result(value, limit, full), full
     by_identity = (dtype,) if dtype is not None else ()
     text, truncated, exact = saferepr.repr_exact(value, limit, by_identity, full)

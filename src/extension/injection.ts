@@ -68,7 +68,19 @@ export function injectRuntime(
     env[ENV.socket] = endpoint.address;
     env[ENV.token] = endpoint.token;
   }
-  return { ...config, env };
+  return { ...config, env, rules: withRuntimeExcluded(config.rules, paths) };
+}
+
+/**
+ * debugpy's `rules` with the runtime's own files left out of debugging (never stepped into,
+ * never stopped in: its finaliser runs as any Deferred dies, in the middle of the user's code),
+ * after the user's rules, once.
+ */
+function withRuntimeExcluded(rules: unknown, paths: RuntimePaths): unknown[] {
+  const given = Array.isArray(rules) ? rules : [];
+  const ours = [path.join(paths.packageDir, 'deferred_graph', '**'), path.join(paths.bootstrapDir, '**')];
+  const present = new Set(given.map((rule) => (rule && typeof rule === 'object' ? (rule as { path?: unknown }).path : undefined)));
+  return [...given, ...ours.filter((glob) => !present.has(glob)).map((glob) => ({ path: glob, include: false }))];
 }
 
 /** The token a resolved configuration carries, used to pair a session with its socket server. */

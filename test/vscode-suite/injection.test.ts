@@ -92,7 +92,43 @@ function connectionRefused(address: string): Promise<boolean> {
   });
 }
 
+/** A known Deferred (flushed) dropped on the stop line: its death runs the runtime's finaliser. */
+const STEP_PROGRAM = `
+from twisted.internet import defer
+import deferred_graph
+d = defer.Deferred()
+d.addCallback(lambda r: r)
+deferred_graph.flush()
+d.callback(1)
+del d  # STOP:drop
+print("after the drop")  # STOP:after
+`;
+
 export function register(t: TestRegistry): void {
+  t.test('stepping into a line where a Deferred dies never enters the runtime', async () => {
+    const program = s.writeProgram('step_drop.py', STEP_PROGRAM);
+    s.breakAtStops({ file: program.file, stops: { drop: program.stops.drop } });
+    const session = await s.startSession(s.launchConfig(program));
+    const threadId = await s.stoppedThread(session);
+    const rules = session.configuration.rules as { path: string; include: boolean }[];
+    assert.ok(
+      rules.some((rule) => /deferred_graph/.test(rule.path) && rule.include === false),
+      JSON.stringify(rules),
+    );
+    const before = s.stopCount(session);
+    await session.customRequest('stepIn', { threadId });
+    await s.stoppedThread(session, before);
+    const trace = (await session.customRequest('stackTrace', { threadId, startFrame: 0, levels: 1 })) as {
+      stackFrames: { line: number; source?: { path?: string } }[];
+    };
+    const top = trace.stackFrames[0];
+    // code-server names remote files by URI (vscode-remote://host/path).
+    assert.ok(top.source?.path?.endsWith(program.file), `stepped into ${top.source?.path}:${top.line}`);
+    assert.equal(top.line, program.stops.after + 1);
+    await session.customRequest('continue', { threadId });
+    await s.waitForEnd(session);
+  });
+
   t.test('a debugpy launch gets the runtime in front of PYTHONPATH; the user sitecustomize still runs', async () => {
     const userDir = userSiteFolder();
     const program = s.writeProgram('report_env.py', REPORT_PROGRAM);

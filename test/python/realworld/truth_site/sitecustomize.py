@@ -2,7 +2,7 @@
 
 Put first on ``PYTHONPATH`` (with ``DG_TRUTH_DIR`` set) for a program run under
 ``python -m deferred_graph run --record``.  When the runtime starts its sender, this adds a
-``__del__`` to ``Deferred`` that reads the dying Deferred's real attributes from its
+``__del__`` to ``Deferred`` (calling the runtime's own finaliser after it) that reads the dying Deferred's real attributes from its
 ``__dict__`` (``called``, ``result``, the callback list, ``paused``, ``_chainedTo``,
 ``_suppressAlreadyCalled``, ``_debugInfo.failResult``, ``_deferredList``); Deferreds still alive
 when the runtime makes its final flush are read at that moment (``Sender.stop`` is wrapped, and
@@ -34,7 +34,7 @@ REPR_LIMIT = 300  # the runtime's default DEFERRED_GRAPH_REPR_LIMIT; longer repr
 _records = []
 _premap = {}
 _finalized = set()  # addresses of Deferreds whose __del__ ran (see _alive)
-_state = {"exiting": False, "deferred": None, "failure": None}
+_state = {"exiting": False, "deferred": None, "failure": None, "previous_del": None}
 
 
 def _entry_of(obj):
@@ -91,8 +91,26 @@ def _result(attrs):
     return {"kind": "value", "repr": text}
 
 
+_FIELDS = ("callbacks", "_callbacks", "_chainedTo", "_deferredList", "_debugInfo", "called")
+_FIELDS += ("paused", "_suppressAlreadyCalled", "result")
+
+
+def _fields(d):
+    """The attributes ``_read`` needs, without ``d.__dict__``: in a collection, creating the
+    dict of an object whose attributes are inline revives the whole cycle for one more
+    collection (the program's ``gc.collect()`` would count differently; see the runtime's
+    ``described.instance_attrs``).  Class defaults stand in for unset ones, as ``.get`` did."""
+    out = {}
+    for name in _FIELDS:
+        try:
+            out[name] = object.__getattribute__(d, name)
+        except AttributeError:
+            pass
+    return out
+
+
 def _read(d, alive):
-    attrs = d.__dict__
+    attrs = _fields(d)
     chain = attrs.get("callbacks")
     if not isinstance(chain, list):
         chain = attrs.get("_callbacks", [])
@@ -124,6 +142,9 @@ def _del(self):
             _records.append(_read(self, False))
     except BaseException:
         pass
+    previous = _state["previous_del"]  # the runtime's own finaliser, which reads it too
+    if previous is not None:
+        previous(self)
 
 
 def _before_collection(phase, info):
@@ -193,6 +214,7 @@ def _wrap_sender(sender_module):
         defer = sys.modules["twisted.internet.defer"]
         failure = sys.modules["twisted.python.failure"]
         _state["deferred"], _state["failure"] = defer.Deferred, failure.Failure
+        _state["previous_del"] = defer.Deferred.__dict__.get("__del__")
         defer.Deferred.__del__ = _del
         gc.callbacks.append(_before_collection)
         return sender
@@ -206,7 +228,10 @@ def _wrap_sender(sender_module):
             _state["exiting"] = True
             dtype = _state["deferred"]
             if dtype is not None:
-                del dtype.__del__
+                if _state["previous_del"] is not None:
+                    dtype.__del__ = _state["previous_del"]
+                else:
+                    del dtype.__del__
                 gc.callbacks.remove(_before_collection)
                 _records.extend(_read(d, True) for d in gc.get_objects() if _alive(d, dtype))
         original_stop(self)
