@@ -94,6 +94,12 @@ def run_modes(debugpy: bool, rounds: int = RUNS) -> list[dict[str, object]]:
     and keep each mode's best: alternating makes the ratios fair on a machine whose load
     changes over time (a shared CI runner)."""
     if debugpy:
+        # The conditions of a launch from VS Code with the extension: justMyCode (the Python
+        # Debugger's default) and the rule the extension injects that leaves the runtime's
+        # files out (src/extension/injection.ts); pydevd reads both from its environment.
+        runtime = os.path.join(REPO, "python", "deferred_graph", "**")
+        os.environ["PYDEVD_FILTER_LIBRARIES"] = "1"
+        os.environ["PYDEVD_FILTERS"] = json.dumps({runtime: True})
         import debugpy as dbg
 
         dbg.listen(("127.0.0.1", 0))  # starts pydevd's tracing of every thread, no client

@@ -14,7 +14,6 @@ already exist, and starts the sender (``sender.py``) that drains the emitter int
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import threading

@@ -35,7 +35,7 @@ _NAMED_LIMIT = 64  # Deferreds one capture names and captures in turn (a long ch
 _HEADROOM = 80  # frames a capture may need (read_state, reprlib, type descriptions)
 
 
-def _collection() -> tuple[int, ...]:
+def current_collection() -> tuple[int, ...]:
     """Which collection this is: CPython counts a collection when it ends, after its
     finalisers, so every finaliser of one collection reads the same counts."""
     return tuple(stats["collections"] for stats in gc.get_stats())
@@ -60,20 +60,12 @@ def finaliser(
     the class's own ``__del__`` after it if a Twisted to come defines one."""
     get = registry.entries.get
 
-    if original is None:
-
-        def __del__(self: Any) -> None:
-            entry = get(id(self))
-            if entry is not None:
-                _capture_at_death(registry, entry, self)
-
-        return __del__
-
-    def __del__(self: Any) -> None:  # noqa: F811 — one of the two is returned
+    def __del__(self: Any) -> None:
         entry = get(id(self))
         if entry is not None:
             _capture_at_death(registry, entry, self)
-        original(self)
+        if original is not None:
+            original(self)
 
     return __del__
 
@@ -89,9 +81,15 @@ def _capture_at_death(registry: Registry, entry: Entry, d: Any) -> None:
         if current is not d and (current is not None or entry.died):
             return
         entry.died = True
+        key = id(d)
+        if not (registry.reading or key in registry.dirty or key in registry.fired):
+            # Unchanged since a drain read it: that state stands, and nothing is allocated (a
+            # kept state is an object the program's collections would count towards their
+            # next run, moving them from where they happen without the runtime).
+            return
         collecting = current is None  # the cycle collector's: see described.instance_attrs
         if collecting:
-            entry.died_in = _collection()
+            entry.died_in = current_collection()
         if _near_recursion_limit():
             # Reading would take frames the program may not have: the row says it does not know.
             entry.final = None
@@ -119,8 +117,8 @@ def _capture_at_death(registry: Registry, entry: Entry, d: Any) -> None:
 
 
 # What final_state reads of a Deferred (both versions' names for the callback list).
-_STATE_ATTRS = ("called", "result", "callbacks", "_callbacks", "paused", "_chainedTo")
-_STATE_ATTRS += ("_runningCallbacks", "_deferredList")
+_STATE_ATTRS: tuple[str, ...] = ("called", "result", "callbacks", "_callbacks", "paused")
+_STATE_ATTRS += ("_chainedTo", "_runningCallbacks", "_deferredList")
 
 
 def final_state(
@@ -178,7 +176,11 @@ def _entry_of(registry: Registry, obj: Any) -> Entry:
     (a fresh one would give it a second row); one that died before is a predecessor's at the
     address, and the named Deferred, never taken in, gets an entry of its own."""
     entry = registry.entries.get(id(obj))
-    if entry is not None and entry() is None and (not entry.died or entry.died_in == _collection()):
+    if (
+        entry is not None
+        and entry() is None
+        and (not entry.died or entry.died_in == current_collection())
+    ):
         named = registry.named
         if named is not None and not entry.reported and entry.final is None:
             named.append(entry)

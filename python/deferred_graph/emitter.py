@@ -93,7 +93,17 @@ class Emitter:
 
     def _drain_dirty(self, events: list[EventDict]) -> bool:
         """Report every live Deferred born or written since the last round (its state as of
-        now, once however often it was written); False when there was nothing to do."""
+        now, once however often it was written); False when there was nothing to do.  While it
+        runs, a Deferred may have left ``dirty`` without being read yet: ``reading`` tells the
+        finaliser to keep the state of any that dies meanwhile (see death)."""
+        reg = self.registry
+        reg.reading = True
+        try:
+            return self._read_dirty(events)
+        finally:
+            reg.reading = False
+
+    def _read_dirty(self, events: list[EventDict]) -> bool:
         reg = self.registry
         born = reg.absorb()
         if reg.sites:

@@ -159,6 +159,7 @@ class Registry:
         # While a capture runs (see death): the entries it named (gave an id) that were never
         # reported, so it captures them too; a row that names #N then always has a row #N.
         self.named: Optional[list[Entry]] = None
+        self.reading = False  # a drain is between taking the dirty ids and reading them
         self.undo_threads: Optional[Any] = None  # set once jobs wrapped deferToThreadPool
         # Serialises ``ensure`` and ``absorb`` between threads; the hot paths take no lock.
         self.entries_lock = threading.RLock()

@@ -92,6 +92,21 @@ class SenderOptions:
 _live_senders: weakref.WeakSet[Sender] = weakref.WeakSet()
 
 
+def _untrace_this_thread() -> None:
+    """No tracer or profiler on the calling thread.  Under pydevd through its own SetTrace:
+    pydevd replaces ``sys.settrace`` with one that prints a warning into the program's stderr."""
+    tracing = sys.modules.get("pydevd_tracing") if "pydevd" in sys.modules else None
+    set_trace = getattr(tracing, "SetTrace", None)
+    try:
+        if callable(set_trace):
+            set_trace(None)
+        else:
+            sys.settrace(None)
+        sys.setprofile(None)
+    except Exception:  # a debugger's hook refusing: the pump runs traced, as before
+        pass
+
+
 class Sender:
     """The pump thread and its channels; see the module docstring."""
 
@@ -162,8 +177,7 @@ class Sender:
         # A tracer or profiler set for every thread (debugpy's pydevd through threading.settrace,
         # a coverage tool) would be called for each of the pump's own frames: under debugpy that
         # was most of the runtime's extra cost, and the program's tools have no business here.
-        sys.settrace(None)
-        sys.setprofile(None)
+        _untrace_this_thread()
         try:
             while not self._stopped:
                 self._wake.wait(interval)

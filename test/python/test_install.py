@@ -13,8 +13,7 @@ import pytest
 from twisted.internet import defer
 
 import deferred_graph
-from deferred_graph import death
-from deferred_graph import hooks
+from deferred_graph import death, hooks
 
 
 def _functions(obj):

@@ -7,6 +7,8 @@ import json
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from deferred_graph import wire
 from deferred_graph.outbox import MAX_BATCH_BYTES, MAX_BATCH_EVENTS
 from deferred_graph.recording import child_recording_path, read_recording
@@ -151,6 +153,48 @@ def test_the_pump_thread_is_a_daemon_pydevd_leaves_alone(tmp_path):
     """,
     )
     assert json.loads(result.stdout) == [[True, True, True]]
+
+
+_UNTRACED = """
+import sys, threading
+HOOK
+import deferred_graph
+from twisted.internet import defer
+traced = []
+deferred_graph.install()
+sender = deferred_graph._runtime.sender
+original = sender._cycle
+def cycle(*args):
+    if threading.current_thread() is sender._thread:  # flush() cycles in the caller's thread
+        traced.append(sys.gettrace() is not None or sys.getprofile() is not None)
+    return original(*args)
+sender._cycle = cycle
+d = defer.Deferred()
+while not traced:
+    sender._wake.set()
+    threading.Event().wait(0.01)
+print("pump traced:", any(traced), "main traced:", sys.gettrace() is not None)
+"""
+
+
+@pytest.mark.parametrize(
+    "hook",
+    [
+        # A coverage tool or profiler set for every thread: the runtime's frames are not the
+        # program's to measure.
+        "threading.settrace(lambda *a: None); sys.settrace(lambda *a: None)",
+        # debugpy's pydevd, started as a launch starts it: it leaves the pump alone, and the
+        # runtime never calls pydevd's replacement of sys.settrace, which prints a warning.
+        "import debugpy; debugpy.listen(('127.0.0.1', 0))",
+    ],
+    ids=["settrace", "debugpy"],
+)
+def test_the_pump_runs_untraced_and_prints_nothing(tmp_path, hook):
+    program = write_program(tmp_path, "program.py", _UNTRACED.replace("HOOK", hook))
+    result = check(run_python([program], runtime_env({wire.ENV_TRANSPORT: "none"}), cwd=tmp_path))
+    out, err = result.stdout.decode(), result.stderr.decode()
+    assert "pump traced: False main traced: True" in out, out
+    assert "should not be used" not in err, err
 
 
 def test_a_forked_child_records_to_its_own_file(tmp_path):

@@ -1,9 +1,9 @@
 """Test harness, not the runtime: record Twisted's own state of every Deferred at its death.
 
 Put first on ``PYTHONPATH`` (with ``DG_TRUTH_DIR`` set) for a program run under
-``python -m deferred_graph run --record``.  When the runtime starts its sender, this adds a
-``__del__`` to ``Deferred`` (calling the runtime's own finaliser after it) that reads the dying Deferred's real attributes from its
-``__dict__`` (``called``, ``result``, the callback list, ``paused``, ``_chainedTo``,
+``python -m deferred_graph run --record``.  When the runtime starts its sender, this puts a
+``__del__`` on ``Deferred`` (calling the runtime's own finaliser after it) that reads the dying
+Deferred's real attributes (``called``, ``result``, the callback list, ``paused``, ``_chainedTo``,
 ``_suppressAlreadyCalled``, ``_debugInfo.failResult``, ``_deferredList``); Deferreds still alive
 when the runtime makes its final flush are read at that moment (``Sender.stop`` is wrapped, and
 gc is disabled from then on, so none can die between our reading and the runtime's).  The
@@ -15,8 +15,8 @@ its weak references are cleared, with every attribute intact — nothing can cha
 afterwards.  For one freed by the cycle collector it runs after the weak references are cleared
 but before any attribute is torn down.  Which row belongs to which Deferred is told by the
 runtime's own weak reference to it (its registry entry, a ``weakref.ref`` subclass named
-``Entry``): alive in the first case; for the second, a gc callback maps every Deferred of the
-generations about to be collected to its entry before the collection starts.  Serial ids are read
+``Entry``): alive in the first case; in the second, the entry the runtime keeps under the
+object's address until its drain (see ``_entry_of``).  Serial ids are read
 from the entries only after the final flush (a Deferred that died with an unhandled Failure gets
 its id in the drain after its death).  Nothing here writes to a Deferred or calls user code
 (reprs are taken of builtin scalars and small containers of them only).
@@ -32,17 +32,26 @@ SCALARS = (type(None), bool, int, float, str, bytes)
 REPR_LIMIT = 300  # the runtime's default DEFERRED_GRAPH_REPR_LIMIT; longer reprs are not compared
 
 _records = []
-_premap = {}
 _finalized = set()  # addresses of Deferreds whose __del__ ran (see _alive)
 _state = {"exiting": False, "deferred": None, "failure": None, "previous_del": None}
 
 
 def _entry_of(obj):
-    """The runtime's registry entry of ``obj`` (its own weak reference to it), or None."""
+    """The runtime's registry entry of ``obj`` (its own weak reference to it), or None.  In a
+    collection the weak references are cleared before the finalisers run; the runtime keeps a
+    cleared entry under the object's address until its drain (its own finaliser tells the
+    entry's Deferred by it), so a cleared entry there whose finaliser has not run is this one's."""
     for ref in weakref.getweakrefs(obj):
         if type(ref).__name__ == "Entry":
             return ref
-    return _premap.get(id(obj))
+    runtime = sys.modules.get("deferred_graph")
+    registry = getattr(getattr(runtime, "_runtime", None), "registry", None)
+    entry = registry.entries.get(id(obj)) if registry is not None else None
+    if entry is not None and entry() is None:
+        death = sys.modules["deferred_graph.death"]
+        if not entry.died or entry.died_in == death.current_collection():
+            return entry
+    return None
 
 
 def _plain(value, depth=0):
@@ -147,26 +156,6 @@ def _del(self):
         previous(self)
 
 
-def _before_collection(phase, info):
-    """Map the Deferreds of the generations about to be collected to their entries while the
-    weak references still live (the cycle collector clears them before calling ``__del__``)."""
-    if phase == "stop":
-        _premap.clear()
-        return
-    dtype = _state["deferred"]
-    try:
-        for generation in range(info["generation"] + 1):
-            for obj in gc.get_objects(generation):
-                # The MRO tuple, not issubclass: ABC subclass checks run Python frames, and a
-                # collection can start at the program's recursion limit (invisible.py does).
-                if dtype in type(obj).__mro__:
-                    for ref in weakref.getweakrefs(obj):
-                        if type(ref).__name__ == "Entry":
-                            _premap[id(obj)] = ref
-    except BaseException:  # the harness must never print into the program's output
-        pass
-
-
 def _alive(obj, dtype):
     """A Deferred still in memory at the final flush and not yet dead.  A cycle whose members
     have a ``__del__`` is freed by the collection after the one that finalised it: such a
@@ -216,7 +205,6 @@ def _wrap_sender(sender_module):
         _state["deferred"], _state["failure"] = defer.Deferred, failure.Failure
         _state["previous_del"] = defer.Deferred.__dict__.get("__del__")
         defer.Deferred.__del__ = _del
-        gc.callbacks.append(_before_collection)
         return sender
 
     def stop(self):
@@ -232,7 +220,6 @@ def _wrap_sender(sender_module):
                     dtype.__del__ = _state["previous_del"]
                 else:
                     del dtype.__del__
-                gc.callbacks.remove(_before_collection)
                 _records.extend(_read(d, True) for d in gc.get_objects() if _alive(d, dtype))
         original_stop(self)
         if first:
@@ -247,7 +234,6 @@ def _wrap_sender(sender_module):
 def _forget_parent():
     """A forked child reports its own deaths: the parent's records are the parent's."""
     del _records[:]
-    _premap.clear()
     _finalized.clear()
 
 
