@@ -61,9 +61,12 @@ def finaliser(
     get = registry.entries.get
 
     def __del__(self: Any) -> None:
-        entry = get(id(self))
-        if entry is not None:
-            _capture_at_death(registry, entry, self)
+        try:  # even a C call raises RecursionError at the program's limit; nothing may print
+            entry = get(id(self))
+            if entry is not None:
+                _capture_at_death(registry, entry, self)
+        except BaseException:  # noqa: B036
+            pass
         if original is not None:
             original(self)
 
@@ -206,14 +209,18 @@ def _result(value: Any, entry: Entry, registry: Registry, collecting: bool) -> w
         noted = entry.unhandled  # the summary the failure note made of this same Failure
         if noted is not None:
             return noted
-        fields = described.instance_attrs(value, ("type",) + FRAME_ATTRS) if collecting else None
-        exc_type = (fields or getattr(value, "__dict__", {})).get("type")
+        fields = (
+            described.instance_attrs(value, ("type", "value") + FRAME_ATTRS) if collecting else None
+        )
+        attrs = fields or getattr(value, "__dict__", {})
+        exc_type = attrs.get("type")
         name = saferepr.type_name(exc_type if isinstance(exc_type, type) else kind)
+        message, truncated = _message(attrs.get("value"), _LIMIT[0])
         return {
             "kind": "failure",
             "excType": name,
-            "message": "",
-            "truncated": False,
+            "message": message,
+            "truncated": truncated,
             "frames": (frames := failure_frames(value, fields)),
             "raisedBy": raised_by(frames),
         }
@@ -229,6 +236,24 @@ def _result(value: Any, entry: Entry, registry: Registry, collecting: bool) -> w
             "truncated": False,
         }
     return describe_result(value, registry, _LIMIT[0])
+
+
+def _message(exc: Any, limit: int) -> tuple[str, bool]:
+    """``str(exc)`` as a live row's Failure shows it, for the exceptions whose ``str`` is
+    builtin C code or their one str argument (``described.str_kind``); ("", True) — said to be
+    cut short — for the rest, whose message the finaliser does not take (reprlib frames)."""
+    how = described.str_kind(exc) if exc is not None else None
+    if how == "c":
+        text = str.__str__(str(exc))
+    elif how is not None and len(args := described.args_of(exc)) <= 1:
+        text = "" if not args else args[0] if type(args[0]) is str and how == "args" else None
+        if text is None:
+            return "", True
+    else:
+        return "", True
+    if len(text) <= limit:
+        return text, False
+    return text[: max(0, limit - 3)] + "...", True
 
 
 _LIMIT = [saferepr.repr_limit()]  # read at import: os.environ is a Python mapping

@@ -63,11 +63,11 @@ def test_same_output_and_exit_code(runs_of, program):
     assert observed == plain
 
 
-# invisible.py drives Deferred creation into RecursionError on purpose (it measures recursion
-# limits); there, about one run in three, one Deferred alive at the end was never registered by
-# the runtime, and the short-lived count can differ from the harness's. A known gap of the
-# runtime, tracked in the open issue (9): the program's output is still checked above.
-TRUTH_PROGRAMS = [p for p in PROGRAMS if p.id != "invisible"]
+TRUTH_PROGRAMS = PROGRAMS
+# invisible.py drops Deferreds at the program's recursion limit on purpose (it measures the
+# limits), where no Python ``__del__`` can run — the harness's included — so the harness cannot
+# count those deaths; its rows are compared with the truth like every program's.
+COUNT_PROGRAMS = [p for p in PROGRAMS if p.id != "invisible"]
 
 
 @pytest.mark.parametrize("program", TRUTH_PROGRAMS)
@@ -85,7 +85,7 @@ def test_final_view_is_the_truth_at_each_death(runs_of, cli, program):
     assert not bad, "\n".join(v.summary() for v in bad)
 
 
-@pytest.mark.parametrize("program", TRUTH_PROGRAMS)
+@pytest.mark.parametrize("program", COUNT_PROGRAMS)
 def test_header_counts_the_deferreds_that_died_unseen(runs_of, cli, program):
     """The header's "unseen short-lived" figure at the end is the number that died unseen."""
     counts = {}
