@@ -243,12 +243,13 @@ def _message(exc: Any, limit: int) -> tuple[str, bool]:
     builtin C code or their one str argument (``described.str_kind``); ("", True) — said to be
     cut short — for the rest, whose message the finaliser does not take (reprlib frames)."""
     how = described.str_kind(exc) if exc is not None else None
+    args = described.args_of(exc) if how is not None else ()
     if how == "c":
         text = str.__str__(str(exc))
-    elif how is not None and len(args := described.args_of(exc)) <= 1:
-        text = "" if not args else args[0] if type(args[0]) is str and how == "args" else None
-        if text is None:
-            return "", True
+    elif how is not None and not args:
+        text = ""
+    elif how == "args" and len(args) == 1 and type(args[0]) is str:
+        text = str.__str__(args[0])
     else:
         return "", True
     if len(text) <= limit:
