@@ -42,7 +42,7 @@ function stylesheet(): string {
 .status-fired .node-glyph{fill:${c.green}}.status-failed .node-glyph,.status-failed .node-result{fill:${c.error}}
 .edge-line{fill:none;stroke:${c.muted}}.edge-arrow{fill:${c.muted}}.edge-label{fill:${c.muted};font-size:10px}
 .edge-memberOf .edge-line{stroke-dasharray:4 3}.edge-awaits .edge-line{stroke-dasharray:1 3}
-.node-root .node-box{fill:none;stroke:${c.orange}}.node-root .node-glyph{fill:${c.orange}}
+.node-root .node-box{fill:none;stroke:${c.orange}}.node-root .node-glyph{fill:${c.orange}}.node-root .node-result{font-family:sans-serif;fill:${c.muted}}
 .node-connection .node-box,.node-lock .node-box,.node-queue .node-box,.node-unknown .node-box{stroke:${c.purple};stroke-dasharray:3 2}
 .node-connection .node-glyph,.node-lock .node-glyph,.node-queue .node-glyph,.node-unknown .node-glyph{fill:${c.purple}}
 .orphan .node-box{stroke:${c.error};stroke-width:2;stroke-dasharray:6 2}.orphan .node-badge{fill:${c.error}}

@@ -29,10 +29,10 @@ import { type GraphEdge, type GraphNode, isOrphanEnd, type NodeShape, rootOf } f
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** Text glyphs, not the codicon font, so that an exported picture draws them anywhere. */
-const STATUS_GLYPHS: Record<string, string> = { pending: '○', waiting: '⇢', paused: '⏸', fired: '✓', failed: '✗' };
+const STATUS_GLYPHS: Record<string, string> = { pending: '○', waiting: '⇢', paused: '‖', fired: '✓', failed: '✗' };
 /** Each root kind's icon (with its box's corners, the node's shape). */
 const ROOT_GLYPHS: Record<string, string> = {
-  timer: '⏲',
+  timer: '◷',
   thread: '⇶',
   process: '⚙',
   connection: '⇄',
@@ -69,6 +69,18 @@ export interface NodeTexts {
   description: string;
 }
 
+/** Characters of a root's phrase per line (its two lines are in the plain font, which runs wider). */
+const ROOT_LINE_CHARS = 31;
+
+/** A phrase over two lines, broken after a " · " (else a space) that fits; the rest cut in the middle. */
+function twoLines(text: string, max = ROOT_LINE_CHARS): [string, string] {
+  if (text.length <= max) return [text, ''];
+  const dot = text.lastIndexOf(' · ', max - 2);
+  const at = dot > 0 ? dot + 3 : text.lastIndexOf(' ', max);
+  if (at <= 0) return [middleCut(text, max), ''];
+  return [text.slice(0, at).trimEnd(), middleCut(text.slice(at).trimStart(), max)];
+}
+
 /** A root node's wait: the Deferred's root now, else the one the graph was built with. */
 function rootNow(node: GraphNode, d: DeferredView): BlockedBy | null {
   return rootOf(d)?.root ?? node.root ?? null;
@@ -89,6 +101,7 @@ function rootTexts(node: GraphNode, d: DeferredView, lookup: (id: number) => Def
   // "held by …" (unknown) is all phrase. A 1.2 runtime's timer has only the timer's own line.
   const [label, state] = !root ? [line, ''] : kind === 'unknown' ? [phrase, ''] : [KIND_WORDS[kind] ?? kind, phrase];
   const loc = nodeLocation(node, d);
+  const [first, second] = twoLines(state);
   return {
     shape: kind,
     orphan: false,
@@ -96,8 +109,8 @@ function rootTexts(node: GraphNode, d: DeferredView, lookup: (id: number) => Def
     full: tooltipText(line),
     glyph: ROOT_GLYPHS[kind] ?? ROOT_GLYPHS.unknown,
     status: 'root',
-    state: middleCut(state, LINE_CHARS),
-    result: '',
+    state: middleCut(first, ROOT_LINE_CHARS),
+    result: second,
     callbacks: '',
     badge: '',
     location: loc ? safeText(locationText(loc.file, loc.line), 60) : '',

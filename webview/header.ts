@@ -126,7 +126,10 @@ export class HeaderView {
     const h = data.header;
     for (const name of COUNTS) {
       const value = this.counts.get(name)!;
-      setText(value, h ? `${Number(h[name]) || 0} ${name}` : '');
+      const n = h ? Number(h[name]) || 0 : 0;
+      setText(value, h ? `${n} ${name}` : '');
+      // "0 failed" is no alarm: the error colour is for a count above zero.
+      value.classList.toggle('zero', n === 0);
     }
     setText(this.shownCount, h ? `${data.shown} rows` : '');
     const ephemeral = h ? Number(h.ephemeral) || 0 : 0;

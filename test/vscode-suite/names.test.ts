@@ -96,6 +96,34 @@ export function register(t: TestRegistry): void {
   );
 
   t.test(
+    '"Show in Deferred Graph" with the argument of the Watch view (VS Code 1.103+) selects that Deferred',
+    async () => {
+      const graph = await s.api();
+      const program = s.writeProgram('experiment3_watch.py', EXPERIMENT_3);
+      s.breakAtStops({ file: program.file, stops: { waiting: program.stops.waiting } });
+      const session = await s.startSession(s.launchConfig(program));
+      await s.stoppedThread(session);
+      const b = (await s.waitForNames(session.id, ['a', 'b'])).get('b')!;
+      await s.waitFor('VS Code to focus the stopped frame', () => vscode.debug.activeStackItem instanceof vscode.DebugStackFrame);
+      const shown: number[][] = [];
+      const listening = graph.onDidPostMessage((m) => {
+        if (m.type === 'show' && m.select) shown.push(m.reveal);
+      });
+      try {
+        // What the Watch view's context menu passes for a watch expression `b`: its Expression
+        // serialised (debugModel.ts `toJSON`), the expression as the variable's evaluateName.
+        const watched = { sessionId: session.id, variable: { name: 'b', value: '<Deferred>', variablesReference: 0, evaluateName: 'b' } };
+        await vscode.commands.executeCommand('deferredGraph.showVariable', watched);
+        const reveal = await s.waitFor('the panel to be told to select b', () => shown.at(-1));
+        assert.deepEqual(reveal, [b.id]);
+      } finally {
+        listening.dispose();
+      }
+    },
+    90_000,
+  );
+
+  t.test(
     'selecting the caller frame names the Deferreds after its variables',
     async () => {
       const program = s.writeProgram('experiment3_frames.py', EXPERIMENT_3);
