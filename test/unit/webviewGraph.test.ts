@@ -79,8 +79,8 @@ describe('the roots of waits in the graph', () => {
     const connection = root.querySelector<SVGGElement>('g.node[data-root-of="2"]')!;
     expect(connection.dataset.rootKind).toBe('connection');
     // A long phrase goes over two lines, broken at a space.
-    expect(connection.querySelector('.node-state')!.textContent).toBe('PoetryClientFactory');
-    expect(connection.querySelector('.node-result')!.textContent).toBe('→ 127.0.0.1:10000 · connecting');
+    expect(connection.querySelector('.node-state')!.textContent).toBe('PoetryClientFactory →');
+    expect(connection.querySelector('.node-result')!.textContent).toBe('127.0.0.1:10000 · connecting');
     const label = (from: string) => root.querySelector(`g.edge[data-from="${from}"] .edge-label`)!.textContent;
     expect(label('d1')).toBe('fired by');
     expect(label('d2')).toBe('held by');
