@@ -91,6 +91,7 @@ export class DeferredGraphApp {
     this.rowModel = new RowModel(() => this.timing.now());
     this.headerView = new HeaderView(this.view, {
       selectSession: (id) => this.host.postMessage({ type: 'selectSession', sessionId: id }),
+      clearEnded: () => this.host.postMessage({ type: 'clearEnded' }),
       filtersChanged: () => {
         this.userRebuild = true;
         this.invalidate(true);

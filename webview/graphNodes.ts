@@ -97,9 +97,11 @@ function rootTexts(node: GraphNode, d: DeferredView, lookup: (id: number) => Def
   const kind = root && Object.hasOwn(ROOT_GLYPHS, root.kind) ? (root.kind as NodeShape) : node.shape;
   const line = root ? whyText(root, (id) => refName(id, lookup), true) : d.timer ? timerText(d.timer) : '';
   const phrase = root && typeof root.text === 'string' ? root.text : '';
-  // The kind's word heads the node and the runtime's phrase follows, as in the row's line;
-  // "held by …" (unknown) is all phrase. A 1.2 runtime's timer has only the timer's own line.
-  const [label, state] = !root ? [line, ''] : kind === 'unknown' ? [phrase, ''] : [KIND_WORDS[kind] ?? kind, phrase];
+  // The kind's word heads the node and the runtime's phrase follows, as in the row's line.
+  // A 1.2 runtime's timer has only the timer's own line.
+  // "held by …" (unknown) is all phrase, less the "held by" its edge already says.
+  const holder = phrase.startsWith(`${KIND_WORDS.unknown} `) ? phrase.slice(KIND_WORDS.unknown.length + 1) : phrase;
+  const [label, state] = !root ? [line, ''] : kind === 'unknown' ? [holder, ''] : [KIND_WORDS[kind] ?? kind, phrase];
   const loc = nodeLocation(node, d);
   const [first, second] = twoLines(state);
   return {

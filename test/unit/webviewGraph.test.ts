@@ -53,6 +53,11 @@ function waits(jobText = 'fetch(url) running on worker 1'): DeferredView[] {
       blockedBy: wait('orphan', 'nothing can fire it: only its waiters refer to it', []),
       root: wait('orphan', 'nothing can fire it: only its waiters refer to it', [4]),
     }),
+    pendingView(5, {
+      name: 'gate',
+      blockedBy: wait('unknown', 'held by __main__.gates[0]', []),
+      root: wait('unknown', 'held by __main__.gates[0]', [5]),
+    }),
   ];
 }
 
@@ -85,6 +90,12 @@ describe('the roots of waits in the graph', () => {
     expect(label('d1')).toBe('fired by');
     expect(label('d2')).toBe('held by');
     expect(root.querySelector('g.edge[data-from="d1"]')!.getAttribute('data-to')).toBe('r1');
+    // Another holder: its edge says "held by", its node the holder.
+    const holder = root.querySelector<SVGGElement>('g.node[data-root-of="5"]')!;
+    expect(holder.dataset.rootKind).toBe('unknown');
+    expect(holder.querySelector('.node-label')!.textContent).toBe('__main__.gates[0]');
+    expect(holder.getAttribute('aria-label')).toBe('held by __main__.gates[0]');
+    expect(label('d5')).toBe('held by');
   });
 
   it('marks the orphan, not the Deferred waiting on it, and draws no node for "nothing"', () => {

@@ -5,14 +5,14 @@
  * the end stay distinct (cut in the middle), indentation never takes the label's room, and
  * dragged column widths are kept in the view state across a reload; the header's "N rows"
  * counts Deferreds (a collapsed group or chain for all it stands for, detail lines not at all)
- * and a zero count is not in the error colour.
+ * and a zero count is not in the error colour; ended sessions can be cleared.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeferredView } from '../../src/protocol/protocol';
 import { restoreViewState } from '../../webview/host';
-import { header, init, mount, pendingView, RecordingHost, rowEl } from './builders';
+import { header, init, mount, pendingView, RecordingHost, rowEl, SESSION } from './builders';
 
 const chain = (n: number): DeferredView[] =>
   Array.from({ length: n }, (_, i) =>
@@ -119,6 +119,19 @@ describe('the header’s words', () => {
     (root.querySelector('[role="treeitem"][data-kind="chain"] .twistie') as HTMLElement).click();
     runFrames();
     expect(shown(root)).toBe('1000 rows');
+  });
+
+  it('offers "Clear ended" once a session has ended, and asks the host to forget them', () => {
+    const { root, send, host } = mount();
+    send(init([pendingView(1)]));
+    const clear = root.querySelector<HTMLButtonElement>('button.clear-ended')!;
+    expect(clear.hidden).toBe(true);
+    send({ type: 'sessions', sessions: [{ ...SESSION, state: 'ended' }], activeSessionId: 's1' });
+    expect(clear.hidden).toBe(false);
+    clear.click();
+    expect(host.posted.at(-1)).toEqual({ type: 'clearEnded' });
+    send({ type: 'sessions', sessions: [], activeSessionId: null });
+    expect(clear.hidden).toBe(true);
   });
 
   it('does not show a zero count in the error colour', () => {

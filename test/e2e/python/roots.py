@@ -35,7 +35,7 @@ def start():
         "timer": task.deferLater(reactor, 600, lambda: None),
         "thread": threads.deferToThread(release.wait),
         # Not a Python child: debugpy would start a debug session of its own for that.
-        "process": utils.getProcessOutput("/bin/sleep", ["600"]),
+        "process": utils.getProcessOutput("/bin/sleep", ["30"]),
         "connection": factory.deferred,
         "lock": lock.acquire(),
         "queue": defer.DeferredQueue().get(),

@@ -5,14 +5,14 @@
  * collapsed (×15) and expanded, in both views; a 50-link chain as one tree row and as a
  * graph; the panel at 300 px; the roots of waits of a real program (timer, thread job, process,
  * connection, lock, queue) as nodes of their own with "fired by"/"held by" edges, and its
- * orphan marked. Every wait is for a DOM change or a DAP event the step caused.
+ * orphan marked; its session, ended, kept until "Clear ended". Every wait is for a DOM change or a DAP event the step caused.
  * Screenshots land in test-results/graph-*.png.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { EXAMPLES, PY_TW22, ROOT } from '../../harness/paths.mjs';
 import { runCommand, screenshot, webview } from '../../harness/workbench.mjs';
-import { breakMarkers, pyLaunch, setBreakpoints, startDebugging } from '../lib/debug.mjs';
+import { breakMarkers, continueRun, pyLaunch, setBreakpoints, startDebugging } from '../lib/debug.mjs';
 import { showGraph } from '../lib/graph.mjs';
 import { notebookStoppedAt } from '../lib/notebook-stop.mjs';
 
@@ -125,7 +125,11 @@ async function chain(ctx, theme) {
   await shot(ctx, s, `graph-chain50-tree-${theme}`);
   await row.locator('.cell-state').click();
   await toGraph(s, 'g.node');
-  await w.locator('.graph[data-nodes="50"]').waitFor();
+  // The 50 links, and what holds the last one: the module's list (a root node, "held by").
+  await w.locator('.graph[data-nodes="51"]').waitFor();
+  const holder = w.locator('g.node[data-root-kind="unknown"]');
+  assert.equal(await holder.locator('.node-label').textContent(), '__main__.links[49]');
+  assert.equal(await w.locator(`g.edge[data-to="${await holder.getAttribute('data-key')}"] .edge-label`).textContent(), 'held by');
   await shot(ctx, s, `graph-chain50-graph-${theme}`);
   if (theme !== 'light') return;
   // The panel at 300 px: the workbench narrowed until the panel's frame is that wide.
@@ -185,11 +189,19 @@ async function roots(ctx, theme) {
     assert.ok((await node.getAttribute('aria-label')).startsWith(`${kind} `), await node.getAttribute('aria-label'));
     assert.equal(await w.locator(`g.edge[data-to="r${of}"] .edge-label`).textContent(), word);
   }
-  assert.match(await w.locator('g.node[data-root-kind="process"]').getAttribute('aria-label'), /sleep 600 · pid \d+/);
+  assert.match(await w.locator('g.node[data-root-kind="process"]').getAttribute('aria-label'), /sleep 30 · pid \d+/);
   const orphan = w.locator('g.node.orphan');
   assert.equal(await orphan.count(), 1);
   assert.equal(await orphan.locator('.node-badge').textContent(), 'orphan');
   await shot(ctx, s, `graph-roots-${theme}`);
+  if (theme !== 'light') return;
+  // The program ends: its session is kept, marked ended, until "Clear ended" forgets it.
+  await continueRun(s, 1);
+  await s.dap.waitForEnd();
+  await w.locator('.session-state', { hasText: /^ended$/ }).waitFor({ timeout: 20000 });
+  await w.locator('button.clear-ended').click();
+  await w.locator('.session-name', { hasText: /^No session$/ }).waitFor({ timeout: 20000 });
+  assert.equal(await w.locator('button.clear-ended').isHidden(), true);
 }
 
 export const tests = [
