@@ -9,6 +9,7 @@
  * Screenshots land in test-results/graph-*.png.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { EXAMPLES, PY_TW22, ROOT } from '../../harness/paths.mjs';
 import { runCommand, screenshot, webview } from '../../harness/workbench.mjs';
@@ -195,6 +196,17 @@ async function roots(ctx, theme) {
   assert.equal(await orphan.locator('.node-badge').textContent(), 'orphan');
   await shot(ctx, s, `graph-roots-${theme}`);
   if (theme !== 'light') return;
+  // The timer's location (the deferLater call) opens in the editor, at its line.
+  const timerLine =
+    fs
+      .readFileSync(ROOTS, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('"timer": task.deferLater')) + 1;
+  await w.locator('g.node[data-root-kind="timer"] .node-location').click();
+  await s.page
+    .locator('.statusbar-item', { hasText: new RegExp(`Ln ${timerLine}, Col`) })
+    .first()
+    .waitFor({ timeout: 20000 });
   // The program ends: its session is kept, marked ended, until "Clear ended" forgets it.
   await continueRun(s, 1);
   await s.dap.waitForEnd();
