@@ -1,7 +1,7 @@
 """Every kind of non-Deferred root of a wait, pending at once, paused in a reactor callback.
 
 ``waits["timer"]`` a deferLater timer, ``waits["thread"]`` a deferToThread job (its worker
-blocked on an event), ``waits["process"]`` a child process's output, ``waits["connection"]``
+waiting on an event), ``waits["process"]`` a child process's output, ``waits["connection"]``
 a TCP client factory's Deferred, ``waits["lock"]`` the second acquire of a DeferredLock,
 ``waits["queue"]`` a DeferredQueue getter, and ``waits["orphan"]`` a Deferred whose callback
 returned another that nothing can ever fire. The graph view draws each root as a node of its
@@ -13,6 +13,11 @@ import threading
 from twisted.internet import defer, protocol, reactor, task, threads, utils
 
 release = threading.Event()
+
+
+def hold():
+    """The thread job: waits until the program ends (at most a minute)."""
+    release.wait(60)
 
 
 class PoemFactory(protocol.ClientFactory):
@@ -33,7 +38,7 @@ def start():
     outer.addCallback(lambda _: defer.Deferred())
     waits = {
         "timer": task.deferLater(reactor, 600, lambda: None),
-        "thread": threads.deferToThread(release.wait),
+        "thread": threads.deferToThread(hold),
         # Not a Python child: debugpy would start a debug session of its own for that.
         "process": utils.getProcessOutput("/bin/sleep", ["30"]),
         "connection": factory.deferred,
@@ -42,12 +47,17 @@ def start():
         "orphan": outer,
     }
     reactor.callLater(0.5, paused, waits)
+    # However the program ends (the test continues it, or the debugger stops it with SIGTERM),
+    # the worker is let go first: the reactor's shutdown joins its threads.
+    reactor.addSystemEventTrigger("before", "shutdown", release.set)
 
 
 def paused(waits):
-    print("all waiting", len(waits), flush=True)  # BREAK roots
-    release.set()
-    reactor.stop()
+    try:
+        print("all waiting", len(waits), flush=True)  # BREAK roots
+    finally:
+        # Also when the print fails (the debugger gone, its output with it): the program ends.
+        reactor.stop()
 
 
 reactor.callWhenRunning(start)
