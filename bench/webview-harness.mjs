@@ -4,7 +4,7 @@
 // and by the real-browser test (test/unit/webviewChromium.test.ts).
 
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -16,11 +16,38 @@ import { launchBrowser } from '../test/harness/workbench.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Bundles webview/main.ts and the HTML renderer into `out`; returns renderWebviewHtml. */
-async function build(out, minify) {
-  await esbuild.build({ ...(await webviewBuildOptions({ outfile: join(out, 'webview.js'), minify })), logLevel: 'error' });
+/**
+ * Bundles `source`'s webview/main.ts and HTML renderer into `out`; returns renderWebviewHtml.
+ * `source` is this tree, or another checkout to compare with (`--against`); one from before the
+ * graph view has no layout worker and is bundled as it was then.
+ */
+async function build(out, minify, source) {
+  const outfile = join(out, 'webview.js');
+  const options = existsSync(join(source, 'webview/layoutWorker.ts'))
+    ? { ...(await webviewBuildOptions({ outfile, minify })), entryPoints: [join(source, 'webview/main.ts')] }
+    : {
+        entryPoints: [join(source, 'webview/main.ts')],
+        outfile,
+        bundle: true,
+        minify,
+        platform: 'browser',
+        format: 'iife',
+        target: 'es2022',
+      };
+  if (source !== ROOT && options.define) {
+    // The worker of the other tree, not this one's.
+    const worker = await esbuild.build({
+      ...options,
+      entryPoints: [join(source, 'webview/layoutWorker.ts')],
+      outfile: undefined,
+      define: {},
+      write: false,
+    });
+    options.define = { __DG_LAYOUT_WORKER__: JSON.stringify(worker.outputFiles[0].text) };
+  }
+  await esbuild.build({ ...options, logLevel: 'error' });
   await esbuild.build({
-    entryPoints: [join(ROOT, 'src/extension/webviewHtml.ts')],
+    entryPoints: [join(source, 'src/extension/webviewHtml.ts')],
     outfile: join(out, 'html.mjs'),
     bundle: true,
     platform: 'node',
@@ -30,11 +57,11 @@ async function build(out, minify) {
   return (await import(pathToFileURL(join(out, 'html.mjs')).href)).renderWebviewHtml;
 }
 
-function listen(out, renderHtml) {
+function listen(out, renderHtml, source) {
   const codicons = dirname(createRequire(import.meta.url).resolve('@vscode/codicons/dist/codicon.css'));
   const files = {
     '/webview.js': [join(out, 'webview.js'), 'text/javascript'],
-    '/webview.css': [join(ROOT, 'media/webview.css'), 'text/css'],
+    '/webview.css': [join(source, 'media/webview.css'), 'text/css'],
     '/codicons/codicon.css': [join(codicons, 'codicon.css'), 'text/css'],
     '/codicons/codicon.ttf': [join(codicons, 'codicon.ttf'), 'font/ttf'],
   };
@@ -65,19 +92,27 @@ function listen(out, renderHtml) {
 }
 
 /**
- * Builds, serves and launches: returns `{ url, browser, close }`. Pages opened on `url` run the
- * webview under its CSP; give them `acquireVsCodeApi` with `page.addInitScript` before `goto`.
+ * Builds, serves and launches: returns `{ url, urls, browser, close }`. Pages opened on `url` run
+ * the webview under its CSP; give them `acquireVsCodeApi` with `page.addInitScript` before
+ * `goto`. `also` are other checkouts served beside this one (`urls[i + 1]`), to compare bundles
+ * within one run on one browser.
  */
-export async function startWebview({ minify = true } = {}) {
+export async function startWebview({ minify = true, also = [] } = {}) {
   const out = mkdtempSync(join(tmpdir(), 'dg-webview-'));
-  const server = await listen(out, await build(out, minify));
+  const servers = [];
+  for (const [i, source] of [ROOT, ...also].entries()) {
+    const dir = join(out, String(i));
+    servers.push(await listen(dir, await build(dir, minify, source), source));
+  }
   const browser = await launchBrowser();
+  const urls = servers.map((server) => `http://127.0.0.1:${server.address().port}/`);
   return {
-    url: `http://127.0.0.1:${server.address().port}/`,
+    url: urls[0],
+    urls,
     browser,
     async close() {
       await browser.close();
-      server.close();
+      for (const server of servers) server.close();
       rmSync(out, { recursive: true, force: true });
     },
   };

@@ -20,6 +20,51 @@ const TOTAL = option('deferreds', 10_000);
 // --repeat N: every scenario N times (rounds interleaved), reported by its median run, so a
 // burst of load from other processes on a shared machine does not decide the figure alone.
 const REPEAT = option('repeat', 3);
+// --against DIR: another checkout (say, a worktree at an older commit) whose webview runs the
+// same scenarios on the same browser, rounds interleaved (the order alternating), so a change's
+// cost is a ratio within one run rather than two figures taken at different machine loads.
+// Prints a comparison; RESULTS-webview.md is left alone.
+const AGAINST = args.includes('--against') ? args[args.indexOf('--against') + 1] : null;
+const ONLY = args.includes('--only') ? Number(args[args.indexOf('--only') + 1]) : null;
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : Number.NaN;
+};
+
+/** The A/B run of --against: this tree (A) and the other (B), each scenario REPEAT times each. */
+async function compare(urls, scenarios, runOnce) {
+  const chosen = ONLY === null ? scenarios : [scenarios[ONLY]];
+  const results = new Map(chosen.map((s) => [s, [[], []]]));
+  for (let round = 0; round < REPEAT; round++)
+    for (const scenario of chosen)
+      for (const side of round % 2 ? [1, 0] : [0, 1]) {
+        const load = os.loadavg()[0];
+        const r = await runOnce(urls[side], scenario, false);
+        results.get(scenario)[side].push({ ...r.stream, load });
+        const e = r.stream.eventToPainted;
+        console.log(
+          `round ${round} ${side ? 'B' : 'A'} load ${load.toFixed(2)}: p95 ${e.p95?.toFixed(1)} p50 ${e.p50?.toFixed(1)} CPU ${r.stream.mainThreadCpuPerSecond.toFixed(0)} ms/s — ${scenario.name}`,
+        );
+      }
+  const lines = [
+    `A = ${root}, B = ${AGAINST}; ${REPEAT} runs each of ${SECONDS} s, interleaved; medians of the runs.`,
+    '',
+    '| scenario | A p95 | B p95 | A/B p95 | A p50 | B p50 | A CPU ms/s | B CPU ms/s | A/B CPU | load (1 min) during |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const [scenario, [a, b]] of results) {
+    const m = (side, f) => median(side.map(f));
+    const p95 = (s) => s.eventToPainted.p95 ?? Number.POSITIVE_INFINITY;
+    const p50 = (s) => s.eventToPainted.p50 ?? Number.POSITIVE_INFINITY;
+    const cpu = (s) => s.mainThreadCpuPerSecond;
+    const loads = [...a, ...b].map((s) => s.load);
+    lines.push(
+      `| ${scenario.name} | ${m(a, p95).toFixed(1)} | ${m(b, p95).toFixed(1)} | ${(m(a, p95) / m(b, p95)).toFixed(2)} | ${m(a, p50).toFixed(1)} | ${m(b, p50).toFixed(1)} | ${m(a, cpu).toFixed(0)} | ${m(b, cpu).toFixed(0)} | ${(m(a, cpu) / m(b, cpu)).toFixed(2)} | ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} |`,
+    );
+  }
+  console.log(lines.join('\n'));
+}
 
 /** Renderer CPU per second for a scenario with the webview only deserialising messages. */
 async function baselineCpu(browser, url, scenario) {
@@ -59,7 +104,7 @@ const fmt = (s) => (s?.n ? `${s.p50.toFixed(1)} / ${s.p95.toFixed(1)} / ${s.p99.
 
 async function main() {
   const loadStart = os.loadavg()[0];
-  const { url, browser, close } = await startWebview({ minify: !PROFILE });
+  const { url, urls, browser, close } = await startWebview({ minify: !PROFILE, also: AGAINST ? [AGAINST] : [] });
   const scenarios = [
     // The panel sends one delta per flush interval (setting, 50 ms by default): 20 per second.
     { name: "5,000 events/s in 20 deltas/s (250 upserts each, the panel's default pace)", eventsPerSecond: 5000, perDelta: 250 },
@@ -74,34 +119,42 @@ async function main() {
   ];
   const runs = new Map(scenarios.map((s) => [s, []]));
   const consoleErrors = [];
+  /** One scenario on the bundle served at `at`: init, stream, a stop. */
+  const runOnce = async (at, scenario, profiling) => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    await page.addInitScript({ path: join(root, 'bench/webview-page.js') });
+    await page.goto(at);
+    const initResult = await page.evaluate((n) => window.__bench.init(n), TOTAL);
+    await page.waitForTimeout(300);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    if (profiling) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'));
+    const before = await metrics(cdp);
+    const stream = await page.evaluate((o) => window.__bench.stream(o), { ...scenario, seconds: SECONDS, inputEveryMs: 500 });
+    const after = await metrics(cdp);
+    // CPU time of the renderer's main thread, not wall time: other processes on a busy machine
+    // stretch wall-clock latencies, but not the work the webview itself does.
+    stream.mainThreadCpuPerSecond = ((after.ThreadTime - before.ThreadTime) * 1000) / (after.Timestamp - before.Timestamp);
+    stream.scriptPerSecond = ((after.ScriptDuration - before.ScriptDuration) * 1000) / (after.Timestamp - before.Timestamp);
+    if (profiling) printProfile((await cdp.send('Profiler.stop')).profile);
+    // A stop after the run: the exact state of 1,000 (issue 3's stop target) and of all.
+    stream.stop1000Ms = await page.evaluate(() => window.__bench.stop(1000));
+    stream.stopAllMs = await page.evaluate((n) => window.__bench.stop(n), TOTAL);
+    const violations = await page.evaluate(() => window.__bench.violations);
+    await page.close();
+    return { scenario, initResult, stream, violations };
+  };
   try {
+    if (AGAINST) {
+      await compare(urls, scenarios, runOnce);
+      return;
+    }
     for (let round = 0; round < (PROFILE ? 1 : REPEAT); round++)
       for (const scenario of scenarios) {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-        page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-        page.on('pageerror', (e) => consoleErrors.push(String(e)));
-        await page.addInitScript({ path: join(root, 'bench/webview-page.js') });
-        await page.goto(url);
-        const initResult = await page.evaluate((n) => window.__bench.init(n), TOTAL);
-        await page.waitForTimeout(300);
-        const cdp = await page.context().newCDPSession(page);
-        await cdp.send('Performance.enable');
         const profiling = PROFILE && round === 0 && scenario === scenarios[Number(process.env.PROFILE_SCENARIO ?? scenarios.length - 1)];
-        if (profiling) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'));
-        const before = await metrics(cdp);
-        const stream = await page.evaluate((o) => window.__bench.stream(o), { ...scenario, seconds: SECONDS, inputEveryMs: 500 });
-        const after = await metrics(cdp);
-        // CPU time of the renderer's main thread, not wall time: other processes on a busy machine
-        // stretch wall-clock latencies, but not the work the webview itself does.
-        stream.mainThreadCpuPerSecond = ((after.ThreadTime - before.ThreadTime) * 1000) / (after.Timestamp - before.Timestamp);
-        stream.scriptPerSecond = ((after.ScriptDuration - before.ScriptDuration) * 1000) / (after.Timestamp - before.Timestamp);
-        if (profiling) printProfile((await cdp.send('Profiler.stop')).profile);
-        // A stop after the run: the exact state of 1,000 (issue 3's stop target) and of all.
-        stream.stop1000Ms = await page.evaluate(() => window.__bench.stop(1000));
-        stream.stopAllMs = await page.evaluate((n) => window.__bench.stop(n), TOTAL);
-        const violations = await page.evaluate(() => window.__bench.violations);
-        runs.get(scenario).push({ scenario, initResult, stream, violations });
-        await page.close();
+        runs.get(scenario).push(await runOnce(url, scenario, profiling));
       }
     if (!PROFILE) for (const scenario of scenarios) scenario.baselineCpu = await baselineCpu(browser, url, scenario);
   } finally {

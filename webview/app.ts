@@ -20,7 +20,7 @@ import { HeaderView } from './header';
 import { type HostApi, persistableViewState, rememberExpansion, restoreViewState, type ViewState } from './host';
 import { RowModel } from './rowModel';
 import { TreeDom } from './treeDom';
-import { deferredKey, isSummary } from './treeStructure';
+import { deferredKey, deferredsShown, isSummary } from './treeStructure';
 import { unpackMessage } from './unpack';
 
 export interface AppTiming {
@@ -91,6 +91,7 @@ export class DeferredGraphApp {
     this.rowModel = new RowModel(() => this.timing.now());
     this.headerView = new HeaderView(this.view, {
       selectSession: (id) => this.host.postMessage({ type: 'selectSession', sessionId: id }),
+      clearEnded: () => this.host.postMessage({ type: 'clearEnded' }),
       filtersChanged: () => {
         this.userRebuild = true;
         this.invalidate(true);
@@ -312,7 +313,7 @@ export class DeferredGraphApp {
       activeSessionId: this.activeSessionId,
       header: this.header,
       error: this.error,
-      shown: rows.length,
+      shown: deferredsShown(rows),
     });
     if (!this.scrollRestored && rows.length > 0) {
       this.scrollRestored = true;

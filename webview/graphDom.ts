@@ -2,17 +2,18 @@
  * The graph view's DOM: one SVG, panned and zoomed with a transform, where only the nodes and
  * edges near the viewport exist (like the tree's rows), so a graph of thousands of nodes costs
  * what its visible part costs, and a pan only moves a transform until it leaves the drawn
- * margin. Each node is a `<g>` with `data-deferred-id`, `role="option"` and an accessible
- * name; the container is a listbox whose `aria-activedescendant` is the selected node, which
- * is always drawn. Positions come from the layout (layoutClient.ts) and change only when the
- * graph's shape does; a live update rewrites the texts of the nodes in view.
+ * margin. Each node is a `<g>` with `data-deferred-id` (a root node of a wait: `data-root-of`,
+ * the Deferred, and `data-root-kind`), `role="option"` and an accessible name; the container
+ * is a listbox whose `aria-activedescendant` is the selected node, which is always drawn.
+ * Positions come from the layout (layoutClient.ts) and change only when the graph's shape
+ * does; a live update rewrites the texts of the nodes in view.
  */
 import type { DeferredView } from '../src/protocol/protocol';
 import { observeSize, trackPointer } from './dom';
 import { onGraphKey } from './graphKeys';
 import { NODE_HEIGHT, NODE_WIDTH } from './graphLayout';
 import type { GraphModel } from './graphModel';
-import { arrowMarker, drawEdge, drawNode, nodeTexts, svg } from './graphNodes';
+import { arrowMarker, drawEdge, drawNode, nodeLocation, nodeTexts, svg } from './graphNodes';
 import { LayoutClient } from './layoutClient';
 
 export interface GraphActions {
@@ -205,7 +206,9 @@ export class GraphDom {
     if (!placed) {
       const g = svg('g', { id: nodeDomId(node.key), role: 'option' });
       g.dataset.key = node.key;
+      // A root node is not a Deferred: it names the Deferred whose wait ends at it.
       if (node.shape === 'deferred') g.dataset.deferredId = String(node.id);
+      else g.dataset.rootOf = String(node.id);
       placed = { g, signature: '' };
       this.nodes.set(node.key, placed);
       this.nodeLayer.append(g);
@@ -317,7 +320,8 @@ export class GraphDom {
     this.choose(this.model!.index.get(node.key)!);
     const target = e.target as Element;
     const d = this.lookup(node.id);
-    if (target.classList.contains('node-location') && d?.created) this.actions.openLocation(d.created.file, d.created.line);
+    const loc = d ? nodeLocation(node, d) : null;
+    if (target.classList.contains('node-location') && loc) this.actions.openLocation(loc.file, loc.line);
     else if (target.classList.contains('node-badge') && node.group) this.actions.toggleGroup(node.id);
   }
 

@@ -22,6 +22,8 @@ const COLOURS = {
   green: ['--vscode-charts-green', '#388a34'],
   yellow: ['--vscode-charts-yellow', '#bf8803'],
   blue: ['--vscode-charts-blue', '#1a85ff'],
+  orange: ['--vscode-charts-orange', '#d18616'],
+  purple: ['--vscode-charts-purple', '#652d90'],
 } as const;
 
 function colour([name, fallback]: readonly [string, string]): string {
@@ -39,7 +41,12 @@ function stylesheet(): string {
 .status-pending .node-glyph{fill:${c.yellow}}.status-waiting .node-glyph,.status-paused .node-glyph{fill:${c.blue}}
 .status-fired .node-glyph{fill:${c.green}}.status-failed .node-glyph,.status-failed .node-result{fill:${c.error}}
 .edge-line{fill:none;stroke:${c.muted}}.edge-arrow{fill:${c.muted}}.edge-label{fill:${c.muted};font-size:10px}
-.edge-memberOf .edge-line{stroke-dasharray:4 3}.edge-awaits .edge-line{stroke-dasharray:1 3}`;
+.edge-memberOf .edge-line{stroke-dasharray:4 3}.edge-awaits .edge-line{stroke-dasharray:1 3}
+.node-root .node-box{fill:none;stroke:${c.orange}}.node-root .node-glyph{fill:${c.orange}}.node-root .node-result{font-family:sans-serif;fill:${c.muted}}
+.node-connection .node-box,.node-lock .node-box,.node-queue .node-box,.node-unknown .node-box{stroke:${c.purple};stroke-dasharray:3 2}
+.node-connection .node-glyph,.node-lock .node-glyph,.node-queue .node-glyph,.node-unknown .node-glyph{fill:${c.purple}}
+.orphan .node-box{stroke:${c.error};stroke-width:2;stroke-dasharray:6 2}.orphan .node-badge{fill:${c.error}}
+.edge-firedBy .edge-line{stroke:${c.orange}}.edge-heldBy .edge-line{stroke:${c.purple};stroke-dasharray:3 2}`;
 }
 
 /** The whole laid-out graph as SVG text. */

@@ -5,17 +5,23 @@
  * edge, including those the tree shows as "see …" references. Runs only when the structure or
  * a Deferred's shape changes, never for a result or callback update.
  *
- * Nodes are Deferreds, collapsed groups of identical ones (grouping.ts) and non-Deferred roots
- * of a wait. Today the only such root the runtime reports is a deferLater timer; the "why is
- * this pending" facts (thread job, connection, process, lock, queue) add theirs in `rootsOf`.
+ * Nodes are Deferreds, collapsed groups of identical ones (grouping.ts) and the non-Deferred
+ * roots of a wait (`rootOf`: the runtime's `root` — timer, thread job, process, connection,
+ * lock, queue or another holder — drawn beside the Deferred whose wait ends there).
  */
 import type { EdgeKind } from '../src/model/view';
-import type { DeferredView } from '../src/protocol/protocol';
+import type { BlockedBy, DeferredView } from '../src/protocol/protocol';
 import { DEFAULT_GROUP_THRESHOLD, groupSiblings, subtreeShapes } from './grouping';
 import { deferredKey, type Structure } from './treeStructure';
 
+/** Root kinds that are not Deferreds, each drawn as a node of its own shape. */
+export const ROOT_NODE_KINDS = ['timer', 'thread', 'process', 'connection', 'lock', 'queue', 'unknown'] as const;
+export type RootKind = (typeof ROOT_NODE_KINDS)[number];
+/** Those that will fire the Deferred (the others hold it until something else does). */
+const FIRING: ReadonlySet<string> = new Set(['timer', 'thread', 'process']);
+
 /** `deferred`: one Deferred (or a group, see `group`); the others are non-Deferred roots. */
-export type NodeShape = 'deferred' | 'timer';
+export type NodeShape = 'deferred' | RootKind;
 
 export interface GraphNode {
   key: string;
@@ -27,6 +33,12 @@ export interface GraphNode {
   /** Index of the parent in the spanning forest, -1 for a root; always below the node's own. */
   parent: number;
   depth: number;
+  /**
+   * A root node's wait as it was when the graph was built (null for a 1.2 runtime's timer):
+   * its words are drawn from the Deferred's current root while it has one, else from this,
+   * until the next rebuild removes the node.
+   */
+  root?: BlockedBy | null;
 }
 
 export interface GraphEdge {
@@ -77,9 +89,40 @@ export function deferredEdges(d: DeferredView): Array<[number, EdgeKind]> {
   return out;
 }
 
-/** The non-Deferred things `d` waits for, each its own node shape. */
-export function rootsOf(d: DeferredView): Array<{ shape: NodeShape; key: string; kind: EdgeKind }> {
-  return d.timer?.active && !d.called ? [{ shape: 'timer', key: `t${d.id}`, kind: 'timer' }] : [];
+/** The non-Deferred root a Deferred's wait ends at, when it ends at this Deferred. */
+export interface RootNode {
+  kind: RootKind;
+  /** The runtime's root; null for a deferLater timer read from `timer` (a 1.2 runtime). */
+  root: BlockedBy | null;
+  edge: EdgeKind;
+}
+
+const isRootKind = (kind: unknown): kind is RootKind => (ROOT_NODE_KINDS as readonly unknown[]).includes(kind);
+
+/**
+ * What `d` itself waits for when that is not a Deferred: its `root`, if the path to the root
+ * ends at `d` (a Deferred waiting on another has the same root, drawn once, beside the last
+ * one); else, from a runtime without "why", an active deferLater timer. A cycle of Deferreds
+ * (kind unknown, its path never ending at a member) and orphans (marked on the node) are not
+ * nodes.
+ */
+export function rootOf(d: DeferredView): RootNode | null {
+  const r = d.root;
+  if (r && typeof r === 'object') {
+    const path = Array.isArray(r.ids) ? r.ids : [];
+    const endsHere = path.length === 0 || path[path.length - 1] === d.id;
+    if (!endsHere || !isRootKind(r.kind)) return null;
+    return { kind: r.kind, root: r, edge: FIRING.has(r.kind) ? 'firedBy' : 'heldBy' };
+  }
+  return d.timer?.active && !d.called ? { kind: 'timer', root: null, edge: 'firedBy' } : null;
+}
+
+/** The key of `d`'s root node: one per Deferred, whatever its kind, so a kind change moves nothing. */
+export const rootKey = (id: number): string => `r${id}`;
+
+/** Whether nothing can ever fire `d` itself (not one waiting on such a Deferred). */
+export function isOrphanEnd(d: DeferredView): boolean {
+  return d.blockedBy?.kind === 'orphan';
 }
 
 /** The Deferreds connected to `start` by any relation, in either direction. */
@@ -139,7 +182,8 @@ export function buildGraph(store: Map<number, DeferredView>, structure: Structur
     drawnAs.set(id, key);
     placedDeferreds += group ? group.length : 1;
     if (group) for (const member of group) drawnAs.set(member, key);
-    for (const root of rootsOf(d)) place({ key: root.key, shape: root.shape, id, group: null, parent: at, depth: depth + 1 });
+    const root = rootOf(d);
+    if (root) place({ key: rootKey(id), shape: root.kind, id, group: null, parent: at, depth: depth + 1, root: root.root });
     const kids = structure.children.get(id);
     if (kids) {
       pushSiblings(
@@ -155,7 +199,8 @@ export function buildGraph(store: Map<number, DeferredView>, structure: Structur
   for (const node of nodes) {
     const d = store.get(node.id)!;
     if (node.shape !== 'deferred') continue;
-    for (const root of rootsOf(d)) edges.push({ from: node.key, to: root.key, kind: root.kind });
+    const root = rootOf(d);
+    if (root) edges.push({ from: node.key, to: rootKey(node.id), kind: root.edge });
     for (const [target, kind] of deferredEdges(d)) {
       const to = drawnAs.get(target);
       const pair = `${node.key}>${to}`;

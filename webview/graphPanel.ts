@@ -5,11 +5,11 @@
  * changes, or a Deferred's shape changes (which can split or join a group; those rebuilds are
  * spaced out) — and when a live update only rewrites the texts in view.
  */
-import type { FromWebviewMessage } from '../src/protocol/protocol';
+import type { DeferredView, FromWebviewMessage } from '../src/protocol/protocol';
 import { el } from './dom';
 import { GraphDom } from './graphDom';
 import { graphSvg, svgToPng } from './graphExport';
-import { buildGraph, DEFAULT_GRAPH_OPTIONS, type GraphModel } from './graphModel';
+import { buildGraph, DEFAULT_GRAPH_OPTIONS, type GraphModel, rootOf } from './graphModel';
 import { groupKey, shapeKey } from './grouping';
 import type { ViewState } from './host';
 import type { RowModel } from './rowModel';
@@ -17,6 +17,13 @@ import { deferredKey, type Structure } from './treeStructure';
 
 /** A rebuild caused only by Deferreds changing shape waits at least this long after the last. */
 const SHAPE_REBUILD_SPACING_MS = 2000;
+
+/**
+ * What of a Deferred the graph's nodes and edges depend on: its shape (groups), and whether its
+ * wait ends at a root node and through which edge. A root's words (a timer's "in 1.8 s", even
+ * its kind) change in place; a root node appearing or going needs a rebuild.
+ */
+const graphShape = (d: DeferredView): string => `${shapeKey(d)}|${rootOf(d)?.edge ?? ''}`;
 
 export interface GraphPanelHost {
   /** A node was chosen: the tree selects the row. */
@@ -135,7 +142,7 @@ export class GraphPanel {
     this.shapes = new Map();
     this.shapeStale = false;
     this.lastBuild = performance.now();
-    for (const node of model.nodes) for (const id of node.group ?? [node.id]) this.shapes.set(id, shapeKey(store.get(id)!));
+    for (const node of model.nodes) for (const id of node.group ?? [node.id]) this.shapes.set(id, graphShape(store.get(id)!));
     if (focus !== null) this.dom.selectedKey = this.keyFor(model, focus);
     this.dom.setGraph(model, this.rows.lookup, fit);
     this.describe(model);
@@ -150,7 +157,7 @@ export class GraphPanel {
     for (const id of this.changed) {
       const before = this.shapes.get(id);
       const d = this.rows.lookup(id);
-      if (before !== undefined && d && shapeKey(d) !== before) this.shapeStale = true;
+      if (before !== undefined && d && graphShape(d) !== before) this.shapeStale = true;
     }
   }
 

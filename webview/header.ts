@@ -14,6 +14,8 @@ export interface HeaderActions {
   filtersChanged(): void;
   /** The user switched between the tree and the graph. */
   setMode(mode: 'tree' | 'graph'): void;
+  /** Forget the ended sessions. */
+  clearEnded(): void;
 }
 
 export interface HeaderData {
@@ -40,6 +42,7 @@ export class HeaderView {
   private readonly sessionName = el('span', 'session-name');
   private readonly sessionPicker = el('select', 'session-picker');
   private readonly sessionState = el('span', 'badge session-state');
+  private readonly clearEnded = el('button', 'clear-ended');
   private readonly counts = new Map<string, HTMLElement>();
   private readonly shownCount = el('span', 'count count-shown');
   private readonly ephemeral = el('span', 'count count-ephemeral');
@@ -60,7 +63,11 @@ export class HeaderView {
     this.sessionPicker.setAttribute('aria-label', 'Debug session');
     this.sessionPicker.addEventListener('change', () => actions.selectSession(this.sessionPicker.value));
     const session = el('div', 'session');
-    session.append(el('span', 'codicon codicon-debug-alt'), this.sessionName, this.sessionPicker, this.sessionState);
+    this.clearEnded.type = 'button';
+    this.clearEnded.textContent = 'Clear ended';
+    this.clearEnded.title = 'Forget the sessions that have ended (the last few are kept until then)';
+    this.clearEnded.addEventListener('click', () => actions.clearEnded());
+    session.append(el('span', 'codicon codicon-debug-alt'), this.sessionName, this.sessionPicker, this.sessionState, this.clearEnded);
 
     const counts = el('div', 'counts');
     counts.setAttribute('aria-live', 'off');
@@ -126,7 +133,10 @@ export class HeaderView {
     const h = data.header;
     for (const name of COUNTS) {
       const value = this.counts.get(name)!;
-      setText(value, h ? `${Number(h[name]) || 0} ${name}` : '');
+      const n = h ? Number(h[name]) || 0 : 0;
+      setText(value, h ? `${n} ${name}` : '');
+      // "0 failed" is no alarm: the error colour is for a count above zero.
+      value.classList.toggle('zero', n === 0);
     }
     setText(this.shownCount, h ? `${data.shown} rows` : '');
     const ephemeral = h ? Number(h.ephemeral) || 0 : 0;
@@ -153,6 +163,7 @@ export class HeaderView {
     setText(this.sessionName, active ? safeText(active.name, 120) : 'No session');
     setText(this.sessionState, active ? safeText(active.state, 20) : '');
     this.sessionState.hidden = !active;
+    this.clearEnded.hidden = !sessions.some((s) => s.state === 'ended');
     if (several) {
       const signature = sessions.map((s) => `${s.id}\u0000${s.name}\u0000${s.pid}`).join('\u0001');
       if (this.sessionPicker.dataset.signature !== signature) {

@@ -89,6 +89,21 @@ export type SummaryRow = DeferredRow | GroupRow | ChainRow;
 export const isSummary = (row: Row | undefined): row is SummaryRow =>
   row?.kind === 'deferred' || row?.kind === 'group' || row?.kind === 'chain';
 
+/**
+ * How many Deferreds the rows show, for the header's "N rows": a collapsed group or chain
+ * counts every Deferred it stands for, an open one only through its members' own rows; detail
+ * lines and "see …" references count nothing.
+ */
+export function deferredsShown(rows: readonly Row[]): number {
+  let n = 0;
+  for (const row of rows) {
+    if (row.kind === 'deferred') n++;
+    else if (row.kind === 'group' && !row.expanded) n += row.members.length;
+    else if (row.kind === 'chain' && !row.expanded) n += row.run.length;
+  }
+  return n;
+}
+
 export interface TreeOptions {
   hideFired: boolean;
   hideCollected: boolean;

@@ -241,6 +241,9 @@ export class GraphPanel implements vscode.Disposable {
       case 'exportImage':
         void saveExportedImage(msg.format, msg.data);
         break;
+      case 'clearEnded':
+        this.sessions.clearEnded();
+        break;
     }
   }
 

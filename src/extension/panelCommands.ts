@@ -39,7 +39,12 @@ export async function saveExportedImage(format: unknown, data: unknown): Promise
   await vscode.workspace.fs.writeFile(target, bytes);
 }
 
-/** What VS Code passes a `debug/variables/context` command (the DAP variable, and its session). */
+/**
+ * What VS Code passes a `debug/variables/context` command (the DAP variable, and its session),
+ * and, since VS Code 1.103, a `debug/watch/context` one: a watch expression serialises to the
+ * same shape, its `evaluateName` being the expression (earlier versions have no Watch menu for
+ * extensions and ignore that contribution).
+ */
 export interface VariableContext {
   sessionId?: string;
   variable?: { name?: string; evaluateName?: string };

@@ -193,11 +193,25 @@ export class SessionManager implements vscode.Disposable {
       if (record.state === 'ended') record.server?.close();
     }, RESTART_GRACE_MS).unref?.();
     const ended = [...this.records.values()].filter((r) => r.state === 'ended');
-    for (const old of ended.slice(0, Math.max(0, ended.length - ENDED_SESSIONS_KEPT))) {
+    this.forget(ended.slice(0, Math.max(0, ended.length - ENDED_SESSIONS_KEPT)));
+    this.sessionsChanged.fire();
+  }
+
+  /** Forgets every ended session (the panel's "Clear ended"); a live one becomes the active one. */
+  clearEnded(): void {
+    const ended = [...this.records.values()].filter((r) => r.state === 'ended');
+    if (!ended.length) return;
+    this.forget(ended);
+    this.activeId ??= this.records.keys().next().value ?? null;
+    this.sessionsChanged.fire();
+  }
+
+  private forget(records: SessionRecord[]): void {
+    for (const old of records) {
       this.records.delete(old.session.id);
+      old.server?.close();
       if (this.activeId === old.session.id) this.activeId = null;
     }
-    this.sessionsChanged.fire();
   }
 
   /** A Batch from the runtime (DAP event body or socket line); bad input lands in model.error. */

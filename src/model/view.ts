@@ -17,7 +17,7 @@ import type {
   FailureResult,
   TimerInfo,
 } from '../protocol/protocol';
-import { at, type DetailSegment, locationText, whyLineCount, whyLines } from './viewWhy';
+import { at, type DetailSegment, KIND_WORDS, locationText, whyLineCount, whyLines } from './viewWhy';
 
 export * from './viewWhy';
 
@@ -371,17 +371,19 @@ export function detailLines(view: DeferredView, lookup: ViewLookup): DetailSegme
 
 /**
  * The relations the graph draws, each as an arrow from the Deferred that waits to what it
- * waits for (so the graph reads left to right, waiting → awaited). `timer` points at a
- * non-Deferred root; the roots the "why is this pending" facts add get their kinds here.
+ * waits for (so the graph reads left to right, waiting → awaited). `firedBy` and `heldBy`
+ * point at a non-Deferred root of the wait: a timer, thread job or process that will fire it,
+ * or a connection, lock, queue or other holder (the kind's "held by" of viewWhy.ts).
  */
-export type EdgeKind = 'waitsOn' | 'resultIs' | 'awaits' | 'memberOf' | 'timer';
+export type EdgeKind = 'waitsOn' | 'resultIs' | 'awaits' | 'memberOf' | 'firedBy' | 'heldBy';
 
 export const EDGE_WORDS: Readonly<Record<EdgeKind, string>> = {
   waitsOn: 'waits on',
   resultIs: 'result is',
   awaits: 'awaits',
   memberOf: 'member',
-  timer: 'fired by',
+  firedBy: 'fired by',
+  heldBy: KIND_WORDS.unknown,
 };
 
 /** A run of Deferreds of one shape shown as one: `×15`. */

@@ -383,7 +383,9 @@ export type FromWebviewMessage =
   | { type: 'ready'; version: number }
   | { type: 'openLocation'; file: string; line: number }
   | { type: 'selectSession'; sessionId: string }
-  | { type: 'exportImage'; format: 'svg' | 'png'; data: string };
+  | { type: 'exportImage'; format: 'svg' | 'png'; data: string }
+  /** Forget the ended sessions (the header's "Clear ended"). */
+  | { type: 'clearEnded' };
 
 /**
  * Large host→webview messages travel packed: their JSON, zlib-deflated, as a byte array.

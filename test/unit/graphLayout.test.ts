@@ -1,13 +1,14 @@
 /**
  * The graph's model and layout on random graphs: every Deferred in scope drawn exactly once
  * (or inside one group), no two boxes overlapping, edges of every kind, positions unchanged by
- * updates that touch only results, identical Deferreds collapsed and middle-cut labels distinct.
+ * updates that touch only results or the words of a root of a wait, identical Deferreds
+ * collapsed and middle-cut labels distinct; which non-Deferred roots become nodes.
  */
 import { describe, expect, it } from 'vitest';
-import type { DeferredView } from '../../src/protocol/protocol';
+import type { BlockedBy, DeferredView } from '../../src/protocol/protocol';
 import { middleCut } from '../../webview/format';
 import { NODE_HEIGHT, NODE_WIDTH, tidyLayout } from '../../webview/graphLayout';
-import { buildGraph, DEFAULT_GRAPH_OPTIONS, type GraphModel } from '../../webview/graphModel';
+import { buildGraph, DEFAULT_GRAPH_OPTIONS, type GraphModel, ROOT_NODE_KINDS, rootOf } from '../../webview/graphModel';
 import { groupSiblings, subtreeShapes } from '../../webview/grouping';
 import { buildStructure } from '../../webview/treeStructure';
 import { firedView, pendingView } from './builders';
@@ -21,7 +22,18 @@ function random(seed: number): () => number {
   };
 }
 
-/** N Deferreds with every relation: chains, results, coroutine awaits, lists, timers, created at distinct sites. */
+const wait = (kind: string, text: string, ids: number[], line: number | null = null): BlockedBy => ({
+  kind,
+  text,
+  ids,
+  location: line === null ? null : { file: '/app.py', line, function: 'f' },
+});
+
+/**
+ * N Deferreds with every relation: chains, results, coroutine awaits, lists, a 1.2 runtime's
+ * timers, and the roots of waits of every kind (some with a path through another Deferred, so
+ * not a node of their own), created at distinct sites.
+ */
 function randomGraph(n: number, seed: number): Map<number, DeferredView> {
   const r = random(seed);
   const store = new Map<number, DeferredView>();
@@ -30,7 +42,8 @@ function randomGraph(n: number, seed: number): Map<number, DeferredView> {
     const target = 1 + Math.floor(r() * n);
     const created = { file: '/app.py', line: id, function: `f${id}` };
     let d: DeferredView;
-    if (roll < 0.25 && target !== id) d = pendingView(id, { waitingOn: target, called: true, created });
+    if (roll < 0.25 && target !== id)
+      d = pendingView(id, { waitingOn: target, called: true, created, root: wait('timer', 'in 1 s', [id, target]) });
     else if (roll < 0.35 && target !== id)
       d = pendingView(id, { called: true, hasResult: true, result: { kind: 'deferred', id: target }, created });
     else if (roll < 0.45 && target !== id)
@@ -41,7 +54,10 @@ function randomGraph(n: number, seed: number): Map<number, DeferredView> {
     else if (roll < 0.5)
       d = pendingView(id, { created, type: 'DeferredList', members: [1, 2, 3].map(() => 1 + Math.floor(r() * n)).filter((m) => m !== id) });
     else if (roll < 0.55) d = pendingView(id, { created, timer: { callAt: 5, delay: 1, function: 'tick', active: true } });
-    else d = roll < 0.8 ? pendingView(id, { created }) : firedView(id, `'${id}'`, { created });
+    else if (roll < 0.65) {
+      const kind = ROOT_NODE_KINDS[id % ROOT_NODE_KINDS.length];
+      d = pendingView(id, { created, blockedBy: wait(kind, `${kind} ${id}`, []), root: wait(kind, `${kind} ${id}`, [id], id) });
+    } else d = roll < 0.8 ? pendingView(id, { created }) : firedView(id, `'${id}'`, { created });
     store.set(id, d);
   }
   return store;
@@ -81,7 +97,13 @@ describe('graph layout of random graphs', () => {
   it('draws edges of every kind, each between two drawn nodes', () => {
     const store = randomGraph(400, 7);
     const model = buildGraph(store, buildStructure(store), whole);
-    expect(new Set(model.edges.map((e) => e.kind))).toEqual(new Set(['waitsOn', 'resultIs', 'awaits', 'memberOf', 'timer']));
+    expect(new Set(model.edges.map((e) => e.kind))).toEqual(new Set(['waitsOn', 'resultIs', 'awaits', 'memberOf', 'firedBy', 'heldBy']));
+    expect(new Set(model.nodes.map((n) => n.shape))).toEqual(new Set(['deferred', ...ROOT_NODE_KINDS]));
+    // A root node hangs from the Deferred whose wait ends at it, one per Deferred.
+    for (const node of model.nodes.filter((n) => n.shape !== 'deferred')) {
+      expect(model.nodes[node.parent].key).toBe(`d${node.id}`);
+      expect(node.key).toBe(`r${node.id}`);
+    }
     for (const e of model.edges) {
       expect(model.index.has(e.from)).toBe(true);
       expect(model.index.has(e.to)).toBe(true);
@@ -95,6 +117,24 @@ describe('graph layout of random graphs', () => {
     for (const [id, d] of store)
       if (id % 3 === 0 && d.result?.kind !== 'deferred')
         store.set(id, { ...d, hasResult: true, result: { kind: 'value', typeName: 'int', repr: `${id * 7}`, truncated: false } });
+    const after = layout(buildGraph(store, buildStructure(store), whole));
+    expect([...after.x]).toEqual([...before.x]);
+    expect([...after.y]).toEqual([...before.y]);
+  });
+
+  it('keeps every position when a root of a wait changes its words or its kind', () => {
+    const store = randomGraph(300, 14);
+    const before = layout(buildGraph(store, buildStructure(store), whole));
+    let changed = 0;
+    for (const [id, d] of store) {
+      const r = rootOf(d);
+      if (!r?.root) continue;
+      // A timer's countdown moves on; a holder "not analysed yet" turns out to be a connection.
+      const kind = r.kind === 'unknown' ? 'connection' : r.kind;
+      store.set(id, { ...d, root: { ...r.root, kind, text: `${r.root.text}, later` } });
+      changed++;
+    }
+    expect(changed).toBeGreaterThan(10);
     const after = layout(buildGraph(store, buildStructure(store), whole));
     expect([...after.x]).toEqual([...before.x]);
     expect([...after.y]).toEqual([...before.y]);
@@ -156,6 +196,46 @@ describe('identical Deferreds collapsed (one function for both views)', () => {
     expect(model.scope).toBe('connected');
     expect(model.index.has('d40')).toBe(false);
     expect(model.index.has('d1')).toBe(true);
+  });
+});
+
+describe('the roots of waits drawn as nodes', () => {
+  it('draws the root beside the Deferred its path ends at, and only there', () => {
+    // a waits on b, b on a thread job: the job is drawn once, beside b.
+    const a = pendingView(1, { waitingOn: 2, called: true, root: wait('thread', 'fetch() running', [1, 2]) });
+    const b = pendingView(2, { blockedBy: wait('thread', 'fetch() running', []), root: wait('thread', 'fetch() running', [2], 9) });
+    expect(rootOf(a)).toBeNull();
+    expect(rootOf(b)).toMatchObject({ kind: 'thread', edge: 'firedBy' });
+    const store = new Map([
+      [1, a],
+      [2, b],
+    ]);
+    const model = buildGraph(store, buildStructure(store), whole);
+    expect(model.nodes.map((n) => [n.key, n.shape])).toEqual([
+      ['d1', 'deferred'],
+      ['d2', 'deferred'],
+      ['r2', 'thread'],
+    ]);
+    expect(model.edges).toContainEqual({ from: 'd2', to: 'r2', kind: 'firedBy' });
+  });
+
+  it('says "fired by" for what will fire it and "held by" for what holds it', () => {
+    const edge = (kind: string) => rootOf(pendingView(5, { root: wait(kind, 'x', [5]) }))?.edge;
+    expect(['timer', 'thread', 'process'].map(edge)).toEqual(['firedBy', 'firedBy', 'firedBy']);
+    expect(['connection', 'lock', 'queue', 'unknown'].map(edge)).toEqual(['heldBy', 'heldBy', 'heldBy', 'heldBy']);
+  });
+
+  it('draws no node for a Deferred kind, an orphan, a cycle, or a kind it does not know', () => {
+    for (const kind of ['deferred', 'list', 'generator', 'orphan', 'from-a-newer-runtime'])
+      expect(rootOf(pendingView(5, { root: wait(kind, 'x', [5]) })), kind).toBeNull();
+    // A cycle's path never ends at the Deferred it starts from.
+    expect(rootOf(pendingView(5, { root: wait('unknown', 'a cycle of Deferreds waiting on each other', [5, 6, 7]) }))).toBeNull();
+  });
+
+  it('falls back to a 1.2 runtime’s deferLater timer, while it is active and the Deferred not called', () => {
+    const timer = { callAt: 5, delay: 1, function: 'tick', active: true };
+    expect(rootOf(pendingView(5, { timer }))).toEqual({ kind: 'timer', root: null, edge: 'firedBy' });
+    expect(rootOf(pendingView(5, { timer: { ...timer, active: false } }))).toBeNull();
   });
 });
 

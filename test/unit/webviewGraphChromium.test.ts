@@ -2,8 +2,9 @@
 /**
  * The graph view of the production bundle in a real browser (Debian's Chromium) under the
  * webview's CSP: the layout runs in its Blob worker, nodes and the "waits on" edge are drawn,
- * a DeferredList's 15 identical members collapse into ×15 and expand, a wheel zooms and a drag
- * pans, the PNG export rasterises (data: image), and nothing violates the CSP.
+ * a DeferredList's 15 identical members collapse into ×15 and expand, a thread job's wait is a
+ * root node of its own, a wheel zooms and a drag pans, the PNG export rasterises (data: image)
+ * with the root node in the SVG, and nothing violates the CSP.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,13 @@ let page: Page;
 let problems: string[] = [];
 let posted: () => Promise<unknown[]>;
 
+const job = {
+  kind: 'thread',
+  text: 'fetch(url) · running on worker 1',
+  ids: [30],
+  location: { file: '/jobs.py', line: 12, function: 'fetch' },
+};
+
 function deferreds(): DeferredView[] {
   const members = Array.from({ length: 15 }, (_, i) => 10 + i);
   return [
@@ -25,6 +33,7 @@ function deferreds(): DeferredView[] {
     ...members.map((id, i) =>
       pendingView(id, { label: `installation for Customer ${i + 1}`, created: { file: '/tale.py', line: 30, function: 'install' } }),
     ),
+    pendingView(30, { name: 'job', blockedBy: { ...job, ids: [] }, root: job }),
   ];
 }
 
@@ -55,7 +64,8 @@ describe('the graph view in Chromium', { timeout: 30_000 }, () => {
     await page.waitForSelector('g.node[data-deferred-id="10"] .node-badge');
     expect(await page.$eval('g.node[data-deferred-id="10"] .node-badge', (el) => el.textContent)).toBe('×15');
     await page.dispatchEvent('g.node[data-deferred-id="10"] .node-box', 'dblclick');
-    await page.waitForSelector('.graph[data-nodes="18"]');
+    // join, its 15 members, a and b, the job and its thread.
+    await page.waitForSelector('.graph[data-nodes="20"]');
     // Nodes out of view are not in the DOM: fit the graph to see all of them.
     await page.click('button[aria-label="Fit the graph to the view (0)"]');
     await page.waitForSelector('g.node[data-deferred-id="24"]');
@@ -63,6 +73,7 @@ describe('the graph view in Chromium', { timeout: 30_000 }, () => {
     expect(labels).toContain(middleCut('installation for Customer 15', 26));
     expect(labels).toContain(middleCut('installation for Customer 14', 26));
     expect(new Set(labels).size).toBe(labels.length);
+    expect(await page.$eval('g.node[data-root-of="30"]', (el) => el.getAttribute('data-root-kind'))).toBe('thread');
   });
 
   it('zooms with the wheel and pans with a drag', async () => {
@@ -92,6 +103,8 @@ describe('the graph view in Chromium', { timeout: 30_000 }, () => {
     expect(Buffer.from(png.data!, 'base64').subarray(1, 4).toString()).toBe('PNG');
     const svg = exports.find((m) => m.format === 'svg')!.data!;
     expect(svg).toContain('waits on');
+    expect(svg).toContain('node-root node-thread');
+    expect(svg).toContain('fired by');
     expect(svg).not.toContain('<img');
   });
 

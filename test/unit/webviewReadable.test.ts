@@ -3,12 +3,16 @@
  * The tree reads at any depth and size: a 1,000-link chain is one row that opens flat, fifteen
  * identical Deferreds are one "×15" row that opens to its members, labels that differ only at
  * the end stay distinct (cut in the middle), indentation never takes the label's room, and
- * dragged column widths are kept in the view state across a reload.
+ * dragged column widths are kept in the view state across a reload; the header's "N rows"
+ * counts Deferreds (a collapsed group or chain for all it stands for, detail lines not at all)
+ * and a zero count is not in the error colour; ended sessions can be cleared.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeferredView } from '../../src/protocol/protocol';
 import { restoreViewState } from '../../webview/host';
-import { init, mount, pendingView, RecordingHost, rowEl } from './builders';
+import { header, init, mount, pendingView, RecordingHost, rowEl, SESSION } from './builders';
 
 const chain = (n: number): DeferredView[] =>
   Array.from({ length: n }, (_, i) =>
@@ -91,5 +95,58 @@ describe('a tree that reads at any depth', () => {
     expect(saved.columnWidths.state).toBeGreaterThan(0);
     expect(root.style.getPropertyValue('--columns')).toContain(`${saved.columnWidths.state}px`);
     expect(rowEl(root, 'd1')).toBeTruthy();
+  });
+});
+
+describe('the header’s words', () => {
+  const shown = (root: HTMLElement) => root.querySelector('.count-shown')!.textContent;
+
+  it('"N rows" counts the Deferreds shown: all a collapsed row stands for, no detail line', () => {
+    const { root, send, runFrames } = mount();
+    send(init(customers()));
+    runFrames();
+    // join and the ×15 row of its members: 2 rows, 16 Deferreds.
+    expect(root.querySelectorAll('[role="treeitem"]')).toHaveLength(2);
+    expect(shown(root)).toBe('16 rows');
+    const join = root.querySelector<HTMLElement>('[role="treeitem"][data-kind="deferred"]')!;
+    (join.querySelector('.twistie') as HTMLElement).click();
+    runFrames();
+    // Closed, join shows neither its members nor its details: 1 Deferred.
+    expect(shown(root)).toBe('1 rows');
+    send(init(chain(1000)));
+    runFrames();
+    expect(shown(root)).toBe('1000 rows');
+    (root.querySelector('[role="treeitem"][data-kind="chain"] .twistie') as HTMLElement).click();
+    runFrames();
+    expect(shown(root)).toBe('1000 rows');
+  });
+
+  it('offers "Clear ended" once a session has ended, and asks the host to forget them', () => {
+    const { root, send, host } = mount();
+    send(init([pendingView(1)]));
+    const clear = root.querySelector<HTMLButtonElement>('button.clear-ended')!;
+    expect(clear.hidden).toBe(true);
+    send({ type: 'sessions', sessions: [{ ...SESSION, state: 'ended' }], activeSessionId: 's1' });
+    expect(clear.hidden).toBe(false);
+    clear.click();
+    expect(host.posted.at(-1)).toEqual({ type: 'clearEnded' });
+    send({ type: 'sessions', sessions: [], activeSessionId: null });
+    expect(clear.hidden).toBe(true);
+  });
+
+  it('does not show a zero count in the error colour', () => {
+    const { root, send, runFrames } = mount();
+    send(init([pendingView(1)], { header: header({ pending: 1, failed: 0 }) }));
+    runFrames();
+    const failed = root.querySelector('.count-failed')!;
+    expect(failed.textContent).toBe('0 failed');
+    expect(failed.classList.contains('zero')).toBe(true);
+    send(init([pendingView(1)], { header: header({ pending: 1, failed: 2 }) }));
+    runFrames();
+    expect(failed.classList.contains('zero')).toBe(false);
+    // The stylesheet colours only a count above zero.
+    const css = readFileSync(resolve('media/webview.css'), 'utf8');
+    expect(css).toMatch(/\.count-failed:not\(\.zero\) \{ color: var\(--vscode-errorForeground\)/);
+    expect(css).not.toMatch(/\.count-failed \{/);
   });
 });

@@ -62,6 +62,38 @@ export function register(t: TestRegistry, wasActiveAtStart: boolean): void {
     await vscode.commands.executeCommand('workbench.action.focusFirstEditorGroup');
   });
 
+  t.test('with two editor groups open the panel opens in one of them, never a third of its own', async () => {
+    const graph = await api();
+    await vscode.window.tabGroups.close(deferredGraphTabs(), true);
+    await waitFor('the panel to close', () => !graph.panelState().open);
+    const left = await vscode.workspace.openTextDocument(writeProgram('left.txt', 'left\n').file);
+    const right = await vscode.workspace.openTextDocument(writeProgram('right.txt', 'right\n').file);
+    await vscode.window.showTextDocument(left, { viewColumn: vscode.ViewColumn.One });
+    await vscode.window.showTextDocument(right, { viewColumn: vscode.ViewColumn.Two });
+    await vscode.commands.executeCommand('workbench.action.focusFirstEditorGroup');
+    await vscode.commands.executeCommand('deferredGraph.show');
+    const tab = await waitFor('the panel to open', () => deferredGraphTabs()[0]);
+    // In one of the two (the last, or the one the user last moved it to), not a new one.
+    assert.equal(vscode.window.tabGroups.all.length, 2, 'the panel made a group of its own');
+    assert.ok([vscode.ViewColumn.One, vscode.ViewColumn.Two].includes(tab.group.viewColumn), `column ${tab.group.viewColumn}`);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  t.test('"Deferred Graph: Show as Graph" opens the panel on the graph view', async () => {
+    const graph = await api();
+    const views: Array<string | null> = [];
+    const listening = graph.onDidPostMessage((m) => {
+      if (m.type === 'show') views.push(m.view);
+    });
+    try {
+      await vscode.commands.executeCommand('deferredGraph.showAsGraph');
+      await waitFor('the panel to be told to show the graph', () => views.includes('graph'));
+      assert.equal(graph.panelState().open, true);
+    } finally {
+      listening.dispose();
+    }
+  });
+
   t.test('deferredGraph.openOnDebugStart opens the panel when a Python session starts', async () => {
     const graph = await api();
     await vscode.window.tabGroups.close(deferredGraphTabs(), true);

@@ -96,6 +96,48 @@ export function register(t: TestRegistry): void {
   );
 
   t.test(
+    'a stop reveals what the frame names; "Show in Deferred Graph" with the Watch view’s argument (VS Code 1.103+) selects it',
+    async () => {
+      const graph = await s.api();
+      const program = s.writeProgram('experiment3_watch.py', EXPERIMENT_3);
+      // The source open first, so that the panel opens beside it and the stop does not cover it.
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(program.file), { viewColumn: vscode.ViewColumn.One });
+      await vscode.commands.executeCommand('deferredGraph.show');
+      await s.waitFor('the panel to be ready', () => graph.panelState().ready);
+      const revealed: number[][] = [];
+      const shown: number[][] = [];
+      const listening = graph.onDidPostMessage((m) => {
+        if (m.type === 'show') (m.select ? shown : revealed).push(m.reveal);
+      });
+      try {
+        s.breakAtStops({ file: program.file, stops: { waiting: program.stops.waiting } });
+        const session = await s.startSession(s.launchConfig(program));
+        await s.stoppedThread(session);
+        const named = await s.waitForNames(session.id, ['a', 'b']);
+        const b = named.get('b')!;
+        // The stop's snapshot names a and b: the panel brings both into view, selecting neither.
+        const atStop = await s.waitFor(
+          'the stop to reveal a and b',
+          () => revealed.find((ids) => ids.includes(named.get('a')!.id) && ids.includes(b.id)),
+          30_000,
+          () => ({ revealed, panel: graph.panelState() }),
+        );
+        assert.equal(atStop.length, 2);
+        await s.waitFor('VS Code to focus the stopped frame', () => vscode.debug.activeStackItem instanceof vscode.DebugStackFrame);
+        // What the Watch view's context menu passes for a watch expression `b`: its Expression
+        // serialised (debugModel.ts `toJSON`), the expression as the variable's evaluateName.
+        const watched = { sessionId: session.id, variable: { name: 'b', value: '<Deferred>', variablesReference: 0, evaluateName: 'b' } };
+        await vscode.commands.executeCommand('deferredGraph.showVariable', watched);
+        const reveal = await s.waitFor('the panel to be told to select b', () => shown.at(-1));
+        assert.deepEqual(reveal, [b.id]);
+      } finally {
+        listening.dispose();
+      }
+    },
+    90_000,
+  );
+
+  t.test(
     'selecting the caller frame names the Deferreds after its variables',
     async () => {
       const program = s.writeProgram('experiment3_frames.py', EXPERIMENT_3);

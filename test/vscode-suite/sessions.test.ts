@@ -114,8 +114,36 @@ export function register(t: TestRegistry): void {
       assert.equal(childSummary.notice, null, `a child of an injected launch needs no notice: ${childSummary.notice}`);
       const parentNames = await s.deferredsByName(session.id);
       assert.equal(parentNames.has('child_d'), false, 'the child Deferred leaked into the parent graph');
+      // The picker lists each session once: the parent and its one child, each process once.
+      const listed = graph.sessions();
+      assert.equal(new Set(listed.map((x) => x.id)).size, listed.length, JSON.stringify(listed));
+      assert.equal(listed.filter((x) => x.parentId === session.id).length, 1, JSON.stringify(listed));
+      const pids = listed.map((x) => x.pid).filter((pid) => pid !== null);
+      assert.equal(new Set(pids).size, pids.length, `a process listed twice: ${JSON.stringify(listed)}`);
     },
     90_000,
+  );
+
+  t.test(
+    'ended sessions are kept, marked ended, but only the last five',
+    async () => {
+      const graph = await s.api();
+      const program = s.writeProgram('ended/short.py', 'from twisted.internet import defer\nd = defer.succeed(1)\n');
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const session = await s.startSession(s.launchConfig(program));
+        ids.push(session.id);
+        await s.waitForEnd(session);
+        await s.waitFor(`${session.name} marked ended`, () => graph.sessions().find((x) => x.id === session.id)?.state === 'ended');
+      }
+      const kept = graph.sessions().filter((x) => ids.includes(x.id));
+      assert.deepEqual(
+        kept.map((x) => x.id),
+        ids.slice(-5),
+      );
+      assert.ok(kept.every((x) => x.state === 'ended'));
+    },
+    120_000,
   );
 
   t.test(

@@ -1,7 +1,8 @@
 """A chain of 50 links, each callback returning the next Deferred, paused at the end.
 
 links[0] waits on links[1], ... links[48] waits on links[49], which is still pending: the tree
-shows it as one row, "chain of 50 · root: links[49], pending", the graph as 50 nodes in a row.
+shows it as one row, "chain of 50 · root: links[49], pending", the graph as 50 nodes in a row
+and what holds the last one (this module's list).
 """
 
 from twisted.internet import defer

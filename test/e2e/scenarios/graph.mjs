@@ -3,18 +3,22 @@
  * the notebook's Experiment 3.a as a graph (a → b, "waits on") and "Show in Deferred Graph"
  * from the Variables view selecting b's row; tale 3's DeferredList with its 15 members
  * collapsed (×15) and expanded, in both views; a 50-link chain as one tree row and as a
- * graph; the panel at 300 px. Every wait is for a DOM change or a DAP event the step caused.
+ * graph; the panel at 300 px; the roots of waits of a real program (timer, thread job, process,
+ * connection, lock, queue) as nodes of their own with "fired by"/"held by" edges, and its
+ * orphan marked; its session, ended, kept until "Clear ended". Every wait is for a DOM change or a DAP event the step caused.
  * Screenshots land in test-results/graph-*.png.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { EXAMPLES, PY_TW22, ROOT } from '../../harness/paths.mjs';
 import { runCommand, screenshot, webview } from '../../harness/workbench.mjs';
-import { breakMarkers, pyLaunch, setBreakpoints, startDebugging } from '../lib/debug.mjs';
+import { breakMarkers, continueRun, pyLaunch, setBreakpoints, startDebugging } from '../lib/debug.mjs';
 import { showGraph } from '../lib/graph.mjs';
 import { notebookStoppedAt } from '../lib/notebook-stop.mjs';
 
 const CHAIN = path.join(ROOT, 'test', 'e2e', 'python', 'chain50.py');
+const ROOTS = path.join(ROOT, 'test', 'e2e', 'python', 'roots.py');
 
 async function shot(ctx, s, name) {
   const frame = s.page.locator('iframe.webview.ready');
@@ -32,8 +36,8 @@ async function toGraph(s, selector) {
 }
 
 /** Stops `program` at the line of its `# BREAK name` marker (or `line`) with the panel open. */
-async function stoppedIn(ctx, { program, files = [], marker, line, theme, viewport, env = {} }) {
-  const config = pyLaunch(`Graph (e2e) ${program}`, program, { env });
+async function stoppedIn(ctx, { program, files = [], marker, line, theme, viewport, env = {}, launch = {} }) {
+  const config = { ...pyLaunch(`Graph (e2e) ${program}`, program, { env }), ...launch };
   const s = await ctx.session({ python: PY_TW22, theme, viewport, launch: [config], files });
   const source = files.find((f) => path.basename(f) === program) ?? path.join(EXAMPLES, program);
   const at = line ?? breakMarkers(source).find((m) => m.name === marker).line;
@@ -122,7 +126,11 @@ async function chain(ctx, theme) {
   await shot(ctx, s, `graph-chain50-tree-${theme}`);
   await row.locator('.cell-state').click();
   await toGraph(s, 'g.node');
-  await w.locator('.graph[data-nodes="50"]').waitFor();
+  // The 50 links, and what holds the last one: the module's list (a root node, "held by").
+  await w.locator('.graph[data-nodes="51"]').waitFor();
+  const holder = w.locator('g.node[data-root-kind="unknown"]');
+  assert.equal(await holder.locator('.node-label').textContent(), '__main__.links[49]');
+  assert.equal(await w.locator(`g.edge[data-to="${await holder.getAttribute('data-key')}"] .edge-label`).textContent(), 'held by');
   await shot(ctx, s, `graph-chain50-graph-${theme}`);
   if (theme !== 'light') return;
   // The panel at 300 px: the workbench narrowed until the panel's frame is that wide.
@@ -150,6 +158,64 @@ async function chain(ctx, theme) {
   assert.ok(headerHeight < 140, `the header is ${headerHeight} px tall at 300 px`);
 }
 
+/** Each root kind roots.py makes, with the edge word from its Deferred to it. */
+const ROOT_EDGES = { timer: 'fired by', thread: 'fired by', process: 'fired by', connection: 'held by', lock: 'held by', queue: 'held by' };
+
+async function roots(ctx, theme) {
+  // Twisted forks the child process: debugpy would make the fork a debug session of its own.
+  const s = await stoppedIn(ctx, {
+    program: 'roots.py',
+    files: [ROOTS],
+    marker: 'roots',
+    theme,
+    viewport: { width: 1500, height: 900 },
+    launch: { subProcess: false },
+  });
+  const w = webview(s.page);
+  await w.locator('[role="treeitem"].row-deferred').first().waitFor({ timeout: 20000 });
+  await toGraph(s, 'g.node');
+  const whole = w.locator('.graph-tools input[type="checkbox"]');
+  if (!(await whole.isChecked())) await whole.check();
+  // Every root drawn (Twisted's own Deferreds may add nodes: their count is not asserted).
+  for (const kind of Object.keys(ROOT_EDGES)) await w.locator(`g.node[data-root-kind="${kind}"]`).waitFor({ timeout: 20000 });
+  await w.locator('button[aria-label="Fit the graph to the view (0)"]').click();
+  for (const [kind, word] of Object.entries(ROOT_EDGES)) {
+    const node = w.locator(`g.node[data-root-kind="${kind}"]`);
+    assert.equal(await node.count(), 1, kind);
+    assert.equal(await node.getAttribute('data-deferred-id'), null);
+    const of = await node.getAttribute('data-root-of');
+    // Its Deferred is the stopped frame's waits[...] entry of that kind.
+    const label = await w.locator(`g.node[data-deferred-id="${of}"]`).getAttribute('aria-label');
+    assert.ok(label.startsWith(`waits['${kind}'], `), `${kind}: ${label}`);
+    assert.ok((await node.getAttribute('aria-label')).startsWith(`${kind} `), await node.getAttribute('aria-label'));
+    assert.equal(await w.locator(`g.edge[data-to="r${of}"] .edge-label`).textContent(), word);
+  }
+  assert.match(await w.locator('g.node[data-root-kind="process"]').getAttribute('aria-label'), /sleep 30 · pid \d+/);
+  const orphan = w.locator('g.node.orphan');
+  assert.equal(await orphan.count(), 1);
+  assert.equal(await orphan.locator('.node-badge').textContent(), 'orphan');
+  await shot(ctx, s, `graph-roots-${theme}`);
+  if (theme !== 'light') return;
+  // The timer's location (the deferLater call) opens in the editor, at its line.
+  const timerLine =
+    fs
+      .readFileSync(ROOTS, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('"timer": task.deferLater')) + 1;
+  await w.locator('g.node[data-root-kind="timer"] .node-location').click();
+  await s.page
+    .locator('.statusbar-item', { hasText: new RegExp(`Ln ${timerLine}, Col`) })
+    .first()
+    .waitFor({ timeout: 20000 });
+  // The program ends: its session is kept, marked ended, until "Clear ended" forgets it.
+  await continueRun(s, 1);
+  await s.dap.waitForEnd();
+  await w.locator('.session-state', { hasText: /^ended$/ }).waitFor({ timeout: 20000 });
+  await w.locator('button.clear-ended').click();
+  await w.locator('.session-name', { hasText: /^No session$/ }).waitFor({ timeout: 20000 });
+  assert.equal(await w.locator('button.clear-ended').isHidden(), true);
+}
+
 export const tests = [
   {
     name: 'graph: notebook 3.a, light (and Show in Deferred Graph)',
@@ -162,4 +228,6 @@ export const tests = [
   { name: 'graph: tale 3 DeferredList ×15, dark', suite: 'e2e', timeoutMs: 240000, run: (ctx) => tale3(ctx, 'dark') },
   { name: 'graph: 50-link chain, light (and the panel at 300 px)', suite: 'e2e', timeoutMs: 240000, run: (ctx) => chain(ctx, 'light') },
   { name: 'graph: 50-link chain, dark', suite: 'e2e', timeoutMs: 240000, run: (ctx) => chain(ctx, 'dark') },
+  { name: 'graph: roots of waits, light', suite: 'e2e', timeoutMs: 240000, run: (ctx) => roots(ctx, 'light') },
+  { name: 'graph: roots of waits, dark', suite: 'e2e', timeoutMs: 240000, run: (ctx) => roots(ctx, 'dark') },
 ];

@@ -79,6 +79,19 @@ export const tests = [
       const eager = (manifest.activationEvents ?? []).filter((e) => e === '*' || e === 'onStartupFinished');
       assert.deepEqual(eager, [], 'the extension must not activate at start-up');
       assert.ok(!manifest.scripts?.postinstall, 'no install scripts in a published manifest');
+      // Test-only commands live in the test helper extension, never in the package.
+      const commands = (manifest.contributes?.commands ?? []).map((c) => `${c.command} ${c.title}`);
+      assert.deepEqual(
+        commands.filter((c) => /test/i.test(c)),
+        [],
+        'test-only commands in the package',
+      );
+      // Show in Deferred Graph: in the Variables and (VS Code 1.103+) Watch views, never in the palette.
+      for (const menu of ['debug/variables/context', 'debug/watch/context'])
+        assert.ok(
+          manifest.contributes?.menus?.[menu]?.some((m) => m.command === 'deferredGraph.showVariable'),
+          `deferredGraph.showVariable missing from ${menu}`,
+        );
     },
   },
 ];
