@@ -111,6 +111,9 @@ function stillWaiting(view: Pick<DeferredView, 'called' | 'waitingOn' | 'paused'
 export const ORPHAN_HINT =
   'Orphan: nothing can ever fire this Deferred. Only its own waiters refer to it; usually a callback returned a Deferred that nobody will fire. This is a bug.';
 
+/** Said of a Failure with no errback left ({@link isUnhandledNow}). */
+export const UNHANDLED_NOW_TEXT = 'unhandled now: a Failure and no errback left';
+
 /** The mark of a Deferred whose callbacks run right now. */
 export const RUNNING_TEXT = 'running its callbacks now';
 
@@ -119,8 +122,7 @@ export const STUCK_QUIET_MS = 10_000;
 
 export const STUCK_FILTER_TEXT = 'Only stuck';
 
-export const STUCK_FILTER_HINT =
-  `Show only the Deferreds that look stuck: nothing can ever fire them (orphans), the timer that would fire them is overdue by a second or more or cancelled, or nothing about them has changed for ${STUCK_QUIET_MS / 1000} s on the program's clock (a timer still due does not count). Exact at a stop; while the program runs, at most one update old.`;
+export const STUCK_FILTER_HINT = `Show only the Deferreds that look stuck: nothing can ever fire them (orphans), the timer that would fire them is overdue by a second or more or cancelled, or nothing about them has changed for ${STUCK_QUIET_MS / 1000} s on the program's clock (a timer still due does not count). Exact at a stop; while the program runs, at most one update old.`;
 
 /**
  * A timer phrase that says the timer will not fire it soon: `overdue by 1.2 s` (the runtime
@@ -139,10 +141,7 @@ export function timerStuck(b: BlockedBy): boolean {
  * stop, the stop itself, so the time spent paused does not count).
  */
 export function isStuck(
-  view: Pick<
-    DeferredView,
-    'blockedBy' | 'root' | 'called' | 'waitingOn' | 'paused' | 'collected' | 'changedAt' | 'createdAt'
-  >,
+  view: Pick<DeferredView, 'blockedBy' | 'root' | 'called' | 'waitingOn' | 'paused' | 'collected' | 'changedAt' | 'createdAt'>,
   clock: number | null,
 ): boolean {
   if (view.collected || !stillWaiting(view)) return false;
@@ -266,6 +265,6 @@ export function whyLines(view: DeferredView, nameOf: NameOf): DetailSegment[][] 
       lines.push([{ text: `traceback ${i + 1}/${n}${i === n - 1 ? ' (innermost) ' : ' '}`, muted: true }, ...placeSegments(frame)]);
     });
   }
-  if (isUnhandledNow(view)) lines.push([{ text: 'unhandled now: a Failure and no errback left' }]);
+  if (isUnhandledNow(view)) lines.push([{ text: UNHANDLED_NOW_TEXT }]);
   return lines;
 }
