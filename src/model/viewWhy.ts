@@ -231,8 +231,11 @@ export function whyLines(view: DeferredView, nameOf: NameOf): DetailSegment[][] 
     const seg: DetailSegment = { text: line, full: line };
     if (loc && typeof loc.file === 'string' && loc.file && Number.isInteger(loc.line) && loc.line > 0)
       seg.location = { file: loc.file, line: loc.line };
-    const first = !isRoot && Array.isArray(item.ids) ? item.ids.find((i) => typeof i === 'number') : undefined;
-    if (first !== undefined && !seg.location) seg.target = first;
+    // What it waits for leads to the first Deferred awaited; a root without a place, to the
+    // Deferred at the end of the path (the orphan itself, say).
+    const list = Array.isArray(item.ids) ? item.ids.filter((i) => typeof i === 'number') : [];
+    const next = isRoot ? (list.length > 1 ? list[list.length - 1] : undefined) : list[0];
+    if (next !== undefined && !seg.location) seg.target = next;
     return [{ text: label, muted: true }, seg];
   };
   if (b) lines.push(withPlace('waits for ', b, false));

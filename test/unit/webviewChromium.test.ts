@@ -125,9 +125,14 @@ describe('the webview in Chromium', { timeout: 30_000 }, () => {
     ]);
     expect(glyph[0]).toBe('codicon');
     expect(glyph[1]).not.toMatch(/^(none|normal|"")$/);
-    const mark = await page.$eval('[data-key="d7"] .orphan-mark', (el) => el.getBoundingClientRect().width);
-    expect(mark).toBeGreaterThan(0);
-    expect(await page.$eval('[data-key="d8"] .orphan-mark', (el) => el.getBoundingClientRect().width)).toBe(0);
+    const width = (sel: string) => page.$eval(sel, (el) => el.getBoundingClientRect().width);
+    // Wide, the state cell says it (icon and text); narrow, where that column gives way, the mark by the label.
+    expect(await width('[data-key="d7"] .why-icon')).toBeGreaterThan(0);
+    expect(await width('[data-key="d7"] .orphan-mark')).toBe(0);
+    await page.setViewportSize({ width: 400, height: 500 });
+    await page.waitForFunction(() => document.querySelector('[data-key="d7"] .orphan-mark')!.getBoundingClientRect().width > 0);
+    expect(await width('[data-key="d8"] .orphan-mark')).toBe(0);
+    await page.setViewportSize({ width: 900, height: 500 });
   });
 
   it('reported no CSP violation and no error', async () => {

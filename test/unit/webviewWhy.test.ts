@@ -207,6 +207,10 @@ describe('orphans and the header', () => {
     }
     expect(rowEl(root, 'd3').classList.contains('orphan')).toBe(false);
     expect(rowEl(root, 'd3').querySelector<HTMLElement>('.orphan-mark')!.hidden).toBe(true);
+    // The root line of what waits on the orphan leads to the orphan.
+    expand(root, 'd1');
+    detailRow(root, 'd1', 'root orphan').querySelector<HTMLElement>('.link')!.click();
+    expect(selectedKey(root)).toBe('d2');
     const count = root.querySelector<HTMLElement>('[data-count="orphans"]')!;
     expect(count.textContent).toBe('1 orphan');
     expect(count.classList.contains('alarm')).toBe(true);
