@@ -164,6 +164,10 @@ def referrers(targets: list[Any], wanted: set[int], skip: set[int]) -> list[Any]
     return out
 
 
+def _is_factory(obj: Any) -> bool:
+    return has_base(obj, "twisted.internet.protocol", "Factory")
+
+
 class Holders:
     """Referrers of a set of Deferreds, climbed up to three levels, for naming them."""
 
@@ -190,12 +194,18 @@ class Holders:
             for ref in found:
                 if id(ref) in self.exclude or type(ref) in OWN_TYPES or _ours(ref):
                     continue
+                of_factory = False
                 for child in gc.get_referents(ref):
                     if id(child) in wanted:
                         bucket = self.parents.setdefault(id(child), [])
                         if len(bucket) < 8:
                             bucket.append(ref)
-                if id(ref) not in no_climb and self._climbs(ref, level) and len(nxt) < _LEVEL_LIMIT:
+                        of_factory = of_factory or _is_factory(child)
+                # A factory is named by its connector: climb the dict holding it even past the
+                # level budget, or a connector whose __dict__ exists (a debugger's Variables
+                # view makes it) would hide behind it.
+                climbs = self._climbs(ref, level) or (type(ref) is dict and of_factory)
+                if id(ref) not in no_climb and climbs and len(nxt) < _LEVEL_LIMIT:
                     nxt.append(ref)
             frontier.clear()
             found.clear()
@@ -212,7 +222,7 @@ class Holders:
             return obj.__qualname__ == "deferToThreadPool.<locals>.onResult"
         if level >= 2:
             return level == 3 and type(obj) is dict  # the onResult's inContext.__dict__
-        if has_base(obj, "twisted.internet.protocol", "Factory"):
+        if _is_factory(obj):
             return True  # -> its connector
         return type(obj) in (dict, list, tuple, set, types.CellType, types.MethodType)
 
