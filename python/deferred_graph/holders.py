@@ -194,6 +194,12 @@ class Holders:
             for ref in found:
                 if id(ref) in self.exclude or type(ref) in OWN_TYPES or _ours(ref):
                     continue
+                if level > 0 and type(ref) is dict and "log_time" in ref:
+                    # A Twisted log event names nothing, and a program that never starts
+                    # logging keeps up to 65,536 of them ("Starting factory" holds the
+                    # factory): they would crowd the connector out of a factory's holders.
+                    # (One holding a Deferred itself still counts: it is no orphan.)
+                    continue
                 of_factory = False
                 for child in gc.get_referents(ref):
                     if id(child) in wanted:

@@ -122,8 +122,17 @@ from graph_hooks import label
 poems = [label(poetry_client.get_poetry("127.0.0.1", port), "poem %d" % i) for i in (1, 2)]
 spin(0.3)  # connected; the server never answers
 if sys.argv[1:] == ["dicts"]:
-    # What a debugger's Variables view does when it shows `self`: every instance gets its
-    # __dict__ made, one more hop between a Deferred and its connector.
+    # Twisted logs "Starting factory" with the factory in the event, and a program that never
+    # starts logging keeps its events in the log beginner's buffer: more referrers of a factory
+    # than a holder keeps, older (first in the heap) than its connector's dictionary...
+    from twisted.logger import Logger
+    for factory in [o for o in gc.get_objects() if type(o) is poetry_client.PoetryClientFactory]:
+        for i in range(12):
+            Logger().info("still {factory!r}", factory=factory)
+    del factory
+    gc.collect()
+    # ...which a debugger's Variables view makes when it shows `self`: every instance gets its
+    # __dict__, one more hop between a Deferred and its connector.
     for obj in gc.get_objects():
         module = type(obj).__module__
         if isinstance(module, str) and module.startswith(("twisted.internet", "poetry_client")):
@@ -131,6 +140,7 @@ if sys.argv[1:] == ["dicts"]:
                 vars(obj)
             except TypeError:
                 pass
+    gc.collect()
 dump()
 """
 
