@@ -14,6 +14,7 @@ import {
   RUNNING_TEXT,
   refName,
   resultText,
+  rootText,
   stateText,
   type ViewLookup,
 } from '../src/model/view';
@@ -98,7 +99,7 @@ export function fillSummaryRow(
   whyIcon.hidden = !why;
   stateEl.dataset.why = why;
   setText(stateTextEl, state);
-  stateEl.title = why ? whyTitle(d, state, lookup) : state;
+  stateEl.title = why ? whyTitle(d, lookup) : state;
   resultEl.className = `cell-result${result === 'N/A' ? ' na' : ''}`;
   setText(resultEl, result);
   resultEl.title = d.hasResult && d.result && d.result.kind !== 'deferred' ? tooltipText(resultText(d)) : '';
@@ -106,8 +107,13 @@ export function fillSummaryRow(
   countEl.title = `${count} pending callback pair${count === '1' ? '' : 's'} (len(d.callbacks))`;
 }
 
-/** The why cell's tooltip: the whole line, the path to the root and the plain state. */
-function whyTitle(d: DeferredView, shown: string, lookup: ViewLookup): string {
-  const path = d.root && Array.isArray(d.root.ids) && d.root.ids.length > 1 ? pathText(d, (id) => refName(id, lookup)) : '';
-  return tooltipText([shown, path, stateText(d, lookup)].filter(Boolean).join('\n'));
+/** The why cell's tooltip: the whole line (names unshortened), the path to the root and the plain state. */
+function whyTitle(d: DeferredView, lookup: ViewLookup): string {
+  const nameOf = (id: number) => refName(id, lookup);
+  const path = d.root && Array.isArray(d.root.ids) && d.root.ids.length > 1 ? pathText(d, nameOf) : '';
+  // Each part made safe on its own: the newlines between them are ours, not the program's.
+  return [rootText(d, nameOf), path, stateText(d, lookup)]
+    .filter(Boolean)
+    .map((part) => tooltipText(part))
+    .join('\n');
 }

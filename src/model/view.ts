@@ -160,7 +160,7 @@ export function stateText(view: DeferredView, lookup: ViewLookup, withWhy = fals
   const why = withWhy ? rowWhy(view) : null;
   const waiting = view.waitingOn != null ? `waiting on ${refName(view.waitingOn, lookup)}` : null;
   let text: string = status;
-  if (why) text = whyText(why, (id) => refName(id, lookup), why === view.root);
+  if (why) text = whyText(why, (id) => refName(id, lookup), why === view.root, true);
   else if (status === 'waiting') text = waiting ?? 'waiting';
   else if (status === 'paused' && waiting) text = `paused — ${waiting}`;
   const c = view.coroutine;

@@ -57,13 +57,14 @@ export function whyKind(b: BlockedBy): string {
 
 /**
  * One line for a `blockedBy` (awaited Deferreds named) or a `root` (`ids` is then its path, so
- * none are named): "timer in 1.8 s · deferLater(on_done), tale3_deferlater.py:28",
+ * none are named): "timer in 1.8 s · deferLater(on_done), tale3_deferlater.py:28". `short`:
+ * nested functions by their own name ({@link shortNames}), for a row's one line;
  * "waiting on b (#4)", "list 2 of 5 fired — waiting on #4, #5", "orphan — nothing can ever fire
  * it".
  */
-export function whyText(b: BlockedBy, nameOf: NameOf, isRoot = false): string {
+export function whyText(b: BlockedBy, nameOf: NameOf, isRoot = false, short = false): string {
   const kind = whyKind(b);
-  const phrase = str(b.text);
+  const phrase = short ? shortNames(str(b.text)) : str(b.text);
   const where = b.location && typeof b.location.file === 'string' && b.location.file ? b.location : null;
   const at = where ? `, ${locationText(where.file, typeof where.line === 'number' ? where.line : null)}` : '';
   const awaited = isRoot ? [] : ids(b);
@@ -81,6 +82,15 @@ export function whyText(b: BlockedBy, nameOf: NameOf, isRoot = false): string {
     default:
       return `${KIND_WORDS[kind]} ${phrase}${awaited.length ? ` — waiting on ${names(awaited, nameOf)}` : ''}${at}`;
   }
+}
+
+/**
+ * A phrase with nested functions by their own name, for a row's one line (the full qualified
+ * name stays in its tooltip and details): `deferLater(schedule_install.<locals>.on_done)` →
+ * `deferLater(on_done)`.
+ */
+export function shortNames(phrase: string): string {
+  return phrase.replace(/(?:[\w<>]+\.<locals>\.)+/g, '');
 }
 
 /** The row's one line of "why": its root, else what it waits for, else null (not pending). */

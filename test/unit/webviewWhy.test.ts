@@ -92,6 +92,14 @@ describe('a waiting row reads its why', () => {
     expect(rows(root).some((r) => r.state === 'pending')).toBe(false);
   });
 
+  it('names nested functions by their own name in the row, in full in its tooltip', () => {
+    const { root, send } = mount();
+    const qualified = 'in 29.9 s · deferLater(schedule_install.<locals>.schedule_install_wordpress.<locals>.on_done)';
+    send(init([waitingFor(1, why('timer', qualified, [], at(27, 'on_done')), 'work[3]')]));
+    expect(stateCell(root, 'd1').textContent).toBe('timer in 29.9 s · deferLater(on_done), tale3_deferlater.py:27');
+    expect(stateCell(root, 'd1').title.split('\n')[0]).toBe(`timer ${qualified}, tale3_deferlater.py:27`);
+  });
+
   it('a Deferred waiting on another reads the root at the end of the chain; one that has its result reads its state', () => {
     const { root, send } = mount();
     const timer = why('timer', 'in 1.8 s · deferLater', [], at(31, 'on_done'));
@@ -333,6 +341,9 @@ describe('hostile why texts', () => {
     const cell = stateCell(root, 'd1').textContent!;
     expect(cell).toContain('<img src=x onerror=alert(1)>\\u202egnp.exe\\n');
     expect(cell).not.toMatch(/[\u202e\n]/);
+    // The tooltip: the line, the path and the state, one a line — no newline of the program's.
+    expect(stateCell(root, 'd1').title.split('\n')).toHaveLength(3);
+    expect(stateCell(root, 'd1').title).not.toMatch(/\u202e/);
     // An unknown kind from a newer runtime reads as unknown, its icon too.
     expect(stateCell(root, 'd2').dataset.why).toBe('unknown');
     for (const r of detailTexts(root, 'd1')) expect(r).not.toMatch(/[\u202e\n]/);

@@ -66,7 +66,7 @@ async function orphan(ctx, theme) {
   const s = await stoppedAt(ctx, {
     program: 'orphan.py',
     line: lineOf(ORPHAN, '# BREAK stuck'),
-    session: { python, theme, files: [ORPHAN], viewport: { width: 2100, height: 560 } },
+    session: { python, theme, files: [ORPHAN], viewport: { width: 2600, height: 560 } },
   });
   const rows = await waitForGraph(
     s,
@@ -118,7 +118,7 @@ async function tale3(ctx, theme) {
     program: 'tale3_deferlater.py',
     line: lineOf(source, 'mark("scheduled")'),
     env: { TALE_DELAY: '30' },
-    session: { python, theme, viewport: { width: 2100, height: 760 } },
+    session: { python, theme, viewport: { width: 2600, height: 760 } },
   });
   const w = webview(s.page);
   const group = w.locator('[role="treeitem"].row-group').first();
@@ -151,7 +151,7 @@ async function poetry(ctx, theme) {
   const s = await ctx.session({
     python,
     theme,
-    viewport: { width: 2100, height: 560 },
+    viewport: { width: 2600, height: 560 },
     launch: [server, client],
     compounds: [{ name: 'Poetry (why)', configurations: [server.name, client.name] }],
   });
