@@ -168,6 +168,13 @@ def _is_factory(obj: Any) -> bool:
     return has_base(obj, "twisted.internet.protocol", "Factory")
 
 
+def _log_residue(obj: Any, logger_type: Any) -> bool:
+    """A Twisted log event (a dict with ``log_time``) or a ``twisted.logger.Logger``."""
+    if type(obj) is dict:
+        return "log_time" in obj
+    return logger_type is not None and is_instance(obj, logger_type)
+
+
 class Holders:
     """Referrers of a set of Deferreds, climbed up to three levels, for naming them."""
 
@@ -183,6 +190,7 @@ class Holders:
             id(vars(m)): name for name, m in list(sys.modules.items()) if m is not None
         }
         frontier: list[Any] = OwnList(targets)
+        logger_type = getattr(sys.modules.get("twisted.logger._logger"), "Logger", None)
         for level in range(5):
             if not frontier:
                 break
@@ -194,11 +202,12 @@ class Holders:
             for ref in found:
                 if id(ref) in self.exclude or type(ref) in OWN_TYPES or _ours(ref):
                     continue
-                if level > 0 and type(ref) is dict and "log_time" in ref:
-                    # A Twisted log event names nothing, and a program that never starts
-                    # logging keeps up to 65,536 of them ("Starting factory" holds the
-                    # factory): they would crowd the connector out of a factory's holders.
-                    # (One holding a Deferred itself still counts: it is no orphan.)
+                if level > 0 and _log_residue(ref, logger_type):
+                    # Twisted's log events and the Loggers they carry name nothing, and a
+                    # program that never starts logging keeps up to 65,536 events ("Starting
+                    # factory" holds the factory, twice): they would crowd the connector out
+                    # of a factory's holders. (One holding a Deferred itself still counts: a
+                    # Deferred something can reach is no orphan.)
                     continue
                 of_factory = False
                 for child in gc.get_referents(ref):

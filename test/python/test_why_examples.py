@@ -125,10 +125,10 @@ if sys.argv[1:] == ["dicts"]:
     # Twisted logs "Starting factory" with the factory in the event, and a program that never
     # starts logging keeps its events in the log beginner's buffer: more referrers of a factory
     # than a holder keeps, older (first in the heap) than its connector's dictionary...
-    from twisted.logger import Logger
+    from twisted.logger import _loggerFor
     for factory in [o for o in gc.get_objects() if type(o) is poetry_client.PoetryClientFactory]:
         for i in range(12):
-            Logger().info("still {factory!r}", factory=factory)
+            _loggerFor(factory).info("Starting factory {factory!r}", factory=factory)
     del factory
     gc.collect()
     # ...which a debugger's Variables view makes when it shows `self`: every instance gets its
