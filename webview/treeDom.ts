@@ -114,7 +114,7 @@ export class TreeDom {
   }
 
   private labelPx(): number {
-    return this.labelColumnPx || Math.max(120, ((this.width || 900) * 3.4) / 8);
+    return this.labelColumnPx || Math.max(120, ((this.width || 900) * 3) / 8);
   }
 
   get scrollTop(): number {
