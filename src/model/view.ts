@@ -17,7 +17,7 @@ import type {
   FailureResult,
   TimerInfo,
 } from '../protocol/protocol';
-import { at, type DetailSegment, locationText, rowWhy, whyLineCount, whyLines, whyText } from './viewWhy';
+import { at, type DetailSegment, locationText, rowWhy, rowWhyText, whyLineCount, whyLines } from './viewWhy';
 
 export * from './viewWhy';
 
@@ -152,15 +152,15 @@ export function refName(id: number, lookup: ViewLookup): string {
 
 /**
  * The state column: the status, what it waits on or awaits, and the cancelled/collected marks.
- * `withWhy` (the panel's rows): a Deferred still waiting reads the root of its wait instead
- * ({@link rowWhy}), "timer in 1.8 s · deferLater(on_done), tale3_deferlater.py:27".
+ * `withWhy` (the panel's rows): a Deferred still waiting reads its why instead ({@link rowWhyText}),
+ * "timer in 1.8 s · deferLater(on_done), tale3_deferlater.py:27", "waiting on b (#4) → timer …".
  */
 export function stateText(view: DeferredView, lookup: ViewLookup, withWhy = false): string {
   const status = knownStatus(view);
   const why = withWhy ? rowWhy(view) : null;
   const waiting = view.waitingOn != null ? `waiting on ${refName(view.waitingOn, lookup)}` : null;
   let text: string = status;
-  if (why) text = whyText(why, (id) => refName(id, lookup), why === view.root, true);
+  if (why) text = rowWhyText(view, (id) => refName(id, lookup)) ?? text;
   else if (status === 'waiting') text = waiting ?? 'waiting';
   else if (status === 'paused' && waiting) text = `paused — ${waiting}`;
   const c = view.coroutine;

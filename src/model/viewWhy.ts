@@ -112,6 +112,24 @@ export function rowWhy(view: Pick<DeferredView, 'blockedBy' | 'root' | 'called' 
   return stillWaiting(view) ? (view.root ?? view.blockedBy ?? null) : null;
 }
 
+/**
+ * A waiting row's one line: where its wait ends, after its first step when the end is further
+ * ("waiting on b (#4) → timer in 1.8 s · deferLater(on_done), tale3_deferlater.py:27", "list 0
+ * of 15 fired → timer …"), nested functions by their own name; null when {@link rowWhy} is.
+ */
+export function rowWhyText(
+  view: Pick<DeferredView, 'blockedBy' | 'root' | 'called' | 'waitingOn' | 'paused'>,
+  nameOf: NameOf,
+): string | null {
+  const why = rowWhy(view);
+  if (!why) return null;
+  const end = whyText(why, nameOf, why === view.root, true);
+  const b = view.blockedBy;
+  if (!b || why !== view.root || !(Array.isArray(why.ids) && why.ids.length > 1)) return end;
+  // The first step names the Deferred it waits on; a list's or a generator's many are left to the details.
+  return `${whyText(b, nameOf, whyKind(b) !== 'deferred', true)} → ${end}`;
+}
+
 /** Not fired yet, or fired but waiting on another Deferred or paused: its result is still to come. */
 function stillWaiting(view: Pick<DeferredView, 'called' | 'waitingOn' | 'paused'>): boolean {
   return !view.called || view.waitingOn != null || view.paused > 0;

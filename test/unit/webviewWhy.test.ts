@@ -109,10 +109,20 @@ describe('a waiting row reads its why', () => {
         waitingFor(2, timer, 'b'),
         firedView(3, '4', { name: 'c' }),
         pendingView(4, { name: 'old runtime' }),
+        pendingView(5, {
+          name: 'join',
+          type: 'DeferredList',
+          members: [2],
+          blockedBy: why('list', '0 of 1 fired', [2]),
+          root: { ...timer, ids: [5, 2] },
+        }),
       ]),
     );
-    expect(stateCell(root, 'd1').textContent).toBe('timer in 1.8 s · deferLater, tale3_deferlater.py:31');
+    // A list's first step without its members (the details list them), then where it ends.
+    expect(stateCell(root, 'd5').textContent).toBe('list 0 of 1 fired → timer in 1.8 s · deferLater, tale3_deferlater.py:31');
+    expect(stateCell(root, 'd1').textContent).toBe('waiting on b (#2) → timer in 1.8 s · deferLater, tale3_deferlater.py:31');
     expect(stateCell(root, 'd1').title).toContain('a (#1) → b (#2)');
+    expect(stateCell(root, 'd2').textContent).toBe('timer in 1.8 s · deferLater, tale3_deferlater.py:31');
     expect(stateCell(root, 'd3').textContent).toBe('fired');
     expect(stateCell(root, 'd3').querySelector<HTMLElement>('.why-icon')!.hidden).toBe(true);
     // A 1.2 runtime sends no why: the row says what it knows.
@@ -211,8 +221,9 @@ describe('orphans and the header', () => {
       const mark = rowEl(root, key).querySelector<HTMLElement>('.orphan-mark')!;
       expect(mark.hidden).toBe(false);
       expect(mark.title).toMatch(/^Orphan: nothing can ever fire this Deferred/);
-      expect(stateCell(root, key).textContent).toBe('orphan — nothing can ever fire it');
     }
+    expect(stateCell(root, 'd1').textContent).toBe('waiting on never (#2) → orphan — nothing can ever fire it');
+    expect(stateCell(root, 'd2').textContent).toBe('orphan — nothing can ever fire it');
     expect(rowEl(root, 'd3').classList.contains('orphan')).toBe(false);
     expect(rowEl(root, 'd3').querySelector<HTMLElement>('.orphan-mark')!.hidden).toBe(true);
     // The root line of what waits on the orphan leads to the orphan.

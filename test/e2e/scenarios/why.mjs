@@ -73,10 +73,14 @@ async function orphan(ctx, theme) {
     (all) => {
       const by = (label) => all.find((r) => r.label === label);
       const problems = [];
-      for (const label of ['user', 'profile']) {
+      const profile = by('profile');
+      const says = {
+        user: `waiting on profile (#${profile?.id}) → orphan — nothing can ever fire it`,
+        profile: 'orphan — nothing can ever fire it',
+      };
+      for (const [label, state] of Object.entries(says)) {
         const r = by(label);
-        if (!r?.orphan || r.why !== 'orphan' || r.state !== 'orphan — nothing can ever fire it')
-          problems.push(`${label} is not marked orphan: ${JSON.stringify(r)}`);
+        if (!r?.orphan || r.why !== 'orphan' || r.state !== state) problems.push(`${label} is not marked orphan: ${JSON.stringify(r)}`);
       }
       const report = by('report');
       if (!report || report.orphan || report.why !== 'timer' || !/^timer in \d+(\.\d+)? s · deferLater/.test(report.state))
