@@ -69,6 +69,10 @@ def mark(name: str) -> None:
     for listener in list(listeners):
         listener(name)
     path = os.environ.get(EXPECT_ENV)
+    # While the expectation is written and the runtime marks, the labelled Deferreds are held:
+    # one that only a cycle keeps would otherwise be freed by a collection the two allocate,
+    # between Python's reading (alive) and the marker (collected).
+    held = [ref() for ref in list(_labelled.values())] if path else []
     if path:
         _append_expectation(path, name)
     if _runtime_active():
@@ -76,6 +80,7 @@ def mark(name: str) -> None:
             _runtime.mark(name)
         except Exception:
             pass
+    del held
 
 
 def pending_callbacks(deferred: Any) -> int:

@@ -7,6 +7,8 @@
  * rebuilds of the rows are spaced out (see `onFrame`). Also keeps the view state (filters,
  * expansion, scroll) saved in the host and messages in arrival order while they unpack.
  */
+
+import { isStuck } from '../src/model/view';
 import {
   type GraphHeader,
   isPackedMessage,
@@ -18,6 +20,7 @@ import { ColumnHeader } from './columns';
 import { GraphPanel } from './graphPanel';
 import { HeaderView } from './header';
 import { type HostApi, persistableViewState, rememberExpansion, restoreViewState, type ViewState } from './host';
+import { ProgramClock } from './programClock';
 import { RowModel } from './rowModel';
 import { TreeDom } from './treeDom';
 import { deferredKey, deferredsShown, isSummary } from './treeStructure';
@@ -78,6 +81,7 @@ export class DeferredGraphApp {
   /** Messages still being unpacked, so that they are handled in the order they arrived. */
   private inbox: Promise<void> = Promise.resolve();
   private unpacking = 0;
+  private readonly clock: ProgramClock;
   private readonly headerView: HeaderView;
   readonly tree: TreeDom;
   readonly graph: GraphPanel;
@@ -89,6 +93,11 @@ export class DeferredGraphApp {
   ) {
     this.view = restoreViewState(host.getState());
     this.rowModel = new RowModel(() => this.timing.now());
+    this.clock = new ProgramClock({
+      now: () => this.timing.now(),
+      requestRebuild: () => this.rowModel.requestRebuild(),
+      recheck: () => this.invalidate(true),
+    });
     this.headerView = new HeaderView(this.view, {
       selectSession: (id) => this.host.postMessage({ type: 'selectSession', sessionId: id }),
       clearEnded: () => this.host.postMessage({ type: 'clearEnded' }),
@@ -197,7 +206,7 @@ export class DeferredGraphApp {
         break;
       case 'delta':
         if (data.sessionId !== this.activeSessionId) return;
-        this.header = data.header;
+        this.setHeader(data.header);
         this.rowModel.apply(data.upserts, data.removed);
         this.graph.noteChanges(data.removed);
         this.graph.noteChanges(data.upserts.map((d) => d.id));
@@ -240,9 +249,23 @@ export class DeferredGraphApp {
   private showState(sessionId: string | null, header: GraphHeader | null, deferreds: readonly unknown[]): void {
     this.activeSessionId = sessionId;
     this.enterSession(sessionId);
-    this.header = header;
+    this.setHeader(header);
     this.rowModel.replace(deferreds);
     this.render();
+  }
+
+  private setHeader(header: GraphHeader | null): void {
+    this.header = header;
+    this.clock.note(header);
+  }
+
+  private running(): boolean {
+    return this.sessions.find((s) => s.id === this.activeSessionId)?.state === 'running';
+  }
+
+  /** The program's clock now (programClock.ts), what "only stuck" measures against. */
+  programClock(): number | null {
+    return this.clock.read(this.running());
   }
 
   /**
@@ -305,7 +328,9 @@ export class DeferredGraphApp {
     this.framePending = false;
     // The hidden tree is not kept up to date while the graph shows: its rows catch up when it is shown again.
     const treeShown = this.view.mode === 'tree';
-    const rows = treeShown ? this.rowModel.update(this.view) : this.rowModel.rows;
+    const rows = treeShown
+      ? this.rowModel.update({ ...this.view, clock: this.clock.forRows(this.view.onlyStuck, this.running()) })
+      : this.rowModel.rows;
     this.userRebuild = false;
     if (treeShown) this.tree.setRows(rows, this.rowModel.lookup);
     this.headerView.update({
@@ -335,6 +360,7 @@ export class DeferredGraphApp {
     }
     if (this.view.hideCollected && target.collected) this.view.hideCollected = false;
     if (this.view.hideFired && target.status === 'fired') this.view.hideFired = false;
+    if (this.view.onlyStuck && !isStuck(target, this.programClock())) this.view.onlyStuck = false;
     this.view.search = '';
     this.headerView.syncControls();
     const key = deferredKey(id);

@@ -72,9 +72,9 @@ export class ColumnHeader {
     const { state, result } = this.view.columnWidths;
     if (state === null && result === null) this.root.style.removeProperty('--columns');
     else {
-      const s = state === null ? 'minmax(5em, 2fr)' : `${state}px`;
+      const s = state === null ? 'minmax(5em, 3.4fr)' : `${state}px`;
       const r = result === null ? 'minmax(4em, 1.6fr)' : `${result}px`;
-      this.root.style.setProperty('--columns', `minmax(6em, 4fr) ${s} ${r} var(--callbacks-width)`);
+      this.root.style.setProperty('--columns', `minmax(6em, 3fr) ${s} ${r} var(--callbacks-width)`);
     }
     this.changed(this.label.getBoundingClientRect().width);
   }

@@ -59,9 +59,9 @@ export function tooltipText(value: unknown): string {
   return safeText(value, TOOLTIP_LIMIT);
 }
 
-/** The texts of a Deferred row exactly as the panel draws them: the model's words, made safe. */
+/** The texts of a Deferred row exactly as the panel draws them: the model's words (a waiting row's why), made safe. */
 export function deferredCells(d: DeferredView, lookup: ViewLookup): RowText {
-  const words = rowText(d, lookup);
+  const words = rowText(d, lookup, true);
   return {
     label: safeText(words.label),
     meta: safeText(words.meta),

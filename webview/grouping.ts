@@ -5,6 +5,7 @@
  * The tree (treeStructure.ts) and the graph (graphModel.ts) both call `groupSiblings` with the
  * shapes from `subtreeShapes`, so the two views always agree on what is "the same".
  */
+import { rowWhy, whyKind } from '../src/model/view';
 import type { DeferredView } from '../src/protocol/protocol';
 import type { Structure } from './treeStructure';
 
@@ -13,7 +14,7 @@ export const DEFAULT_GROUP_THRESHOLD = 8;
 
 /**
  * What makes two Deferreds "the same" to a reader: where they were created, their state, their
- * callbacks and their driving coroutine — not their id, name or result (a result changing
+ * callbacks, their driving coroutine and the kind of what they wait for — not their id, name or result (a result changing
  * must not split a group, or live updates would reshuffle the graph).
  */
 export function shapeKey(d: DeferredView): string {
@@ -21,7 +22,9 @@ export function shapeKey(d: DeferredView): string {
   const callbacks = Array.isArray(d.callbacks)
     ? d.callbacks.map((p) => (p ? `${p.callback?.name ?? ''}/${p.errback?.name ?? ''}${p.continues == null ? '' : '+'}` : '?')).join(',')
     : '';
-  return `${d.type}|${d.status}|${d.collected ? 'x' : ''}|${c?.file}:${c?.line}:${c?.function}|${d.coroutine?.name ?? ''}|${callbacks}`;
+  // The kind of its wait too: an orphan among fifteen timers' Deferreds must not hide in their group.
+  const why = rowWhy(d);
+  return `${d.type}|${d.status}|${d.collected ? 'x' : ''}|${c?.file}:${c?.line}:${c?.function}|${d.coroutine?.name ?? ''}|${callbacks}|${why ? whyKind(why) : ''}`;
 }
 
 /** 53-bit string hash (cyrb53): a subtree's shape as a number, so a 1,000-link chain costs O(n). */

@@ -4,6 +4,7 @@
  * fix it), protocol errors, and the filter/search controls. Built once; `update` only rewrites
  * text, so typing in the search box is never interrupted by live data.
  */
+import { ORPHAN_HINT, STUCK_FILTER_HINT, STUCK_FILTER_TEXT, UNHANDLED_NOW_TEXT } from '../src/model/view';
 import type { GraphHeader, SessionSummary } from '../src/protocol/protocol';
 import { el, setText } from './dom';
 import { safeText, tooltipText } from './format';
@@ -26,7 +27,12 @@ export interface HeaderData {
   shown: number;
 }
 
-const COUNTS = ['pending', 'fired', 'failed', 'collected'] as const;
+const COUNTS = ['pending', 'fired', 'failed', 'unhandled', 'orphans', 'collected'] as const;
+/** Counts that stand for a bug or a Failure: drawn as an alarm, but only when not zero. */
+const ALARMS: ReadonlySet<string> = new Set(['failed', 'unhandled', 'orphans']);
+const COUNT_TITLES: Partial<Record<(typeof COUNTS)[number], string>> = { unhandled: UNHANDLED_NOW_TEXT, orphans: ORPHAN_HINT };
+/** "1 orphan", "2 orphans"; the other counts read as adjectives ("3 fired"). */
+const countText = (name: string, n: number): string => (name === 'orphans' && n === 1 ? '1 orphan' : `${n} ${name}`);
 
 function checkbox(text: string, onChange: (checked: boolean) => void): { label: HTMLLabelElement; input: HTMLInputElement } {
   const label = el('label', 'toggle');
@@ -53,6 +59,7 @@ export class HeaderView {
   private readonly search = el('input', 'search');
   private readonly hideFired: ReturnType<typeof checkbox>;
   private readonly hideCollected: ReturnType<typeof checkbox>;
+  private readonly onlyStuck: ReturnType<typeof checkbox>;
   private readonly modeButtons = new Map<'tree' | 'graph', HTMLButtonElement>();
 
   constructor(
@@ -74,6 +81,7 @@ export class HeaderView {
     for (const name of COUNTS) {
       const value = el('span', `count count-${name}`);
       value.dataset.count = name;
+      value.title = COUNT_TITLES[name] ?? '';
       this.counts.set(name, value);
       counts.append(value);
     }
@@ -102,8 +110,12 @@ export class HeaderView {
       view.hideCollected = checked;
       actions.filtersChanged();
     });
-    this.hideFired.input.checked = view.hideFired;
-    this.hideCollected.input.checked = view.hideCollected;
+    this.onlyStuck = checkbox(STUCK_FILTER_TEXT, (checked) => {
+      view.onlyStuck = checked;
+      actions.filtersChanged();
+    });
+    this.onlyStuck.label.title = STUCK_FILTER_HINT;
+    this.onlyStuck.label.classList.add('only-stuck');
     const modes = el('div', 'mode-switch');
     modes.setAttribute('role', 'group');
     modes.setAttribute('aria-label', 'View');
@@ -119,7 +131,7 @@ export class HeaderView {
       this.modeButtons.set(mode, b);
       modes.append(b);
     }
-    tools.append(modes, this.search, this.hideFired.label, this.hideCollected.label);
+    tools.append(modes, this.search, this.hideFired.label, this.hideCollected.label, this.onlyStuck.label);
 
     const top = el('div', 'header-top');
     top.append(session, counts);
@@ -134,9 +146,10 @@ export class HeaderView {
     for (const name of COUNTS) {
       const value = this.counts.get(name)!;
       const n = h ? Number(h[name]) || 0 : 0;
-      setText(value, h ? `${n} ${name}` : '');
-      // "0 failed" is no alarm: the error colour is for a count above zero.
+      setText(value, h ? countText(name, n) : '');
+      // "0 failed" is no alarm: the alarm colour is for failures and orphans above zero.
       value.classList.toggle('zero', n === 0);
+      value.classList.toggle('alarm', ALARMS.has(name) && n > 0);
     }
     setText(this.shownCount, h ? `${data.shown} rows` : '');
     const ephemeral = h ? Number(h.ephemeral) || 0 : 0;
@@ -187,5 +200,6 @@ export class HeaderView {
     this.search.value = this.view.search;
     this.hideFired.input.checked = this.view.hideFired;
     this.hideCollected.input.checked = this.view.hideCollected;
+    this.onlyStuck.input.checked = this.view.onlyStuck;
   }
 }

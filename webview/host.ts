@@ -16,6 +16,8 @@ export interface HostApi {
 export interface ViewState {
   hideFired: boolean;
   hideCollected: boolean;
+  /** Only the Deferreds that look stuck (viewWhy.ts `isStuck`). */
+  onlyStuck: boolean;
   search: string;
   /** Explicit expand/collapse choices by Deferred id, oldest first (a Map keeps insertion order). */
   expanded: Map<number, boolean>;
@@ -44,6 +46,7 @@ export function defaultViewState(): ViewState {
   return {
     hideFired: false,
     hideCollected: false,
+    onlyStuck: false,
     search: '',
     expanded: new Map(),
     scrollTop: 0,
@@ -65,6 +68,7 @@ export function restoreViewState(raw: unknown): ViewState {
   const r = raw as Record<string, unknown>;
   if (typeof r.hideFired === 'boolean') state.hideFired = r.hideFired;
   if (typeof r.hideCollected === 'boolean') state.hideCollected = r.hideCollected;
+  if (typeof r.onlyStuck === 'boolean') state.onlyStuck = r.onlyStuck;
   if (typeof r.search === 'string') state.search = r.search.slice(0, 200);
   if (typeof r.scrollTop === 'number' && Number.isFinite(r.scrollTop) && r.scrollTop >= 0) state.scrollTop = r.scrollTop;
   if (typeof r.selectedKey === 'string') state.selectedKey = r.selectedKey;

@@ -9,21 +9,22 @@
  */
 
 import {
-  chainText,
   chainWords,
   type DetailSegment,
   detailLines,
   displayName,
-  groupDescription,
   groupText,
+  isOrphan,
   knownStatus,
   refName,
-  resultText,
+  rowWhy,
+  whyKind,
 } from '../src/model/view';
 import type { DeferredView } from '../src/protocol/protocol';
-import { observeSize, setText, span } from './dom';
+import { observeSize, span } from './dom';
 import { deferredCells, middleCut, safeText, tooltipText } from './format';
 import { onTreeKey } from './treeKeys';
+import { fillSummaryRow } from './treeRow';
 import { type DetailRow, isSummary, type RefRow, type Row, type SummaryRow } from './treeStructure';
 
 export const ROW_HEIGHT = 22;
@@ -47,14 +48,6 @@ export interface TreeActions {
   /** A row was selected (the graph follows). */
   selected?(key: string): void;
 }
-
-const STATUS_ICONS: Record<string, string> = {
-  pending: 'codicon-circle-large-outline',
-  waiting: 'codicon-link',
-  paused: 'codicon-debug-pause',
-  fired: 'codicon-pass',
-  failed: 'codicon-error',
-};
 
 function rowDomId(key: string): string {
   return `dg-row-${key}`;
@@ -121,7 +114,7 @@ export class TreeDom {
   }
 
   private labelPx(): number {
-    return this.labelColumnPx || Math.max(120, ((this.width || 900) * 4) / 7.6);
+    return this.labelColumnPx || Math.max(120, ((this.width || 900) * 3) / 8);
   }
 
   get scrollTop(): number {
@@ -261,10 +254,10 @@ export class TreeDom {
       delete el.dataset.id;
       delete el.dataset.status;
     }
-    if (isSummary(row)) this.fillDeferred(el, row, parts, indent);
+    if (isSummary(row)) fillSummaryRow(el, row, parts, indent, this.lookup);
     else el.replaceChildren(...(row.kind === 'ref' ? this.refCells(row, parts) : this.detailCells(row)));
     el.dataset.kind = row.kind;
-    el.className = `row row-${row.kind}${isSummary(row) ? ' row-summary' : ''}${selected ? ' selected' : ''}${isSummary(row) ? ` status-${knownStatus(row.d)}${row.d.collected ? ' collected' : ''}` : ''}`;
+    el.className = `row row-${row.kind}${isSummary(row) ? ' row-summary' : ''}${selected ? ' selected' : ''}${isSummary(row) ? ` status-${knownStatus(row.d)}${row.d.collected ? ' collected' : ''}${isOrphan(row.d) ? ' orphan' : ''}` : ''}`;
   }
 
   /** The texts a row shows (also its change signature). */
@@ -279,60 +272,12 @@ export class TreeDom {
         ? chain.label
         : `${row.kind === 'group' ? `${groupText(row.members.length)} ` : ''}${middleCut(displayName(d), fits)}`;
       const meta = chain ? middleCut(chain.meta, Math.max(12, fits - chain.label.length + 4)) : cells.meta;
-      return [label, meta, cells.state, cells.result, cells.callbacks, row.relation ?? '', d.unhandledFailure ? '!' : ''];
+      const why = rowWhy(d);
+      const marks = `${d.unhandledFailure ? 'u' : ''}${isOrphan(d) ? 'o' : ''}${d.running ? 'r' : ''}`;
+      return [label, meta, cells.state, cells.result, cells.callbacks, row.relation ?? '', marks, why ? whyKind(why) : ''];
     }
     if (row.kind === 'ref') return [safeText(refName(row.targetId, this.lookup)), row.relation ?? ''];
     return this.segments(row).map((s) => s.text);
-  }
-
-  /**
-   * Fills a Deferred row, updating the spans of one already drawn in place: a row whose result
-   * changes every frame keeps its elements, so a click on it is never lost to an update.
-   */
-  private fillDeferred(
-    el: HTMLElement,
-    row: SummaryRow,
-    [label, meta, state, result, count, relation, unhandled]: string[],
-    indent: string,
-  ): void {
-    if (!isSummary({ kind: el.dataset.kind } as Row)) {
-      const first = span('cell-name', '');
-      first.append(
-        span('twistie', ''),
-        span('icon', ''),
-        span('cell-label', ''),
-        span('cell-meta', ''),
-        span('badge', ''),
-        span('badge unhandled codicon codicon-warning', '', 'Collected with an unhandled failure'),
-      );
-      el.replaceChildren(first, span('cell-state', ''), span('cell-result', ''), span('cell-callbacks', ''));
-    }
-    const [first, stateEl, resultEl, countEl] = Array.from(el.children) as HTMLElement[];
-    const [twistie, icon, labelEl, metaEl, relationEl, unhandledEl] = Array.from(first.children) as HTMLElement[];
-    const d = row.d;
-    first.style.paddingLeft = indent;
-    twistie.className = `twistie codicon ${row.expanded ? 'codicon-chevron-down' : 'codicon-chevron-right'}`;
-    icon.className = `icon codicon ${STATUS_ICONS[knownStatus(d)]}`;
-    setText(labelEl, label);
-    labelEl.title = tooltipText(
-      row.kind === 'group'
-        ? groupDescription(row.members.length, d)
-        : row.kind === 'chain'
-          ? chainText(row.run.length, d, this.lookup)
-          : displayName(d),
-    );
-    setText(metaEl, meta);
-    relationEl.className = `badge relation-${relation}`;
-    setText(relationEl, relation);
-    relationEl.hidden = !relation;
-    unhandledEl.hidden = !unhandled;
-    setText(stateEl, state);
-    stateEl.title = state;
-    resultEl.className = `cell-result${result === 'N/A' ? ' na' : ''}`;
-    setText(resultEl, result);
-    resultEl.title = d.hasResult && d.result && d.result.kind !== 'deferred' ? tooltipText(resultText(d)) : '';
-    setText(countEl, count);
-    countEl.title = `${count} pending callback pair${count === '1' ? '' : 's'} (len(d.callbacks))`;
   }
 
   private refCells(row: RefRow, [name, relation]: string[]): HTMLElement[] {

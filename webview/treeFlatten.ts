@@ -157,8 +157,9 @@ export function flatten(store: Map<number, DeferredView>, options: TreeOptions, 
         const leader = store.get(task.members[0])!;
         const key = groupKey(task.members[0]);
         const open = openGroups.has(key);
-        if (isHidden(leader, options)) {
-          // Every member is hidden too (same state): each hands its place to what nests under it.
+        if (task.members.some((id) => isHidden(store.get(id)!, options))) {
+          // Members share a state, not their age ("only stuck"): each hidden one hands its place
+          // to what nests under it, and the rest show one by one.
           for (let i = task.members.length - 1; i >= 0; i--)
             stack.push({ t: 'node', id: task.members[i], level: task.level, parent: task.parent, relation: task.relation, ref: false });
           continue;

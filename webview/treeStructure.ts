@@ -8,6 +8,7 @@
  * Everything is iterative (a 10,000-link chain must not overflow the stack) and O(n) per build.
  */
 
+import { isStuck } from '../src/model/view';
 import type { DeferredView } from '../src/protocol/protocol';
 
 export type Relation = 'chained' | 'member' | 'awaited';
@@ -108,6 +109,10 @@ export interface TreeOptions {
   hideFired: boolean;
   hideCollected: boolean;
   search: string;
+  /** Show only the Deferreds that look stuck (viewWhy.ts `isStuck`), against `clock`. */
+  onlyStuck?: boolean;
+  /** The program's clock "unchanged for N s" is measured against (GraphHeader.clock, advanced while running). */
+  clock?: number | null;
   /**
    * Explicit expand/collapse choices by Deferred id. Without one, a row with nested Deferreds
    * shows them (the chain is the point) but not its details; expanding one shows both.
@@ -261,5 +266,7 @@ export function matchesSearch(d: DeferredView, needle: string): boolean {
 
 /** Whether a filter hides `d`. "Hide fired" keeps failed ones: a Failure is what one looks for. */
 export function isHidden(d: DeferredView, o: TreeOptions): boolean {
-  return (o.hideFired && d.status === 'fired') || (o.hideCollected && d.collected);
+  return (
+    (o.hideFired && d.status === 'fired') || (o.hideCollected && d.collected) || (o.onlyStuck === true && !isStuck(d, o.clock ?? null))
+  );
 }

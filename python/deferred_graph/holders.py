@@ -164,6 +164,17 @@ def referrers(targets: list[Any], wanted: set[int], skip: set[int]) -> list[Any]
     return out
 
 
+def _is_factory(obj: Any) -> bool:
+    return has_base(obj, "twisted.internet.protocol", "Factory")
+
+
+def _log_residue(obj: Any, logger_type: Any) -> bool:
+    """A Twisted log event (a dict with ``log_time``) or a ``twisted.logger.Logger``."""
+    if type(obj) is dict:
+        return "log_time" in obj
+    return logger_type is not None and is_instance(obj, logger_type)
+
+
 class Holders:
     """Referrers of a set of Deferreds, climbed up to three levels, for naming them."""
 
@@ -179,6 +190,7 @@ class Holders:
             id(vars(m)): name for name, m in list(sys.modules.items()) if m is not None
         }
         frontier: list[Any] = OwnList(targets)
+        logger_type = getattr(sys.modules.get("twisted.logger._logger"), "Logger", None)
         for level in range(5):
             if not frontier:
                 break
@@ -190,12 +202,25 @@ class Holders:
             for ref in found:
                 if id(ref) in self.exclude or type(ref) in OWN_TYPES or _ours(ref):
                     continue
+                if level > 0 and _log_residue(ref, logger_type):
+                    # Twisted's log events and the Loggers they carry name nothing, and a
+                    # program that never starts logging keeps up to 65,536 events ("Starting
+                    # factory" holds the factory, twice): they would crowd the connector out
+                    # of a factory's holders. (One holding a Deferred itself still counts: a
+                    # Deferred something can reach is no orphan.)
+                    continue
+                of_factory = False
                 for child in gc.get_referents(ref):
                     if id(child) in wanted:
                         bucket = self.parents.setdefault(id(child), [])
                         if len(bucket) < 8:
                             bucket.append(ref)
-                if id(ref) not in no_climb and self._climbs(ref, level) and len(nxt) < _LEVEL_LIMIT:
+                        of_factory = of_factory or _is_factory(child)
+                # A factory is named by its connector: climb the dict holding it even past the
+                # level budget, or a connector whose __dict__ exists (a debugger's Variables
+                # view makes it) would hide behind it.
+                climbs = self._climbs(ref, level) or (type(ref) is dict and of_factory)
+                if id(ref) not in no_climb and climbs and len(nxt) < _LEVEL_LIMIT:
                     nxt.append(ref)
             frontier.clear()
             found.clear()
@@ -212,7 +237,7 @@ class Holders:
             return obj.__qualname__ == "deferToThreadPool.<locals>.onResult"
         if level >= 2:
             return level == 3 and type(obj) is dict  # the onResult's inContext.__dict__
-        if has_base(obj, "twisted.internet.protocol", "Factory"):
+        if _is_factory(obj):
             return True  # -> its connector
         return type(obj) in (dict, list, tuple, set, types.CellType, types.MethodType)
 

@@ -16,6 +16,8 @@ export interface Entry {
   /** From the collected event: it changed after its last report, and nobody knows how. */
   deathUnknown: boolean;
   bucket: Bucket | 'collected';
+  /** The newest `t` of a created/changed event about it (a maximum, so arrival order does not matter). */
+  changedAt: number | null;
 }
 
 /** What is remembered of a Deferred that is not (or no longer) in `entries`. */

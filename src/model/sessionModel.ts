@@ -45,6 +45,8 @@ export class SessionModel {
   private skewError: string | null = null;
   private rejectedCount = 0;
   private lastRejection: string | null = null;
+  /** The newest event time seen (a maximum: batches arrive in any order). */
+  private clock: number | null = null;
 
   constructor(private readonly opts: ModelOptions) {
     const retained = opts.retainFired + opts.retainCollected;
@@ -108,6 +110,7 @@ export class SessionModel {
       ephemeral: this.ephemeral,
       error: this.skewError,
       lastMarker: last ? last.name : null,
+      clock: this.clock,
     };
   }
 
@@ -189,6 +192,7 @@ export class SessionModel {
 
   /** Returns whether the event changed the model. */
   private applyEvent(event: ParsedEvent, fromStop: boolean): boolean {
+    if (Number.isFinite(event.t) && (this.clock === null || event.t > this.clock)) this.clock = event.t;
     switch (event.kind) {
       case 'hello': {
         const { pid, python, twisted, transport, protocolVersion } = event;
@@ -196,8 +200,12 @@ export class SessionModel {
         return true;
       }
       case 'created':
-      case 'changed':
-        return this.applyState(event.deferred, event.seq, false);
+      case 'changed': {
+        const applied = this.applyState(event.deferred, event.seq, false);
+        const entry = this.entries.get(event.deferred.id);
+        if (entry && Number.isFinite(event.t) && (entry.changedAt === null || event.t > entry.changedAt)) entry.changedAt = event.t;
+        return applied;
+      }
       case 'collected':
         return this.applyCollected(event.id, {
           seq: event.seq,
@@ -338,6 +346,7 @@ export class SessionModel {
       firedAtDeath,
       deathUnknown: false,
       bucket: 'pending',
+      changedAt: null,
     };
     this.counts.pending++;
     this.entries.set(state.id, entry);
@@ -392,6 +401,7 @@ export class SessionModel {
       unhandledFailure: entry.unhandledFailure,
       stateAtDeathUnknown: entry.deathUnknown,
       lastSeq: Math.max(entry.stateSeq, collectedSeq ?? -1),
+      changedAt: entry.changedAt,
     });
   }
 }

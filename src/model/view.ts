@@ -17,7 +17,7 @@ import type {
   FailureResult,
   TimerInfo,
 } from '../protocol/protocol';
-import { at, type DetailSegment, KIND_WORDS, locationText, whyLineCount, whyLines } from './viewWhy';
+import { at, type DetailSegment, KIND_WORDS, locationText, rowWhy, rowWhyText, whyLineCount, whyLines } from './viewWhy';
 
 export * from './viewWhy';
 
@@ -47,6 +47,7 @@ export interface ViewExtras {
   unhandledFailure: FailureResult | null;
   stateAtDeathUnknown: boolean;
   lastSeq: number;
+  changedAt: number | null;
 }
 
 /**
@@ -83,6 +84,7 @@ export function buildView(state: DeferredState, name: string | null, extras: Vie
     unhandledFailure: extras.unhandledFailure,
     stateAtDeathUnknown: extras.stateAtDeathUnknown,
     lastSeq: extras.lastSeq,
+    changedAt: extras.changedAt,
   };
 }
 
@@ -148,15 +150,21 @@ export function refName(id: number, lookup: ViewLookup): string {
   return target.name || target.label ? `${displayName(target)} (#${id})` : displayName(target);
 }
 
-/** The state column: the status, what it waits on or awaits, and the cancelled/collected marks. */
-export function stateText(view: DeferredView, lookup: ViewLookup): string {
+/**
+ * The state column: the status, what it waits on or awaits, and the cancelled/collected marks.
+ * `withWhy` (the panel's rows): a Deferred still waiting reads its why instead ({@link rowWhyText}),
+ * "timer in 1.8 s · deferLater(on_done), tale3_deferlater.py:27", "waiting on b (#4) → timer …".
+ */
+export function stateText(view: DeferredView, lookup: ViewLookup, withWhy = false): string {
   const status = knownStatus(view);
+  const why = withWhy ? rowWhy(view) : null;
   const waiting = view.waitingOn != null ? `waiting on ${refName(view.waitingOn, lookup)}` : null;
   let text: string = status;
-  if (status === 'waiting') text = waiting ?? 'waiting';
+  if (why) text = rowWhyText(view, (id) => refName(id, lookup)) ?? text;
+  else if (status === 'waiting') text = waiting ?? 'waiting';
   else if (status === 'paused' && waiting) text = `paused — ${waiting}`;
   const c = view.coroutine;
-  if (c && !c.finished && c.waitingOn != null && view.waitingOn == null) text += ` — awaiting ${refName(c.waitingOn, lookup)}`;
+  if (!why && c && !c.finished && c.waitingOn != null && view.waitingOn == null) text += ` — awaiting ${refName(c.waitingOn, lookup)}`;
   if (view.cancelled) text += ' · cancelled';
   if (view.collected) text += ' · collected';
   if (view.collected && view.stateAtDeathUnknown) text += ` · ${STATE_AT_DEATH_UNKNOWN}`;
@@ -236,11 +244,12 @@ export interface RowText {
   callbacks: string;
 }
 
-export function rowText(view: DeferredView, lookup: ViewLookup): RowText {
+/** `withWhy`: the state column reads the root of the wait (see {@link stateText}). */
+export function rowText(view: DeferredView, lookup: ViewLookup, withWhy = false): RowText {
   return {
     label: displayName(view),
     meta: metaText(view),
-    state: stateText(view, lookup),
+    state: stateText(view, lookup, withWhy),
     result: resultText(view),
     callbacks: callbacksText(view),
   };

@@ -57,13 +57,14 @@ export function whyKind(b: BlockedBy): string {
 
 /**
  * One line for a `blockedBy` (awaited Deferreds named) or a `root` (`ids` is then its path, so
- * none are named): "timer in 1.8 s · deferLater(on_done), tale3_deferlater.py:28",
+ * none are named): "timer in 1.8 s · deferLater(on_done), tale3_deferlater.py:28". `short`:
+ * nested functions by their own name ({@link shortNames}), for a row's one line;
  * "waiting on b (#4)", "list 2 of 5 fired — waiting on #4, #5", "orphan — nothing can ever fire
  * it".
  */
-export function whyText(b: BlockedBy, nameOf: NameOf, isRoot = false): string {
+export function whyText(b: BlockedBy, nameOf: NameOf, isRoot = false, short = false): string {
   const kind = whyKind(b);
-  const phrase = str(b.text);
+  const phrase = short ? shortNames(str(b.text)) : str(b.text);
   const where = b.location && typeof b.location.file === 'string' && b.location.file ? b.location : null;
   const at = where ? `, ${locationText(where.file, typeof where.line === 'number' ? where.line : null)}` : '';
   const awaited = isRoot ? [] : ids(b);
@@ -83,6 +84,15 @@ export function whyText(b: BlockedBy, nameOf: NameOf, isRoot = false): string {
   }
 }
 
+/**
+ * A phrase with nested functions by their own name, for a row's one line (the full qualified
+ * name stays in its tooltip and details): `deferLater(schedule_install.<locals>.on_done)` →
+ * `deferLater(on_done)`.
+ */
+export function shortNames(phrase: string): string {
+  return phrase.replace(/(?:[\w<>]+\.<locals>\.)+/g, '');
+}
+
 /** The row's one line of "why": its root, else what it waits for, else null (not pending). */
 export function rootText(view: Pick<DeferredView, 'blockedBy' | 'root'>, nameOf: NameOf): string | null {
   if (view.root) return whyText(view.root, nameOf, true);
@@ -92,6 +102,82 @@ export function rootText(view: Pick<DeferredView, 'blockedBy' | 'root'>, nameOf:
 /** The path followed to the root, this Deferred first: `a (#1) → b (#2) → #3`. */
 export function pathText(view: Pick<DeferredView, 'root'>, nameOf: NameOf): string {
   return view.root ? ids(view.root).map(nameOf).join(' → ') : '';
+}
+
+/**
+ * What a row still waiting reads instead of a bare "pending": its root, else what it waits
+ * for; null once it has its result (nothing to wait for) or when the runtime sent no why (1.2).
+ */
+export function rowWhy(view: Pick<DeferredView, 'blockedBy' | 'root' | 'called' | 'waitingOn' | 'paused'>): BlockedBy | null {
+  return stillWaiting(view) ? (view.root ?? view.blockedBy ?? null) : null;
+}
+
+/**
+ * A waiting row's one line: where its wait ends, after its first step when the end is further
+ * ("waiting on b (#4) → timer in 1.8 s · deferLater(on_done), tale3_deferlater.py:27", "list 0
+ * of 15 fired → timer …"), nested functions by their own name; null when {@link rowWhy} is.
+ */
+export function rowWhyText(
+  view: Pick<DeferredView, 'blockedBy' | 'root' | 'called' | 'waitingOn' | 'paused'>,
+  nameOf: NameOf,
+): string | null {
+  const why = rowWhy(view);
+  if (!why) return null;
+  const end = whyText(why, nameOf, why === view.root, true);
+  const b = view.blockedBy;
+  if (!b || why !== view.root || !(Array.isArray(why.ids) && why.ids.length > 1)) return end;
+  // The first step names the Deferred it waits on; a list's or a generator's many are left to the details.
+  return `${whyText(b, nameOf, whyKind(b) !== 'deferred', true)} → ${end}`;
+}
+
+/** Not fired yet, or fired but waiting on another Deferred or paused: its result is still to come. */
+function stillWaiting(view: Pick<DeferredView, 'called' | 'waitingOn' | 'paused'>): boolean {
+  return !view.called || view.waitingOn != null || view.paused > 0;
+}
+
+/** Said of an orphan wherever it is marked (the row's warning, the header's count). */
+export const ORPHAN_HINT =
+  'Orphan: nothing can ever fire this Deferred. Only its own waiters refer to it; usually a callback returned a Deferred that nobody will fire. This is a bug.';
+
+/** Said of a Failure with no errback left ({@link isUnhandledNow}). */
+export const UNHANDLED_NOW_TEXT = 'unhandled now: a Failure and no errback left';
+
+/** The mark of a Deferred whose callbacks run right now. */
+export const RUNNING_TEXT = 'running its callbacks now';
+
+/** A Deferred unchanged this long (on the program's clock) counts as stuck. */
+export const STUCK_QUIET_MS = 10_000;
+
+export const STUCK_FILTER_TEXT = 'Only stuck';
+
+export const STUCK_FILTER_HINT = `Show only the Deferreds that look stuck: nothing can ever fire them (orphans), the timer that would fire them is overdue by a second or more or cancelled, or nothing about them has changed for ${STUCK_QUIET_MS / 1000} s on the program's clock (a timer still due does not count). Exact at a stop; while the program runs, at most one update old.`;
+
+/**
+ * A timer phrase that says the timer will not fire it soon: `overdue by 1.2 s` (the runtime
+ * writes whole seconds from 1 s up, `overdue by 3 ms` below — timers.py `_in_text`), or a
+ * DelayedCall cancelled (`… · cancelled`).
+ */
+export function timerStuck(b: BlockedBy): boolean {
+  const phrase = str(b.text);
+  return /^overdue by [\d.]+ s\b/.test(phrase) || /· cancelled\b/.test(phrase);
+}
+
+/**
+ * Whether a Deferred looks stuck (the "only stuck" filter): still waiting, and its wait ends at
+ * an orphan or a timer that will not fire it, or — unless a timer is still due to — it has not
+ * changed for {@link STUCK_QUIET_MS} by `clock`, the program's clock at the newest event (at a
+ * stop, the stop itself, so the time spent paused does not count).
+ */
+export function isStuck(
+  view: Pick<DeferredView, 'blockedBy' | 'root' | 'called' | 'waitingOn' | 'paused' | 'collected' | 'changedAt' | 'createdAt'>,
+  clock: number | null,
+): boolean {
+  if (view.collected || !stillWaiting(view)) return false;
+  if (isOrphan(view)) return true;
+  const why = rowWhy(view);
+  if (why && whyKind(why) === 'timer') return timerStuck(why);
+  const since = typeof view.changedAt === 'number' ? view.changedAt : view.createdAt;
+  return clock !== null && typeof since === 'number' && clock - since >= STUCK_QUIET_MS;
 }
 
 /** Whether nothing can ever fire it, or the wait ends at something that cannot. */
@@ -148,7 +234,7 @@ export function whyLineCount(view: DeferredView): number {
   if (view.running) n++;
   const f = view.hasResult && view.result?.kind === 'failure' ? view.result : null;
   if (f?.raisedBy) n++;
-  if (f && Array.isArray(f.frames) && f.frames.length) n++;
+  if (f && Array.isArray(f.frames)) n += f.frames.length;
   if (isUnhandledNow(view)) n++;
   return n;
 }
@@ -162,7 +248,7 @@ function placeSegments(loc: Location | null | undefined): DetailSegment[] {
 /**
  * The "why" lines of an expanded row: what it waits for, the root and the path to it (each
  * Deferred a link), who fired it, that its callbacks run now, where its Failure was raised and
- * its traceback (innermost last), and whether that Failure is unhandled now.
+ * its traceback (a frame a line, innermost last), and whether that Failure is unhandled now.
  */
 export function whyLines(view: DeferredView, nameOf: NameOf): DetailSegment[][] {
   const lines: DetailSegment[][] = [];
@@ -173,8 +259,11 @@ export function whyLines(view: DeferredView, nameOf: NameOf): DetailSegment[][] 
     const seg: DetailSegment = { text: line, full: line };
     if (loc && typeof loc.file === 'string' && loc.file && Number.isInteger(loc.line) && loc.line > 0)
       seg.location = { file: loc.file, line: loc.line };
-    const first = !isRoot && Array.isArray(item.ids) ? item.ids.find((i) => typeof i === 'number') : undefined;
-    if (first !== undefined && !seg.location) seg.target = first;
+    // What it waits for leads to the first Deferred awaited; a root without a place, to the
+    // Deferred at the end of the path (the orphan itself, say).
+    const list = Array.isArray(item.ids) ? item.ids.filter((i) => typeof i === 'number') : [];
+    const next = isRoot ? (list.length > 1 ? list[list.length - 1] : undefined) : list[0];
+    if (next !== undefined && !seg.location) seg.target = next;
     return [{ text: label, muted: true }, seg];
   };
   if (b) lines.push(withPlace('waits for ', b, false));
@@ -197,17 +286,16 @@ export function whyLines(view: DeferredView, nameOf: NameOf): DetailSegment[][] 
       });
     lines.push(line);
   }
-  if (view.running) lines.push([{ text: 'running its callbacks now' }]);
+  if (view.running) lines.push([{ text: RUNNING_TEXT }]);
   const f = view.hasResult && view.result?.kind === 'failure' ? view.result : null;
   if (f?.raisedBy) lines.push([{ text: 'raised by callback ', muted: true }, ...placeSegments(f.raisedBy)]);
-  if (f && Array.isArray(f.frames) && f.frames.length) {
-    const tb: DetailSegment[] = [{ text: 'traceback ', muted: true }];
+  // A frame a line (rows are one line high: a traceback on one line would run off the panel).
+  if (f && Array.isArray(f.frames)) {
+    const n = f.frames.length;
     f.frames.forEach((frame, i) => {
-      if (i) tb.push({ text: ' › ', muted: true });
-      tb.push(...placeSegments(frame));
+      lines.push([{ text: `traceback ${i + 1}/${n}${i === n - 1 ? ' (innermost) ' : ' '}`, muted: true }, ...placeSegments(frame)]);
     });
-    lines.push(tb);
   }
-  if (isUnhandledNow(view)) lines.push([{ text: 'unhandled now: a Failure and no errback left' }]);
+  if (isUnhandledNow(view)) lines.push([{ text: UNHANDLED_NOW_TEXT }]);
   return lines;
 }

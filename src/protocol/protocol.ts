@@ -306,6 +306,12 @@ export interface DeferredView extends DeferredState {
   /** The Failure it died with unhandled, if any. */ unhandledFailure: FailureResult | null;
   /** It changed after its last report and died before the runtime could read how. */ stateAtDeathUnknown: boolean;
   /** seq of the last event that changed this Deferred. */ lastSeq: number;
+  /**
+   * When it last changed, on the debuggee's clock (ms since the epoch): the newest `created` or
+   * `changed` event about it (a write to it, or a new verdict of the idle analysis). A stop's
+   * snapshot re-reads and does not count. Null when only snapshots spoke of it.
+   */
+  changedAt: number | null;
 }
 
 /** One debug session in the webview's picker. */
@@ -333,6 +339,11 @@ export interface GraphHeader {
   /** Set when the session's events cannot be used (e.g. a future major protocol version). */
   error: string | null;
   /** Name of the last deferred_graph.mark(). */ lastMarker: string | null;
+  /**
+   * The debuggee's clock (ms since the epoch) at the newest event applied — at a stop, the
+   * stop's snapshot: what "unchanged for N seconds" is measured against. Null before any event.
+   */
+  clock: number | null;
 }
 
 /**

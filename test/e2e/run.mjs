@@ -25,6 +25,7 @@ const SCENARIOS = [
   'reload',
   'screenshots',
   'graph',
+  'why',
 ];
 
 function parseArgs(argv) {

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from conftest import EXAMPLES_DIR, PYTHON_DIR
 
 PRELUDE = """
@@ -111,19 +113,41 @@ def test_tale5_installations_are_linked_to_their_cooperator_slots():
     assert linked == installs
 
 
-def test_poetry_client_poems_are_rooted_in_their_connections():
-    states = run(
-        """
-        import socket
-        server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen(5)
-        port = server.getsockname()[1]
-        import poetry_client
-        from graph_hooks import label
-        poems = [label(poetry_client.get_poetry("127.0.0.1", port), "poem %d" % i) for i in (1, 2)]
-        spin(0.3)  # connected; the server never answers
-        dump()
-        """
-    )
+POETRY = """
+import gc, socket
+server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen(5)
+port = server.getsockname()[1]
+import poetry_client
+from graph_hooks import label
+poems = [label(poetry_client.get_poetry("127.0.0.1", port), "poem %d" % i) for i in (1, 2)]
+spin(0.3)  # connected; the server never answers
+if sys.argv[1:] == ["dicts"]:
+    # Twisted logs "Starting factory" with the factory in the event, and a program that never
+    # starts logging keeps its events in the log beginner's buffer: more referrers of a factory
+    # than a holder keeps, older (first in the heap) than its connector's dictionary...
+    from twisted.logger import _loggerFor
+    for factory in [o for o in gc.get_objects() if type(o) is poetry_client.PoetryClientFactory]:
+        for i in range(12):
+            _loggerFor(factory).info("Starting factory {factory!r}", factory=factory)
+    del factory
+    gc.collect()
+    # ...which a debugger's Variables view makes when it shows `self`: every instance gets its
+    # __dict__, one more hop between a Deferred and its connector.
+    for obj in gc.get_objects():
+        module = type(obj).__module__
+        if isinstance(module, str) and module.startswith(("twisted.internet", "poetry_client")):
+            try:
+                vars(obj)
+            except TypeError:
+                pass
+    gc.collect()
+dump()
+"""
+
+
+@pytest.mark.parametrize("dicts", [False, True], ids=["plain", "instance-dicts-made"])
+def test_poetry_client_poems_are_rooted_in_their_connections(dicts: bool):
+    states = run(POETRY, *(["dicts"] if dicts else []))
     poems = by_label(states, "poem ")
     assert len(poems) == 2
     for poem in poems:

@@ -185,7 +185,7 @@ export function summary(model: SessionModel, id: number): string {
 /** What a test may set on a view: state fields, the frame name and the model's extras — never a derived field. */
 export type ViewFields = Partial<DeferredState> & Partial<ViewExtras> & { name?: string | null };
 
-const EXTRA_KEYS = new Set(['name', 'collected', 'collectedAt', 'unhandledFailure', 'stateAtDeathUnknown', 'lastSeq']);
+const EXTRA_KEYS = new Set(['name', 'collected', 'collectedAt', 'unhandledFailure', 'stateAtDeathUnknown', 'lastSeq', 'changedAt']);
 
 /** The view the model makes of `state` (changed by `fields`), as the host sends it to the webview. */
 export function view(state: DeferredState, fields: ViewFields = {}): DeferredView {
@@ -198,6 +198,7 @@ export function view(state: DeferredState, fields: ViewFields = {}): DeferredVie
     unhandledFailure: null,
     stateAtDeathUnknown: false,
     lastSeq: state.id,
+    changedAt: null,
     ...(extraFields as Partial<ViewExtras>),
   };
   return buildView(
@@ -240,6 +241,7 @@ export function header(over: Partial<GraphHeader> = {}): GraphHeader {
     ephemeral: 0,
     error: null,
     lastMarker: null,
+    clock: null,
     ...over,
   };
 }

@@ -12,7 +12,7 @@ import { openTestPage, startWebview } from '../../bench/webview-harness.mjs';
 import { packMessage } from '../../src/extension/packing';
 import type { PackedMessage } from '../../src/protocol/protocol';
 import { ROW_HEIGHT } from '../../webview/treeDom';
-import { experiment3a, firedView, header, init, SESSION } from './builders';
+import { experiment3a, firedView, header, init, pendingView, SESSION } from './builders';
 
 const XSS = '<img src=x onerror=alert(1)>';
 let harness: Awaited<ReturnType<typeof startWebview>>;
@@ -104,6 +104,35 @@ describe('the webview in Chromium', { timeout: 30_000 }, () => {
     expect(await page.$eval('[data-key="d3"] .cell-result', (el) => el.textContent)).toBe("'from the plain message after it'");
     await page.evaluate(() => window.postMessage({ type: 'packed', deflated: new Uint8Array([1, 2, 3]) }, '*'));
     await page.waitForFunction(() => /Ignored 1 malformed message/.test(document.body.textContent ?? ''));
+  });
+
+  it('draws a why with its codicon, marks an orphan, and keeps a hostile why text inert', async () => {
+    const orphan = { kind: 'orphan', text: XSS, ids: [], location: null };
+    const hostile = { kind: 'connection', text: XSS, ids: [], location: { file: `/tmp/${XSS}.py`, line: 2, function: XSS } };
+    await page.evaluate(
+      (m) => window.postMessage(m, '*'),
+      init([
+        pendingView(7, { name: 'never', blockedBy: orphan, root: orphan }),
+        pendingView(8, { name: 'evil', blockedBy: hostile, root: hostile }),
+      ]),
+    );
+    await page.waitForSelector('[data-key="d8"]');
+    expect(await page.$$('img')).toEqual([]);
+    expect(await page.$eval('[data-key="d8"] .cell-state', (el) => el.textContent)).toBe(`connection ${XSS}, ${XSS}.py:2`);
+    const glyph = await page.$eval('[data-key="d7"] .why-icon', (el) => [
+      getComputedStyle(el).fontFamily,
+      getComputedStyle(el, '::before').content,
+    ]);
+    expect(glyph[0]).toBe('codicon');
+    expect(glyph[1]).not.toMatch(/^(none|normal|"")$/);
+    const width = (sel: string) => page.$eval(sel, (el) => el.getBoundingClientRect().width);
+    // Wide, the state cell says it (icon and text); narrow, where that column gives way, the mark by the label.
+    expect(await width('[data-key="d7"] .why-icon')).toBeGreaterThan(0);
+    expect(await width('[data-key="d7"] .orphan-mark')).toBe(0);
+    await page.setViewportSize({ width: 400, height: 500 });
+    await page.waitForFunction(() => document.querySelector('[data-key="d7"] .orphan-mark')!.getBoundingClientRect().width > 0);
+    expect(await width('[data-key="d8"] .orphan-mark')).toBe(0);
+    await page.setViewportSize({ width: 900, height: 500 });
   });
 
   it('reported no CSP violation and no error', async () => {

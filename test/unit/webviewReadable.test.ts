@@ -141,12 +141,14 @@ describe('the header’s words', () => {
     const failed = root.querySelector('.count-failed')!;
     expect(failed.textContent).toBe('0 failed');
     expect(failed.classList.contains('zero')).toBe(true);
+    expect(failed.classList.contains('alarm')).toBe(false);
     send(init([pendingView(1)], { header: header({ pending: 1, failed: 2 }) }));
     runFrames();
     expect(failed.classList.contains('zero')).toBe(false);
-    // The stylesheet colours only a count above zero.
+    expect(failed.classList.contains('alarm')).toBe(true);
+    // The stylesheet colours only an alarm count (above zero), never a count as such.
     const css = readFileSync(resolve('media/webview.css'), 'utf8');
-    expect(css).toMatch(/\.count-failed:not\(\.zero\) \{ color: var\(--vscode-errorForeground\)/);
+    expect(css).toMatch(/\.count\.alarm \{ color: var\(--vscode-errorForeground\)/);
     expect(css).not.toMatch(/\.count-failed \{/);
   });
 });

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openFile, runCommand, toggleBreakpoint } from '../../harness/workbench.mjs';
 import { poll } from './dap-log.mjs';
+import { showGraph } from './graph.mjs';
 
 /** 1-based line numbers of the `# BREAK <name>` marker comments in a file, with their names. */
 export function breakMarkers(file) {
@@ -106,4 +107,30 @@ export async function sampleWhile(read, done, { everyMs = 50, timeoutMs = 60000 
     await new Promise((r) => setTimeout(r, everyMs));
   }
   return samples;
+}
+
+/**
+ * A session stopped at `line` of `program` (a workspace file) with the Deferred Graph open:
+ * the breakpoint set in the editor, the launch started, the stop read from the DAP log.
+ * `session` is the ctx.session options (python, theme, viewport, files...).
+ */
+export async function stoppedAt(ctx, { program, line, args = [], env = {}, name = `${program} (e2e)`, session = {} }) {
+  const config = pyLaunch(name, program, { args, env });
+  const s = await ctx.session({ ...session, launch: [config] });
+  await setBreakpoints(s, program, [line]);
+  await startDebugging(s, config.name);
+  const stop = await s.dap.waitForStop(1, 60000);
+  if (stop.frame.line !== line) throw new Error(`${program} stopped at line ${stop.frame.line}, not ${line}`);
+  await showGraph(s);
+  return s;
+}
+
+/** 1-based number of the first line of `file` containing `text`. */
+export function lineOf(file, text) {
+  const index = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(text));
+  if (index < 0) throw new Error(`no line with ${JSON.stringify(text)} in ${file}`);
+  return index + 1;
 }

@@ -57,7 +57,7 @@ export function compareStop(expected, rows) {
         problems.push(`${name} state: view ${JSON.stringify(row.state)}, Python: waiting on ${d.waitingOn[0]}`);
       if (!target || target.level !== row.level + 1 || target.index < row.index)
         problems.push(`${d.waitingOn[0]} is not nested under ${name}`);
-    } else if (/waiting on/.test(row.state)) {
+    } else if (row.status === 'waiting') {
       problems.push(`${name} state: view ${JSON.stringify(row.state)}, Python: not waiting`);
     }
   }

@@ -38,6 +38,9 @@ export async function readTree(session) {
           result: text(el, '.cell-result'),
           callbacks: text(el, '.cell-callbacks'),
           unhandled: Boolean(el.querySelector('.badge.unhandled')),
+          // The kind of what it waits for (its why's icon), and the orphan's warning shown.
+          why: el.querySelector('.cell-state')?.dataset.why ?? '',
+          orphan: el.querySelector('.orphan-mark')?.hidden === false,
         }));
         const groups = [...tree.querySelectorAll('[role="treeitem"].row-group')].sort(byIndex).map((el) => {
           const m = /^×(\d+) (.*)$/.exec(text(el, '.cell-label'));
