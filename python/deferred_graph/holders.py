@@ -8,8 +8,9 @@ every comparison is by identity, and frames' locals are read in place (``framelo
 3.11 the frame's own slots, no ``f_locals`` dictionary, which would keep a deleted local alive;
 elsewhere only at a stop, through ``f_locals``).
 
-Up to three levels are climbed, one ``gc.get_referrers`` call per level for all the Deferreds
-at once: a list in a module (``__main__.gates[0]``), an instance attribute
+Up to three levels are climbed, one heap pass (``heap``) for all the Deferreds at once, the
+levels above the first through the first pass's summaries: a list in a module
+(``__main__.gates[0]``), an instance attribute
 (``PoetryClientFactory.deferred``), a closure cell (cell -> closure tuple -> function).
 
 *Orphan* is the conservative verdict: every referrer is one of the Deferred's own waiters (a
@@ -26,12 +27,11 @@ import inspect
 import os
 import sys
 import types
-from itertools import compress
-from operator import not_
 from typing import Any, Optional
 
 from . import wire
 from .framelocals import local_addresses
+from .heap import OWN_TYPES, Heap, OwnList
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _LEVEL_LIMIT = 5000  # containers climbed per level
@@ -106,64 +106,6 @@ def _index_of(seq: Any, value: Any) -> Optional[int]:
     return None
 
 
-_CHUNK = 256
-_BARE_TYPES = {
-    id(types.FunctionType),
-    id(type),
-    id(types.ModuleType),
-    id(types.BuiltinFunctionType),
-}
-_FEW = 16
-
-
-class OwnList(list):  # type: ignore[type-arg]
-    """A list the analysis made: never counted as a holder, whatever keeps it alive."""
-
-
-class OwnDict(dict):  # type: ignore[type-arg]
-    """A dict the analysis made: never counted as a holder, whatever keeps it alive."""
-
-
-OWN_TYPES = (OwnList, OwnDict)
-
-
-def referrers(targets: list[Any], wanted: set[int], skip: set[int]) -> list[Any]:
-    """The objects referring to any of ``targets`` (those whose id is in ``skip`` left out),
-    in one pass over the heap.
-
-    ``gc.get_referrers(*targets)`` compares every reference in the heap with every target in
-    turn (O(heap x targets): 0.5 s for 250 targets in a 240,000-object heap).  Here the
-    referents of a whole chunk of objects are tested against the set of wanted ids in C, and a
-    chunk that holds one is halved until the holders are found."""
-    if len(targets) <= _FEW:  # one C traversal beats the chunked pass for a few targets
-        return OwnList(r for r in gc.get_referrers(*targets) if id(r) not in skip)
-    heap = gc.get_objects()
-    # Functions, classes and modules never refer to a Deferred themselves (their dicts,
-    # closures and defaults, which may, are objects of their own): leave them out, by the
-    # id of their type (hashing a type could run a metaclass's __hash__).
-    heap = list(compress(heap, map(not_, map(_BARE_TYPES.__contains__, map(id, map(type, heap))))))
-    objs = OwnList(compress(heap, map(not_, map(skip.__contains__, map(id, heap)))))
-    heap.clear()
-    out: list[Any] = OwnList()
-    get = gc.get_referents
-    disjoint = wanted.isdisjoint
-    todo = [OwnList(objs[start : start + _CHUNK]) for start in range(0, len(objs), _CHUNK)]
-    objs.clear()  # every list made here is emptied: none may keep the heap alive in a cycle
-    while todo:
-        chunk = todo.pop()
-        if disjoint(map(id, get(*chunk))):
-            chunk.clear()
-            continue
-        if len(chunk) <= 4:
-            out.extend(obj for obj in chunk if not disjoint(map(id, get(obj))))
-        else:
-            half = len(chunk) // 2
-            todo.append(OwnList(chunk[:half]))
-            todo.append(OwnList(chunk[half:]))
-        chunk.clear()
-    return out
-
-
 def _is_factory(obj: Any) -> bool:
     return has_base(obj, "twisted.internet.protocol", "Factory")
 
@@ -190,13 +132,14 @@ class Holders:
             id(vars(m)): name for name, m in list(sys.modules.items()) if m is not None
         }
         frontier: list[Any] = OwnList(targets)
+        heap = Heap(skip)
         logger_type = getattr(sys.modules.get("twisted.logger._logger"), "Logger", None)
         for level in range(5):
             if not frontier:
                 break
             self.exclude.add(id(frontier))
             wanted = {id(x) for x in frontier}
-            found = referrers(frontier, wanted, skip)
+            found = heap.referrers(frontier, wanted)
             self.exclude.add(id(found))
             nxt: list[Any] = OwnList()
             for ref in found:
@@ -226,6 +169,7 @@ class Holders:
             found.clear()
             frontier = nxt
         frontier.clear()
+        heap.clear()
 
     def _climbs(self, obj: Any, level: int) -> bool:
         """Whether the owner of ``obj`` is needed to name it (containers, cells, methods).

@@ -14,7 +14,8 @@ from __future__ import annotations
 import types
 from typing import Any
 
-from .holders import OwnDict, closure_values, has_base, instance_dict, is_instance
+from .heap import OwnDict
+from .holders import closure_values, has_base, instance_dict, is_instance
 from .registry import Registry
 
 

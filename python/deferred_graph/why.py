@@ -22,10 +22,9 @@ from typing import Any, Callable, Optional
 
 from . import jobs, timers, wire
 from .framelocals import in_place
+from .heap import OwnDict, OwnList
 from .holders import (
     Holders,
-    OwnDict,
-    OwnList,
     class_name,
     frame_locals_holding,
     is_instance,
