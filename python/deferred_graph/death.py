@@ -84,15 +84,15 @@ def _capture_at_death(registry: Registry, entry: Entry, d: Any) -> None:
         if current is not d and (current is not None or entry.died):
             return
         entry.died = True
+        collecting = current is None  # the cycle collector's: see described.instance_attrs
+        if collecting:
+            entry.died_in = current_collection()
         key = id(d)
         if not (registry.reading or key in registry.dirty or key in registry.fired):
             # Unchanged since a drain read it: that state stands, and nothing is allocated (a
             # kept state is an object the program's collections would count towards their
             # next run, moving them from where they happen without the runtime).
             return
-        collecting = current is None  # the cycle collector's: see described.instance_attrs
-        if collecting:
-            entry.died_in = current_collection()
         if _near_recursion_limit():
             # Reading would take frames the program may not have: the row says it does not know.
             entry.final = None

@@ -23,6 +23,7 @@ import threading
 from typing import Any, Optional
 
 from . import clock, wire
+from .death import current_collection
 from .firesite import SITES_LIMIT
 from .idle import IdleWatch
 from .registry import Entry, Registry
@@ -156,16 +157,18 @@ class Emitter:
         self.ephemeral += len(items) - len(seen)
         waited, self._unfinalised = self._unfinalised, []
         waited_ids = {id(entry) for entry in waited}  # these waited one drain already
+        collection = current_collection() if waited or seen else ()
         for entry in itertools.chain(waited, seen):
+            if (not entry.died and id(entry) not in waited_ids) or entry.died_in == collection:
+                # Its weak reference was cleared by a collection still running (its finalisers
+                # run one by one, and this thread may get the GIL in between): a Deferred dying
+                # in it may still name this one, whose entry must then still be found in
+                # ``entries`` (see death); one drain later it has its final state.
+                self._unfinalised.append(entry)
+                continue
             # Reported, or named by another's state (it has an id), or holding a Failure nobody
             # handled: it gets a row, posthumously if need be.
             shown = entry.reported or entry.unhandled is not None or "_serial" in entry.__dict__
-            if shown and not entry.died and id(entry) not in waited_ids:
-                # Its weak reference was cleared by a collection whose finalisers have not all
-                # run yet (they run one by one, and this thread may get the GIL in between):
-                # one drain later it has its final state.  Still in ``entries`` for the finaliser.
-                self._unfinalised.append(entry)
-                continue
             reg.forget(entry)
             if shown:
                 if not entry.reported:
