@@ -92,11 +92,16 @@ def closure_values(func: Any) -> list[Any]:
     return out
 
 
-def _key_of(mapping: dict[Any, Any], value: Any) -> Optional[str]:
-    for key, item in list(mapping.items()):
-        if item is value and type(key) is str:
-            return key[:_NAME_LIMIT]
-    return None
+def _key_of(mapping: dict[Any, Any], value: Any, memo: dict[int, dict[int, str]]) -> Optional[str]:
+    """The first str key of ``mapping`` holding ``value``; each mapping is read once per
+    analysis (``memo``: a dict of hundreds of Deferreds is asked about each of them)."""
+    keys = memo.get(id(mapping))
+    if keys is None:
+        keys = memo[id(mapping)] = {}
+        for key, item in list(mapping.items()):
+            if type(key) is str:
+                keys.setdefault(id(item), key[:_NAME_LIMIT])
+    return keys.get(id(value))
 
 
 def _index_of(seq: Any, value: Any) -> Optional[int]:
@@ -128,6 +133,7 @@ class Holders:
         self.exclude = exclude
         self.exclude.add(id(targets))
         self.parents: dict[int, list[Any]] = {}
+        self.keys: dict[int, dict[int, str]] = {}  # see _key_of
         self.module_dicts = {
             id(vars(m)): name for name, m in list(sys.modules.items()) if m is not None
         }
@@ -195,7 +201,7 @@ class Holders:
         for parent in self.of(container):
             if type(parent) is dict:
                 name = self.module_dicts.get(id(parent))
-                key = _key_of(parent, container)
+                key = _key_of(parent, container, self.keys)
                 if key is None:
                     continue
                 if name is not None:
@@ -205,7 +211,7 @@ class Holders:
                         return grand, key
             else:
                 attrs = instance_dict(parent)
-                key = _key_of(attrs, container) if attrs is not None else None
+                key = _key_of(attrs, container, self.keys) if attrs is not None else None
                 if key is not None:
                     return parent, key
         return None
@@ -215,7 +221,7 @@ class Holders:
         ``…[i]``, ``a closure of f()``."""
         kind = type(holder)
         if kind is dict:
-            dict_key: str = _key_of(holder, obj) or "?"
+            dict_key: str = _key_of(holder, obj, self.keys) or "?"
             module = self.module_dicts.get(id(holder))
             if module is not None:
                 return "%s.%s" % (module, dict_key)
@@ -248,7 +254,7 @@ class Holders:
                 getattr(holder.f_code, "co_qualname", holder.f_code.co_name)
             )
         attrs = instance_dict(holder)
-        key = _key_of(attrs, obj) if attrs is not None else None
+        key = _key_of(attrs, obj, self.keys) if attrs is not None else None
         return "%s.%s" % (class_name(holder), key or "?")
 
     def owner_of_dict(self, mapping: dict[str, Any]) -> Any:

@@ -191,6 +191,7 @@ class Analysis:
             # What an analysis holds must be gone when it ends: a later analysis would find it
             # as a referrer of the Deferreds it names (and hide an orphan behind it).
             holders.parents.clear()
+            holders.keys.clear()
             waiters.clear()
             task_awaits.clear()
             fired_by.clear()
