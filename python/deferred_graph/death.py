@@ -28,8 +28,15 @@ from typing import Any, Callable, Optional
 
 from . import clock, described, saferepr, wire
 from .failures import FRAME_ATTRS, failure_frames, raised_by
-from .registry import Entry, Registry, code_location, creation_location, fire_location
-from .state import callable_info, callback_pairs, coroutine_info, describe_result, members_of
+from .registry import Entry, Registry, creation_location
+from .state import (
+    callable_info,
+    callback_pairs,
+    coroutine_info,
+    describe_result,
+    fired_by,
+    members_of,
+)
 
 _NAMED_LIMIT = 64  # Deferreds one capture names and captures in turn (a long chain names many)
 _HEADROOM = 80  # frames a capture may need (read_state, reprlib, type descriptions)
@@ -166,7 +173,7 @@ def final_state(
         # What it waited for ends with it (and reading it is the drains' work, not a hot path's).
         "blockedBy": None,
         "root": None,
-        "firedBy": _fired_by(entry, registry, id(d), called),
+        "firedBy": fired_by(entry, registry, id(d), called),
         "firedAgainBy": entry.fired_again,
         "running": attrs.get("_runningCallbacks") is True,
     }
@@ -189,15 +196,6 @@ def _entry_of(registry: Registry, obj: Any) -> Entry:
             named.append(entry)
         return entry
     return registry.ensure(obj)
-
-
-def _fired_by(entry: Entry, registry: Registry, key: int, called: bool) -> Optional[wire.Location]:
-    """The caller of callback()/errback(): still in the prologue's dict until a drain takes it."""
-    if entry.fire_site is None and called:
-        site = registry.sites.get(key)
-        if site is not None:
-            return code_location(site[0], site[1])
-    return fire_location(entry)
 
 
 def _result(value: Any, entry: Entry, registry: Registry, collecting: bool) -> wire.Result:

@@ -156,16 +156,17 @@ def _read(
         "timer": _timer(attrs),
         "blockedBy": blocked_by,
         "root": root,
-        "firedBy": _fired_by(entry, registry, id(d), attrs),
+        "firedBy": fired_by(entry, registry, id(d), attrs.get("called")),
         "firedAgainBy": entry.fired_again,
         "running": attrs.get("_runningCallbacks") is True,
     }
     return state, exact
 
 
-def _fired_by(entry: Entry, registry: Registry, key: int, attrs: dict[str, Any]) -> Any:
-    """The caller of callback()/errback(): taken by a drain, or still in the hooks' dict."""
-    if entry.fire_site is None and attrs.get("called"):
+def fired_by(entry: Entry, registry: Registry, key: int, called: Any) -> Optional[wire.Location]:
+    """The caller of callback()/errback(): taken by a drain, or still in the hooks' dict (for
+    a live read and for the finaliser's)."""
+    if entry.fire_site is None and called:
         site = registry.sites.get(key)
         if site is not None:
             return code_location(site[0], site[1])
