@@ -2,12 +2,14 @@
 // real dpkg and apt: what it detects as missing, the apt-get command it runs (simulated with
 // `apt-get -s`, which changes nothing), and the message a user who is not root gets.
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs harness module without type declarations
 import * as debian from '../harness/debian.mjs';
 
-const MODULE = resolve(__dirname, '../harness/debian.mjs');
+const HARNESS = resolve(__dirname, '../harness');
 const NO_SUCH = 'deferred-graph-no-such-package';
 
 /** A package apt can install that dpkg does not have: the real case `npm start` meets. */
@@ -56,13 +58,19 @@ describe('Debian packages for npm start / npm test', () => {
   });
 
   it('not root: stops with the single command to run, and installs nothing', () => {
+    // `nobody` may not be able to read the checkout (a clone into `mktemp -d` is 0700), so the
+    // harness runs from a copy it can read: debian.mjs and the one module it imports.
+    const dir = mkdtempSync(join(tmpdir(), 'dg-debian-'));
+    chmodSync(dir, 0o755);
+    for (const name of ['debian.mjs', 'proc.mjs']) copyFileSync(join(HARNESS, name), join(dir, name));
     const script =
-      `import(${JSON.stringify(MODULE)}).then((m) => m.ensureDebianPackages(['dpkg', '${NO_SUCH}']))` +
+      `import(${JSON.stringify(join(dir, 'debian.mjs'))}).then((m) => m.ensureDebianPackages(['dpkg', '${NO_SUCH}']))` +
       '.then(() => process.exit(0), (e) => { process.stdout.write(e.message); process.exit(3); });';
     const asUser =
       process.getuid?.() === 0
         ? spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '-e', script], { encoding: 'utf8' })
         : spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
     expect(asUser.status, asUser.stderr).toBe(3);
     expect(asUser.stdout).toContain(`these Debian packages are missing: ${NO_SUCH}`);
     expect(asUser.stdout).toContain(debian.rootCommandLine([NO_SUCH]));
