@@ -66,10 +66,24 @@ def finaliser(
     ``__del__`` through the descriptor protocol, so a partial would get no ``self``), calling
     the class's own ``__del__`` after it if a Twisted to come defines one."""
     get = registry.entries.get
+    born_pop = registry.born.pop
+    unseen = registry.unseen.append
 
     def __del__(self: Any) -> None:
         try:  # even a C call raises RecursionError at the program's limit; nothing may print
-            entry = get(id(self))
+            key = id(self)
+            entry = born_pop(key, None)
+            if entry is not None and entry.key is None:
+                # Born since the last drain and never seen: count it; its entry goes with it,
+                # unless something holds it still (a drain's copy of ``born``; a collection,
+                # which cleared its weak reference first): then its weak-reference callback
+                # queues it too, and the flag says it is counted.
+                current = entry()
+                if current is self or current is None:
+                    entry.counted = True
+                    unseen(None)
+                return
+            entry = get(key)
             if entry is not None:
                 _capture_at_death(registry, entry, self)
         except BaseException:  # noqa: B036

@@ -24,7 +24,6 @@ from typing import Any, Optional
 
 from . import clock, wire
 from .death import current_collection
-from .firesite import SITES_LIMIT
 from .idle import IdleWatch
 from .registry import Entry, Registry
 from .state import (
@@ -81,17 +80,6 @@ class Emitter:
                 pass
             return events
 
-    def _take_fire_times(self) -> dict[int, float]:
-        """Fire times noted since the last drain (their ids count as dirty too)."""
-        fired = self.registry.fired
-        if not fired:
-            return {}
-        times = fired.copy()
-        pop = fired.pop
-        for key in times:
-            pop(key, None)
-        return times
-
     def _drain_dirty(self, events: list[EventDict]) -> bool:
         """Report every live Deferred born or written since the last round (its state as of
         now, once however often it was written); False when there was nothing to do.  While it
@@ -107,9 +95,9 @@ class Emitter:
     def _read_dirty(self, events: list[EventDict]) -> bool:
         reg = self.registry
         born = reg.absorb()
-        if reg.sites:
+        if reg.second:
             reg.take_second_calls()
-        times = self._take_fire_times()
+        times, codes, lastis = reg.take_fires()
         keys = reg.dirty.copy()
         if not keys and not born and not times:
             return False
@@ -118,9 +106,6 @@ class Emitter:
         keys &= reg.entries.keys()  # in C: drops the many ids of Deferreds that died unseen
         keys.update(born)
         entries_get = reg.entries.get
-        sites = reg.sites
-        if len(sites) > SITES_LIMIT:  # sites of Deferreds that died unseen
-            sites.clear()
         live = []
         for key in keys:
             entry = entries_get(key)
@@ -130,13 +115,14 @@ class Emitter:
             if obj is None:
                 # Its own fire was captured (see death); a time under its key now may be that of
                 # a newer Deferred at its address that died unseen, and so may a fire site.
-                sites.pop(key, None)
                 continue
             when = times.get(key)
             # A time before the entry's birth belongs to an earlier object at the same address.
             if when is not None and entry.fired_at is None and when >= entry.born_at:
                 entry.fired_at = clock.to_wire(when)
-                entry.fire_site = sites.pop(key, None)
+                code, lasti = codes.get(key), lastis.get(key)
+                if code is not None and lasti is not None:
+                    entry.fire_site = (code, lasti)
             live.append((entry.born_at, entry, obj))
         live.sort(key=lambda item: item[0])  # creation order, so serials follow it
         for _, entry, obj in live:
@@ -154,7 +140,10 @@ class Emitter:
         items = list(itertools.islice(iter(queue.popleft, None), len(queue)))
         keys = list(map(_KEY, items))
         seen = list(itertools.compress(items, keys))  # absorbed: had a key
-        self.ephemeral += len(items) - len(seen)
+        if len(seen) < len(items):  # died unseen: counted here unless their finaliser did
+            unseen = itertools.filterfalse(_KEY, items)
+            self.ephemeral += sum(1 for e in unseen if not getattr(e, "counted", False))
+        self.ephemeral += reg.take_unseen()
         waited, self._unfinalised = self._unfinalised, []
         waited_ids = {id(entry) for entry in waited}  # these waited one drain already
         collection = current_collection() if waited or seen else ()

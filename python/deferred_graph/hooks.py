@@ -271,7 +271,7 @@ def _instrument_one(
     # Decorators stay in the tree: the compiled module is never run (we only take the function's
     # code object), and with them co_firstlineno is the decorator's line, as in the original.
     new_node = copy.deepcopy(node)
-    instrumenter = Instrumenter(skip_self=prepend == REGISTER)
+    instrumenter = Instrumenter(skip_self=prepend == REGISTER, fire_self=prepend == FIRE)
     new_node = instrumenter.visit(new_node)
     if prepend:
         prepend_hook(new_node, prepend, class_name or "")

@@ -25,6 +25,7 @@ from collections import deque
 from typing import Any, Literal, Optional
 
 from . import clock, saferepr, wire
+from .firesite import SITES_LIMIT
 
 _getframe = sys._getframe
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
@@ -83,7 +84,8 @@ class Entry(weakref.ref[Any]):
     # code/lasti: where it was created (the instruction, resolved to a line only when reported),
     # born_at: clock.now() then.  ``key`` (id(obj)) is set when absorbed; the class default None
     # marks an entry whose Deferred died unseen, so the emitter can count those in C.
-    __slots__ = ("code", "lasti", "born_at", "__dict__")
+    # counted: set (True) by the finaliser of a Deferred that died unseen, which counted it.
+    __slots__ = ("code", "lasti", "born_at", "counted", "__dict__")
     code: Optional[types.CodeType]
     lasti: int
     born_at: float
@@ -138,16 +140,25 @@ def new_entry(obj: Any, callback: Any) -> Entry:
 class Registry:
     """Entries by ``id(obj)``, the dirty-id set, fire times and the collected queue.
 
-    New entries are appended to ``born`` by the inlined registration in ``Deferred.__init__``
-    (a list append is the cheapest atomic hand-over) and moved into ``entries`` by ``absorb``,
-    which the emitter calls first in every drain and ``lookup`` calls on a miss."""
+    New entries are stored in ``born`` under ``id(obj)`` by the inlined registration in
+    ``Deferred.__init__`` (one dict store) and moved into ``entries`` by ``absorb``, which the
+    emitter calls first in every drain and ``lookup`` calls on a miss.  A Deferred that dies
+    before that takes its entry out of ``born`` in its finaliser (see ``death``) and counts in
+    ``unseen``: the entry goes with the Deferred, so short-lived Deferreds leave nothing behind
+    for the cycle collector to count (a program that creates and drops Deferreds runs its
+    automatic collections when it would without the runtime) and nothing for the drains."""
 
     def __init__(self, defer_file: Optional[str]) -> None:
         self.entries: dict[int, Entry] = {}
-        self.born: list[Entry] = []
+        self.born: dict[int, Entry] = {}
+        self.unseen: list[None] = []  # one item per Deferred whose finaliser took it from born
         self.dirty: set[int] = set()
         self.fired: dict[int, float] = {}
-        self.sites: dict[int, tuple[types.CodeType, int]] = {}  # firesite's prologue writes it
+        # Who fired what (see firesite): the caller's code and instruction by id, taken by the
+        # drains with the fire times; the second callers of Deferreds called twice.
+        self.sites: dict[int, types.CodeType] = {}
+        self.lastis: dict[int, int] = {}
+        self.second: dict[int, tuple[types.CodeType, int]] = {}
         self.collected: deque[Entry] = deque()
         # (weakref to the Deferred, weakref to the generator, its code) appended by the inlined
         # link in ``_cancellableInlineCallbacks``; consumed by ``absorb``.
@@ -170,7 +181,7 @@ class Registry:
         return {
             "Entry": Entry,
             "collected": self.collected.append,
-            "born": self.born.append,
+            "born": self.born,
             "file": self.defer_file,
             "getframe": _getframe,
             "register": self.register,
@@ -179,6 +190,9 @@ class Registry:
             "generator": types.GeneratorType,
             "coroutine": types.CoroutineType,
             "sites": self.sites,
+            "lastis": self.lastis,
+            "fire_times": self.fired,
+            "second": self.second,
         }
 
     def register(self, obj: Any) -> None:
@@ -192,23 +206,37 @@ class Registry:
         """Move born entries into ``entries`` and attach the coroutine links noted since;
         returns the keys of the live ones (to be reported)."""
         born = self.born
-        count = len(born)
-        if not count and not self.links:
+        if not born and not self.links:
             return []
         with self.entries_lock:
-            items = born[:count]
-            del born[:count]  # appends made meanwhile stay for the next absorb
+            items = list(born.items())  # one C copy: the hot paths keep storing meanwhile
             entries = self.entries
             live = []
-            for entry in items:
+            for key, entry in items:
                 obj = entry()
-                if obj is not None:
-                    entry.key = key = id(obj)
-                    entries[key] = entry
-                    live.append(key)
+                if obj is None:
+                    # Died without its finaliser taking the entry (a collection clears weak
+                    # references first; a subclass's own ``__del__``): its callback queued it.
+                    popped = born.pop(key, None)
+                    if popped is not None and popped is not entry:
+                        born.setdefault(key, popped)  # a newer Deferred's, at the same address
+                    continue
+                # ``obj`` alive holds its address: ``born[key]`` is this entry.
+                entry.key = key
+                entries[key] = entry
+                born.pop(key, None)
+                live.append(key)
             if self.links:
                 live.extend(self._absorb_links())
             return live
+
+    def take_unseen(self) -> int:
+        """How many Deferreds died unseen (their finaliser took them from ``born``) since the
+        last call."""
+        unseen = self.unseen
+        count = len(unseen)
+        del unseen[:count]  # appends made meanwhile stay for the next call
+        return count
 
     def _absorb_links(self) -> list[int]:
         """Attach each noted link to its Deferred's entry (the link is always noted after the
@@ -287,17 +315,39 @@ class Registry:
         except Exception:
             pass
 
+    def take_fires(self) -> tuple[dict[int, float], dict[int, types.CodeType], dict[int, int]]:
+        """The fire times, sites and instructions noted since the last call, by id (their ids
+        count as dirty too); in C whatever their number (most are of Deferreds that died
+        unseen).  The hooks store the time last, so every id taken has its site taken too."""
+        fired = self.fired
+        if not fired:
+            return {}, {}, {}
+        keys = list(fired)
+        times = dict(zip(keys, map(fired.pop, keys)))
+        none = itertools.repeat(None)
+        codes = dict(zip(keys, map(self.sites.pop, keys, none)))
+        lastis = dict(zip(keys, map(self.lastis.pop, keys, none)))
+        if len(self.sites) > SITES_LIMIT:  # sites whose note was cut short before its time
+            self.sites.clear()
+            self.lastis.clear()
+        return times, codes, lastis
+
+    def pending_fire_site(self, key: int) -> Optional[tuple[types.CodeType, int]]:
+        """The fire site noted under ``key`` that no drain has taken yet."""
+        code, lasti = self.sites.get(key), self.lastis.get(key)
+        return (code, lasti) if code is not None and lasti is not None else None
+
     def take_second_calls(self) -> None:
-        """Second ``callback()`` callers (noted under ``id + 1``, see firesite): keep them on
-        the entry beside the first and mark it for the drain."""
-        sites = self.sites
-        for key in [k for k in list(sites) if k & 1]:
-            site = sites.pop(key, None)
-            entry = self.entries.get(key - 1)
+        """Second ``callback()`` callers (see firesite): keep them on the entry beside the
+        first and mark it for the drain."""
+        second = self.second
+        for key in list(second):
+            site = second.pop(key, None)
+            entry = self.entries.get(key)
             if site is None or entry is None or entry.cancelled:
                 continue  # a cancelled Deferred's later callback() is suppressed, not an error
             entry.fired_again = code_location(site[0], site[1])
-            self.dirty.add(key - 1)
+            self.dirty.add(key)
 
     def note_thread_job(self, deferred: Any, job: Any) -> None:
         """A deferToThreadPool job will fire ``deferred`` (``jobs`` wraps the call)."""

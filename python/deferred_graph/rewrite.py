@@ -12,7 +12,7 @@ Inserted calls (names bound in the defer module's globals while installed):
   when; a fired id counts as dirty);
 * ``_deferred_graph_failure(X)`` after ``X._debugInfo.failResult = ...`` (rare: failure paths);
 * first in ``Deferred.__init__``, the registration, inlined (creation site from
-  ``sys._getframe``, a weak-reference entry appended to ``registry.born``); it then needs no
+  ``sys._getframe``, a weak-reference entry stored in ``registry.born``); it then needs no
   notes on ``self``: registering reports the new Deferred;
 * ``_deferred_graph_cancel(self, "Class")`` first in every ``cancel`` method of a Deferred class
   there (the class says what that method does when the Deferred was already called);
@@ -43,7 +43,7 @@ import ast
 import copy
 from typing import Optional
 
-from .firesite import FIRE, FIRE_TEMPLATE
+from .firesite import FIRE, FIRE_TEMPLATE, SECOND_TEMPLATE
 from .writes import (
     KIND_FAILURE,
     KIND_FIRED,
@@ -78,8 +78,9 @@ def _mark_stmt(expr: ast.expr, anchor: ast.stmt) -> ast.stmt:
     return _call_stmt(MARK, [_id_of(expr)], anchor)
 
 
-def _note_stmts(writes: list[Write], anchor: ast.stmt) -> list[ast.stmt]:
-    """One call per written object (the strongest kind wins), in first-write order."""
+def _note_stmts(writes: list[Write], anchor: ast.stmt, fire_self: bool = False) -> list[ast.stmt]:
+    """One call per written object (the strongest kind wins), in first-write order; with
+    ``fire_self``, the fire note of ``self`` is the inlined fire-site note (see firesite)."""
     kinds: dict[str, Write] = {}
     rank = {KIND_MARK: 0, KIND_FIRED: 1, KIND_FAILURE: 2}
     for expr, kind in writes:
@@ -92,6 +93,9 @@ def _note_stmts(writes: list[Write], anchor: ast.stmt) -> list[ast.stmt]:
     for expr, kind in kinds.values():
         if kind == KIND_MARK:
             out.append(_mark_stmt(expr, anchor))
+        elif kind == KIND_FIRED and fire_self and isinstance(expr, ast.Name) and expr.id == "self":
+            source = FIRE_TEMPLATE.replace("SELF", "self")
+            out.extend(_locate(ast.parse(source).body, anchor))
         elif kind == KIND_FIRED:
             now = ast.Call(func=ast.Name(id=NOW, ctx=ast.Load()), args=[], keywords=[])
             out.append(_call_stmt(FIRED, [_id_of(expr), now], anchor))
@@ -135,11 +139,13 @@ class Instrumenter(ast.NodeTransformer):
     statement, return/break/raise, the end of the block), one note per object per run.
 
     ``skip_self`` suppresses notes on ``self`` (in ``Deferred.__init__``, where the register
-    hook reports the new Deferred anyway)."""
+    hook reports the new Deferred anyway); ``fire_self`` makes the fire note of ``self`` the
+    fire-site note (in ``Deferred._startRunCallbacks``)."""
 
-    def __init__(self, skip_self: bool = False) -> None:
+    def __init__(self, skip_self: bool = False, fire_self: bool = False) -> None:
         self.inserted = 0
         self.skip_self = skip_self
+        self.fire_self = fire_self
 
     def _flush(self, pending: list[Write], anchor: Optional[ast.stmt], out: list[ast.stmt]) -> None:
         if self.skip_self:
@@ -147,7 +153,7 @@ class Instrumenter(ast.NodeTransformer):
                 (e, k) for e, k in pending if not (isinstance(e, ast.Name) and e.id == "self")
             ]
         if pending and anchor is not None:
-            notes = _note_stmts(pending, anchor)
+            notes = _note_stmts(pending, anchor, self.fire_self)
             self.inserted += len(notes)
             out.extend(notes)
 
@@ -246,7 +252,7 @@ try:
     _deferred_graph_e.code = _deferred_graph_f.f_code
     _deferred_graph_e.lasti = _deferred_graph_f.f_lasti
     _deferred_graph_e.born_at = _deferred_graph_now()
-    _deferred_graph_born(_deferred_graph_e)
+    _deferred_graph_born[id(SELF)] = _deferred_graph_e
 except Exception:
     _deferred_graph_register(SELF)
 """
@@ -321,18 +327,38 @@ def _locate(nodes: list[ast.stmt], anchor: ast.stmt) -> list[ast.stmt]:
 def prepend_hook(func: ast.FunctionDef, name: str, class_name: str = "") -> None:
     """Insert ``name(self)`` first in a method body (after its docstring), ``name(self,
     class_name)`` for the cancel hook; for the register hook, the registration itself, inlined
-    (a Python call per Deferred costs more than it)."""
+    (a Python call per Deferred costs more than it); for the fire hook, the second-call note
+    first in the method's top-level ``if self.called:`` (see firesite)."""
     args = func.args.posonlyargs + func.args.args
     if not args:
         return
+    if name == FIRE:
+        _prepend_second_call(func, args[0].arg)
+        return
     at = _body_start(func)
     anchor = func.body[at] if at < len(func.body) else func.body[-1]
-    if name in (REGISTER, FIRE):
-        template = _REGISTER_TEMPLATE if name == REGISTER else FIRE_TEMPLATE
-        stmts = ast.parse(template.replace("SELF", args[0].arg)).body
+    if name == REGISTER:
+        stmts = ast.parse(_REGISTER_TEMPLATE.replace("SELF", args[0].arg)).body
     else:
         call_args: list[ast.expr] = [ast.Name(id=args[0].arg, ctx=ast.Load())]
         if name == CANCEL:
             call_args.append(ast.Constant(value=class_name))
         stmts = [_call_stmt(name, call_args, anchor)]
     func.body[at:at] = _locate(stmts, anchor)
+
+
+def _prepend_second_call(func: ast.FunctionDef, self_name: str) -> bool:
+    """The second-call note first in ``if <self>.called:``; False when there is no such
+    branch (then no second call is noted)."""
+    for stmt in func.body:
+        test = stmt.test if isinstance(stmt, ast.If) else None
+        if (
+            isinstance(test, ast.Attribute)
+            and test.attr == "called"
+            and isinstance(test.value, ast.Name)
+            and test.value.id == self_name
+        ):
+            source = SECOND_TEMPLATE.replace("SELF", self_name)
+            stmt.body[0:0] = _locate(ast.parse(source).body, stmt.body[0])
+            return True
+    return False

@@ -167,7 +167,7 @@ def fired_by(entry: Entry, registry: Registry, key: int, called: Any) -> Optiona
     """The caller of callback()/errback(): taken by a drain, or still in the hooks' dict (for
     a live read and for the finaliser's)."""
     if entry.fire_site is None and called:
-        site = registry.sites.get(key)
+        site = registry.pending_fire_site(key)
         if site is not None:
             return code_location(site[0], site[1])
     return fire_location(entry)

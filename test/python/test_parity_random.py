@@ -44,7 +44,7 @@ def _peek_entry(rt: Runtime, d: defer.Deferred) -> Any:
     entry = registry.entries.get(id(d))
     if entry is not None and entry() is d:
         return entry
-    return next((e for e in list(registry.born) if e() is d), None)
+    return next((e for e in list(registry.born.values()) if e() is d), None)
 
 
 KINDS = [
