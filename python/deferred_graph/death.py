@@ -72,16 +72,9 @@ def finaliser(
     def __del__(self: Any) -> None:
         try:  # even a C call raises RecursionError at the program's limit; nothing may print
             key = id(self)
-            entry = born_pop(key, None)
-            if entry is not None and entry.key is None:
-                # Born since the last drain and never seen: count it; its entry goes with it,
-                # unless something holds it still (a drain's copy of ``born``; a collection,
-                # which cleared its weak reference first): then its weak-reference callback
-                # queues it too, and the flag says it is counted.
-                current = entry()
-                if current is self or current is None:
-                    entry.counted = True
-                    unseen(None)
+            if born_pop(key, None) is not None:
+                # Born since the last drain and never seen: count it; its record goes with it.
+                unseen(None)
                 return
             entry = get(key)
             if entry is not None:

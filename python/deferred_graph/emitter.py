@@ -15,7 +15,6 @@ process-wide and strictly increasing in emission order.
 from __future__ import annotations
 
 import itertools
-import operator
 import os
 import platform
 import sys
@@ -38,7 +37,6 @@ from .why import Analysis
 
 _MAX_ROUNDS = 3  # drain rounds for Deferreds discovered while reading others' state
 _PENDING_LIMIT = 10000  # events kept for a later drain when no sender runs
-_KEY = operator.attrgetter("key")
 # How long a snapshot at a stop may spend in the program's own reprs (each is run to its end;
 # the results after the budget keep their description).
 STOP_REPR_BUDGET_S = 1.0
@@ -134,15 +132,11 @@ class Emitter:
 
     def _drain_collected(self, events: list[EventDict]) -> None:
         """Report collected Deferreds that were reported (or died with an unhandled Failure);
-        count the others.  The common case — thousands that died unseen — is filtered in C."""
+        count the others.  The common case — thousands that died unseen, with only a birth
+        record — never reaches this queue: their finalisers counted them (see registry)."""
         reg = self.registry
         queue = reg.collected
-        items = list(itertools.islice(iter(queue.popleft, None), len(queue)))
-        keys = list(map(_KEY, items))
-        seen = list(itertools.compress(items, keys))  # absorbed: had a key
-        if len(seen) < len(items):  # died unseen: counted here unless their finaliser did
-            unseen = itertools.filterfalse(_KEY, items)
-            self.ephemeral += sum(1 for e in unseen if not getattr(e, "counted", False))
+        seen = list(itertools.islice(iter(queue.popleft, None), len(queue)))
         self.ephemeral += reg.take_unseen()
         waited, self._unfinalised = self._unfinalised, []
         waited_ids = {id(entry) for entry in waited}  # these waited one drain already

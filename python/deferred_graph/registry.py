@@ -68,28 +68,30 @@ def _none() -> None:
     return None
 
 
+# (weak reference, creation code, instruction offset, clock.now()): see Registry.
+BirthRecord = tuple[Any, Optional[types.CodeType], int, float]
+
 _SERIALS = itertools.count(1)  # process-wide: ids stay unique across install/uninstall cycles
 
 
 class Entry(weakref.ref[Any]):
-    """What the runtime knows about one Deferred.  Being a weak reference, ``entry()`` returns
-    the Deferred while it lives; its collection callback queues the entry itself.
+    """What the runtime knows about one Deferred it has seen.  Being a weak reference,
+    ``entry()`` returns the Deferred while it lives; its collection callback queues the entry
+    itself.
 
-    Entries are made for every Deferred, so creation sets only the creation site (C-level
-    weakref constructor, three slot stores); everything else defaults on the class and lands in
-    the instance ``__dict__`` only when it first differs.  The serial id is taken on first use,
-    so Deferreds nobody ever sees consume none.
+    Entries are made when a drain first takes in a Deferred (from its birth record, see
+    ``Registry``) or when one is first met otherwise; everything beyond the creation site
+    defaults on the class and lands in the instance ``__dict__`` only when it first differs.
+    The serial id is taken on first use.
     """
 
     # code/lasti: where it was created (the instruction, resolved to a line only when reported),
-    # born_at: clock.now() then.  ``key`` (id(obj)) is set when absorbed; the class default None
-    # marks an entry whose Deferred died unseen, so the emitter can count those in C.
-    # counted: set (True) by the finaliser of a Deferred that died unseen, which counted it.
-    __slots__ = ("code", "lasti", "born_at", "counted", "__dict__")
+    # born_at: clock.now() then.  ``key`` is id(obj).
+    __slots__ = ("code", "lasti", "born_at", "__dict__")
     code: Optional[types.CodeType]
     lasti: int
     born_at: float
-    key: Optional[int] = None
+    key: Optional[int] = None  # set on every entry when it is made
     fired_at: Optional[float] = None
     label: Optional[str] = None
     cancelled = False
@@ -138,20 +140,22 @@ def new_entry(obj: Any, callback: Any) -> Entry:
 
 
 class Registry:
-    """Entries by ``id(obj)``, the dirty-id set, fire times and the collected queue.
+    """Birth records, entries by ``id(obj)``, the dirty-id set, fire times and the collected
+    queue.
 
-    New entries are stored in ``born`` under ``id(obj)`` by the inlined registration in
-    ``Deferred.__init__`` (one dict store) and moved into ``entries`` by ``absorb``, which the
-    emitter calls first in every drain and ``lookup`` calls on a miss.  A Deferred that dies
-    before that takes its entry out of ``born`` in its finaliser (see ``death``) and counts in
-    ``unseen``: the entry goes with the Deferred, so short-lived Deferreds leave nothing behind
-    for the cycle collector to count (a program that creates and drops Deferreds runs its
-    automatic collections when it would without the runtime) and nothing for the drains."""
+    The registration inlined in ``Deferred.__init__`` stores a *birth record* in ``born`` under
+    ``id(obj)``: (weak reference, creation code, instruction, time), one dict store.  ``absorb``
+    (first in every drain, and on a ``lookup`` miss) turns the records of living Deferreds into
+    entries.  A Deferred that dies before that takes its record out of ``born`` in its
+    finaliser (see ``death``) and counts in ``unseen``: the record goes with the Deferred, so
+    short-lived Deferreds leave nothing behind for the cycle collector to count (a program that
+    creates and drops Deferreds runs its automatic collections when it would without the
+    runtime) and nothing for the drains."""
 
     def __init__(self, defer_file: Optional[str]) -> None:
         self.entries: dict[int, Entry] = {}
-        self.born: dict[int, Entry] = {}
-        self.unseen: list[None] = []  # one item per Deferred whose finaliser took it from born
+        self.born: dict[int, BirthRecord] = {}
+        self.unseen: list[None] = []  # one item per Deferred that died with only a birth record
         self.dirty: set[int] = set()
         self.fired: dict[int, float] = {}
         # Who fired what (see firesite): the caller's code and instruction by id, taken by the
@@ -179,8 +183,6 @@ class Registry:
         """The objects the inlined registration in ``Deferred.__init__`` and the inlined link in
         ``_cancellableInlineCallbacks`` use (see ``rewrite``)."""
         return {
-            "Entry": Entry,
-            "collected": self.collected.append,
             "born": self.born,
             "file": self.defer_file,
             "getframe": _getframe,
@@ -203,8 +205,8 @@ class Registry:
             pass
 
     def absorb(self) -> list[int]:
-        """Move born entries into ``entries`` and attach the coroutine links noted since;
-        returns the keys of the live ones (to be reported)."""
+        """Make entries of the living Deferreds born since the last absorb and attach the
+        coroutine links noted since; returns their keys (to be reported)."""
         born = self.born
         if not born and not self.links:
             return []
@@ -212,27 +214,37 @@ class Registry:
             items = list(born.items())  # one C copy: the hot paths keep storing meanwhile
             entries = self.entries
             live = []
-            for key, entry in items:
-                obj = entry()
+            for key, record in items:
+                obj = record[0]()
+                # Whoever takes the record out of ``born`` decides: this absorb (an entry, a row)
+                # or the Deferred's finaliser, which may be running on another thread now
+                # (then it counted itself unseen).  The entry is in place before the record is
+                # taken, so a finaliser that finds no record finds the entry.
                 if obj is None:
-                    # Died without its finaliser taking the entry (a collection clears weak
-                    # references first; a subclass's own ``__del__``): its callback queued it.
-                    popped = born.pop(key, None)
-                    if popped is not None and popped is not entry:
+                    popped = born.pop(key, None)  # a collection, or a subclass's own __del__
+                    if popped is record:
+                        self.unseen.append(None)
+                    elif popped is not None:
                         born.setdefault(key, popped)  # a newer Deferred's, at the same address
                     continue
-                # ``obj`` alive holds its address: ``born[key]`` is this entry.
+                entry = Entry(obj, self.collected.append)
                 entry.key = key
+                _, entry.code, entry.lasti, entry.born_at = record
+                previous = entries.get(key)
                 entries[key] = entry
-                born.pop(key, None)
-                live.append(key)
+                if born.pop(key, None) is record:
+                    live.append(key)
+                elif entries.get(key) is entry:  # its finaliser took the record first
+                    if previous is not None:
+                        entries[key] = previous
+                    else:
+                        entries.pop(key, None)
             if self.links:
                 live.extend(self._absorb_links())
             return live
 
     def take_unseen(self) -> int:
-        """How many Deferreds died unseen (their finaliser took them from ``born``) since the
-        last call."""
+        """How many Deferreds died with only a birth record since the last call."""
         unseen = self.unseen
         count = len(unseen)
         del unseen[:count]  # appends made meanwhile stay for the next call

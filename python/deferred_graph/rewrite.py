@@ -12,7 +12,7 @@ Inserted calls (names bound in the defer module's globals while installed):
   when; a fired id counts as dirty);
 * ``_deferred_graph_failure(X)`` after ``X._debugInfo.failResult = ...`` (rare: failure paths);
 * first in ``Deferred.__init__``, the registration, inlined (creation site from
-  ``sys._getframe``, a weak-reference entry stored in ``registry.born``); it then needs no
+  ``sys._getframe``, a birth record stored in ``registry.born``); it then needs no
   notes on ``self``: registering reports the new Deferred;
 * ``_deferred_graph_cancel(self, "Class")`` first in every ``cancel`` method of a Deferred class
   there (the class says what that method does when the Deferred was already called);
@@ -248,11 +248,12 @@ try:
     _deferred_graph_f = _deferred_graph_getframe(1)
     while _deferred_graph_f.f_code.co_filename == _deferred_graph_file:
         _deferred_graph_f = _deferred_graph_f.f_back
-    _deferred_graph_e = _deferred_graph_Entry(SELF, _deferred_graph_collected)
-    _deferred_graph_e.code = _deferred_graph_f.f_code
-    _deferred_graph_e.lasti = _deferred_graph_f.f_lasti
-    _deferred_graph_e.born_at = _deferred_graph_now()
-    _deferred_graph_born[id(SELF)] = _deferred_graph_e
+    _deferred_graph_born[id(SELF)] = (
+        _deferred_graph_ref(SELF),
+        _deferred_graph_f.f_code,
+        _deferred_graph_f.f_lasti,
+        _deferred_graph_now(),
+    )
 except Exception:
     _deferred_graph_register(SELF)
 """

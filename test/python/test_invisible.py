@@ -142,6 +142,7 @@ after = [s["collections"] for s in gc.get_stats()]
 print("automatic collections while it ran:", [b - a for a, b in zip(before, after)])
 """
 
+
 def _three_ways(tmp_path, source):
     """(plain, bootstrap, cli) runs of ``source``, each as (exit status, stdout, stderr)."""
     program = write_program(tmp_path, "program.py", source)

@@ -33,18 +33,22 @@ from twisted.internet import defer
 
 import deferred_graph
 import parity
+from deferred_graph import clock
 from parity import Runtime
 from procs import ts_cli, write_recording
 from replay import Replay
 
 
 def _peek_entry(rt: Runtime, d: defer.Deferred) -> Any:
-    """The runtime's entry of ``d``, looked up without registering or absorbing anything."""
+    """The runtime's entry of ``d`` or, if no drain took it in yet, its birth record's time
+    (its row, if it gets one, is found by that time); looked up without registering or
+    absorbing anything."""
     registry = deferred_graph._runtime.registry  # noqa: SLF001
     entry = registry.entries.get(id(d))
     if entry is not None and entry() is d:
         return entry
-    return next((e for e in list(registry.born.values()) if e() is d), None)
+    record = registry.born.get(id(d))
+    return record[3] if record is not None and record[0]() is d else None
 
 
 KINDS = [
@@ -196,7 +200,12 @@ class Program:
         """Every dropped Deferred that has a dead row says what Twisted said when dropped."""
         replay = self.rt.replay
         for entry, want in self.dropped:
-            did = entry.__dict__.get("_serial")
+            if isinstance(entry, float):  # born unseen when dropped: its row, if it has one
+                born = clock.to_wire(entry)
+                dids = [i for i, row in replay.dead.items() if row["createdAt"] == born]
+                did = dids[0] if len(dids) == 1 else None
+            else:
+                did = entry.__dict__.get("_serial")
             if did is None or did not in replay.dead:
                 continue  # never reported (short-lived), or not collected yet (a cycle)
             problems = parity.compare("dead #%d" % did, want, replay.dead[did])

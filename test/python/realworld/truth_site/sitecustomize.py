@@ -145,15 +145,19 @@ def _read(d, alive):
 
 
 def _del(self):
+    # The runtime's own finaliser first: until it has run, a drain on another thread may still
+    # take the dying Deferred in (give it an entry and a row), or the capture may name others;
+    # it changes nothing of the Deferred's state, read after it.
+    exiting = _state["exiting"]
+    previous = _state["previous_del"]
+    if previous is not None:
+        previous(self)
     try:
-        if not _state["exiting"]:
+        if not exiting:
             _finalized.add(id(self))
             _records.append(_read(self, False))
     except BaseException:
         pass
-    previous = _state["previous_del"]  # the runtime's own finaliser, which reads it too
-    if previous is not None:
-        previous(self)
 
 
 def _alive(obj, dtype):
