@@ -27,8 +27,9 @@ import sys
 from typing import Any, Callable, Optional
 
 from . import clock, described, saferepr, wire
+from .entries import Entry, creation_location
 from .failures import FRAME_ATTRS, failure_frames, raised_by
-from .registry import Entry, Registry, creation_location
+from .registry import Registry
 from .state import (
     callable_info,
     callback_pairs,

@@ -23,8 +23,9 @@ from typing import Any, Optional
 
 from . import clock, wire
 from .death import current_collection
+from .entries import Entry
 from .idle import IdleWatch
-from .registry import Entry, Registry
+from .registry import Registry
 from .state import (
     Described,
     dead_state,

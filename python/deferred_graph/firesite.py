@@ -3,7 +3,7 @@
 ``callback()`` and ``errback()`` (and ``cancel()`` without a canceller) all go through
 ``_startRunCallbacks``, so a note there sees every caller.  Like the creation site, it keeps only
 the caller's code object and instruction offset (resolved to a line when reported,
-``registry.line_of``): C-level frame reads and dict stores, no Python call and no object the
+``entries.line_of``): C-level frame reads and dict stores, no Python call and no object the
 cycle collector would count (a tuple per fire kept until a drain moved the program's automatic
 collections).  The caller is the first frame outside Twisted's defer module, two frames up in
 the common case (``_startRunCallbacks`` <- ``callback`` <- the program).

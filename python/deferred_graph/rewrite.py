@@ -352,7 +352,9 @@ def _prepend_second_call(func: ast.FunctionDef, self_name: str) -> bool:
     """The second-call note first in ``if <self>.called:``; False when there is no such
     branch (then no second call is noted)."""
     for stmt in func.body:
-        test = stmt.test if isinstance(stmt, ast.If) else None
+        if not isinstance(stmt, ast.If):
+            continue
+        test = stmt.test
         if (
             isinstance(test, ast.Attribute)
             and test.attr == "called"

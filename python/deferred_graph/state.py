@@ -16,7 +16,8 @@ import types
 from typing import Any, Callable, Optional, cast
 
 from . import described, saferepr, wire
-from .registry import Entry, Registry, code_location, creation_location, fire_location
+from .entries import Entry, code_location, creation_location, fire_location
+from .registry import Registry
 from .why import why_of
 
 _NAME_LIMIT = 200

@@ -21,8 +21,8 @@ import types
 from typing import Any, Optional
 
 from . import wire
+from .entries import Entry, creation_location
 from .holders import closure_values, has_base, instance_dict, is_instance
-from .registry import Entry, creation_location
 
 
 def _clock_now(call: Any) -> Optional[float]:

@@ -21,6 +21,7 @@ import sys
 from typing import Any, Callable, Optional
 
 from . import jobs, timers, wire
+from .entries import Entry
 from .framelocals import in_place
 from .heap import OwnDict, OwnList
 from .holders import (
@@ -29,7 +30,7 @@ from .holders import (
     frame_locals_holding,
     is_instance,
 )
-from .registry import Entry, Registry
+from .registry import Registry
 from .waiters import Waiters, scan_callbacks
 from .whykinds import special_kind
 
