@@ -27,17 +27,10 @@ import sys
 from typing import Any, Callable, Optional
 
 from . import clock, described, saferepr, wire
-from .entries import Entry, creation_location
+from .entries import Entry
 from .failures import FRAME_ATTRS, failure_frames, raised_by
 from .registry import Registry
-from .state import (
-    callable_info,
-    callback_pairs,
-    coroutine_info,
-    describe_result,
-    fired_by,
-    members_of,
-)
+from .state import build_state, describe_result
 
 _NAMED_LIMIT = 64  # Deferreds one capture names and captures in turn (a long chain names many)
 _HEADROOM = 80  # frames a capture may need (read_state, reprlib, type descriptions)
@@ -150,8 +143,6 @@ def final_state(
     if called and entry.fired_at is None:
         entry.fired_at = clock.wire_now()
     has_result = "result" in attrs
-    chained = attrs.get("_chainedTo")
-    paused = attrs.get("paused", 0)
 
     def id_of(obj: Any) -> Optional[int]:
         dtype = registry.deferred_type
@@ -159,32 +150,21 @@ def final_state(
             return None
         return _entry_of(registry, obj).serial
 
-    return {
+    return build_state(
+        attrs,
+        entry,
+        registry,
+        id_of,
+        key=id(d),
         # Filled in when it is reported (state_at_death): a capture gives no id, so a Deferred
         # nobody was shown and nothing names dies counted, not reported.
-        "id": 0,
-        "type": entry.type_name,
-        "label": entry.label,
-        "called": called,
-        "hasResult": has_result,
-        "result": _result(attrs["result"], entry, registry, collecting) if has_result else None,
-        "callbacks": callback_pairs(attrs, id_of, callable_info),
-        "paused": paused if type(paused) is int else 0,
-        "waitingOn": id_of(chained) if chained is not None else None,
-        "cancelled": entry.cancelled,
-        "created": creation_location(entry),
-        "createdAt": entry.created_at,
-        "firedAt": entry.fired_at,
-        "members": members_of(attrs, id_of),
-        "coroutine": coroutine_info(entry, id_of),
-        "timer": None,  # read through the DelayedCall: left to the drains
+        serial=0,
+        result=_result(attrs["result"], entry, registry, collecting) if has_result else None,
+        timer=None,  # read through the DelayedCall: left to the drains
         # What it waited for ends with it (and reading it is the drains' work, not a hot path's).
-        "blockedBy": None,
-        "root": None,
-        "firedBy": fired_by(entry, registry, id(d), called),
-        "firedAgainBy": entry.fired_again,
-        "running": attrs.get("_runningCallbacks") is True,
-    }
+        blocked_by=None,
+        root=None,
+    )
 
 
 def _entry_of(registry: Registry, obj: Any) -> Entry:
@@ -246,17 +226,11 @@ def _result(value: Any, entry: Entry, registry: Registry, collecting: bool) -> w
 
 def _message(exc: Any, limit: int) -> tuple[str, bool]:
     """``str(exc)`` as a live row's Failure shows it, for the exceptions whose ``str`` is
-    builtin C code or their one str argument (``described.str_kind``); ("", True) — said to be
-    cut short — for the rest, whose message the finaliser does not take (reprlib frames)."""
-    how = described.str_kind(exc) if exc is not None else None
-    args = described.args_of(exc) if how is not None else ()
-    if how == "c":
-        text = str.__str__(str(exc))
-    elif how is not None and not args:
-        text = ""
-    elif how == "args" and len(args) == 1 and type(args[0]) is str:
-        text = str.__str__(args[0])
-    else:
+    builtin C code or their one str argument (``described.plain_message``); ("", True) — said
+    to be cut short — for the rest, whose message the finaliser does not take (reprlib
+    frames)."""
+    text = described.plain_message(exc) if exc is not None else None
+    if text is None:
         return "", True
     if len(text) <= limit:
         return text, False

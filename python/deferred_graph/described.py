@@ -160,6 +160,23 @@ def str_kind(exc: Any) -> Optional[str]:
     return "c" if all(plain(field) for field in fields) else None
 
 
+def plain_message(exc: Any) -> Optional[str]:
+    """``str(exc)`` when it is builtin C code over plain values (``str_kind`` "c"), an
+    exception without args (""), or ``BaseException``'s of one str arg; None otherwise (the
+    caller bounds the reprs of other args, or gives up)."""
+    how = str_kind(exc)
+    if how is None:
+        return None
+    if how == "c":
+        return str.__str__(str(exc))
+    args = args_of(exc)
+    if not args:
+        return ""
+    if how == "args" and len(args) == 1 and type(args[0]) is str:
+        return str.__str__(args[0])
+    return None
+
+
 def args_of(exc: Any) -> tuple[Any, ...]:
     """An exception's ``args``, through ``BaseException``'s own descriptor."""
     return _ARGS.__get__(exc)  # type: ignore[no-any-return]

@@ -129,19 +129,11 @@ class _BoundedRepr(reprlib.Repr):
     def message(self, exc: Any) -> Optional[str]:
         """``str(exc)`` when that runs no code of the program (``described.str_kind``), its
         values bounded as in a repr; else None."""
-        how = described.str_kind(exc)
-        if how is None:
-            return None
-        if how == "c":
-            return str.__str__(str(exc))
-        args = described.args_of(exc)
-        if not args:
-            return ""
-        if len(args) > 1:
-            return self.repr1(args, self.maxlevel)
-        if how == "args" and type(args[0]) is str:
-            return str.__str__(args[0])
-        return self.repr1(args[0], self.maxlevel)
+        text = described.plain_message(exc)
+        if text is not None or described.str_kind(exc) is None:
+            return text
+        args = described.args_of(exc)  # not empty: plain_message answered that
+        return self.repr1(args if len(args) > 1 else args[0], self.maxlevel)
 
 
 def _failed(exc: BaseException) -> str:

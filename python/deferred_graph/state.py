@@ -128,22 +128,30 @@ def forget_capture(entry: Entry) -> None:
     entry.final_unknown = False
 
 
-def _read(
-    d: Any, entry: Entry, registry: Registry, limit: int, analysis: Any = None
-) -> tuple[wire.DeferredState, bool]:
-    attrs = d.__dict__
-    blocked_by, root = why_of(d, attrs, entry, registry, analysis)
-    id_of = _id_getter(registry)
-    has_result = "result" in attrs
-    result, exact = _result(attrs["result"], registry, limit) if has_result else (None, True)
+def build_state(
+    attrs: dict[str, Any],
+    entry: Entry,
+    registry: Registry,
+    id_of: Callable[[Any], Optional[int]],
+    *,
+    key: int,
+    serial: int,
+    result: Optional[wire.Result],
+    timer: Optional[wire.TimerInfo],
+    blocked_by: Optional[wire.BlockedBy],
+    root: Optional[wire.BlockedBy],
+) -> wire.DeferredState:
+    """The one wording of a Deferred on the wire, from its attributes (``attrs``: its
+    ``__dict__``, or what the finaliser could read of it) and its entry; what differs between a
+    live read and a read at death is passed in."""
+    called = attrs.get("called", False) is True
     chained = attrs.get("_chainedTo")
-    entry.type_name = type(d).__name__  # kept for a report after its death
-    state: wire.DeferredState = {
-        "id": entry.serial,
+    return {
+        "id": serial,
         "type": entry.type_name,
         "label": entry.label,
-        "called": bool(attrs.get("called", False)),
-        "hasResult": has_result,
+        "called": called,
+        "hasResult": "result" in attrs,
         "result": result,
         "callbacks": callback_pairs(attrs, id_of, callable_info),
         "paused": _int(attrs.get("paused", 0)),
@@ -154,13 +162,36 @@ def _read(
         "firedAt": entry.fired_at,
         "members": members_of(attrs, id_of),
         "coroutine": coroutine_info(entry, id_of),
-        "timer": _timer(attrs),
+        "timer": timer,
         "blockedBy": blocked_by,
         "root": root,
-        "firedBy": fired_by(entry, registry, id(d), attrs.get("called")),
+        "firedBy": fired_by(entry, registry, key, called),
         "firedAgainBy": entry.fired_again,
         "running": attrs.get("_runningCallbacks") is True,
     }
+
+
+def _read(
+    d: Any, entry: Entry, registry: Registry, limit: int, analysis: Any = None
+) -> tuple[wire.DeferredState, bool]:
+    attrs = d.__dict__
+    blocked_by, root = why_of(d, attrs, entry, registry, analysis)
+    id_of = _id_getter(registry)
+    has_result = "result" in attrs
+    result, exact = _result(attrs["result"], registry, limit) if has_result else (None, True)
+    entry.type_name = type(d).__name__  # kept for a report after its death
+    state = build_state(
+        attrs,
+        entry,
+        registry,
+        id_of,
+        key=id(d),
+        serial=entry.serial,
+        result=result,
+        timer=_timer(attrs),
+        blocked_by=blocked_by,
+        root=root,
+    )
     return state, exact
 
 
