@@ -62,9 +62,12 @@ def finaliser(
     get = registry.entries.get
     born_pop = registry.born.pop
     unseen = registry.unseen.append
+    graveyard = registry.graveyard
 
     def __del__(self: Any) -> None:
         try:  # even a C call raises RecursionError at the program's limit; nothing may print
+            if graveyard:  # Deferreds a thread of the runtime held last: freed here, in the program
+                graveyard.clear()
             key = id(self)
             if born_pop(key, None) is not None:
                 # Born since the last drain and never seen: count it; its record goes with it.

@@ -15,6 +15,7 @@ process-wide and strictly increasing in emission order.
 from __future__ import annotations
 
 import itertools
+import operator
 import os
 import platform
 import sys
@@ -36,6 +37,7 @@ from .state import (
 )
 from .why import Analysis
 
+_BORN_AT = operator.attrgetter("born_at")
 _MAX_ROUNDS = 3  # drain rounds for Deferreds discovered while reading others' state
 _PENDING_LIMIT = 10000  # events kept for a later drain when no sender runs
 # How long a snapshot at a stop may spend in the program's own reprs (each is run to its end;
@@ -110,8 +112,7 @@ class Emitter:
             entry = entries_get(key)
             if entry is None:
                 continue
-            obj = entry()
-            if obj is None:
+            if entry() is None:
                 # Its own fire was captured (see death); a time under its key now may be that of
                 # a newer Deferred at its address that died unseen, and so may a fire site.
                 continue
@@ -122,13 +123,20 @@ class Emitter:
                 code, lasti = codes.get(key), lastis.get(key)
                 if code is not None and lasti is not None:
                     entry.fire_site = (code, lasti)
-            live.append((entry.born_at, entry, obj))
-        live.sort(key=lambda item: item[0])  # creation order, so serials follow it
-        for _, entry, obj in live:
+            live.append(entry)
+        live.sort(key=_BORN_AT)  # creation order, so serials follow it
+        for entry in live:
+            # Held only while it is read (see Registry.release); one that died since was
+            # captured by its finaliser (``reading`` is set).
+            obj = entry()
+            if obj is None:
+                continue
             kind = "changed" if entry.reported else "created"
             entry.reported = True
             forget_capture(entry)
             events.append(self._event(kind, deferred=read_state(obj, entry, reg)))
+            reg.release(obj)
+            obj = None
         return True
 
     def _drain_collected(self, events: list[EventDict]) -> None:

@@ -28,6 +28,7 @@ from .entries import CoroutineLink, Entry, code_location, new_entry
 from .firesite import SITES_LIMIT
 
 _getframe = sys._getframe
+_getrefcount = sys.getrefcount
 
 
 # (weak reference, creation code, instruction offset, clock.now()): see Registry.
@@ -51,6 +52,9 @@ class Registry:
         self.entries: dict[int, Entry] = {}
         self.born: dict[int, BirthRecord] = {}
         self.unseen: list[None] = []  # one item per Deferred that died with only a birth record
+        # Deferreds a thread of the runtime held last (see ``release``); a finaliser, on a
+        # thread of the program, empties it.
+        self.graveyard: list[Any] = []
         self.dirty: set[int] = set()
         self.fired: dict[int, float] = {}
         # Who fired what (see firesite): the caller's code and instruction by id, taken by the
@@ -134,9 +138,21 @@ class Registry:
                         entries[key] = previous
                     else:
                         entries.pop(key, None)
+                self.release(obj)
+                obj = None
             if self.links:
                 live.extend(self._absorb_links())
             return live
+
+    def release(self, obj: Any) -> None:
+        """Let go of a Deferred this thread took from a weak reference to read.  If the program
+        dropped its last reference meanwhile, letting go here would free it on this thread —
+        its result's and callbacks' teardown, their ``__del__`` among it, would run on a thread
+        of the runtime — so it is kept in ``graveyard`` for the next finaliser, which runs on a
+        thread of the program, to free.  (The caller's reference, this one and getrefcount's:
+        3 means no other.)"""
+        if _getrefcount(obj) <= 3:
+            self.graveyard.append(obj)
 
     def take_unseen(self) -> int:
         """How many Deferreds died with only a birth record since the last call."""

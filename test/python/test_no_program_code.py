@@ -19,7 +19,7 @@ from deferred_graph import saferepr, wire
 from deferred_graph.emitter import STOP_REPR_BUDGET_S
 from deferred_graph.recording import read_recording
 from parity import Runtime, snapshot_states
-from procs import check, clean_env, run_python, runtime_env, write_program
+from procs import PYTHON_DIR, check, clean_env, run_python, runtime_env, write_program
 
 TRIPWIRES = r"""
 import sys, threading, time
@@ -150,6 +150,44 @@ def test_no_program_code_runs_while_the_program_runs(tmp_path):
     } <= texts
     assert {"TripError(<Tripwire object>)", "<Tripwire object>"} <= texts  # Failure messages
     assert not any("loaded" in text or "trip" == text for text in texts)
+
+
+# Seen Deferreds fired with results whose ``__del__`` notes its thread, dropped while the pump
+# reads them: the last reference may be the pump's, and the teardown must not happen there.
+TEARDOWN = r"""
+import threading, time
+from twisted.internet import defer
+import deferred_graph
+
+threads = set()
+
+class Result:
+    def __del__(self):
+        threads.add(threading.current_thread().name)
+
+for _ in range(30):
+    ds = [defer.Deferred() for _ in range(3000)]
+    for d in ds:
+        d.addCallback(lambda r: r)
+    deferred_graph.flush()  # all of them reported: each write now makes it dirty
+    for d in ds:
+        d.callback(Result())
+    while ds:  # dropped one by one, letting the pump run between
+        ds.pop()
+        if len(ds) % 50 == 0:
+            time.sleep(0)
+print(sorted(threads))
+"""
+
+
+def test_a_deferred_the_pump_held_last_is_freed_on_a_thread_of_the_program(tmp_path):
+    """A Deferred the program drops while the sender reads it is not freed on the sender's
+    thread: its result's ``__del__`` runs on the program's thread only."""
+    program = write_program(tmp_path, "program.py", TEARDOWN)
+    cli = ["-m", "deferred_graph", "run", "--record", tmp_path / "r.jsonl", program]
+    env = clean_env({wire.ENV_TRANSPORT: "none"}, [PYTHON_DIR])
+    result = check(run_python(cli, env, cwd=tmp_path))
+    assert result.stdout == b"['MainThread']\n"
 
 
 def test_at_a_stop_the_programs_own_repr_is_given_in_the_paused_thread(tmp_path):
