@@ -30,7 +30,7 @@ from . import clock, described, saferepr, wire
 from .entries import Entry
 from .failures import FRAME_ATTRS, failure_frames, raised_by
 from .registry import Registry
-from .state import build_state, describe_result
+from .state import ABSENT, build_state, describe_result
 
 _NAMED_LIMIT = 64  # Deferreds one capture names and captures in turn (a long chain names many)
 _HEADROOM = 80  # frames a capture may need (read_state, reprlib, type descriptions)
@@ -145,7 +145,8 @@ def final_state(
     called = attrs.get("called", False) is True
     if called and entry.fired_at is None:
         entry.fired_at = clock.wire_now()
-    has_result = "result" in attrs
+    value = attrs.get("result", ABSENT)  # read once (see build_state)
+    has_result = value is not ABSENT
 
     def id_of(obj: Any) -> Optional[int]:
         dtype = registry.deferred_type
@@ -162,7 +163,8 @@ def final_state(
         # Filled in when it is reported (state_at_death): a capture gives no id, so a Deferred
         # nobody was shown and nothing names dies counted, not reported.
         serial=0,
-        result=_result(attrs["result"], entry, registry, collecting) if has_result else None,
+        has_result=has_result,
+        result=_result(value, entry, registry, collecting) if has_result else None,
         timer=None,  # read through the DelayedCall: left to the drains
         # What it waited for ends with it (and reading it is the drains' work, not a hot path's).
         blocked_by=None,

@@ -21,6 +21,8 @@ from .registry import Registry
 from .why import why_of
 
 _NAME_LIMIT = 200
+ABSENT = object()
+"""What an attribute missing from an instance dict reads as (one read, never two)."""
 
 
 Described = list[tuple[wire.DeferredState, Any]]
@@ -136,6 +138,7 @@ def build_state(
     *,
     key: int,
     serial: int,
+    has_result: bool,
     result: Optional[wire.Result],
     timer: Optional[wire.TimerInfo],
     blocked_by: Optional[wire.BlockedBy],
@@ -143,7 +146,9 @@ def build_state(
 ) -> wire.DeferredState:
     """The one wording of a Deferred on the wire, from its attributes (``attrs``: its
     ``__dict__``, or what the finaliser could read of it) and its entry; what differs between a
-    live read and a read at death is passed in."""
+    live read and a read at death is passed in.  ``has_result`` is passed, not read here: the
+    program's thread may set ``result`` while the sender reads, and the row must say "has a
+    result" exactly when it carries one."""
     called = attrs.get("called", False) is True
     chained = attrs.get("_chainedTo")
     return {
@@ -151,7 +156,7 @@ def build_state(
         "type": entry.type_name,
         "label": entry.label,
         "called": called,
-        "hasResult": "result" in attrs,
+        "hasResult": has_result,
         "result": result,
         "callbacks": callback_pairs(attrs, id_of, callable_info),
         "paused": _int(attrs.get("paused", 0)),
@@ -177,8 +182,9 @@ def _read(
     attrs = d.__dict__
     blocked_by, root = why_of(d, attrs, entry, registry, analysis)
     id_of = _id_getter(registry)
-    has_result = "result" in attrs
-    result, exact = _result(attrs["result"], registry, limit) if has_result else (None, True)
+    value = attrs.get("result", ABSENT)  # read once: the program's thread may set it meanwhile
+    has_result = value is not ABSENT
+    result, exact = _result(value, registry, limit) if has_result else (None, True)
     entry.type_name = type(d).__name__  # kept for a report after its death
     state = build_state(
         attrs,
@@ -187,6 +193,7 @@ def _read(
         id_of,
         key=id(d),
         serial=entry.serial,
+        has_result=has_result,
         result=result,
         timer=_timer(attrs),
         blocked_by=blocked_by,

@@ -350,3 +350,46 @@ def test_unhandled_error_logged_when_plain_twisted_would(rt):
         assert len(seen) == 1
     finally:
         log.removeObserver(observer)
+
+
+def test_a_row_read_while_the_program_fires_is_one_state_it_was_in(rt):
+    """A drain on another thread reads a Deferred while the program's thread fires it: each
+    row read must be a state the Deferred passed through, never a mix of two (``hasResult``
+    read before the fire and ``result`` after, or a result without ``called``).  Many switches
+    between the threads make the interleaving likely: this failed on a Scrapy crawl in CI."""
+    import sys
+    import threading
+
+    stop = threading.Event()
+    mixed = []
+
+    def pump():
+        while not stop.is_set():
+            for event in rt.emitter.drain():
+                state = event.get("deferred")
+                if not state:
+                    continue
+                if state["hasResult"] != (state["result"] is not None) or (
+                    state["hasResult"] and not state["called"]
+                ):
+                    mixed.append(state)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    thread = threading.Thread(target=pump)
+    thread.start()
+    try:
+        pending = []
+        for i in range(20000):
+            d = defer.Deferred()
+            d.addCallback(on_done)
+            pending.append(d)
+            if len(pending) > 50:
+                for p in pending:
+                    p.callback(i)
+                pending = []
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(interval)
+    assert mixed == []
