@@ -7,9 +7,13 @@ greeted with ``hello``, then the backlog; a reconnect (or a first connection aft
 missed) also gets ``snapshot(reason="connect")``, so a consumer that comes back starts from
 exact state.
 
-The thread is marked ``pydev_do_not_trace``/``is_pydev_daemon_thread`` before it starts: pydevd
-(debugpy 1.6 and 1.8 alike) neither traces nor suspends such threads, so events keep flowing
-while the program is stopped at a breakpoint, and pydevd does not wait for it at exit.
+The pump is a bare interpreter thread (``_thread``, not ``threading.Thread``): the program
+never meets it in ``threading.enumerate()`` or ``active_count()``, so a shutdown that joins
+every other thread does not wait on it forever.  It is started with the interpreter's own
+``start_new_thread``, not the one pydevd (debugpy 1.6 and 1.8) puts in its place, so pydevd
+neither traces nor suspends it: events keep flowing while the program is stopped at a
+breakpoint.  Nothing on it may call ``threading.current_thread()``, which would register it
+with ``threading`` after all (a ``_DummyThread``); it is told apart by its ident.
 
 Nothing here may raise into, block, or change the debugged program: every failure is counted in
 :attr:`Sender.errors` and, with ``DEFERRED_GRAPH_DEBUG=1``, logged to the raw stderr descriptor.
@@ -17,6 +21,7 @@ Nothing here may raise into, block, or change the debugged program: every failur
 
 from __future__ import annotations
 
+import _thread
 import atexit
 import gc
 import os
@@ -119,7 +124,8 @@ class Sender:
         self._channels: list[Channel] = []
         self._stopped = False  # the pump thread should end
         self._closed = False  # transports closed: nothing more is sent
-        self._thread: Optional[threading.Thread] = None
+        self._pump: Optional[int] = None  # the pump thread's ident, once started
+        self._pump_done = threading.Event()
         self._reset_sync()
         live = make_live_transport(options.transport, options.socket, options.token)
         if live is not None:
@@ -147,7 +153,7 @@ class Sender:
         (``flush``, ``stop``) waits at most LOCK_WAIT_S for a cycle stuck in user code."""
         if self._closed or self._owner == threading.get_ident():
             return
-        pump = threading.current_thread() is self._thread
+        pump = threading.get_ident() == self._pump
         if not self._lock.acquire(timeout=-1 if pump else LOCK_WAIT_S):
             self._count_error("gave up waiting for a running cycle")
             return
@@ -179,6 +185,7 @@ class Sender:
         # was most of the runtime's extra cost, and the program's tools have no business here.
         _untrace_this_thread()
         try:
+            self._pump = threading.get_ident()
             while not self._stopped:
                 self._wake.wait(interval)
                 self._wake.clear()
@@ -187,16 +194,16 @@ class Sender:
                 self._cycle(None, 0.0)
         except BaseException:  # interpreter shutdown tears modules down under daemon threads
             pass
+        finally:
+            self._pump_done.set()
 
     # -- public --------------------------------------------------------------------------
 
     def start(self) -> Sender:
-        """Start the pump thread (marked so debugpy never traces or suspends it)."""
-        thread = threading.Thread(target=self._run, name="deferred-graph-sender", daemon=True)
-        thread.pydev_do_not_trace = True  # type: ignore[attr-defined]
-        thread.is_pydev_daemon_thread = True  # type: ignore[attr-defined]
-        self._thread = thread
-        thread.start()
+        """Start the pump thread (see the module docstring: bare, and unknown to pydevd)."""
+        start_thread = getattr(_thread, "_original_start_new_thread", _thread.start_new_thread)
+        self._pump_done = threading.Event()
+        self._pump = start_thread(self._run, ())
         return self
 
     def flush(self, marker: Optional[str] = None) -> None:
@@ -220,9 +227,8 @@ class Sender:
         try:
             self._stopped = True
             self._wake.set()
-            thread = self._thread
-            if thread is not None and thread is not threading.current_thread():
-                thread.join(STOP_WAIT_S)
+            if self._pump is not None and self._pump != threading.get_ident():
+                self._pump_done.wait(STOP_WAIT_S)
             _without_collection(self._cycle, None, STOP_WAIT_S)
             self._closed = True
             for channel in self._channels:
@@ -246,7 +252,7 @@ class Sender:
         self._batcher.count = 0
         for channel in self._channels:
             channel.forget_after_fork()
-        if self._thread is not None and not self._stopped:
+        if self._pump is not None and not self._stopped:
             self.start()
 
 

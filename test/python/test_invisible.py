@@ -143,6 +143,26 @@ print("automatic collections while it ran:", [b - a for a, b in zip(before, afte
 """
 
 
+# The threads the program can list and join: a shutdown that joins every thread but its own
+# is a common idiom; a thread of the runtime in that list would hang it.
+THREADS = r"""
+import threading
+from twisted.internet import defer
+d = defer.Deferred()
+d.addCallback(lambda v: v + 1)
+d.callback(1)
+go = threading.Event()
+worker = threading.Thread(target=go.wait, name="worker")
+worker.start()
+print(sorted(t.name for t in threading.enumerate()), threading.active_count())
+go.set()
+for t in threading.enumerate():
+    if t is not threading.current_thread():
+        t.join(2)
+        print(t.name, "still running" if t.is_alive() else "joined")
+"""
+
+
 def _three_ways(tmp_path, source):
     """(plain, bootstrap, cli) runs of ``source``, each as (exit status, stdout, stderr)."""
     program = write_program(tmp_path, "program.py", source)
@@ -193,6 +213,15 @@ def test_short_lived_deferreds_trigger_the_same_automatic_collections(tmp_path):
     dropped start as many collections as without the runtime (none)."""
     plain, boot, cli = _three_ways(tmp_path, COLLECTIONS)
     assert plain == (0, "automatic collections while it ran: [0, 0, 0]\n", "")
+    assert boot == plain
+    assert cli == plain
+
+
+def test_the_program_lists_and_joins_only_its_own_threads(tmp_path):
+    """threading.enumerate() and active_count() are as plain, and joining every listed thread
+    returns: the runtime's pump is not a thread ``threading`` knows (see sender)."""
+    plain, boot, cli = _three_ways(tmp_path, THREADS)
+    assert plain == (0, "['MainThread', 'worker'] 2\nworker joined\n", "")
     assert boot == plain
     assert cli == plain
 

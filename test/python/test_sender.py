@@ -142,17 +142,22 @@ def test_a_full_outbox_drops_counts_and_resyncs(tmp_path):
     assert not ids & {e["deferred"]["id"] for e in events if e["kind"] == "created"}
 
 
-def test_the_pump_thread_is_a_daemon_pydevd_leaves_alone(tmp_path):
-    """pydevd skips threads with these attributes when suspending and tracing (both debugpy
-    versions), so events flow while the program is stopped."""
+def test_the_pump_runs_on_a_thread_threading_does_not_list(tmp_path):
+    """The pump drains on its own thread (not the program's), which ``threading`` never lists:
+    nothing on it registers it (``current_thread()`` would, as a ``_DummyThread``)."""
     result, _ = run_recorded(
         tmp_path,
         """
-        pump = [t for t in threading.enumerate() if t.name == "deferred-graph-sender"]
-        print(json.dumps([(t.daemon, t.pydev_do_not_trace, t.is_pydev_daemon_thread) for t in pump]))
+        sender = deferred_graph._runtime.sender
+        sent = sender.batches_sent
+        while sender.batches_sent == sent:  # the pump's own cycles, not a flush
+            d = defer.Deferred()
+            threading.Event().wait(0.01)
+        print(json.dumps([sender._pump != threading.get_ident(), threading.active_count(),
+                          [t.name for t in threading.enumerate()]]))
     """,
     )
-    assert json.loads(result.stdout) == [[True, True, True]]
+    assert json.loads(result.stdout) == [True, 1, ["MainThread"]]
 
 
 _UNTRACED = """
@@ -165,7 +170,7 @@ deferred_graph.install()
 sender = deferred_graph._runtime.sender
 original = sender._cycle
 def cycle(*args):
-    if threading.current_thread() is sender._thread:  # flush() cycles in the caller's thread
+    if threading.get_ident() == sender._pump:  # flush() cycles in the caller's thread
         traced.append(sys.gettrace() is not None or sys.getprofile() is not None)
     return original(*args)
 sender._cycle = cycle
