@@ -88,6 +88,11 @@ def owner(cls: type, name: str) -> Optional[type]:
     return None
 
 
+def mro(kind: type) -> tuple[type, ...]:
+    """The class's ``__mro__``, read as ``type`` stores it."""
+    return _TYPE_MRO.__get__(kind)  # type: ignore[no-any-return]
+
+
 def own_attr(cls: type, name: str) -> Any:
     """``name`` in the class's own namespace (no descriptor run), or None."""
     return _TYPE_DICT.__get__(cls).get(name)
@@ -101,6 +106,12 @@ def is_class(kind: type, module: str, qualified: str) -> bool:
 def qualname(kind: type) -> str:
     """The class's ``__qualname__``, read as ``type`` stores it."""
     return str(_TYPE_QUALNAME.__get__(kind))
+
+
+def module_of(kind: type) -> Optional[str]:
+    """The class's ``__module__`` as ``type`` stores it, when it is a plain string."""
+    module = _TYPE_MODULE.__get__(kind)
+    return module if type(module) is str else None
 
 
 def name(kind: type) -> str:

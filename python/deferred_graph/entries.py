@@ -12,7 +12,7 @@ import types
 import weakref
 from typing import Any, Literal, Optional
 
-from . import clock, wire
+from . import clock, described, wire
 
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
 
@@ -118,7 +118,7 @@ def new_entry(obj: Any, callback: Any) -> Entry:
     entry.code = None
     entry.lasti = 0
     entry.born_at = clock.now()
-    entry.type_name = type(obj).__name__
+    entry.type_name = described.name(type(obj))
     return entry
 
 

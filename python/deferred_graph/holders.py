@@ -29,7 +29,7 @@ import sys
 import types
 from typing import Any, Optional
 
-from . import wire
+from . import described, wire
 from .framelocals import local_addresses
 from .heap import OWN_TYPES, Heap, OwnList
 
@@ -41,8 +41,8 @@ _NAME_LIMIT = 120
 def instance_dict(obj: Any) -> Optional[dict[str, Any]]:
     """``obj``'s instance dictionary through the ``__dict__`` slot itself (no property, no
     ``__getattr__``); None when it has none."""
-    for cls in type(obj).__mro__:
-        desc = cls.__dict__.get("__dict__")
+    for cls in described.mro(type(obj)):
+        desc = described.own_attr(cls, "__dict__")
         if desc is not None:
             if type(desc) is not types.GetSetDescriptorType:
                 return None
@@ -69,7 +69,7 @@ def is_instance(obj: Any, cls: Optional[type]) -> bool:
     hit = _KIND_CACHE.get(key)
     if hit is not None and hit[0] is kind:
         return hit[1]
-    result = any(c is cls for c in kind.__mro__)
+    result = any(c is cls for c in described.mro(kind))
     if len(_KIND_CACHE) > 2000:
         _KIND_CACHE.clear()
     _KIND_CACHE[key] = (kind, result)
@@ -83,8 +83,12 @@ def has_base(obj: Any, module: str, name: str) -> bool:
 
 def closure_values(func: Any) -> list[Any]:
     """What a function's closure cells hold now (empty cells left out)."""
-    out = []
-    for cell in getattr(func, "__closure__", None) or ():
+    out: list[Any] = []
+    if type(func) is types.MethodType:
+        func = func.__func__
+    if type(func) is not types.FunctionType:  # another callable's getattr is its own code
+        return out
+    for cell in func.__closure__ or ():
         try:
             out.append(cell.cell_contents)
         except ValueError:
@@ -244,7 +248,7 @@ class Holders:
             return "a closure variable"
         if kind is types.MethodType:
             return "its bound method %s, held by %s" % (
-                getattr(holder.__func__, "__name__", "?"),
+                _function_name(holder.__func__),
                 ", ".join(class_name(p) for p in self.of(holder)[:2]) or "nothing found",
             )
         if kind in (types.GeneratorType, types.CoroutineType):
@@ -274,9 +278,15 @@ def _owner_text(where: tuple[Any, str]) -> str:
     return "%s.%s" % (owner if type(owner) is str else class_name(owner), key)
 
 
+def _function_name(func: Any) -> str:
+    """A function's name, or its class's for any other callable (never asked of it)."""
+    if type(func) is types.FunctionType:
+        return str(func.__name__)
+    return described.name(type(func))
+
+
 def class_name(obj: Any) -> str:
-    name = type(obj).__qualname__
-    return name[:_NAME_LIMIT] if type(name) is str else "?"
+    return described.qualname(type(obj))[:_NAME_LIMIT]
 
 
 def _code_name(gen: Any) -> str:

@@ -23,7 +23,7 @@ import weakref
 from collections import deque
 from typing import Any, Optional
 
-from . import saferepr
+from . import described, saferepr
 from .entries import CoroutineLink, Entry, code_location, new_entry
 from .firesite import SITES_LIMIT
 
@@ -333,7 +333,7 @@ def find_cancellation_status(deferred: Any, depth: int = 2) -> Any:
                 value = cell.cell_contents
             except ValueError:
                 continue
-            if type(value).__name__ == "_CancellationStatus":
+            if described.name(type(value)) == "_CancellationStatus":
                 return value
             if level < depth and type(value) is types.FunctionType:
                 todo.append((value, level + 1))

@@ -207,12 +207,10 @@ def _cut(text: str, limit: int) -> tuple[str, bool]:
 
 def type_name(cls: Any) -> str:
     """``module.Qualname`` of a class, without the module for builtins."""
-    try:
-        module = getattr(cls, "__module__", None)
-        name = getattr(cls, "__qualname__", None) or getattr(cls, "__name__", "?")
-        if not isinstance(name, str):
-            name = "?"
-        if module in (None, "builtins") or not isinstance(module, str):
+    try:  # read as ``type`` stores them: a metaclass's __getattribute__ must not run
+        module = described.module_of(cls)
+        name = described.qualname(cls)
+        if module is None or module == "builtins":
             return name
         return "%s.%s" % (module, name)
     except BaseException:  # noqa: B036

@@ -185,7 +185,7 @@ def _read(
     value = attrs.get("result", ABSENT)  # read once: the program's thread may set it meanwhile
     has_result = value is not ABSENT
     result, exact = _result(value, registry, limit) if has_result else (None, True)
-    entry.type_name = type(d).__name__  # kept for a report after its death
+    entry.type_name = described.name(type(d))  # kept for a report after its death
     state = build_state(
         attrs,
         entry,
@@ -285,7 +285,9 @@ def callback_pairs(
 
 def is_continue(value: Any) -> bool:
     """Twisted's ``_CONTINUE`` sentinel (its class is private, so it is known by name)."""
-    return type(value).__name__ == "_Sentinel" and getattr(value, "name", None) == "_CONTINUE"
+    return described.is_class(type(value), "twisted.internet.defer", "_Sentinel") and (
+        getattr(value, "name", None) == "_CONTINUE"
+    )
 
 
 def callable_info(func: Any) -> wire.CallableInfo:

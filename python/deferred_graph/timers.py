@@ -20,7 +20,7 @@ import time
 import types
 from typing import Any, Optional
 
-from . import wire
+from . import described, wire
 from .entries import Entry, creation_location
 from .holders import closure_values, has_base, instance_dict, is_instance
 
@@ -34,7 +34,7 @@ def _clock_now(call: Any) -> Optional[float]:
         owner, func = None, seconds
     if owner is not None and has_base(owner, "twisted.internet.task", "Clock"):
         attrs = instance_dict(owner) or {}
-        value = attrs.get("rightNow", type(owner).__dict__.get("rightNow", 0.0))
+        value = attrs.get("rightNow", described.own_attr(type(owner), "rightNow") or 0.0)
         return float(value) if type(value) in (int, float) else None
     if func is time.time or (
         type(func) is types.FunctionType and func.__module__ == "twisted.python.runtime"
@@ -75,7 +75,7 @@ def call_text(call: Any, how: str) -> str:
 def deferlater_call(attrs: dict[str, Any]) -> Any:
     """The DelayedCall a ``deferLater`` canceller closes over, while it is reachable."""
     for value in closure_values(attrs.get("_canceller")):
-        if type(value).__name__ == "DelayedCall":
+        if described.name(type(value)) == "DelayedCall":
             return value
     return None
 
@@ -131,13 +131,13 @@ def _deferreds_in(value: Any, dtype: type, depth: int = 0) -> list[tuple[Any, st
         owner = value.__self__
         if is_instance(owner, dtype):
             return [(owner, "callLater")]
-        if type(owner).__name__ == "LoopingCall":
-            inner = owner.__dict__.get("_deferred")
+        if described.name(type(owner)) == "LoopingCall":
+            inner = (instance_dict(owner) or {}).get("_deferred")
             if inner is not None and is_instance(inner, dtype):
                 return [(inner, "LoopingCall")]
         return out
-    if type(value).__name__ == "LoopingCall":
-        inner = value.__dict__.get("_deferred")
+    if described.name(type(value)) == "LoopingCall":
+        inner = (instance_dict(value) or {}).get("_deferred")
         if inner is not None and is_instance(inner, dtype):
             return [(inner, "LoopingCall")]
         return out

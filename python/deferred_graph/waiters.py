@@ -14,6 +14,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
+from . import described
 from .heap import OwnDict
 from .holders import closure_values, has_base, instance_dict, is_instance
 from .registry import Registry
@@ -115,7 +116,7 @@ def scan_callbacks(
                 (cb, cb_args, _k), (eb, eb_args, _ek) = item
             except Exception:
                 continue
-            if type(cb).__name__ == "_Sentinel":
+            if described.name(type(cb)) == "_Sentinel":
                 continue
             for value in (cb, eb, *cb_args[:4], *eb_args[:4]):
                 for found, fires in _referenced(value, dtype):
@@ -137,7 +138,8 @@ def _referenced(value: Any, dtype: type) -> list[tuple[Any, bool]]:
         return [(value, False)]
     if kind is types.MethodType:
         owner = value.__self__
-        fires = value.__name__ in ("callback", "errback")
+        func = value.__func__  # a bound method forwards other names to it
+        fires = type(func) is types.FunctionType and func.__name__ in ("callback", "errback")
         return [(owner, True)] if fires and is_instance(owner, dtype) else []
     if kind is types.FunctionType:
         out = []

@@ -202,7 +202,10 @@ def special_kind(
     if type(ref) is types.CellType:
         for closure in holders.of(ref):
             for func in holders.of(closure):
-                if getattr(func, "__qualname__", None) == "deferToThreadPool.<locals>.onResult":
+                if (
+                    type(func) is types.FunctionType
+                    and func.__qualname__ == "deferToThreadPool.<locals>.onResult"
+                ):
                     return _thread_job(obj, func, holders), []
     for owner, _key in _owners(ref, holders):
         coop = _cooperator(owner, ref, serial_of, task_awaits)
