@@ -46,22 +46,32 @@ def _debug(message):
 
 class DeferImportWatcher(object):
     """A meta path finder that calls ``callback()`` once, right after Twisted's defer module
-    has executed (so the runtime instruments a complete module), and then removes itself."""
+    (or ``target``: the runtime watches ``twisted.internet.threads`` too) has executed, so the
+    runtime instruments a complete module, and then removes itself."""
 
-    def __init__(self, callback):
+    def __init__(self, callback, target=TARGET_MODULE):
         self._callback = callback
+        self._target = target
         self._searching = False
         self._fired = False
 
     def activate(self):
         """Watch for the import, or fire now if the module is already there."""
-        if TARGET_MODULE in sys.modules:
+        if self._target in sys.modules:
             self._fire()
         else:
             sys.meta_path.insert(0, self)
 
+    def deactivate(self):
+        """Stop watching; the callback will not run."""
+        self._fired = True
+        try:
+            sys.meta_path.remove(self)
+        except ValueError:
+            pass
+
     def find_spec(self, fullname, path=None, target=None):
-        if fullname != TARGET_MODULE or self._searching or self._fired:
+        if fullname != self._target or self._searching or self._fired:
             return None
         self._searching = True
         try:
@@ -88,7 +98,7 @@ class DeferImportWatcher(object):
         watcher = self
 
         def exec_module(module):
-            if getattr(module, "__name__", None) != TARGET_MODULE:
+            if getattr(module, "__name__", None) != watcher._target:
                 return original(module)  # a shared loader (zipimport) loading something else
             try:
                 del loader.exec_module
@@ -273,7 +283,8 @@ def _bootstrap():
     spec = None
     try:
         if not getattr(sys, _MARKER, False):  # else already bootstrapped and chained
-            setattr(sys, _MARKER, True)
+            # The marker is this module: the runtime reuses its import watcher from it.
+            setattr(sys, _MARKER, sys.modules.get(__name__) or True)
             record = _take_cli_settings()
             if record is not None:  # the CLI's recording wins over a debug launch's
                 _start_cli_mode(record)

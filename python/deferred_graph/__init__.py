@@ -117,9 +117,9 @@ def _create_runtime(defer: Any, failure_type: type) -> _Runtime:
         global last_error
         last_error = "hooks skipped: %s" % "; ".join(patcher.skipped)
     registry.scan_existing(defer.Deferred)
-    from .jobs import patch_threads  # now if already imported, else the first drain does it
+    from .jobs import ThreadWatch  # now if already imported, else right after its import
 
-    registry.undo_threads = patch_threads(registry.note_thread_job)
+    registry.undo_threads = ThreadWatch(registry.note_thread_job).undo
     return _Runtime(defer, registry, Emitter(registry), patcher)
 
 

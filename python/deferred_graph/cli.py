@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from . import relaunch
+from .importwatch import BOOTSTRAP_DIR, bootstrap_module
 
 USAGE = """\
 usage: python -m deferred_graph run [--record FILE] SCRIPT [ARGS...]
@@ -46,11 +47,6 @@ options:
   --record FILE  write the event stream to FILE (JSON Lines, one batch per line)
   -h, --help     show this help and exit
 """
-
-BOOTSTRAP_DIR = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bootstrap"
-)
-BOOTSTRAP_FILE = os.path.join(BOOTSTRAP_DIR, "sitecustomize.py")
 
 
 class UsageError(Exception):
@@ -113,17 +109,6 @@ def parse_run_args(argv: list[str]) -> RunRequest:
     raise UsageError("missing SCRIPT or -m MODULE")
 
 
-def _load_bootstrap() -> Any:
-    """The bootstrap module under a private name, for its import watcher (one implementation
-    of lazy install for both the debug-launch bootstrap and this CLI)."""
-    spec = importlib.util.spec_from_file_location("_deferred_graph_bootstrap", BOOTSTRAP_FILE)
-    if spec is None or spec.loader is None:
-        raise ImportError("bootstrap not found at %s" % BOOTSTRAP_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _install_when_twisted_loads(record: Optional[str]) -> None:
     def install() -> None:
         import deferred_graph
@@ -137,7 +122,7 @@ def _install_when_twisted_loads(record: Optional[str]) -> None:
     # Under a debug launch the bootstrap's own watcher may be waiting too; ours (with the
     # recording) replaces it, since the first install wins.
     sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "DeferImportWatcher"]
-    _load_bootstrap().DeferImportWatcher(install).activate()
+    bootstrap_module().DeferImportWatcher(install).activate()
 
 
 def _write_empty_recording_at_exit(record: str) -> None:

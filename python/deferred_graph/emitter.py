@@ -22,7 +22,7 @@ import sys
 import threading
 from typing import Any, Optional
 
-from . import clock, wire
+from . import clock, jobs, wire
 from .death import current_collection
 from .entries import Entry
 from .idle import IdleWatch
@@ -39,6 +39,7 @@ from .why import Analysis
 
 _BORN_AT = operator.attrgetter("born_at")
 _MAX_ROUNDS = 3  # drain rounds for Deferreds discovered while reading others' state
+_JOBS_LIMIT = 256  # thread jobs whose phase one drain looks at
 _PENDING_LIMIT = 10000  # events kept for a later drain when no sender runs
 # How long a snapshot at a stop may spend in the program's own reprs (each is run to its end;
 # the results after the budget keep their description).
@@ -61,6 +62,10 @@ class Emitter:
         self._seq = itertools.count(1)
         self._pending: list[EventDict] = []
         self._idle = IdleWatch(registry)
+        # serial -> {serial: entry} of the Deferreds whose wait (blockedBy, or the path to its
+        # root) goes through that Deferred, as last read; serial -> the serials it was under.
+        self._waiters: dict[int, dict[int, Entry]] = {}
+        self._waits_on: dict[int, tuple[int, ...]] = {}
 
     def _event(self, kind: str, **fields: Any) -> EventDict:
         event: dict[str, Any] = {"kind": kind, "seq": next(self._seq), "t": clock.wire_now()}
@@ -95,6 +100,9 @@ class Emitter:
 
     def _read_dirty(self, events: list[EventDict]) -> bool:
         reg = self.registry
+        reg.timer_index = None
+        if reg.jobs:
+            self._note_job_phases()
         born = reg.absorb()
         if reg.second:
             reg.take_second_calls()
@@ -134,10 +142,59 @@ class Emitter:
             kind = "changed" if entry.reported else "created"
             entry.reported = True
             forget_capture(entry)
-            events.append(self._event(kind, deferred=read_state(obj, entry, reg)))
+            state = read_state(obj, entry, reg)
+            events.append(self._event(kind, deferred=state))
             reg.release(obj)
             obj = None
+            self._index_wait(entry, state)
+            waiters = self._waiters.get(entry.serial)
+            if waiters:
+                # Their "why" is read through this one, which changed: read them again (the
+                # next round), though nothing of theirs was written.
+                reg.dirty.update(
+                    w.key for w in waiters.values() if w.key is not None and w.key not in keys
+                )
         return True
+
+    def _index_wait(self, entry: Entry, state: wire.DeferredState) -> None:
+        """Index ``entry`` under every Deferred its wait goes through, as ``state`` says."""
+        through: tuple[int, ...] = ()
+        for why in (state["blockedBy"], state["root"]):
+            if why is not None:
+                through += tuple(why["ids"])
+        serial = entry.serial
+        through = tuple(i for i in set(through) if i != serial)
+        self._unindex_wait(serial)
+        if through:
+            self._waits_on[serial] = through
+            for other in through:
+                self._waiters.setdefault(other, {})[serial] = entry
+
+    def _unindex_wait(self, serial: int) -> None:
+        for other in self._waits_on.pop(serial, ()):
+            waiters = self._waiters.get(other)
+            if waiters is not None:
+                waiters.pop(serial, None)
+                if not waiters:
+                    del self._waiters[other]
+
+    def _note_job_phases(self) -> None:
+        """Mark the Deferreds whose thread job started or finished since the last read."""
+        reg = self.registry
+        for key, last in list(reg.jobs.items())[:_JOBS_LIMIT]:
+            entry = reg.entries.get(key)
+            obj = entry() if entry is not None else None
+            if entry is None or obj is None or "result" in obj.__dict__ or not entry.thread_job:
+                reg.jobs.pop(key, None)
+                obj = None
+                continue
+            now = jobs.phase(entry.thread_job, obj)
+            reg.release(obj)
+            obj = None
+            if now != last:
+                reg.jobs[key] = now
+                if last is not None:
+                    reg.dirty.add(key)
 
     def _drain_collected(self, events: list[EventDict]) -> None:
         """Report collected Deferreds that were reported (or died with an unhandled Failure);
@@ -162,6 +219,8 @@ class Emitter:
             # handled: it gets a row, posthumously if need be.
             shown = entry.reported or entry.unhandled is not None or "_serial" in entry.__dict__
             reg.forget(entry)
+            if self._waits_on and "_serial" in entry.__dict__:
+                self._unindex_wait(entry.serial)
             if shown:
                 if not entry.reported:
                     events.append(self._event("created", deferred=dead_state(entry)))

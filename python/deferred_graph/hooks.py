@@ -75,7 +75,7 @@ class Patcher:
         extraneous = getattr(failure, "_inlineCallbacksExtraneous", None)
         if type(extraneous) is list and any(item is original for item in extraneous):
             extraneous.append(code)
-            _LISTED.append((extraneous, code))
+            _LISTED.append((extraneous, code, self.module.__name__))
 
     def set_module_attr(self, name: str, value: Any) -> None:
         if name not in self.module_attrs:
@@ -113,9 +113,11 @@ class Patcher:
                 pass
         self.class_attrs.clear()
         ours = [name for name, value in self.module_attrs.items() if value is _MISSING]
-        in_use = bool(ours or _LISTED) and _instrumented_code_in_use()
+        name = self.module.__name__
+        listed = any(item[2] == name for item in _LISTED)
+        in_use = bool(ours or listed) and _instrumented_code_in_use(_INSTRUMENTED.get(name, set()))
         if not in_use:
-            _unlist_all()
+            _unlist_all(name)
         for name, value in self.module_attrs.items():
             if value is not _MISSING:
                 setattr(self.module, name, value)
@@ -128,18 +130,19 @@ class Patcher:
         self.module_attrs.clear()
 
 
-# Every (Twisted list, recompiled code) that ``list_beside_original`` added, by any install.
-_LISTED: list[tuple[list[Any], types.CodeType]] = []
+# Every (Twisted list, recompiled code, its module's name) that ``list_beside_original`` added,
+# by any install.
+_LISTED: list[tuple[list[Any], types.CodeType, str]] = []
 
 
-def _unlist_all() -> None:
-    """Take every recompiled code object out of the Twisted lists it was added to."""
-    for listing, code in _LISTED:
+def _unlist_all(module: str) -> None:
+    """Take every code recompiled from ``module`` out of the Twisted lists it was added to."""
+    for listing, code, _name in [item for item in _LISTED if item[2] == module]:
         for index, item in enumerate(listing):
             if item is code:
                 del listing[index]
                 break
-    _LISTED.clear()
+    _LISTED[:] = [item for item in _LISTED if item[2] != module]
 
 
 def _noop(*args: Any, **kwargs: Any) -> None:
@@ -147,37 +150,38 @@ def _noop(*args: Any, **kwargs: Any) -> None:
     return None
 
 
-# Every code object (nested ones included) compiled by any install in this process.
-_INSTRUMENTED: set[types.CodeType] = set()
+# By module name: every code object (nested ones included) compiled from it by any install in
+# this process (a restore keeps its module's hook names while any of them can still run).
+_INSTRUMENTED: dict[str, set[types.CodeType]] = {}
 
 
-def _remember(code: types.CodeType) -> None:
-    _INSTRUMENTED.add(code)
+def _remember(code: types.CodeType, codes: set[types.CodeType]) -> None:
+    codes.add(code)
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            _remember(const)
+            _remember(const, codes)
 
 
-def _instrumented_code_in_use() -> bool:
+def _instrumented_code_in_use(codes: set[types.CodeType]) -> bool:
     """True if a thread runs, a generator/coroutine is suspended in, or a function object
     (a closure made while installed) holds, code an install compiled."""
     try:
         for top in sys._current_frames().values():
             frame: Optional[types.FrameType] = top
             while frame is not None:
-                if frame.f_code in _INSTRUMENTED:
+                if frame.f_code in codes:
                     return True
                 frame = frame.f_back
         gc.collect()
         for obj in gc.get_objects():
             kind = type(obj)
             if kind is types.FunctionType:
-                if obj.__code__ in _INSTRUMENTED:
+                if obj.__code__ in codes:
                     return True
             elif kind is types.GeneratorType or kind is types.CoroutineType:
                 code = getattr(obj, "gi_code", None) or getattr(obj, "cr_code", None)
                 if (
-                    code in _INSTRUMENTED
+                    code in codes
                     and (getattr(obj, "gi_frame", None) or getattr(obj, "cr_frame", None))
                     is not None
                 ):
@@ -199,18 +203,30 @@ def _deferred_classes(module: types.ModuleType) -> set[str]:
     return out
 
 
-def instrument_module(module: types.ModuleType, patcher: Patcher) -> None:
-    """Recompile every function of ``module`` that writes Deferred state; swap the code in."""
+def module_tree(module: types.ModuleType) -> tuple[str, ast.Module]:
+    """``module``'s file name and parsed source; raises if it has none (a zipapp, .pyc only)
+    or a syntax we cannot parse."""
     filename: Optional[str] = getattr(module, "__file__", None)
     if not filename:
-        patcher.skipped.append("module: no source")
-        return
+        raise OSError("no source")
+    source = "".join(linecache.getlines(filename))
+    if not source:
+        raise OSError("no source")
+    return filename, ast.parse(source, filename)
+
+
+def swap_code(patcher: Patcher, func: types.FunctionType, code: types.CodeType) -> None:
+    """Put recompiled ``code`` into ``func`` (kept for ``restore``)."""
+    patcher.codes.append((func, func.__code__))
+    _remember(code, _INSTRUMENTED.setdefault(patcher.module.__name__, set()))
+    func.__code__ = code
+
+
+def instrument_module(module: types.ModuleType, patcher: Patcher) -> None:
+    """Recompile every function of ``module`` that writes Deferred state; swap the code in."""
     try:
-        source = "".join(linecache.getlines(filename))
-        if not source:
-            raise OSError("no source")
-        tree = ast.parse(source, filename)
-    except Exception as exc:  # no source (zipapp, .pyc only) or a syntax we cannot parse
+        filename, tree = module_tree(module)
+    except Exception as exc:
         patcher.skipped.append("module: %s" % (exc,))
         return
     deferred_classes = _deferred_classes(module)
@@ -283,21 +299,19 @@ def _instrument_one(
     if not instrumenter.inserted and not prepend and not linked:
         return
     try:
-        code = _compile(new_node, cls_node, filename, original)
+        code = compile_function(new_node, cls_node, filename, original)
     except Exception as exc:
         patcher.skipped.append("%s: %s" % (where, exc))
         return
     if code is None:
         patcher.skipped.append("%s: compiled code does not match" % where)
         return
-    patcher.codes.append((func, original))
-    _remember(code)
-    func.__code__ = code
+    swap_code(patcher, func, code)
     patcher.instrumented.append(where)
     patcher.list_beside_original(original, code)
 
 
-def _compile(
+def compile_function(
     node: ast.FunctionDef, cls_node: Optional[ast.ClassDef], filename: str, original: types.CodeType
 ) -> Optional[types.CodeType]:
     """Compile one function as the compiler saw it (inside its class, for name mangling and the

@@ -1,15 +1,13 @@
-"""What the pump does between drains besides draining: the idle analysis and late patches.
+"""What the pump does between drains besides draining: the idle analysis.
 
 A program that sits idle with pending Deferreds (a hang, the question "why" is asked about)
 gets one ``why`` analysis after ``IDLE_S`` seconds without events, and one more after its
-results were reported (nothing changes then, so it stops).  The thread-job wrapper is put in
-place here as soon as ``twisted.internet.threads`` is imported (it usually is not when the
-runtime installs, and importing it ourselves would change the program's modules).
+results were reported (nothing changes then, so it stops).
 """
 
 from __future__ import annotations
 
-from . import clock, jobs
+from . import clock
 from .registry import Registry
 from .why import idle_pass
 
@@ -24,8 +22,6 @@ class IdleWatch:
 
     def after_drain(self, had_events: bool) -> None:
         reg = self.registry
-        if reg.undo_threads is None:
-            reg.undo_threads = jobs.patch_threads(reg.note_thread_job)
         now = clock.now()
         if had_events:
             self.active_at = now

@@ -1,10 +1,13 @@
 """Thread jobs: which ``deferToThread``/``deferToThreadPool`` job will fire a Deferred.
 
-Recorded as it happens, by wrapping ``twisted.internet.threads.deferToThreadPool`` (the module
-global ``deferToThread`` calls too): the function, a bounded text of its arguments made on the
-caller's thread from builtin values only (anything else is shown as ``<TypeName>``, so no
-program ``__repr__`` runs anywhere), the pool's reactor and when it was queued.  The wrapper
-costs nothing on Deferred paths; one job costs a thread hand-over anyway.
+Recorded as it happens, by a note inlined in ``twisted.internet.threads.deferToThreadPool``
+(which ``deferToThread`` calls too), recompiled as ``hooks`` recompiles defer.py, right after
+that module has executed (``importwatch``): the function, a bounded text of its arguments made
+on the caller's thread from builtin values only (anything else is shown as ``<TypeName>``, so
+no program ``__repr__`` runs anywhere), the pool's reactor and when it was queued.  Inlined,
+not wrapped: a wrapper is a frame in every traceback through it (a pool that refuses the job),
+and a function the program imported before the wrap would not be seen.  It costs nothing on
+Deferred paths; one job costs a thread hand-over anyway.
 
 Whether a job runs, and its worker's current line, is read when the state is read: the worker
 whose stack holds a frame of the job's function (``sys._current_frames``, the interpreter's
@@ -14,13 +17,14 @@ own view, no program code).  A finished job whose ``d.callback`` waits in the re
 
 from __future__ import annotations
 
+import ast
 import functools
 import sys
 import threading
 import types
 from typing import Any, Callable, Optional
 
-from . import clock, described, wire
+from . import clock, described, hooks, importwatch, wire
 
 _ARG_LIMIT = 120
 _PLAIN = (int, float, bool, type(None), complex)
@@ -82,36 +86,98 @@ def args_text(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
         return "…"
 
 
-def wrap_defer_to_thread_pool(original: Callable[..., Any], note: Callable[..., None]) -> Any:
-    """``deferToThreadPool`` that also notes ``(deferred, job)``; returns what it returns."""
+THREADS_MODULE = "twisted.internet.threads"
+THREAD_JOB = "_deferred_graph_thread_job"
+# After ``d = defer.Deferred()``: the job is known before a worker can run it.  Every node
+# takes that statement's line, so a tracer sees no extra line event.
+_NOTE = """
+try:
+    %s(%s, %s, %s, %s, %s)
+except Exception:
+    pass
+"""
 
-    @functools.wraps(original)
-    def deferToThreadPool(reactor: Any, threadpool: Any, f: Any, *args: Any, **kwargs: Any) -> Any:
-        deferred = original(reactor, threadpool, f, *args, **kwargs)
+
+def _with_note(node: ast.FunctionDef) -> Optional[ast.FunctionDef]:
+    """``deferToThreadPool(reactor, threadpool, f, *args, **kwargs)`` with the note after its
+    first ``NAME = ...Deferred()``; None for a shape not known."""
+    spec = node.args
+    if len(spec.args) < 3 or spec.vararg is None or spec.kwarg is None:
+        return None
+    for index, stmt in enumerate(node.body):
+        target = stmt.targets[0] if type(stmt) is ast.Assign else getattr(stmt, "target", None)
+        value = getattr(stmt, "value", None)
+        if type(target) is ast.Name and type(value) is ast.Call:
+            called = value.func
+            name = called.attr if type(called) is ast.Attribute else getattr(called, "id", "")
+            if name == "Deferred":
+                names = (target.id, spec.args[2].arg, spec.vararg.arg, spec.kwarg.arg)
+                text = _NOTE % ((THREAD_JOB,) + names + (spec.args[0].arg,))
+                note = ast.parse(text).body[0]
+                for part in ast.walk(note):
+                    if "lineno" in part._attributes:
+                        ast.copy_location(part, stmt)  # end positions too
+                node.body.insert(index + 1, note)
+                return node
+    return None
+
+
+def instrument_threads(module: types.ModuleType, note: Callable[..., None]) -> Any:
+    """Inline the job note in ``module.deferToThreadPool``; the patcher that undoes it, or
+    None if its shape is not known (jobs then show as the heap analysis finds them)."""
+    func = module.__dict__.get("deferToThreadPool")
+    if type(func) is not types.FunctionType:
+        return None
+    try:
+        filename, tree = hooks.module_tree(module)
+        node = next(
+            n for n in tree.body if type(n) is ast.FunctionDef and n.name == "deferToThreadPool"
+        )
+        if func.__code__.co_firstlineno != node.lineno:
+            return None  # not the function this source defines
+        noted = _with_note(node)
+        code = hooks.compile_function(noted, None, filename, func.__code__) if noted else None
+    except Exception:
+        return None
+    if code is None:
+        return None
+    patcher = hooks.Patcher(module)
+
+    def thread_job(deferred: Any, f: Any, args: Any, kwargs: Any, reactor: Any) -> None:
         try:
             note(deferred, ThreadJob(f, args_text(args, kwargs), reactor))
         except Exception:
             pass
-        return deferred
 
-    deferToThreadPool._deferred_graph_original = original  # type: ignore[attr-defined]
-    return deferToThreadPool
+    patcher.set_module_attr(THREAD_JOB, thread_job)
+    hooks.swap_code(patcher, func, code)
+    return patcher
 
 
-def patch_threads(note: Callable[..., None]) -> Optional[Callable[[], None]]:
-    """Wrap ``twisted.internet.threads.deferToThreadPool`` once the module is imported (it
-    usually is not yet when the runtime installs); returns the undo, or None if not patched."""
-    module = sys.modules.get("twisted.internet.threads")
-    original = getattr(module, "deferToThreadPool", None) if module is not None else None
-    if original is None or hasattr(original, "_deferred_graph_original"):
-        return None
-    module.deferToThreadPool = wrap_defer_to_thread_pool(original, note)  # type: ignore[union-attr]
+class ThreadWatch:
+    """Instruments ``deferToThreadPool`` once ``twisted.internet.threads`` has executed (now,
+    if it already has); ``undo()`` puts everything back."""
 
-    def undo() -> None:
-        if getattr(module, "deferToThreadPool", None) is not original:
-            module.deferToThreadPool = original  # type: ignore[union-attr]
+    def __init__(self, note: Callable[..., None]) -> None:
+        self.patcher: Any = None
+        self.watcher: Any = None
 
-    return undo
+        def instrument() -> None:
+            module = sys.modules.get(THREADS_MODULE)
+            if module is not None:
+                self.patcher = instrument_threads(module, note)
+
+        try:
+            self.watcher = importwatch.when_imported(THREADS_MODULE, instrument)
+        except Exception:  # no bootstrap file next to the package: instrument what is there
+            instrument()
+
+    def undo(self) -> None:
+        if self.watcher is not None:
+            self.watcher.deactivate()
+        if self.patcher is not None:
+            self.patcher.restore()
+            self.patcher = None
 
 
 def _thread_name(ident: int) -> str:
@@ -120,8 +186,25 @@ def _thread_name(ident: int) -> str:
     return name if isinstance(name, str) else "thread %d" % ident
 
 
+_library_dirs: Optional[tuple[str, ...]] = None
+
+
+def _is_library(filename: str) -> bool:
+    """The standard library's or an installed package's file (not the program's own)."""
+    global _library_dirs
+    if _library_dirs is None:
+        import sysconfig
+
+        paths = sysconfig.get_paths()
+        found = {paths.get(key) for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+        _library_dirs = tuple(sorted(p.rstrip("/") + "/" for p in found if p))
+    return filename.startswith(_library_dirs) or "-packages/" in filename
+
+
 def _worker_of(code: Optional[types.CodeType]) -> Optional[tuple[str, Any]]:
-    """(thread name, innermost frame) of a thread running ``code`` now, else None."""
+    """(thread name, frame) of a thread running ``code`` now, else None: the innermost frame
+    of the job that is the program's own code (``work()`` waiting in ``Condition.wait``
+    shows ``work()``'s line), else the job function's."""
     if code is None:
         return None
     me = threading.get_ident()
@@ -131,10 +214,13 @@ def _worker_of(code: Optional[types.CodeType]) -> Optional[tuple[str, Any]]:
             if ident == me:
                 continue
             frame: Optional[types.FrameType] = top
+            own: Optional[types.FrameType] = None
             depth = 0
             while frame is not None and depth < 300:
                 if frame.f_code is code:
-                    return _thread_name(ident), top
+                    return _thread_name(ident), own or frame
+                if own is None and not _is_library(frame.f_code.co_filename):
+                    own = frame
                 frame, depth = frame.f_back, depth + 1
         return None
     finally:
@@ -152,6 +238,15 @@ def _result_queued(job: ThreadJob, deferred: Any) -> bool:
     return False
 
 
+def phase(job: ThreadJob, deferred: Any) -> Any:
+    """What changes in a job's "why" without any write to its Deferred: queued, running (on
+    which thread, at which line) or done; compared between drains (see the emitter)."""
+    worker = _worker_of(job.code)
+    if worker is not None:
+        return (worker[0], worker[1].f_code, worker[1].f_lineno)
+    return "done" if _result_queued(job, deferred) else "queued"
+
+
 def describe(job: ThreadJob, deferred: Any, known_since: bool = True) -> wire.BlockedBy:
     """The ``thread`` blockedBy of a job's Deferred, read now (``known_since``: the job was
     noted when queued, so how long ago is known)."""
@@ -159,12 +254,12 @@ def describe(job: ThreadJob, deferred: Any, known_since: bool = True) -> wire.Bl
     worker = _worker_of(job.code)
     location: Optional[wire.Location] = None
     if worker is not None:
-        name, top = worker
+        name, at = worker
         state = "running on %s" % name
-        code = top.f_code
+        code = at.f_code
         location = {
             "file": code.co_filename,
-            "line": top.f_lineno or code.co_firstlineno,
+            "line": at.f_lineno or code.co_firstlineno,
             "function": getattr(code, "co_qualname", None) or code.co_name,
         }
     elif _result_queued(job, deferred):

@@ -147,12 +147,17 @@ class Channel:
             self.missed = True
 
     def offer(self, batches: list[Outgoing]) -> None:
-        """Queue the batches of one drain; from the first that does not fit, drop and count."""
+        """Hand the batches of one drain to the transport, in order, while it takes them; queue
+        the rest; from the first that does not fit, drop and count.  The bound is on what
+        waits: a recording, which always takes a batch, never drops however large a drain."""
         if not self.transport.listening():
             self.missed = self.missed or bool(batches)  # auto mode, no consumer anywhere: discard
             return
+        ready = self.connection is not None and self.connection == self.greeted
         full = False
         for out in batches:
+            if ready and not full and not self.outbox and self.transport.send(out):
+                continue
             if full or self.queued + out.count > self.buffer:
                 full = True
                 self.lose(out.count)

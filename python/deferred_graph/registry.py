@@ -74,7 +74,13 @@ class Registry:
         # reported, so it captures them too; a row that names #N then always has a row #N.
         self.named: Optional[list[Entry]] = None
         self.reading = False  # a drain is between taking the dirty ids and reading them
-        self.undo_threads: Optional[Any] = None  # set once jobs wrapped deferToThreadPool
+        self.undo_threads: Optional[Any] = None  # undoes jobs.ThreadWatch
+        # Keys of Deferreds a thread job will fire -> the job's phase when last read (see the
+        # emitter: a job that starts or ends changes the row with no write to the Deferred).
+        self.jobs: dict[int, Any] = {}
+        # id(Deferred) -> (DelayedCall, how) for the reactor's pending calls, made by the first
+        # read of a drain that needs it and dropped when the next drain starts.
+        self.timer_index: Optional[dict[int, Any]] = None
         # Serialises ``ensure`` and ``absorb`` between threads; the hot paths take no lock.
         self.entries_lock = threading.RLock()
 
@@ -275,10 +281,11 @@ class Registry:
             self.dirty.add(key)
 
     def note_thread_job(self, deferred: Any, job: Any) -> None:
-        """A deferToThreadPool job will fire ``deferred`` (``jobs`` wraps the call)."""
+        """A deferToThreadPool job will fire ``deferred`` (noted in the call, see ``jobs``)."""
         try:
             entry = self.ensure(deferred)
             entry.thread_job = job
+            self.jobs[id(deferred)] = None  # its phase, once a drain has read it
             self.dirty.add(id(deferred))
         except Exception:
             pass

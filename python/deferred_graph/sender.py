@@ -27,13 +27,14 @@ import gc
 import os
 import sys
 import threading
+import time
 import traceback
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from . import wire
+from . import gcwindow, wire
 from .debuglog import debug_log
 from .outbox import Batcher, Channel, EmitterLike
 from .recording import RecordingTransport
@@ -126,6 +127,7 @@ class Sender:
         self._closed = False  # transports closed: nothing more is sent
         self._pump: Optional[int] = None  # the pump thread's ident, once started
         self._pump_done = threading.Event()
+        self._gc_window = gcwindow.GcWindow()
         self._reset_sync()
         live = make_live_transport(options.transport, options.socket, options.token)
         if live is not None:
@@ -137,7 +139,6 @@ class Sender:
         self._fork_locked = False
         self._lock = threading.Lock()
         self._owner: Optional[int] = None
-        self._wake = threading.Event()
 
     # -- the cycle -----------------------------------------------------------------------
 
@@ -184,14 +185,20 @@ class Sender:
         # a coverage tool) would be called for each of the pump's own frames: under debugpy that
         # was most of the runtime's extra cost, and the program's tools have no business here.
         _untrace_this_thread()
+        window = self._gc_window
         try:
             self._pump = threading.get_ident()
             while not self._stopped:
-                self._wake.wait(interval)
-                self._wake.clear()
+                # A plain sleep, not an Event's wait: it allocates nothing the collector
+                # tracks, so no collection can start here between two windows (see gcwindow).
+                time.sleep(interval)
                 if self._stopped:
                     break
-                self._cycle(None, 0.0)
+                window.hold()  # no collection of the program's garbage starts on the pump
+                try:
+                    self._cycle(None, 0.0)
+                finally:
+                    window.release()
         except BaseException:  # interpreter shutdown tears modules down under daemon threads
             pass
         finally:
@@ -203,6 +210,7 @@ class Sender:
         """Start the pump thread (see the module docstring: bare, and unknown to pydevd)."""
         start_thread = getattr(_thread, "_original_start_new_thread", _thread.start_new_thread)
         self._pump_done = threading.Event()
+        self._gc_window = gcwindow.GcWindow()
         self._pump = start_thread(self._run, ())
         return self
 
@@ -226,7 +234,6 @@ class Sender:
             return
         try:
             self._stopped = True
-            self._wake.set()
             if self._pump is not None and self._pump != threading.get_ident():
                 self._pump_done.wait(STOP_WAIT_S)
             _without_collection(self._cycle, None, STOP_WAIT_S)
@@ -248,6 +255,7 @@ class Sender:
             self._lock.release()
 
     def _after_fork_in_child(self) -> None:
+        self._gc_window.after_fork_in_child()
         self._reset_sync()
         self._batcher.count = 0
         for channel in self._channels:

@@ -1,7 +1,9 @@
 """Timers: which DelayedCall will fire a pending Deferred, and in how long.
 
 Nothing is added to any hot path.  A ``deferLater`` Deferred's canceller closes over its
-DelayedCall (read per Deferred, cheaply, while running); at an analysis every DelayedCall in the
+DelayedCall (read per Deferred, cheaply, while running); the reactor's own pending calls are
+mapped once per drain that needs them (``reactor_calls``), so a callLater, LoopingCall or
+addTimeout of the reactor is known at once too; at an analysis every DelayedCall in the
 process is found in one pass — the instances of ``twisted.internet.base.DelayedCall`` are the
 objects that refer to that class (``gc.get_referrers``), whether a reactor or a ``task.Clock``
 holds them — and mapped to the Deferreds it will fire: ``d.callback``/``d.errback``/``d.cancel``
@@ -16,6 +18,7 @@ be program code).
 from __future__ import annotations
 
 import os
+import sys
 import time
 import types
 from typing import Any, Optional
@@ -80,6 +83,28 @@ def deferlater_call(attrs: dict[str, Any]) -> Any:
     return None
 
 
+def reactor_calls() -> list[Any]:
+    """The installed reactor's DelayedCalls not yet run (its own lists, copied in C)."""
+    reactor = sys.modules.get("twisted.internet.reactor")
+    attrs = instance_dict(reactor) if reactor is not None else None
+    out: list[Any] = []
+    for name in ("_pendingTimedCalls", "_newTimedCalls"):
+        calls = attrs.get(name) if attrs is not None else None
+        if type(calls) is list:
+            out += [c for c in list(calls) if described.name(type(c)) == "DelayedCall"]
+    return out
+
+
+def _loop_callable(call: Any) -> Any:
+    """The function a LoopingCall's DelayedCall will run (the LoopingCall's ``f``)."""
+    func = (instance_dict(call) or {}).get("func")
+    owner = func.__self__ if type(func) is types.MethodType else None
+    target = (instance_dict(owner) or {}).get("f") if owner is not None else None
+    if type(target) is types.MethodType:
+        target = target.__func__
+    return target if type(target) is types.FunctionType else None
+
+
 def _later_callable(attrs: dict[str, Any]) -> Any:
     """The function a deferLater will call (its first callback closes over it)."""
     chain = attrs.get("callbacks")
@@ -102,7 +127,11 @@ def timer_blocked(call: Any, how: str, entry: Entry, attrs: dict[str, Any]) -> w
     program's line, else (a deferLater made in Twisted's task.py) at the function it calls."""
     where: Optional[wire.Location] = creation_location(entry)
     text = call_text(call, how)
-    later = _later_callable(attrs) if how == "deferLater" else None
+    later = None
+    if how == "deferLater":
+        later = _later_callable(attrs)
+    elif how == "LoopingCall":
+        later = _loop_callable(call)
     if later is not None:
         code = later.__code__
         text = "%s(%s)" % (text, getattr(code, "co_qualname", code.co_name))

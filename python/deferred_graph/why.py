@@ -82,7 +82,13 @@ def cheap(d: Any, attrs: dict[str, Any], entry: Entry, registry: Registry) -> Op
                 "function": link.name,
             }
             running = bool(getattr(gen, "gi_running", False) or getattr(gen, "cr_running", False))
-            if awaited is not None and dtype is not None and is_instance(awaited, dtype):
+            # Running, it awaits nothing (``waitingOn`` still names what it last awaited).
+            if (
+                not running
+                and awaited is not None
+                and dtype is not None
+                and is_instance(awaited, dtype)
+            ):
                 text = "%s() %s" % (link.name, "awaits" if link.kind == "coroutine" else "yields")
                 return blocked("generator", text, [_serial(registry, awaited)], where), [
                     id(awaited)
@@ -94,6 +100,13 @@ def cheap(d: Any, attrs: dict[str, Any], entry: Entry, registry: Registry) -> Op
         return timers.timer_blocked(call, "deferLater", entry, attrs), []
     if entry.thread_job is not None:
         return jobs.describe(entry.thread_job, d), []
+    if dtype is not None:
+        index = registry.timer_index
+        if index is None:  # once per drain (see Registry.timer_index)
+            index = registry.timer_index = timers.fired_by_calls(timers.reactor_calls(), dtype)
+        timer = index.get(id(d))
+        if timer is not None:
+            return timers.timer_blocked(timer[0], timer[1], entry, attrs), []
     return None
 
 

@@ -36,7 +36,8 @@ status    Replays the recording to its end, or to just after the marker NAME (th
             (each pair's callback/errback {name, file, line} or continues id),
             callbackNames, created ({file, line, function}), createdText,
             paused, waitingOn (id or null), cancelled, members, collected,
-            unhandledFailure, blockedBy and root ({kind, text, ids, location}
+            unhandledFailure (collected with a Failure nobody handled),
+            unhandledNow (holds a Failure, no errback left), blockedBy and root ({kind, text, ids, location}
             or null; kind is deferred, list, generator, timer, thread, process,
             connection, lock, queue, orphan or unknown; root's ids are the path
             to it), firedBy ({file, line, function} or null), why (the root in

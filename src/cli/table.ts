@@ -33,13 +33,13 @@ export function renderTable(headers: string[], rows: string[][]): string {
 /**
  * The status table: label, state (with what it waits on), result or N/A, pending callbacks
  * (their number, then their names), creation site — in the panel's words (`src/model/view.ts`). The panel flags a Deferred collected with an
- * unhandled Failure with an icon; the table says it in words.
+ * unhandled Failure, or holding one with no errback left, with an icon; the table says it in words.
  */
 export function statusTable(rows: StatusRow[]): string {
   const body = rows.map((r) => [
     String(r.id),
     cell(r.label, 40),
-    cell(r.unhandledFailure ? `${r.state} · unhandled failure` : r.state),
+    cell(r.unhandledFailure ? `${r.state} · unhandled failure` : r.unhandledNow ? `${r.state} · unhandled now` : r.state),
     cell(r.resultText),
     String(r.callbacks),
     cell(r.callbackNames, 60),

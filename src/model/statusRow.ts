@@ -5,6 +5,7 @@
  */
 import type { BlockedBy, CallbackPair, DeferredStatus, DeferredView, FailureResult, Location } from '../protocol/protocol';
 import { callbackNamesText, createdText, displayName, refName, resultText, rootText, stateText, type ViewLookup } from './view';
+import { isUnhandledNow } from './viewWhy';
 
 export interface StatusRow {
   id: number;
@@ -44,6 +45,8 @@ export interface StatusRow {
   members: number[] | null;
   collected: boolean;
   unhandledFailure: FailureResult | null;
+  /** Holds a Failure and has no errback left: unhandled now, before Twisted logs it at collection. */
+  unhandledNow: boolean;
   /** What it waits for (`{kind, text, ids, location}`), null when not pending. */
   blockedBy: BlockedBy | null;
   /** The end of the wait; its `ids` are the path, this Deferred first. */
@@ -85,6 +88,7 @@ export function statusRow(view: DeferredView, lookup: ViewLookup): StatusRow {
     members: view.members,
     collected: view.collected,
     unhandledFailure: view.unhandledFailure,
+    unhandledNow: isUnhandledNow(view),
     blockedBy: view.blockedBy,
     root: view.root,
     firedBy: view.firedBy,

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
+import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 
@@ -119,3 +122,48 @@ class Consumer:
         self._stopped = True
         self._thread.join(5)
         self._listener.close()
+
+
+# A program that makes (and fires every other) Deferred for argv[1] seconds, then marks "end".
+BUSY_PROGRAM = """
+import json, sys, time
+from twisted.internet import defer
+import deferred_graph
+
+deferred_graph.install()
+keep = []
+end = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < end:
+    d = defer.Deferred()
+    keep.append(d)
+    if len(keep) % 2:
+        d.callback(len(keep))
+    time.sleep(0.001)
+deferred_graph.mark("end")
+print(json.dumps([deferred_graph.id_of(d) for d in keep]))
+"""
+
+
+def record_lossy(path: Path, python: str = sys.executable, seconds: float = 2.5) -> None:
+    """Write to ``path``, as a recording, what a consumer that hung up mid-stream received
+    (events lost while it was away, then ``dropped`` and a resync ``snapshot``): the real
+    runtime's lossy stream, for the model's tests."""
+    from deferred_graph import wire
+    from deferred_graph.recording import make_header
+    from procs import check, run_python, runtime_env, write_program
+
+    token = secrets.token_hex(32)
+    consumer = Consumer(token, drop_after=100, away_s=0.8)
+    try:
+        program = write_program(path.parent, "busy.py", BUSY_PROGRAM)
+        settings = {
+            wire.ENV_SOCKET: consumer.address,
+            wire.ENV_TOKEN: token,
+            wire.ENV_BUFFER: "200",
+        }
+        check(run_python([program, seconds], runtime_env(settings), python=python))
+    finally:
+        consumer.close()
+    lines = [make_header(0, [str(program)])]
+    lines += [batch for connection in consumer.accepted() for batch in connection.batches]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")

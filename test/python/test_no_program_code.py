@@ -215,6 +215,45 @@ def test_a_deferred_the_pump_held_last_is_freed_on_a_thread_of_the_program(tmp_p
     assert result.stdout == b"['MainThread']\n"
 
 
+# Cyclic garbage with finalisers, made while the pump is busy reading hundreds of Deferreds:
+# a collection the pump's allocations started would run the ``__del__`` on the pump.
+COLLECTED_ON = r"""
+import threading, gc
+from twisted.internet import defer
+
+threads = set()
+
+class Node:
+    def __del__(self):
+        threads.add(threading.current_thread().name)
+
+keep = []
+for i in range(200000):
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    del a, b
+    d = defer.Deferred()
+    d.addCallback(lambda r: r)
+    keep.append(d)
+    if len(keep) > 300:
+        for k in keep[:150]:
+            k.callback(i)
+        del keep[:150]
+gc.collect()
+print(sorted(threads))
+"""
+
+
+def test_the_programs_garbage_is_collected_on_its_own_thread(tmp_path):
+    """No automatic collection starts on the pump (see gcwindow): every ``__del__`` of the
+    program's cyclic garbage runs on the program's thread, as plainly."""
+    program = write_program(tmp_path, "program.py", COLLECTED_ON)
+    cli = ["-m", "deferred_graph", "run", "--record", tmp_path / "r.jsonl", program]
+    env = clean_env({wire.ENV_TRANSPORT: "none"}, [PYTHON_DIR])
+    assert check(run_python([program], clean_env(), cwd=tmp_path)).stdout == b"['MainThread']\n"
+    assert check(run_python(cli, env, cwd=tmp_path)).stdout == b"['MainThread']\n"
+
+
 def test_at_a_stop_the_programs_own_repr_is_given_in_the_paused_thread(tmp_path):
     """The snapshot taken at a stop (called from the program's thread, as the extension's
     evaluate does) carries the program's own repr and str, run in that thread only."""

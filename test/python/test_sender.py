@@ -117,9 +117,10 @@ def test_a_marker_follows_the_state_it_marks(tmp_path):
     assert len(seqs) == len(set(seqs))
 
 
-def test_a_full_outbox_drops_counts_and_resyncs(tmp_path):
-    """With room for 10 events, a drain of 200 is dropped; the stream then says how many were
-    lost (dropped) and gives the exact state again (snapshot) with every live Deferred."""
+def test_a_recording_keeps_a_drain_larger_than_its_buffer_whole(tmp_path):
+    """The buffer bounds what waits for a slow consumer (test_socket: dropped, then resync);
+    a recording takes every batch as it comes, so a drain of 200 events with room for 10
+    loses none (the states in a resync snapshot would not bring back the dead ones)."""
     result, recording = run_recorded(
         tmp_path,
         """
@@ -132,14 +133,8 @@ def test_a_full_outbox_drops_counts_and_resyncs(tmp_path):
     )
     ids = set(json.loads(result.stdout))
     events = list(recording.events())
-    dropped = [i for i, e in enumerate(events) if e["kind"] == "dropped"]
-    assert len(dropped) == 1
-    report = events[dropped[0]]
-    assert report["count"] == report["total"] >= 200
-    resync = events[dropped[0] + 1]
-    assert resync["kind"] == "snapshot" and resync["reason"] == "resync"
-    assert ids <= {state["id"] for state in resync["deferreds"]}
-    assert not ids & {e["deferred"]["id"] for e in events if e["kind"] == "created"}
+    assert not [e for e in events if e["kind"] in ("dropped", "snapshot")]
+    assert ids <= {e["deferred"]["id"] for e in events if e["kind"] == "created"}
 
 
 def test_the_pump_runs_on_a_thread_threading_does_not_list(tmp_path):
@@ -176,7 +171,6 @@ def cycle(*args):
 sender._cycle = cycle
 d = defer.Deferred()
 while not traced:
-    sender._wake.set()
     threading.Event().wait(0.01)
 print("pump traced:", any(traced), "main traced:", sys.gettrace() is not None)
 """

@@ -11,25 +11,8 @@ import pytest
 
 from deferred_graph import wire
 from procs import check, clean_env, run_python, runtime_env, write_program
+from socket_consumer import BUSY_PROGRAM as PROGRAM
 from socket_consumer import Consumer
-
-PROGRAM = """
-import json, sys, time
-from twisted.internet import defer
-import deferred_graph
-
-deferred_graph.install()
-keep = []
-end = time.monotonic() + float(sys.argv[1])
-while time.monotonic() < end:
-    d = defer.Deferred()
-    keep.append(d)
-    if len(keep) % 2:
-        d.callback(len(keep))
-    time.sleep(0.001)
-deferred_graph.mark("end")
-print(json.dumps([deferred_graph.id_of(d) for d in keep]))
-"""
 
 
 def run_against(tmp_path, consumer: Consumer, token: str, seconds: float, **extra: str):

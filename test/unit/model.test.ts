@@ -1,6 +1,7 @@
 // The chain model's basic reduction: states, derived status and names, header counts, deltas
 // and markers, told as the notebook's Experiment 3 (a's callback returns b).
 import { describe, expect, it } from 'vitest';
+import { statusTable } from '../../src/cli/table';
 import { displayName, rowText, statusRow } from '../../src/model';
 import {
   batch,
@@ -187,7 +188,10 @@ describe('SessionModel reduction', () => {
       failure: { excType: 'KeyError', message: "'k'" },
       resultText: "KeyError: 'k'",
       state: 'failed',
+      unhandledNow: true, // a Failure and no errback left
     });
+    expect(statusRow(model.get(1)!, lookup).unhandledNow).toBe(false);
+    expect(statusTable([statusRow(model.get(3)!, lookup)])).toContain('failed · unhandled now');
     for (const id of [1, 2, 3]) {
       const { label, state, result } = rowText(model.get(id)!, lookup);
       expect(statusRow(model.get(id)!, lookup)).toMatchObject({ label, state, resultText: result });

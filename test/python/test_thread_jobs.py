@@ -1,0 +1,96 @@
+"""Thread jobs are known from the moment they are queued, however early the program starts one
+and however it imported ``deferToThreadPool``; a running job names the line of the program's
+own code the worker is at; and noting them changes nothing the program sees."""
+
+from __future__ import annotations
+
+from deferred_graph import wire
+from deferred_graph.recording import read_recording
+from procs import check, clean_env, run_python, runtime_env, write_program
+
+# Imports threads after defer (the runtime installed on defer's import) and queues a job at
+# once: no drain of the pump has run in between.  ``from ... import`` binds the function
+# before anything could have wrapped it.  The job waits in the queue, then runs: nothing is
+# written to its Deferred in between, yet its row must follow.
+EARLY_JOB = r"""
+import threading
+from twisted.internet import defer
+from twisted.internet.threads import deferToThreadPool
+from twisted.internet import reactor
+from twisted.python.threadpool import ThreadPool
+import deferred_graph
+
+started, release, first_done = threading.Event(), threading.Event(), threading.Event()
+
+def work(n):
+    started.set()
+    release.wait()  # WORKER LINE
+    return n * 2
+
+pool = ThreadPool(1, 1, "pool")
+pool.start()
+first = deferToThreadPool(reactor, pool, first_done.wait)  # the one worker is busy with it
+d = deferToThreadPool(reactor, pool, work, 21)
+deferred_graph.label(d, "job")
+deferred_graph.mark("queued")
+first_done.set()
+started.wait()
+deferred_graph.mark("running")
+release.set()
+pool.stop()
+"""
+
+
+def _state_at(recording, label: str, mark: str) -> dict:
+    """The last state of the Deferred labelled ``label`` before marker ``mark``."""
+    last = None
+    for event in recording.events():
+        if event["kind"] == "marker" and event["name"] == mark:
+            assert last is not None, "no state of %s before %s" % (label, mark)
+            return last
+        state = event.get("deferred")
+        if state and state.get("label") == label:
+            last = state
+    raise AssertionError("no marker %s" % mark)
+
+
+def test_a_job_queued_right_after_the_import_is_a_thread_job_at_the_worker_line(tmp_path):
+    program = write_program(tmp_path, "program.py", EARLY_JOB)
+    record = tmp_path / "r.jsonl"
+    settings = {wire.ENV_RECORD: str(record), wire.ENV_TRANSPORT: "none"}
+    check(run_python([program], runtime_env(settings, bootstrap=True), cwd=tmp_path))
+    recording = read_recording(str(record))
+    queued = _state_at(recording, "job", "queued")
+    assert queued["blockedBy"]["kind"] == "thread", queued["blockedBy"]
+    assert queued["blockedBy"]["text"].startswith("work(21) · queued · "), queued["blockedBy"]
+    running = _state_at(recording, "job", "running")
+    assert running["blockedBy"]["kind"] == "thread"
+    assert "running on PoolThread-pool-" in running["blockedBy"]["text"], running["blockedBy"]
+    line = EARLY_JOB.lstrip("\n").splitlines().index("    release.wait()  # WORKER LINE") + 1
+    assert running["blockedBy"]["location"] == {
+        "file": str(program),
+        "line": line,
+        "function": "work",
+    }
+
+
+# A pool that refuses the job: the traceback through deferToThreadPool is Twisted's alone.
+REFUSED = r"""
+import traceback
+from twisted.internet import defer, reactor, threads
+try:
+    threads.deferToThreadPool(reactor, None, print, "x")
+except AttributeError:
+    traceback.print_exc()
+print(sorted(vars(threads.deferToThreadPool)), threads.deferToThreadPool.__wrapped__
+      if hasattr(threads.deferToThreadPool, "__wrapped__") else "not wrapped")
+"""
+
+
+def test_a_refused_job_prints_the_plain_traceback(tmp_path):
+    program = write_program(tmp_path, "program.py", REFUSED)
+    record = {wire.ENV_RECORD: str(tmp_path / "boot.jsonl"), wire.ENV_TRANSPORT: "none"}
+    plain = check(run_python([program], clean_env(), cwd=tmp_path))
+    observed = check(run_python([program], runtime_env(record, bootstrap=True), cwd=tmp_path))
+    assert b"callInThreadWithCallback" in plain.stderr and b"not wrapped" in plain.stdout
+    assert (observed.stdout, observed.stderr) == (plain.stdout, plain.stderr)
