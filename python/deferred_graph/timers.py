@@ -97,8 +97,10 @@ def reactor_calls() -> list[Any]:
 
 def _loop_callable(call: Any) -> Any:
     """The function a LoopingCall's DelayedCall will run (the LoopingCall's ``f``)."""
-    func = (instance_dict(call) or {}).get("func")
-    owner = func.__self__ if type(func) is types.MethodType else None
+    func = (instance_dict(call) or {}).get("func")  # the LoopingCall itself, or its method
+    owner = func.__self__ if type(func) is types.MethodType else func
+    if owner is None or described.name(type(owner)) != "LoopingCall":
+        return None
     target = (instance_dict(owner) or {}).get("f") if owner is not None else None
     if type(target) is types.MethodType:
         target = target.__func__

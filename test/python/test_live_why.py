@@ -1,0 +1,77 @@
+"""While the program runs (a recording, read at its markers, no debugger stop and no idle
+analysis), each pending Deferred's "why" is as fresh as the drain before the marker: the
+reactor's timers are known at once (callLater, LoopingCall, addTimeout, not only deferLater),
+and a Deferred whose wait goes through another that changed is read again (an inlineCallbacks
+generator marked from inside reads "running now")."""
+
+from __future__ import annotations
+
+from deferred_graph import wire
+from deferred_graph.recording import read_recording
+from procs import check, run_python, runtime_env, write_program
+
+PROGRAM = r"""
+from twisted.internet import defer, reactor, task
+import deferred_graph
+
+def tick():  # LOOP FUNCTION
+    pass
+
+loop = task.LoopingCall(tick)
+looping = loop.start(30.0, now=False)
+deferred_graph.label(looping, "loop")
+slow = defer.Deferred()
+slow.addTimeout(30, reactor)
+slow.addErrback(lambda failure: None)
+deferred_graph.label(slow, "timeout")
+later = defer.Deferred()
+reactor.callLater(30, later.callback, 1)
+deferred_graph.label(later, "later")
+
+@defer.inlineCallbacks
+def main():
+    d = defer.Deferred()
+    reactor.callLater(0.01, d.callback, None)
+    yield d
+    deferred_graph.mark("inside")
+    loop.stop()
+    slow.cancel()
+    reactor.stop()
+
+deferred_graph.label(main(), "main")
+deferred_graph.mark("set")
+reactor.run()
+"""
+
+
+def _states_at(recording, mark: str) -> dict[str, dict]:
+    """label -> the last state of each labelled Deferred before marker ``mark``."""
+    states: dict[str, dict] = {}
+    for event in recording.events():
+        if event["kind"] == "marker" and event["name"] == mark:
+            return states
+        state = event.get("deferred")
+        if state and state.get("label"):
+            states[state["label"]] = state
+    raise AssertionError("no marker %s" % mark)
+
+
+def test_timers_are_known_at_once_and_a_generator_marked_from_inside_is_running(tmp_path):
+    program = write_program(tmp_path, "program.py", PROGRAM)
+    record = tmp_path / "r.jsonl"
+    settings = {wire.ENV_RECORD: str(record), wire.ENV_TRANSPORT: "none"}
+    check(run_python([program], runtime_env(settings, bootstrap=True), cwd=tmp_path))
+    recording = read_recording(str(record))
+    at_set = _states_at(recording, "set")
+    for label, how in (("loop", "LoopingCall"), ("timeout", "addTimeout"), ("later", "callLater")):
+        why = at_set[label]["blockedBy"]
+        assert why["kind"] == "timer" and how in why["text"], (label, why)
+        assert why["text"].startswith("in "), why
+    line = PROGRAM.lstrip("\n").splitlines().index("def tick():  # LOOP FUNCTION") + 1
+    assert at_set["loop"]["blockedBy"]["location"] == {
+        "file": str(program),
+        "line": line,
+        "function": "tick",
+    }
+    main = _states_at(recording, "inside")["main"]["blockedBy"]
+    assert main["kind"] == "generator" and main["text"] == "main() running now", main
