@@ -119,7 +119,7 @@ def _create_runtime(defer: Any, failure_type: type) -> _Runtime:
     registry.scan_existing(defer.Deferred)
     from .jobs import ThreadWatch  # now if already imported, else right after its import
 
-    registry.undo_threads = ThreadWatch(registry.note_thread_job).undo
+    registry.thread_watch = ThreadWatch(registry.note_thread_job)
     return _Runtime(defer, registry, Emitter(registry), patcher)
 
 
@@ -155,9 +155,9 @@ def uninstall() -> None:
             _note_error("uninstall", exc)
         try:
             runtime.patcher.restore()
-            undo = runtime.registry.undo_threads
-            if undo is not None:
-                undo()
+            watch = runtime.registry.thread_watch
+            if watch is not None:
+                watch.undo()
         except Exception as exc:
             _note_error("uninstall", exc)
 

@@ -66,6 +66,8 @@ class Emitter:
         # root) goes through that Deferred, as last read; serial -> the serials it was under.
         self._waiters: dict[int, dict[int, Entry]] = {}
         self._waits_on: dict[int, tuple[int, ...]] = {}
+        # serial -> what of its row the Deferreds waiting through it read (see _wait_signature)
+        self._signatures: dict[int, Any] = {}
 
     def _event(self, kind: str, **fields: Any) -> EventDict:
         event: dict[str, Any] = {"kind": kind, "seq": next(self._seq), "t": clock.wire_now()}
@@ -81,7 +83,9 @@ class Emitter:
                     if not self._drain_dirty(events):
                         break
                 self._drain_collected(events)
+                self._drop_timer_index()
                 self._idle.after_drain(bool(events))
+                self._drop_timer_index()
             except Exception:  # a bug here must not kill the pump; the next drain resyncs
                 pass
             return events
@@ -100,7 +104,7 @@ class Emitter:
 
     def _read_dirty(self, events: list[EventDict]) -> bool:
         reg = self.registry
-        reg.timer_index = None
+        self._drop_timer_index()
         if reg.jobs:
             self._note_job_phases()
         born = reg.absorb()
@@ -146,11 +150,14 @@ class Emitter:
             events.append(self._event(kind, deferred=state))
             reg.release(obj)
             obj = None
+            signature = _wait_signature(state)
+            changed = self._signatures.get(entry.serial, signature) != signature
             self._index_wait(entry, state)
             waiters = self._waiters.get(entry.serial)
-            if waiters:
-                # Their "why" is read through this one, which changed: read them again (the
-                # next round), though nothing of theirs was written.
+            if waiters and changed:
+                # Their "why" is read through this one, whose own wait or end changed (not a
+                # mere new callback: N awaiters of one Deferred would re-read each other): read
+                # them again (the next round), though nothing of theirs was written.
                 reg.dirty.update(
                     w.key for w in waiters.values() if w.key is not None and w.key not in keys
                 )
@@ -165,18 +172,29 @@ class Emitter:
         serial = entry.serial
         through = tuple(i for i in set(through) if i != serial)
         self._unindex_wait(serial)
+        self._signatures[serial] = _wait_signature(state)
         if through:
             self._waits_on[serial] = through
             for other in through:
                 self._waiters.setdefault(other, {})[serial] = entry
 
     def _unindex_wait(self, serial: int) -> None:
+        self._signatures.pop(serial, None)
         for other in self._waits_on.pop(serial, ()):
             waiters = self._waiters.get(other)
             if waiters is not None:
                 waiters.pop(serial, None)
                 if not waiters:
                     del self._waiters[other]
+
+    def _drop_timer_index(self) -> None:
+        """Forget the reactor calls mapped for the last reads (their ids may be reused); a
+        finaliser on a thread of the program frees them (a call that ran may hold the last
+        reference to its Deferred, see Registry.release)."""
+        reg = self.registry
+        index, reg.timer_index = reg.timer_index, None
+        if index:
+            reg.graveyard.append(index)
 
     def _note_job_phases(self) -> None:
         """Mark the Deferreds whose thread job started or finished since the last read."""
@@ -219,7 +237,7 @@ class Emitter:
             # handled: it gets a row, posthumously if need be.
             shown = entry.reported or entry.unhandled is not None or "_serial" in entry.__dict__
             reg.forget(entry)
-            if self._waits_on and "_serial" in entry.__dict__:
+            if "_serial" in entry.__dict__:
                 self._unindex_wait(entry.serial)
             if shown:
                 if not entry.reported:
@@ -277,6 +295,7 @@ class Emitter:
         described: Optional[Described] = [] if program_reprs else None
         with self._lock:
             reg = self.registry
+            self._drop_timer_index()  # the calls mapped at the last drain may have run since
             states: list[wire.DeferredState] = []
             done: set[int] = set()
             kept: list[Entry] = []
@@ -352,3 +371,11 @@ def idle_snapshot_event(reason: str, frame_names: Optional[dict[str, str]] = Non
         "ephemeral": 0,
         "frameNames": frame_names,
     }
+
+
+def _wait_signature(state: wire.DeferredState) -> Any:
+    """What a Deferred waiting through this one reads of it: whether it is still pending and
+    what it waits for (kind, ids, text), not its callbacks."""
+    why = state["blockedBy"]
+    key = (why["kind"], tuple(why["ids"]), why["text"]) if why is not None else None
+    return (state["hasResult"], state["paused"], key)

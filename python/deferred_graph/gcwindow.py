@@ -46,6 +46,8 @@ class GcWindow:
         # the allocation that crosses it runs one at once, so this one starts none unless the
         # count sits exactly at the threshold.
         current: Thresholds = gc.get_threshold()
+        if current[0] == _OUT_OF_REACH and pair is not None:
+            current = pair[0]  # ours, read during a window and set back by the program
         if pair is None or pair[0] != current:  # the first window, or the program's own
             if current[0] == 0:  # a threshold of 0 turns automatic collection off
                 return False
@@ -56,20 +58,24 @@ class GcWindow:
 
     def release(self) -> None:
         """Put the threshold back, once no collection is due (see the module docstring)."""
-        pair, self._held = self._held, None
+        pair = self._held  # kept until the threshold is back: a fork meanwhile restores it
         if pair is None:
             return
         original, raised = pair
         if gc.get_threshold() != raised:  # the program set its own meanwhile: it stands
-            self._next = None
+            self._next = self._held = None
             return
         deadline = time.monotonic() + _WAIT_LIMIT_S
         while gc.get_count()[0] > original[0] and time.monotonic() < deadline:
             gc.set_threshold(*original)
             time.sleep(_PAUSE_S)
+            if gc.get_threshold() != original:  # the program set its own while we slept
+                self._next = self._held = None
+                return
             gc.set_threshold(*raised)
         self._next = pair
         gc.set_threshold(*original)
+        self._held = None
 
     def after_fork_in_child(self) -> None:
         """A fork taken while the pump held the threshold must not leave it raised."""

@@ -22,6 +22,9 @@ class IdleWatch:
 
     def after_drain(self, had_events: bool) -> None:
         reg = self.registry
+        watch = reg.thread_watch
+        if watch is not None and watch.pending:
+            watch.retry()
         now = clock.now()
         if had_events:
             self.active_at = now

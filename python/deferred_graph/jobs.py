@@ -156,23 +156,34 @@ def instrument_threads(module: types.ModuleType, note: Callable[..., None]) -> A
 
 class ThreadWatch:
     """Instruments ``deferToThreadPool`` once ``twisted.internet.threads`` has executed (now,
-    if it already has); ``undo()`` puts everything back."""
+    if it already has); ``undo()`` puts everything back.
+
+    A program whose first Twisted import is ``threads`` installs the runtime from inside that
+    import (``threads`` imports ``defer``): the module is there but not yet executed, so the
+    watcher finds no function, and ``retry()`` (after each drain) instruments it later."""
 
     def __init__(self, note: Callable[..., None]) -> None:
         self.patcher: Any = None
         self.watcher: Any = None
-
-        def instrument() -> None:
-            module = sys.modules.get(THREADS_MODULE)
-            if module is not None:
-                self.patcher = instrument_threads(module, note)
-
+        self.pending = True
+        self._note = note
         try:
-            self.watcher = importwatch.when_imported(THREADS_MODULE, instrument)
+            self.watcher = importwatch.when_imported(THREADS_MODULE, self.retry)
         except Exception:  # no bootstrap file next to the package: instrument what is there
-            instrument()
+            self.retry()
+
+    def retry(self) -> None:
+        """Instrument the module if it has executed and is not instrumented yet."""
+        module = sys.modules.get(THREADS_MODULE)
+        if not self.pending or module is None:
+            return
+        if type(module.__dict__.get("deferToThreadPool")) is not types.FunctionType:
+            return  # still executing
+        self.pending = False
+        self.patcher = instrument_threads(module, self._note)
 
     def undo(self) -> None:
+        self.pending = False
         if self.watcher is not None:
             self.watcher.deactivate()
         if self.patcher is not None:

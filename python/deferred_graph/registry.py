@@ -74,7 +74,7 @@ class Registry:
         # reported, so it captures them too; a row that names #N then always has a row #N.
         self.named: Optional[list[Entry]] = None
         self.reading = False  # a drain is between taking the dirty ids and reading them
-        self.undo_threads: Optional[Any] = None  # undoes jobs.ThreadWatch
+        self.thread_watch: Optional[Any] = None  # a jobs.ThreadWatch, set by install
         # Keys of Deferreds a thread job will fire -> the job's phase when last read (see the
         # emitter: a job that starts or ends changes the row with no write to the Deferred).
         self.jobs: dict[int, Any] = {}

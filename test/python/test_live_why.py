@@ -75,3 +75,35 @@ def test_timers_are_known_at_once_and_a_generator_marked_from_inside_is_running(
     }
     main = _states_at(recording, "inside")["main"]["blockedBy"]
     assert main["kind"] == "generator" and main["text"] == "main() running now", main
+
+
+# Forty inlineCallbacks generators await one Deferred, one new awaiter per drain: each adds a
+# callback to it, which changes nothing the others read of it.
+FAN_OUT = r"""
+from twisted.internet import defer
+import deferred_graph
+
+ready = defer.Deferred()
+
+@defer.inlineCallbacks
+def waiter(i):
+    yield ready
+
+for i in range(40):
+    waiter(i)
+    deferred_graph.flush()
+ready.callback(None)
+deferred_graph.flush()
+"""
+
+
+def test_awaiters_of_one_deferred_are_not_read_again_for_each_new_one(tmp_path):
+    """A Deferred's waiters are read again when what they read of it changes (it fires: each
+    awaiter's generator goes on), not when another awaiter adds its callback."""
+    program = write_program(tmp_path, "program.py", FAN_OUT)
+    record = tmp_path / "r.jsonl"
+    settings = {wire.ENV_RECORD: str(record), wire.ENV_TRANSPORT: "none"}
+    check(run_python([program], runtime_env(settings, bootstrap=True), cwd=tmp_path))
+    events = list(read_recording(str(record)).events())
+    changed = [e for e in events if e["kind"] == "changed"]
+    assert len(changed) < 3 * 40, len(changed)

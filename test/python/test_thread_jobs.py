@@ -94,3 +94,33 @@ def test_a_refused_job_prints_the_plain_traceback(tmp_path):
     observed = check(run_python([program], runtime_env(record, bootstrap=True), cwd=tmp_path))
     assert b"callInThreadWithCallback" in plain.stderr and b"not wrapped" in plain.stdout
     assert (observed.stdout, observed.stderr) == (plain.stdout, plain.stderr)
+
+
+# The program's first Twisted import is threads, which imports defer: the runtime installs
+# while threads is still executing, and instruments it at the next drain.
+THREADS_FIRST = r"""
+import threading
+from twisted.internet.threads import deferToThreadPool
+from twisted.internet import reactor
+from twisted.python.threadpool import ThreadPool
+import deferred_graph
+
+release = threading.Event()
+deferred_graph.flush()
+pool = ThreadPool(1, 1, "pool")
+pool.start()
+d = deferToThreadPool(reactor, pool, release.wait)
+deferred_graph.label(d, "job")
+deferred_graph.mark("queued")
+release.set()
+pool.stop()
+"""
+
+
+def test_threads_imported_before_defer_are_instrumented_too(tmp_path):
+    program = write_program(tmp_path, "program.py", THREADS_FIRST)
+    record = tmp_path / "r.jsonl"
+    settings = {wire.ENV_RECORD: str(record), wire.ENV_TRANSPORT: "none"}
+    check(run_python([program], runtime_env(settings, bootstrap=True), cwd=tmp_path))
+    why = _state_at(read_recording(str(record)), "job", "queued")["blockedBy"]
+    assert why["kind"] == "thread" and why["text"].startswith("Event.wait() · "), why
