@@ -13,19 +13,27 @@ from procs import check, clean_env, run_python, runtime_env, write_program
 # before anything could have wrapped it.  The job waits in the queue, then runs: nothing is
 # written to its Deferred in between, yet its row must follow.
 EARLY_JOB = r"""
-import threading
+import sys, threading, time
 from twisted.internet import defer
 from twisted.internet.threads import deferToThreadPool
 from twisted.internet import reactor
 from twisted.python.threadpool import ThreadPool
 import deferred_graph
 
-started, release, first_done = threading.Event(), threading.Event(), threading.Event()
+release, first_done = threading.Event(), threading.Event()
 
 def work(n):
-    started.set()
     release.wait()  # WORKER LINE
     return n * 2
+
+def at_the_worker_line():
+    line = work.__code__.co_firstlineno + 1
+    for frame in list(sys._current_frames().values()):
+        while frame is not None:
+            if frame.f_code is work.__code__ and frame.f_lineno == line:
+                return True
+            frame = frame.f_back
+    return False
 
 pool = ThreadPool(1, 1, "pool")
 pool.start()
@@ -34,7 +42,8 @@ d = deferToThreadPool(reactor, pool, work, 21)
 deferred_graph.label(d, "job")
 deferred_graph.mark("queued")
 first_done.set()
-started.wait()
+while not at_the_worker_line():  # the worker has reached it (not a fixed delay)
+    time.sleep(0.001)
 deferred_graph.mark("running")
 release.set()
 pool.stop()
