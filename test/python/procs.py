@@ -14,7 +14,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON_DIR = REPO / "python"
@@ -117,3 +117,28 @@ def write_recording(path: Path, batches: Sequence[dict]) -> Path:
     lines = [json.dumps(header)] + [json.dumps(batch, default=str) for batch in batches]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def record_program(directory: Path, source: str) -> Any:
+    """Run ``source`` under the runtime (the bootstrap, as a debug launch) with a recording,
+    and return the recording read back."""
+    from deferred_graph import wire
+    from deferred_graph.recording import read_recording
+
+    program = write_program(directory, "program.py", source)
+    record = directory / "r.jsonl"
+    settings = {wire.ENV_RECORD: str(record), wire.ENV_TRANSPORT: "none"}
+    check(run_python([program], runtime_env(settings, bootstrap=True), cwd=directory))
+    return read_recording(str(record))
+
+
+def labelled_states_at(recording: Any, mark: str) -> dict[str, dict]:
+    """label -> the last state of each labelled Deferred before marker ``mark``."""
+    states: dict[str, dict] = {}
+    for event in recording.events():
+        if event["kind"] == "marker" and event["name"] == mark:
+            return states
+        state = event.get("deferred")
+        if state and state.get("label"):
+            states[state["label"]] = state
+    raise AssertionError("no marker %s" % mark)

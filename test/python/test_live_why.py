@@ -6,9 +6,7 @@ generator marked from inside reads "running now")."""
 
 from __future__ import annotations
 
-from deferred_graph import wire
-from deferred_graph.recording import read_recording
-from procs import check, run_python, runtime_env, write_program
+from procs import labelled_states_at, record_program
 
 PROGRAM = r"""
 from twisted.internet import defer, reactor, task
@@ -44,25 +42,10 @@ reactor.run()
 """
 
 
-def _states_at(recording, mark: str) -> dict[str, dict]:
-    """label -> the last state of each labelled Deferred before marker ``mark``."""
-    states: dict[str, dict] = {}
-    for event in recording.events():
-        if event["kind"] == "marker" and event["name"] == mark:
-            return states
-        state = event.get("deferred")
-        if state and state.get("label"):
-            states[state["label"]] = state
-    raise AssertionError("no marker %s" % mark)
-
-
 def test_timers_are_known_at_once_and_a_generator_marked_from_inside_is_running(tmp_path):
-    program = write_program(tmp_path, "program.py", PROGRAM)
-    record = tmp_path / "r.jsonl"
-    settings = {wire.ENV_RECORD: str(record), wire.ENV_TRANSPORT: "none"}
-    check(run_python([program], runtime_env(settings, bootstrap=True), cwd=tmp_path))
-    recording = read_recording(str(record))
-    at_set = _states_at(recording, "set")
+    recording = record_program(tmp_path, PROGRAM)
+    program = tmp_path / "program.py"
+    at_set = labelled_states_at(recording, "set")
     for label, how in (("loop", "LoopingCall"), ("timeout", "addTimeout"), ("later", "callLater")):
         why = at_set[label]["blockedBy"]
         assert why["kind"] == "timer" and how in why["text"], (label, why)
@@ -73,7 +56,7 @@ def test_timers_are_known_at_once_and_a_generator_marked_from_inside_is_running(
         "line": line,
         "function": "tick",
     }
-    main = _states_at(recording, "inside")["main"]["blockedBy"]
+    main = labelled_states_at(recording, "inside")["main"]["blockedBy"]
     assert main["kind"] == "generator" and main["text"] == "main() running now", main
 
 
@@ -100,10 +83,6 @@ deferred_graph.flush()
 def test_awaiters_of_one_deferred_are_not_read_again_for_each_new_one(tmp_path):
     """A Deferred's waiters are read again when what they read of it changes (it fires: each
     awaiter's generator goes on), not when another awaiter adds its callback."""
-    program = write_program(tmp_path, "program.py", FAN_OUT)
-    record = tmp_path / "r.jsonl"
-    settings = {wire.ENV_RECORD: str(record), wire.ENV_TRANSPORT: "none"}
-    check(run_python([program], runtime_env(settings, bootstrap=True), cwd=tmp_path))
-    events = list(read_recording(str(record)).events())
+    events = list(record_program(tmp_path, FAN_OUT).events())
     changed = [e for e in events if e["kind"] == "changed"]
     assert len(changed) < 3 * 40, len(changed)

@@ -5,8 +5,15 @@ own code the worker is at; and noting them changes nothing the program sees."""
 from __future__ import annotations
 
 from deferred_graph import wire
-from deferred_graph.recording import read_recording
-from procs import check, clean_env, run_python, runtime_env, write_program
+from procs import (
+    check,
+    clean_env,
+    labelled_states_at,
+    record_program,
+    run_python,
+    runtime_env,
+    write_program,
+)
 
 # Imports threads after defer (the runtime installed on defer's import) and queues a job at
 # once: no drain of the pump has run in between.  ``from ... import`` binds the function
@@ -50,29 +57,13 @@ pool.stop()
 """
 
 
-def _state_at(recording, label: str, mark: str) -> dict:
-    """The last state of the Deferred labelled ``label`` before marker ``mark``."""
-    last = None
-    for event in recording.events():
-        if event["kind"] == "marker" and event["name"] == mark:
-            assert last is not None, "no state of %s before %s" % (label, mark)
-            return last
-        state = event.get("deferred")
-        if state and state.get("label") == label:
-            last = state
-    raise AssertionError("no marker %s" % mark)
-
-
 def test_a_job_queued_right_after_the_import_is_a_thread_job_at_the_worker_line(tmp_path):
-    program = write_program(tmp_path, "program.py", EARLY_JOB)
-    record = tmp_path / "r.jsonl"
-    settings = {wire.ENV_RECORD: str(record), wire.ENV_TRANSPORT: "none"}
-    check(run_python([program], runtime_env(settings, bootstrap=True), cwd=tmp_path))
-    recording = read_recording(str(record))
-    queued = _state_at(recording, "job", "queued")
+    recording = record_program(tmp_path, EARLY_JOB)
+    program = tmp_path / "program.py"
+    queued = labelled_states_at(recording, "queued")["job"]
     assert queued["blockedBy"]["kind"] == "thread", queued["blockedBy"]
     assert queued["blockedBy"]["text"].startswith("work(21) · queued · "), queued["blockedBy"]
-    running = _state_at(recording, "job", "running")
+    running = labelled_states_at(recording, "running")["job"]
     assert running["blockedBy"]["kind"] == "thread"
     assert "running on PoolThread-pool-" in running["blockedBy"]["text"], running["blockedBy"]
     line = EARLY_JOB.lstrip("\n").splitlines().index("    release.wait()  # WORKER LINE") + 1
@@ -127,9 +118,6 @@ pool.stop()
 
 
 def test_threads_imported_before_defer_are_instrumented_too(tmp_path):
-    program = write_program(tmp_path, "program.py", THREADS_FIRST)
-    record = tmp_path / "r.jsonl"
-    settings = {wire.ENV_RECORD: str(record), wire.ENV_TRANSPORT: "none"}
-    check(run_python([program], runtime_env(settings, bootstrap=True), cwd=tmp_path))
-    why = _state_at(read_recording(str(record)), "job", "queued")["blockedBy"]
+    recording = record_program(tmp_path, THREADS_FIRST)
+    why = labelled_states_at(recording, "queued")["job"]["blockedBy"]
     assert why["kind"] == "thread" and why["text"].startswith("Event.wait() · "), why
